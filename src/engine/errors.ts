@@ -1,0 +1,52 @@
+// Typed errors: every failure the engine reports carries a code and one plain-language line that
+// names the file and the problem. They cross the worker boundary as { code, message, file }.
+
+export type EngineErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'BAD_JSON'
+  | 'BAD_CONFIG'
+  | 'BAD_SAFETENSORS'
+  | 'UNKNOWN_DTYPE'
+  | 'BAD_WEIGHTS'
+  | 'BAD_TOKENIZER'
+  | 'CONTEXT_TOO_LONG'
+  | 'BAD_ARGUMENT'
+  | 'NOT_LOADED'
+  | 'CANCELLED'
+  | 'WORKER_DIED'
+  | 'INTERNAL';
+
+export interface EngineErrorData {
+  code: EngineErrorCode;
+  message: string;
+  file?: string;
+}
+
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  readonly file?: string;
+
+  constructor(code: EngineErrorCode, message: string, file?: string) {
+    super(file && !message.includes(file) ? `${file}: ${message}` : message);
+    this.name = 'EngineError';
+    this.code = code;
+    this.file = file;
+  }
+
+  toData(): EngineErrorData {
+    return { code: this.code, message: this.message, file: this.file };
+  }
+
+  static fromData(d: EngineErrorData): EngineError {
+    const e = new EngineError(d.code, d.message);
+    (e as { file?: string }).file = d.file;
+    return e;
+  }
+
+  /** Wraps anything thrown into an EngineError, keeping typed ones as they are. */
+  static from(err: unknown): EngineError {
+    if (err instanceof EngineError) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new EngineError('INTERNAL', msg);
+  }
+}
