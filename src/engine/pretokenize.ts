@@ -1,0 +1,57 @@
+// Splitting text before BPE: first around added (special) tokens, which are matched whole, then
+// with GPT-2's pre-tokenizer regex. Every piece keeps its UTF-16 offsets into the original string.
+
+/**
+ * GPT-2's pattern (encoder.py), with the `u` flag so \p{L} and \p{N} are Unicode classes. \s is
+ * JavaScript's, which differs from Python's `regex` on U+0085 and U+FEFF only; js-tiktoken and
+ * transformers.js make the same choice.
+ */
+const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+/** A piece of the original text: `special` holds the id when the piece is a whole added token. */
+export interface TextPiece {
+  text: string;
+  start: number;
+  end: number;
+  special?: number;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Finds added tokens (longest first, leftmost wins) and splits the text around them. */
+export class SpecialSplitter {
+  private readonly pattern: RegExp | undefined;
+  private readonly ids: Map<string, number>;
+
+  constructor(added: ReadonlyArray<{ id: number; content: string }>) {
+    this.ids = new Map(added.filter((t) => t.content.length > 0).map((t) => [t.content, t.id]));
+    const contents = [...this.ids.keys()].sort((a, b) => b.length - a.length);
+    this.pattern = contents.length > 0 ? new RegExp(contents.map(escapeRegExp).join('|'), 'gu') : undefined;
+  }
+
+  split(text: string): TextPiece[] {
+    if (!this.pattern) return text.length > 0 ? [{ text, start: 0, end: text.length }] : [];
+    const pieces: TextPiece[] = [];
+    let last = 0;
+    for (const m of text.matchAll(this.pattern)) {
+      const start = m.index ?? 0;
+      if (start > last) pieces.push({ text: text.slice(last, start), start: last, end: start });
+      pieces.push({ text: m[0], start, end: start + m[0].length, special: this.ids.get(m[0]) });
+      last = start + m[0].length;
+    }
+    if (last < text.length) pieces.push({ text: text.slice(last), start: last, end: text.length });
+    return pieces;
+  }
+}
+
+/** Splits ordinary text (no special tokens in it) with GPT-2's regex; offsets are shifted by `base`. */
+export function preTokenize(text: string, base = 0): TextPiece[] {
+  const words: TextPiece[] = [];
+  for (const m of text.matchAll(GPT2_PATTERN)) {
+    const start = base + (m.index ?? 0);
+    words.push({ text: m[0], start, end: start + m[0].length });
+  }
+  return words;
+}
