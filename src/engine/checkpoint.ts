@@ -1,0 +1,272 @@
+// A Hugging Face GPT-2 model folder → { config, weights }, and back.
+// Layout: config.json + model.safetensors, or + model.safetensors.index.json with shards.
+// Names may carry a `transformer.` prefix (GPT2LMHeadModel) or not (GPT2Model); the causal-mask
+// buffers `h.N.attn.bias` / `h.N.attn.masked_bias` are skipped; a tied `lm_head.weight` is ignored.
+import * as fs from 'fs';
+import * as path from 'path';
+import { configToJson, parseConfig } from './config';
+import { EngineError } from './errors';
+import { SafetensorsFile, unsupportedDtype, writeSafetensors, type OtherEntry, type SafetensorsDtype, type SafetensorsEntry } from './safetensors';
+import type { GPTConfig, WeightMap } from './types';
+
+const SINGLE = 'model.safetensors';
+const INDEX = 'model.safetensors.index.json';
+const MASK_BUFFER = /^h\.\d+\.attn\.(bias|masked_bias)$/;
+const SHOW = 3;
+
+/** Every weight a GPT-2 model of `config` has, with its shape, in the checkpoint's order. */
+export function expectedWeightShapes(config: GPTConfig): Map<string, number[]> {
+  const { vocabSize: V, nPositions: P, nEmbd: d, nInner: f } = config;
+  const m = new Map<string, number[]>();
+  m.set('wte.weight', [V, d]);
+  m.set('wpe.weight', [P, d]);
+  for (let i = 0; i < config.nLayer; i++) {
+    const h = `h.${i}.`;
+    m.set(h + 'ln_1.weight', [d]);
+    m.set(h + 'ln_1.bias', [d]);
+    m.set(h + 'attn.c_attn.weight', [d, 3 * d]);
+    m.set(h + 'attn.c_attn.bias', [3 * d]);
+    m.set(h + 'attn.c_proj.weight', [d, d]);
+    m.set(h + 'attn.c_proj.bias', [d]);
+    m.set(h + 'ln_2.weight', [d]);
+    m.set(h + 'ln_2.bias', [d]);
+    m.set(h + 'mlp.c_fc.weight', [d, f]);
+    m.set(h + 'mlp.c_fc.bias', [f]);
+    m.set(h + 'mlp.c_proj.weight', [f, d]);
+    m.set(h + 'mlp.c_proj.bias', [d]);
+  }
+  m.set('ln_f.weight', [d]);
+  m.set('ln_f.bias', [d]);
+  return m;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function listSome(names: string[]): string {
+  const shown = names.slice(0, SHOW).map((n) => `"${n}"`).join(', ');
+  return names.length > SHOW ? `${shown} and ${names.length - SHOW} more` : shown;
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${file}: ${what} not found`, file);
+    throw new EngineError('FILE_NOT_FOUND', `${file}: cannot read ${what} (${code ?? String(err)})`, file);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new EngineError('BAD_JSON', `${file}: not valid JSON (${(err as Error).message.split('\n')[0]})`, file);
+  }
+}
+
+/** Where each raw tensor name lives. */
+interface Located {
+  file: SafetensorsFile;
+  rawName: string;
+  entry: SafetensorsEntry | OtherEntry;
+}
+
+function allEntries(f: SafetensorsFile): [string, SafetensorsEntry | OtherEntry][] {
+  return [...f.entries, ...f.otherEntries];
+}
+
+/** Opens the safetensors file(s) of `dir`; returns the open files and the raw name → location. */
+function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<string, Located>; indexFile?: string } {
+  const single = path.join(dir, SINGLE);
+  const index = path.join(dir, INDEX);
+  if (fs.existsSync(single)) {
+    const f = SafetensorsFile.open(single);
+    const located = new Map<string, Located>();
+    for (const [rawName, entry] of allEntries(f)) located.set(rawName, { file: f, rawName, entry });
+    return { opened: [f], located };
+  }
+  if (!fs.existsSync(index)) {
+    const hasBin = fs.existsSync(path.join(dir, 'pytorch_model.bin'));
+    throw new EngineError(
+      'FILE_NOT_FOUND',
+      `${single}: no ${SINGLE} (nor ${INDEX}) in the model folder${hasBin ? '; only pytorch_model.bin is there, convert it to safetensors first' : ''}`,
+      single,
+    );
+  }
+  const json = readJson(index, 'the shard index');
+  const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
+    throw new EngineError('BAD_WEIGHTS', `${index}: has no "weight_map" object`, index);
+  }
+  const shards = new Map<string, string[]>(); // shard file → names the index puts there
+  for (const [name, shard] of Object.entries(weightMap as Record<string, unknown>)) {
+    if (typeof shard !== 'string' || shard === '' || path.basename(shard) !== shard) {
+      throw new EngineError('BAD_WEIGHTS', `${index}: "${name}" maps to ${JSON.stringify(shard)}, not a file name in the model folder`, index);
+    }
+    const list = shards.get(shard) ?? [];
+    list.push(name);
+    shards.set(shard, list);
+  }
+  const opened: SafetensorsFile[] = [];
+  try {
+    const located = new Map<string, Located>();
+    for (const [shard, names] of shards) {
+      const shardPath = path.join(dir, shard);
+      if (!fs.existsSync(shardPath)) {
+        throw new EngineError('FILE_NOT_FOUND', `${shardPath}: shard listed in ${INDEX} is missing`, shardPath);
+      }
+      const f = SafetensorsFile.open(shardPath);
+      opened.push(f);
+      for (const name of names) {
+        const entry = f.entries.get(name) ?? f.otherEntries.get(name);
+        if (!entry) throw new EngineError('BAD_WEIGHTS', `${shardPath}: has no tensor "${name}", which ${INDEX} places there`, shardPath);
+        located.set(name, { file: f, rawName: name, entry });
+      }
+    }
+    return { opened, located, indexFile: index };
+  } catch (err) {
+    for (const f of opened) f.close();
+    throw err;
+  }
+}
+
+/** Loads and validates a GPT-2 checkpoint folder. Every failure is an EngineError naming the file. */
+export function loadCheckpoint(
+  dir: string,
+  opts: { onProgress?: (fraction: number) => void } = {},
+): { config: GPTConfig; weights: WeightMap; files: string[] } {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new EngineError('FILE_NOT_FOUND', `${dir}: model folder not found`, dir);
+  }
+  const configFile = path.join(dir, 'config.json');
+  const rawConfig = readJson(configFile, 'config.json');
+  const config = parseConfig(rawConfig, configFile);
+  if ((rawConfig as { tie_word_embeddings?: unknown }).tie_word_embeddings === false) {
+    throw new EngineError('BAD_CONFIG', `${configFile}: tie_word_embeddings is false; only a tied LM head (GPT-2's) is supported`, configFile);
+  }
+
+  const { opened, located, indexFile } = openWeights(dir);
+  try {
+    const expected = expectedWeightShapes(config);
+    const byName = new Map<string, Located>();
+    let lmHead: Located | undefined;
+    const unexpected: string[] = [];
+    for (const loc of located.values()) {
+      const name = loc.rawName.startsWith('transformer.') ? loc.rawName.slice('transformer.'.length) : loc.rawName;
+      if (MASK_BUFFER.test(name)) continue;
+      if (name === 'lm_head.weight') {
+        lmHead = loc;
+        continue;
+      }
+      if (!expected.has(name)) {
+        unexpected.push(loc.rawName);
+        continue;
+      }
+      const prev = byName.get(name);
+      if (prev) {
+        throw new EngineError('BAD_WEIGHTS', `${loc.file.path}: weight "${name}" is present twice (as "${prev.rawName}" and "${loc.rawName}")`, loc.file.path);
+      }
+      byName.set(name, loc);
+    }
+    const where = opened.length === 1 ? opened[0].path : (indexFile ?? opened[0].path);
+    const missing = [...expected.keys()].filter((n) => !byName.has(n));
+    if (missing.length) {
+      throw new EngineError('BAD_WEIGHTS', `${where}: missing ${missing.length} weight(s): ${listSome(missing)}`, where);
+    }
+    if (unexpected.length) {
+      throw new EngineError('BAD_WEIGHTS', `${where}: ${unexpected.length} unexpected weight(s) for a GPT-2 model: ${listSome(unexpected)}`, where);
+    }
+    for (const loc of [...byName.values(), ...(lmHead ? [lmHead] : [])]) {
+      if (loc.file.otherEntries.has(loc.rawName)) throw unsupportedDtype(loc.file.path, loc.rawName, loc.entry.dtype);
+    }
+    const wte = byName.get('wte.weight')!;
+    if (wte.entry.shape.length === 2 && wte.entry.shape[0] !== config.vocabSize) {
+      throw new EngineError(
+        'BAD_WEIGHTS',
+        `${wte.file.path}: vocabulary/embedding size mismatch: config.json says vocab_size ${config.vocabSize} but wte.weight has ${wte.entry.shape[0]} rows`,
+        wte.file.path,
+      );
+    }
+    for (const [name, shape] of expected) {
+      const loc = byName.get(name)!;
+      if (!sameShape(loc.entry.shape, shape)) {
+        throw new EngineError(
+          'BAD_WEIGHTS',
+          `${loc.file.path}: weight "${loc.rawName}" has shape [${loc.entry.shape.join(', ')}], expected [${shape.join(', ')}] from config.json`,
+          loc.file.path,
+        );
+      }
+    }
+    if (lmHead && !sameShape(lmHead.entry.shape, expected.get('wte.weight')!)) {
+      throw new EngineError(
+        'BAD_WEIGHTS',
+        `${lmHead.file.path}: lm_head.weight has shape [${lmHead.entry.shape.join(', ')}], but only a head tied to wte.weight [${expected.get('wte.weight')!.join(', ')}] is supported`,
+        lmHead.file.path,
+      );
+    }
+
+    const weights: WeightMap = new Map();
+    const total = [...byName.values()].reduce((s, l) => s + (l.entry.end - l.entry.begin), 0) || 1;
+    let done = 0;
+    for (const [name] of expected) {
+      const loc = byName.get(name)!;
+      weights.set(name, { shape: loc.entry.shape.slice(), data: loc.file.read(loc.rawName) });
+      done += loc.entry.end - loc.entry.begin;
+      opts.onProgress?.(done / total);
+    }
+    if (lmHead) checkTied(lmHead, weights.get('wte.weight')!.data);
+
+    const files = [configFile, ...(indexFile ? [indexFile] : []), ...opened.map((f) => f.path)];
+    return { config, weights, files };
+  } finally {
+    for (const f of opened) f.close();
+  }
+}
+
+/** A present lm_head.weight must equal wte.weight: we always use the tied head. */
+function checkTied(lmHead: Located, wte: Float32Array): void {
+  const head = lmHead.file.read(lmHead.rawName);
+  for (let i = 0; i < head.length; i++) {
+    if (head[i] !== wte[i] && !(Number.isNaN(head[i]) && Number.isNaN(wte[i]))) {
+      throw new EngineError(
+        'BAD_WEIGHTS',
+        `${lmHead.file.path}: lm_head.weight differs from wte.weight; untied LM heads are not supported`,
+        lmHead.file.path,
+      );
+    }
+  }
+}
+
+/**
+ * Writes `weights` as a Hugging Face GPT-2 folder: config.json and model.safetensors with the
+ * names GPT2LMHeadModel saves (`transformer.` prefix, no lm_head: it is tied).
+ */
+export function saveCheckpoint(dir: string, config: GPTConfig, weights: WeightMap, opts: { dtype?: SafetensorsDtype } = {}): void {
+  const expected = expectedWeightShapes(config);
+  const target = path.join(dir, SINGLE);
+  for (const [name, shape] of expected) {
+    const w = weights.get(name);
+    if (!w) throw new EngineError('BAD_WEIGHTS', `${target}: cannot save, weight "${name}" is missing`, target);
+    if (!sameShape(w.shape, shape) || w.data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new EngineError('BAD_WEIGHTS', `${target}: cannot save, weight "${name}" has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`, target);
+    }
+  }
+  const extra = [...weights.keys()].filter((n) => !expected.has(n));
+  if (extra.length) throw new EngineError('BAD_WEIGHTS', `${target}: cannot save unexpected weight(s) ${listSome(extra)}`, target);
+
+  fs.mkdirSync(dir, { recursive: true });
+  const tensors: [string, { shape: number[]; data: Float32Array }][] = [...expected.keys()].map((name) => {
+    const w = weights.get(name)!;
+    return [`transformer.${name}`, { shape: w.shape, data: w.data }];
+  });
+  // Write beside the target, then rename: a crash never leaves a half-written model.safetensors.
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    writeSafetensors(tmp, tensors, { dtype: opts.dtype ?? 'F32', metadata: { format: 'pt' } });
+    fs.renameSync(tmp, target);
+  } finally {
+    if (fs.existsSync(tmp)) fs.rmSync(tmp);
+  }
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(configToJson(config), null, 2) + '\n');
+}
