@@ -1,0 +1,32 @@
+// How the model rated each token that actually came next: probability, rank and surprisal (bits).
+import { logSumExp } from './topk';
+
+export interface ActualTokenStats {
+  /** softmax(logits[t-1])[id_t]. */
+  prob: number;
+  /** 1 = the model's top choice; 1 + the number of tokens it rated strictly higher. */
+  rank: number;
+  /** −log₂ prob, in bits. */
+  surprisal: number;
+}
+
+/** Stats of `id` under row `row` of a [rows × width] logits matrix. */
+export function tokenStats(logits: ArrayLike<number>, width: number, row: number, id: number): ActualTokenStats {
+  const offset = row * width;
+  const lse = logSumExp(logits, offset, width);
+  const x = logits[offset + id];
+  let higher = 0;
+  for (let i = 0; i < width; i++) if (logits[offset + i] > x) higher++;
+  const logp = x - lse; // natural log
+  return { prob: Math.exp(logp), rank: higher + 1, surprisal: -logp / Math.LN2 };
+}
+
+/**
+ * For each position t of `ids`: how the model at t−1 rated token t, given [T × width] logits
+ * (row t = the prediction after reading tokens 0..t). Entry 0 has no predecessor: all NaN.
+ */
+export function surprisals(logits: ArrayLike<number>, width: number, ids: readonly number[]): ActualTokenStats[] {
+  const out: ActualTokenStats[] = [{ prob: NaN, rank: NaN, surprisal: NaN }];
+  for (let t = 1; t < ids.length; t++) out.push(tokenStats(logits, width, t - 1, ids[t]));
+  return out;
+}

@@ -1,0 +1,54 @@
+// Attention Lens command line: `dump`, `generate`, `info` (see src/cli/usage.ts). Failures print ONE
+// line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
+// text is longer than the model's context.
+import { EngineError } from './engine/errors';
+import { CliError } from './cli/args';
+import { dumpCommand } from './cli/dump';
+import { generateCommand } from './cli/generate';
+import { infoCommand } from './cli/info';
+import { USAGE } from './cli/usage';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  dump: dumpCommand,
+  generate: generateCommand,
+  info: infoCommand,
+};
+
+/** The one stderr line and the exit code for anything thrown. */
+export function describeFailure(err: unknown): { line: string; exitCode: number } {
+  let line: string;
+  let exitCode = 1;
+  if (err instanceof CliError) {
+    line = err.message;
+    exitCode = err.exitCode;
+  } else if (err instanceof EngineError) {
+    line = err.message;
+    if (err.code === 'CONTEXT_TOO_LONG') exitCode = 2;
+  } else {
+    line = `internal error: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return { line: `error: ${line.replace(/\s*\n\s*/g, ' ')}`, exitCode };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new CliError(`unknown command "${command}" (one of ${Object.keys(COMMANDS).join(', ')}; see --help)`);
+  await run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const { line, exitCode } = describeFailure(err);
+    process.stderr.write(`${line}\n`);
+    process.exitCode = exitCode;
+  },
+);

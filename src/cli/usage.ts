@@ -1,0 +1,39 @@
+// The CLI's --help text.
+export const USAGE = `Usage: node dist/cli.js <command> [options]
+
+Commands:
+  dump      Run the model over a text file and write its tokens, logits and attentions.
+            --model DIR        GPT-2 style folder (config.json, *.safetensors, tokenizer files)
+            --text-file FILE   UTF-8 text
+            --out OUTDIR       created if missing; receives
+                                 tokens.json      [{"id","text","start","end"}], offsets are UTF-16
+                                                  code units into the file's text
+                                 meta.json        {"nLayer","nHead","nEmbd","vocabSize","T"}
+                                 logits.f32       float32 little-endian, row-major [T, vocabSize]
+                                 attentions.f32   float32 little-endian [nLayer, nHead, T, T],
+                                                  post-softmax
+            --truncate         keep the first n_positions tokens of a longer text
+
+  generate  Continue a prompt; prints ONE JSON line {"ids": [new ids], "text": "new text"}.
+            --model DIR
+            --prompt-file FILE
+            --max-new-tokens N
+            --temperature T    default 1.0 (plain sampling, as Hugging Face); 0 = greedy
+            --top-k K          keep the K most likely tokens (0 = off, the default)
+            --top-p P          nucleus sampling, 0 < P ≤ 1 (default 1 = off)
+            --seed S           seed of the sampler (default: random); same seed, same output
+            --stop STR         stop when the new text contains STR (repeatable)
+            --truncate         accept a prompt longer than the context (otherwise exit 2)
+                               A prompt that leaves less room than --max-new-tokens keeps
+                               only its LAST n_positions − N tokens (context sliding).
+
+  info      Print the model's description as JSON.
+            --model DIR
+
+Options:
+  --backend wasm|cpu   TensorFlow.js backend (default wasm)
+  -h, --help           this text
+
+Exit codes: 0 done; 1 bad input (one line on stderr naming the file and the problem);
+2 the text is longer than the model's context (use --truncate).
+`;

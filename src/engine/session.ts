@@ -1,0 +1,318 @@
+// One loaded model, in process: tokenizer + weights + model, and the last few analyses kept whole
+// (attentions and logits) so that the views can ask for slices. The worker wraps this; the CLI
+// uses it directly.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { topKSoftmax, type TopPredictions } from '../analysis/topk';
+import { surprisals, type ActualTokenStats } from '../analysis/surprisal';
+import { initBackend, type BackendOptions } from './backend';
+import { loadCheckpoint } from './checkpoint';
+import { EngineError } from './errors';
+import { generate } from './generate';
+import { buildModelInfo, type ModelInfo } from './modelInfo';
+import { GPTModel } from './model';
+import { ByteLevelBPETokenizer } from './tokenizer';
+import type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions, TokenSpan } from './types';
+
+export type { ModelInfo } from './modelInfo';
+export type { TopPredictions } from '../analysis/topk';
+export type { ActualTokenStats } from '../analysis/surprisal';
+
+export interface AnalyzeOptions {
+  /** Keep the first nPositions tokens of a text longer than the context instead of failing. */
+  truncate?: boolean;
+  /** How many next-token predictions per position (default 10). */
+  topK?: number;
+}
+
+/** What one analysis returns at once; attentions and logits are fetched by slice with its runId. */
+export interface AnalysisSummary {
+  runId: number;
+  tokens: TokenSpan[];
+  T: number;
+  truncated: boolean;
+  /** Tokens in the whole text (> T when truncated). */
+  totalTokens: number;
+  nLayer: number;
+  nHead: number;
+  /** Per position t: the top-k next tokens after reading tokens 0..t. */
+  predictions: TopPredictions[];
+  /** Per position t > 0: how the model at t−1 rated token t. Entry 0 is all NaN. */
+  actual: ActualTokenStats[];
+}
+
+export interface CaptureSlice {
+  capture: LayerCapture;
+  /** wte row of the token at `position` [d]. */
+  tokenEmbedding: Float32Array;
+  /** wpe row of `position` [d]. */
+  positionEmbedding: Float32Array;
+}
+
+export interface LogitLensResult {
+  /** nLayer + 1: the embeddings, then the output of every block. */
+  layers: number;
+  T: number;
+  /** [layer][position]: the top-k tokens when that residual is read out through ln_f and wteᵀ. */
+  top: TopPredictions[][];
+}
+
+export interface GenerateHooks {
+  onToken?: (token: GeneratedToken, index: number) => void;
+  isCancelled?: () => boolean;
+}
+
+interface Run {
+  ids: number[];
+  /** [T × V] */
+  logits: Float32Array;
+  /** One per layer, each [H × T × T]. */
+  attentions: Float32Array[];
+  bytes: number;
+}
+
+/** Analyses kept for slicing: at most this many… */
+export const MAX_RUNS = 4;
+/** …and at most this many bytes of logits + attentions (the newest run is always kept). */
+export const MAX_RUN_BYTES = 1.5 * 1024 ** 3;
+export const DEFAULT_TOP_K = 10;
+
+function cancelled(): EngineError {
+  return new EngineError('CANCELLED', 'the analysis was cancelled');
+}
+
+/** Lets queued events (a cancel message, a timer) run between chunks of long synchronous work. */
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function checkInt(name: string, v: number, min: number, max: number): void {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new EngineError('BAD_ARGUMENT', `${name} must be an integer from ${min} to ${max}, got ${v}`);
+  }
+}
+
+export class EngineSession {
+  readonly info: ModelInfo;
+  private readonly runs = new Map<number, Run>(); // insertion order = least recently used first
+  private nextRunId = 1;
+  private disposed = false;
+
+  private constructor(
+    private readonly model: GPTModel,
+    readonly tokenizer: ByteLevelBPETokenizer,
+    info: ModelInfo,
+  ) {
+    this.info = info;
+  }
+
+  /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
+  static async load(modelDir: string, opts: BackendOptions = {}): Promise<EngineSession> {
+    // Parse and validate every file before touching TensorFlow.js: bad input fails fast and quietly.
+    const { config, weights } = loadCheckpoint(modelDir);
+    const tokenizer = ByteLevelBPETokenizer.fromModelDir(modelDir);
+    if (tokenizer.vocabSize > config.vocabSize) {
+      const file = join(modelDir, existsSync(join(modelDir, 'tokenizer.json')) ? 'tokenizer.json' : 'vocab.json');
+      throw new EngineError(
+        'BAD_TOKENIZER',
+        `${file}: the tokenizer has ${tokenizer.vocabSize} tokens but config.json's vocab_size (the embedding's rows) is ${config.vocabSize}`,
+        file,
+      );
+    }
+    await initBackend(opts);
+    const model = await GPTModel.create(config, weights);
+    const info = buildModelInfo(modelDir, config, model.numParams, tokenizer);
+    return new EngineSession(model, tokenizer, info);
+  }
+
+  get contextLength(): number {
+    return this.info.config.nPositions;
+  }
+
+  tokenize(text: string): TokenSpan[] {
+    this.checkAlive();
+    return this.tokenizer.encode(text);
+  }
+
+  /**
+   * Runs the model over `text` once with every attention, keeps the run for slicing, and returns
+   * the tokens, top-k predictions and per-token surprisal. `isCancelled` is polled between stages.
+   */
+  async analyze(text: string, opts: AnalyzeOptions = {}, isCancelled: () => boolean = () => false): Promise<AnalysisSummary> {
+    this.checkAlive();
+    const { nPositions, nLayer, nHead, vocabSize: V } = this.info.config;
+    if (typeof text !== 'string' || text.trim() === '') {
+      throw new EngineError('BAD_ARGUMENT', 'there is no text to analyse: it is empty or only whitespace');
+    }
+    const k = opts.topK ?? DEFAULT_TOP_K;
+    checkInt('topK', k, 1, V);
+    let tokens = this.tokenizer.encode(text);
+    const totalTokens = tokens.length;
+    if (totalTokens === 0) throw new EngineError('BAD_ARGUMENT', 'the text has no tokens');
+    let truncated = false;
+    if (totalTokens > nPositions) {
+      if (!opts.truncate) {
+        throw new EngineError(
+          'CONTEXT_TOO_LONG',
+          `the text is ${totalTokens} tokens long but the model's context is ${nPositions} tokens; shorten it or allow truncation`,
+        );
+      }
+      tokens = tokens.slice(0, nPositions);
+      truncated = true;
+    }
+    const ids = tokens.map((t) => t.id);
+    const T = ids.length;
+    if (isCancelled()) throw cancelled();
+    const out = await this.model.forward(ids, { attentions: true });
+    const logits = out.logits; // [T × V]
+    const attentions = out.attentions ?? []; // L × [H × T × T]
+    if (isCancelled()) throw cancelled();
+
+    const decode = (id: number): string => this.tokenizer.decode([id]);
+    const predictions: TopPredictions[] = [];
+    const chunk = Math.max(1, Math.floor(4_000_000 / V)); // rows between event-loop turns
+    for (let t = 0; t < T; t++) {
+      predictions.push(topKSoftmax(logits, V, t, k, decode));
+      if ((t + 1) % chunk === 0 && t + 1 < T) {
+        await yieldToEventLoop();
+        if (isCancelled()) throw cancelled();
+      }
+    }
+    const actual = surprisals(logits, V, ids);
+    if (isCancelled()) throw cancelled();
+
+    const runId = this.nextRunId++;
+    const bytes = logits.byteLength + attentions.reduce((s, a) => s + a.byteLength, 0);
+    this.runs.set(runId, { ids, logits, attentions, bytes });
+    this.evict();
+    return { runId, tokens, T, truncated, totalTokens, nLayer, nHead, predictions, actual };
+  }
+
+  /** Post-softmax attention of one head [T × T]; head −1 = the mean over heads. */
+  attention(runId: number, layer: number, head: number): Float32Array {
+    const run = this.run(runId);
+    const { nLayer, nHead } = this.info.config;
+    checkInt('layer', layer, 0, nLayer - 1);
+    checkInt('head', head, -1, nHead - 1);
+    const T = run.ids.length;
+    const a = run.attentions[layer]; // [H × T × T]
+    if (head >= 0) return a.slice(head * T * T, (head + 1) * T * T);
+    const mean = new Float32Array(T * T); // [T × T]
+    for (let h = 0; h < nHead; h++) {
+      const off = h * T * T;
+      for (let i = 0; i < T * T; i++) mean[i] += a[off + i];
+    }
+    for (let i = 0; i < T * T; i++) mean[i] /= nHead;
+    return mean;
+  }
+
+  /** Every attention of the run, a fresh copy [L × H × T × T]. */
+  allAttentions(runId: number): Float32Array {
+    const run = this.run(runId);
+    const total = run.attentions.reduce((s, a) => s + a.length, 0);
+    const all = new Float32Array(total); // [L × H × T × T]
+    let off = 0;
+    for (const a of run.attentions) {
+      all.set(a, off);
+      off += a.length;
+    }
+    return all;
+  }
+
+  /** The run's logits, a fresh copy [T × V]. */
+  logits(runId: number): Float32Array {
+    return this.run(runId).logits.slice();
+  }
+
+  /** Token ids of the run. */
+  ids(runId: number): number[] {
+    return this.run(runId).ids.slice();
+  }
+
+  /** Re-runs the forward pass capturing one layer's internals at one query position. */
+  async capture(runId: number, layer: number, position: number): Promise<CaptureSlice> {
+    const run = this.run(runId);
+    const { nLayer, nEmbd: d } = this.info.config;
+    checkInt('layer', layer, 0, nLayer - 1);
+    checkInt('position', position, 0, run.ids.length - 1);
+    const out = await this.model.forward(run.ids, { attentions: false, capture: { layer, position } });
+    if (!out.capture || !out.tokenEmbeddings || !out.positionEmbeddings) {
+      throw new EngineError('INTERNAL', 'the model returned no capture');
+    }
+    return {
+      capture: out.capture,
+      tokenEmbedding: out.tokenEmbeddings.slice(position * d, (position + 1) * d),
+      positionEmbedding: out.positionEmbeddings.slice(position * d, (position + 1) * d),
+    };
+  }
+
+  /** Reads every residual stream (embeddings, then each block's output) out through the LM head. */
+  async logitLens(runId: number, topK = 5): Promise<LogitLensResult> {
+    const run = this.run(runId);
+    const { vocabSize: V } = this.info.config;
+    checkInt('topK', topK, 1, V);
+    const T = run.ids.length;
+    const out = await this.model.forward(run.ids, { attentions: false, residuals: true });
+    const residuals = out.residuals ?? []; // (L + 1) × [T × d]
+    const decode = (id: number): string => this.tokenizer.decode([id]);
+    const top: TopPredictions[][] = [];
+    for (const residual of residuals) {
+      const logits = await this.model.unembed(residual, T); // [T × V]
+      const row: TopPredictions[] = [];
+      for (let t = 0; t < T; t++) row.push(topKSoftmax(logits, V, t, topK, decode));
+      top.push(row);
+    }
+    return { layers: residuals.length, T, top };
+  }
+
+  /** Forgets a run; unknown ids are ignored. */
+  release(runId: number): void {
+    this.runs.delete(runId);
+  }
+
+  /**
+   * Generates from `prompt` (text or ids) with the KV cache. A prompt that leaves no room for
+   * maxNewTokens slides: only its LAST max(1, nPositions − maxNewTokens) tokens are kept.
+   */
+  async generate(prompt: string | number[], opts: SamplingOptions, hooks: GenerateHooks = {}): Promise<GenerationResult> {
+    this.checkAlive();
+    const { nPositions, vocabSize } = this.info.config;
+    checkInt('maxNewTokens', opts.maxNewTokens, 0, Number.MAX_SAFE_INTEGER);
+    let ids = typeof prompt === 'string' ? this.tokenizer.encodeIds(prompt) : prompt.slice();
+    for (const id of ids) checkInt('prompt token id', id, 0, vocabSize - 1);
+    // An empty prompt starts from BOS/EOS (generate() does that).
+    if (ids.length + opts.maxNewTokens > nPositions) {
+      ids = ids.slice(-Math.max(1, nPositions - opts.maxNewTokens));
+    }
+    return generate(this.model, this.tokenizer, ids, opts, hooks);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.runs.clear();
+    this.model.dispose();
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new EngineError('NOT_LOADED', 'the model was unloaded');
+  }
+
+  private run(runId: number): Run {
+    this.checkAlive();
+    const run = this.runs.get(runId);
+    if (!run) throw new EngineError('BAD_ARGUMENT', `analysis ${runId} is no longer available`);
+    // Touch: move to the most recently used end.
+    this.runs.delete(runId);
+    this.runs.set(runId, run);
+    return run;
+  }
+
+  private evict(): void {
+    let bytes = [...this.runs.values()].reduce((s, r) => s + r.bytes, 0);
+    for (const [id, run] of this.runs) {
+      if (this.runs.size <= 1) break;
+      if (this.runs.size <= MAX_RUNS && bytes <= MAX_RUN_BYTES) break;
+      this.runs.delete(id);
+      bytes -= run.bytes;
+    }
+  }
+}
