@@ -1,0 +1,94 @@
+// One GPT-2 transformer block, nanoGPT-style: ln_1 → attn (c_attn, explicit attention, c_proj) →
+// residual → ln_2 → mlp (c_fc, activation, c_proj) → residual. Every intermediate is returned so the
+// caller can keep the ones it reports (attention maps, the learner's capture) from this same pass.
+// Call inside tf.tidy: everything returned here is a fresh tensor owned by that scope.
+import { tf } from './backend';
+import { causalSelfAttention, type AttentionTensors } from './attention';
+import type { GPTConfig } from './types';
+
+export interface LayerNormWeights {
+  weight: tf.Tensor1D; // [d]
+  bias: tf.Tensor1D; // [d]
+}
+
+/** A block's weights under the checkpoint's names (`h.{i}.…`). Conv1D layout: [in, out]. */
+export interface BlockWeights {
+  ln_1: LayerNormWeights;
+  attn: {
+    c_attn: { weight: tf.Tensor2D; bias: tf.Tensor1D }; // [d, 3d], [3d]
+    c_proj: { weight: tf.Tensor2D; bias: tf.Tensor1D }; // [d, d], [d]
+  };
+  ln_2: LayerNormWeights;
+  mlp: {
+    c_fc: { weight: tf.Tensor2D; bias: tf.Tensor1D }; // [d, nInner], [nInner]
+    c_proj: { weight: tf.Tensor2D; bias: tf.Tensor1D }; // [nInner, d], [d]
+  };
+}
+
+/** Keys and values already cached for this layer, and the absolute position of the first new row. */
+export interface PastKV {
+  k?: tf.Tensor3D; // [H, pos0, hd]
+  v?: tf.Tensor3D; // [H, pos0, hd]
+  pos0: number;
+}
+
+export interface BlockTensors extends AttentionTensors {
+  residualIn: tf.Tensor2D; // [T, d]
+  ln1: tf.Tensor2D; // [T, d]
+  residualMid: tf.Tensor2D; // [T, d]
+  ln2: tf.Tensor2D; // [T, d]
+  ffnPre: tf.Tensor2D; // [T, nInner]
+  ffnAct: tf.Tensor2D; // [T, nInner]
+  ffnOut: tf.Tensor2D; // [T, d]
+  residualOut: tf.Tensor2D; // [T, d]
+}
+
+/** LayerNorm over the last axis with the biased variance, as torch.nn.LayerNorm. */
+export function layerNorm(x: tf.Tensor2D, ln: LayerNormWeights, eps: number): tf.Tensor2D {
+  const mean = tf.mean(x, -1, true); // [T, 1]
+  const centered = tf.sub(x, mean); // [T, d]
+  const variance = tf.mean(tf.square(centered), -1, true); // [T, 1]
+  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, eps))); // [T, d]
+  return tf.add(tf.mul(normed, ln.weight), ln.bias) as tf.Tensor2D; // [T, d]
+}
+
+/** x @ W + b with W in Conv1D layout [in, out]. */
+export function linear(x: tf.Tensor2D, p: { weight: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D {
+  return tf.add(tf.matMul(x, p.weight), p.bias) as tf.Tensor2D; // [T, out]
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** The feed-forward activation named in config.json. */
+export function activation(kind: GPTConfig['activation'], x: tf.Tensor2D): tf.Tensor2D {
+  switch (kind) {
+    case 'relu':
+      return tf.relu(x); // [T, nInner]
+    case 'gelu': {
+      // exact: 0.5·x·(1 + erf(x/√2))
+      const erf = tf.erf(tf.mul(x, Math.SQRT1_2)); // [T, nInner]
+      return tf.mul(tf.mul(x, 0.5), tf.add(erf, 1)) as tf.Tensor2D; // [T, nInner]
+    }
+    case 'gelu_new':
+    case 'gelu_fast':
+    case 'gelu_pytorch_tanh': {
+      // tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI); // [T, nInner]
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1)) as tf.Tensor2D; // [T, nInner]
+    }
+  }
+}
+
+/** Runs one block on x [T, d] (new positions pos0..pos0+T-1) given the cached keys/values. */
+export function runBlock(x: tf.Tensor2D, w: BlockWeights, config: GPTConfig, past: PastKV): BlockTensors {
+  const eps = config.layerNormEps;
+  const ln1 = layerNorm(x, w.ln_1, eps); // [T, d]
+  const att = causalSelfAttention(ln1, w.attn, config.nHead, past);
+  const residualMid = tf.add(x, att.attnOut) as tf.Tensor2D; // [T, d]
+  const ln2 = layerNorm(residualMid, w.ln_2, eps); // [T, d]
+  const ffnPre = linear(ln2, w.mlp.c_fc); // [T, nInner]
+  const ffnAct = activation(config.activation, ffnPre); // [T, nInner]
+  const ffnOut = linear(ffnAct, w.mlp.c_proj); // [T, d]
+  const residualOut = tf.add(residualMid, ffnOut) as tf.Tensor2D; // [T, d]
+  return { ...att, residualIn: x, ln1, residualMid, ln2, ffnPre, ffnAct, ffnOut, residualOut };
+}

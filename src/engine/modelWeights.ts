@@ -1,0 +1,79 @@
+// WeightMap (plain Float32Arrays under GPT-2's names) → the model's tensors, with every shape
+// checked against the config. The LM head is tied to wte; it is transposed once here ([d, V])
+// because matMul with transposeB on a [V, d] weight is several times slower on wasm.
+import { tf } from './backend';
+import type { BlockWeights, LayerNormWeights } from './block';
+import { EngineError } from './errors';
+import type { GPTConfig, WeightMap } from './types';
+
+export interface ModelTensors {
+  wte: tf.Tensor2D; // [V, d]
+  wteT: tf.Tensor2D; // [d, V], the tied LM head
+  wpe: tf.Tensor2D; // [P, d]
+  h: BlockWeights[];
+  ln_f: LayerNormWeights;
+  /** Parameters in the checkpoint (the transposed head copy not counted). */
+  numParams: number;
+}
+
+/** Every tensor a ModelTensors owns, for dispose(). */
+export function allTensors(m: ModelTensors): tf.Tensor[] {
+  const out: tf.Tensor[] = [m.wte, m.wteT, m.wpe, m.ln_f.weight, m.ln_f.bias];
+  for (const b of m.h) {
+    out.push(b.ln_1.weight, b.ln_1.bias, b.ln_2.weight, b.ln_2.bias);
+    out.push(b.attn.c_attn.weight, b.attn.c_attn.bias, b.attn.c_proj.weight, b.attn.c_proj.bias);
+    out.push(b.mlp.c_fc.weight, b.mlp.c_fc.bias, b.mlp.c_proj.weight, b.mlp.c_proj.bias);
+  }
+  return out;
+}
+
+export function buildModelTensors(config: GPTConfig, weights: WeightMap): ModelTensors {
+  const { vocabSize: V, nPositions: P, nEmbd: d, nInner: f, nLayer: L } = config;
+  const created: tf.Tensor[] = [];
+  let numParams = 0;
+
+  function take<R extends tf.Rank>(name: string, shape: number[]): tf.Tensor<R> {
+    const w = weights.get(name);
+    if (!w) throw new EngineError('BAD_WEIGHTS', `the checkpoint has no "${name}" (expected shape [${shape}])`);
+    const same = w.shape.length === shape.length && w.shape.every((s, i) => s === shape[i]);
+    if (!same) {
+      throw new EngineError('BAD_WEIGHTS', `"${name}" has shape [${w.shape}], expected [${shape}] from the config`);
+    }
+    if (w.data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new EngineError('BAD_WEIGHTS', `"${name}" holds ${w.data.length} values, its shape [${shape}] needs more`);
+    }
+    const t = tf.tensor(w.data, shape, 'float32') as unknown as tf.Tensor<R>;
+    created.push(t);
+    numParams += w.data.length;
+    return t;
+  }
+  const ln = (prefix: string): LayerNormWeights => ({
+    weight: take<tf.Rank.R1>(`${prefix}.weight`, [d]),
+    bias: take<tf.Rank.R1>(`${prefix}.bias`, [d]),
+  });
+  const conv1d = (prefix: string, nIn: number, nOut: number) => ({
+    weight: take<tf.Rank.R2>(`${prefix}.weight`, [nIn, nOut]),
+    bias: take<tf.Rank.R1>(`${prefix}.bias`, [nOut]),
+  });
+
+  try {
+    const wte = take<tf.Rank.R2>('wte.weight', [V, d]); // [V, d]
+    const wpe = take<tf.Rank.R2>('wpe.weight', [P, d]); // [P, d]
+    const h: BlockWeights[] = [];
+    for (let i = 0; i < L; i++) {
+      h.push({
+        ln_1: ln(`h.${i}.ln_1`),
+        attn: { c_attn: conv1d(`h.${i}.attn.c_attn`, d, 3 * d), c_proj: conv1d(`h.${i}.attn.c_proj`, d, d) },
+        ln_2: ln(`h.${i}.ln_2`),
+        mlp: { c_fc: conv1d(`h.${i}.mlp.c_fc`, d, f), c_proj: conv1d(`h.${i}.mlp.c_proj`, f, d) },
+      });
+    }
+    const ln_f = ln('ln_f');
+    const wteT = tf.transpose(wte) as tf.Tensor2D; // [d, V]
+    created.push(wteT);
+    return { wte, wteT, wpe, h, ln_f, numParams };
+  } catch (err) {
+    for (const t of created) t.dispose();
+    throw err;
+  }
+}

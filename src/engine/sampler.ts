@@ -1,0 +1,124 @@
+// Sampling (llama2.c's Sampler): a seeded PRNG, log-softmax, top-k and top-p (nucleus) filters and
+// one draw. Pure functions over Float32Array logits; ties always break towards the lowest id so a
+// seed fully determines the output.
+
+/** mulberry32 (Tommy Ettinger's 32-bit generator): small, fast, good enough for sampling. */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = (Math.floor(seed) >>> 0) ^ 0x6d2b79f5;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+export interface SamplerOptions {
+  /** 0 (or undefined with no topK/topP) = greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+}
+
+/** log softmax, computed in float64 then stored as float32. −Infinity logits give −Infinity. */
+export function logSoftmax(logits: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const logZ = max + Math.log(sum);
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - logZ;
+  return out;
+}
+
+/** Index of the largest logit, the lowest id on ties. */
+export function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  return best;
+}
+
+/** Ids ordered by logit, highest first, lowest id first on ties; −Infinity entries left out. */
+function rankedIds(logits: Float32Array): number[] {
+  const ids: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (logits[i] > -Infinity) ids.push(i);
+  return ids.sort((a, b) => logits[b] - logits[a] || a - b);
+}
+
+/** Keeps the k highest logits (exactly k, ties to the lowest ids); the rest become −Infinity. */
+export function filterTopK(logits: Float32Array, k: number): Float32Array {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`topK must be a positive integer, got ${k}`);
+  if (k >= logits.length) return logits.slice();
+  const keep = rankedIds(logits).slice(0, k);
+  const out = new Float32Array(logits.length).fill(-Infinity);
+  for (const id of keep) out[id] = logits[id];
+  return out;
+}
+
+/**
+ * Nucleus filter: keeps the smallest set of highest-probability ids whose probability mass
+ * (softmax of these logits) is ≥ p; the rest become −Infinity. p ≥ 1 keeps everything.
+ */
+export function filterTopP(logits: Float32Array, p: number): Float32Array {
+  if (!(p > 0 && p <= 1)) throw new RangeError(`topP must be in (0, 1], got ${p}`);
+  if (p >= 1) return logits.slice();
+  const ranked = rankedIds(logits);
+  const max = logits[ranked[0]];
+  let sum = 0;
+  for (const id of ranked) sum += Math.exp(logits[id] - max);
+  const out = new Float32Array(logits.length).fill(-Infinity);
+  let mass = 0;
+  for (const id of ranked) {
+    out[id] = logits[id];
+    mass += Math.exp(logits[id] - max) / sum;
+    if (mass >= p) break;
+  }
+  return out;
+}
+
+/** True when these options draw at random rather than take the argmax. */
+export function isSampling(opts: SamplerOptions): boolean {
+  if (opts.temperature === undefined) return opts.topK !== undefined || opts.topP !== undefined;
+  return opts.temperature > 0;
+}
+
+/**
+ * Picks the next id: greedy argmax when not sampling (see isSampling), else divides by the
+ * temperature, filters top-k then top-p, and draws one id with `rng`.
+ */
+export function sampleNext(logits: Float32Array, opts: SamplerOptions, rng: Rng): number {
+  if (logits.length === 0) throw new RangeError('sampleNext needs at least one logit');
+  if (opts.temperature !== undefined && !(opts.temperature >= 0)) {
+    throw new RangeError(`temperature must be ≥ 0, got ${opts.temperature}`);
+  }
+  if (!isSampling(opts)) return argmax(logits);
+  const temperature = opts.temperature ?? 1;
+  let scaled: Float32Array = new Float32Array(logits.length);
+  for (let i = 0; i < logits.length; i++) scaled[i] = logits[i] / temperature;
+  if (opts.topK !== undefined) scaled = filterTopK(scaled, opts.topK);
+  if (opts.topP !== undefined) scaled = filterTopP(scaled, opts.topP);
+
+  let max = -Infinity;
+  for (let i = 0; i < scaled.length; i++) if (scaled[i] > max) max = scaled[i];
+  if (max === Infinity || Number.isNaN(max)) return argmax(scaled);
+  let sum = 0;
+  for (let i = 0; i < scaled.length; i++) sum += Math.exp(scaled[i] - max);
+  const u = rng.next() * sum;
+  let acc = 0;
+  let last = -1;
+  for (let i = 0; i < scaled.length; i++) {
+    if (scaled[i] === -Infinity) continue;
+    acc += Math.exp(scaled[i] - max);
+    last = i;
+    if (u < acc) return i;
+  }
+  return last; // rounding left u just above the total: the last candidate
+}
