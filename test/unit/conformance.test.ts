@@ -1,0 +1,83 @@
+// The engine against an independent float64 numpy reference (test/fixtures/gen_conformance.py):
+// for every case folder in test/fixtures/conformance, logits, attentions and 32 greedy ids.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { initBackend } from '../../src/engine/backend';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
+import { generateIds } from '../../src/engine/generate';
+import { GPTModel } from '../../src/engine/model';
+import { assertClose, TOL } from '../helpers/numeric';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CASES_DIR = path.join(ROOT, 'test/fixtures/conformance');
+
+interface Reference {
+  case: string;
+  dtype: string;
+  ids: number[];
+  T: number;
+  vocabSize: number;
+  nLayer: number;
+  nHead: number;
+  greedy: { promptIds: number[]; ids: number[]; maxNewTokens?: number; contextFull?: boolean };
+}
+
+function readF32(file: string): Float32Array {
+  const buf = fs.readFileSync(file);
+  const out = new Float32Array(buf.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4);
+  return out;
+}
+
+const cases = fs.existsSync(CASES_DIR)
+  ? fs.readdirSync(CASES_DIR).filter((n) => fs.existsSync(path.join(CASES_DIR, n, 'reference.json'))).sort()
+  : [];
+
+describe('conformance with the numpy reference', function () {
+  before(async () => {
+    await initBackend();
+  });
+
+  it('has reference cases', function () {
+    assert.ok(cases.length > 0, `no case folders with reference.json in ${CASES_DIR}`);
+  });
+
+  for (const name of cases) {
+    describe(name, function () {
+      const dir = path.join(CASES_DIR, name);
+      const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as Reference;
+      let model: GPTModel;
+
+      before(() => {
+        const { config, weights } = loadCheckpoint(dir);
+        model = GPTModel.create(config, weights);
+        assert.strictEqual(config.vocabSize, ref.vocabSize);
+        assert.strictEqual(config.nLayer, ref.nLayer);
+        assert.strictEqual(config.nHead, ref.nHead);
+      });
+      after(() => model?.dispose());
+
+      it(`logits within ${TOL.logits} and attentions within ${TOL.attention}`, async function () {
+        const { T, vocabSize: V, nLayer: L, nHead: H } = ref;
+        assert.strictEqual(ref.ids.length, T);
+        const out = await model.forward(ref.ids, { attentions: true });
+        assertClose(out.logits, readF32(path.join(dir, 'logits.f32')), TOL.logits, `${name} logits`, [T, V]);
+        const att = new Float32Array(L * H * T * T);
+        out.attentions!.forEach((a, l) => att.set(a, l * H * T * T));
+        assertClose(att, readF32(path.join(dir, 'attentions.f32')), TOL.attention, `${name} attentions`, [L, H, T, T]);
+      });
+
+      it('greedy continuation (KV cache) gives the reference ids', async function () {
+        const g = ref.greedy;
+        const out = await generateIds(model, g.promptIds, {
+          maxNewTokens: g.maxNewTokens ?? 32,
+          temperature: 0,
+          stopAtEos: false,
+        });
+        assert.deepStrictEqual(out.ids, g.ids);
+        assert.strictEqual(out.stopReason, g.contextFull ? 'context-full' : 'max-tokens');
+      });
+    });
+  }
+});
