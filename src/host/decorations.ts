@@ -1,0 +1,228 @@
+// Attention on the text itself: background decorations on the analysed range whose opacity
+// follows the weight the selected query gives each token, an outline on the query token, GLTR
+// surprisal underlines, cursor → token sync, and detection of edits under the analysis.
+import * as vscode from 'vscode';
+import { surprisalBucket, type SurprisalBucket } from '../analysis/gltr';
+import { adjustSpanForEdits, editTouchesSpan, tokenIndexAtOffset, type Span } from '../analysis/tokenMapping';
+import type { ActualToken, PanelToken } from '../shared/protocol';
+
+/** Opacity levels of the attention background; weights are binned relative to the row's max. */
+const LEVELS = 8;
+const MIN_SHOWN = 0.04;
+
+const BUCKET_COLORS: Record<SurprisalBucket, string> = {
+  top10: '#3fb950',
+  top100: '#d29922',
+  top1000: '#f85149',
+  beyond: '#a371f7',
+};
+
+/** What the editor needs to know about the current analysis. */
+export interface DecoratedRun {
+  runId: number;
+  uri: vscode.Uri;
+  /** Document offset where the analysed text starts. */
+  base: number;
+  /** Length of the analysed text (UTF-16 units). */
+  length: number;
+  tokens: PanelToken[];
+  actual: ActualToken[];
+}
+
+export interface TokenAttention {
+  query: number;
+  /** Weights of the query's row, T entries (keys after the query are 0). */
+  row: Float32Array;
+  label: string;
+  /** Apply a gamma curve (matches the panel's "gamma" colour scale). */
+  gamma: boolean;
+}
+
+export class EditorAttention implements vscode.Disposable {
+  private readonly levels: vscode.TextEditorDecorationType[] = [];
+  private readonly queryType: vscode.TextEditorDecorationType;
+  private readonly bucketTypes = new Map<SurprisalBucket, vscode.TextEditorDecorationType>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private run: DecoratedRun | undefined;
+  private attention: TokenAttention | undefined;
+  private underlines = false;
+  private enabled = true;
+  /** Set while we move the cursor ourselves, so the selection event is not echoed. */
+  private revealing = false;
+
+  private readonly cursorEmitter = new vscode.EventEmitter<{ runId: number; index: number }>();
+  /** The editor cursor moved onto token `index` of the analysed range. */
+  readonly onDidMoveCursorToToken = this.cursorEmitter.event;
+  private readonly staleEmitter = new vscode.EventEmitter<{ runId: number }>();
+  /** An edit touched the analysed text; decorations are gone. */
+  readonly onDidChangeAnalysedText = this.staleEmitter.event;
+
+  constructor() {
+    for (let i = 1; i <= LEVELS; i++) {
+      const a = (0.07 + (0.55 * i) / LEVELS).toFixed(3);
+      this.levels.push(
+        vscode.window.createTextEditorDecorationType({
+          dark: { backgroundColor: `rgba(86, 156, 214, ${a})` },
+          light: { backgroundColor: `rgba(0, 95, 184, ${(Number(a) * 0.8).toFixed(3)})` },
+          borderRadius: '2px',
+          rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+        }),
+      );
+    }
+    this.queryType = vscode.window.createTextEditorDecorationType({
+      border: '1px solid',
+      borderColor: new vscode.ThemeColor('focusBorder'),
+      borderRadius: '2px',
+      rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+    });
+    for (const [bucket, color] of Object.entries(BUCKET_COLORS) as [SurprisalBucket, string][]) {
+      this.bucketTypes.set(
+        bucket,
+        vscode.window.createTextEditorDecorationType({ textDecoration: `underline 2px ${color}`, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }),
+      );
+    }
+    this.disposables.push(
+      this.cursorEmitter,
+      this.staleEmitter,
+      vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.onDocumentChange(e)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
+    );
+  }
+
+  /** The analysed span in document offsets (moves with edits before it). */
+  get span(): Span | undefined {
+    return this.run ? { start: this.run.base, end: this.run.base + this.run.length } : undefined;
+  }
+
+  setRun(run: DecoratedRun | undefined): void {
+    this.run = run;
+    this.attention = undefined;
+    this.render();
+  }
+
+  setAttention(a: TokenAttention | undefined): void {
+    this.attention = a;
+    this.render();
+  }
+
+  setOptions(o: { underlines: boolean; enabled: boolean }): void {
+    this.underlines = o.underlines;
+    this.enabled = o.enabled;
+    this.render();
+  }
+
+  /** Selects token `index` in the editor (moving the cursor there) and scrolls to it. */
+  async reveal(index: number): Promise<void> {
+    const run = this.run;
+    const tok = run?.tokens[index];
+    if (!run || !tok) return;
+    const doc = await vscode.workspace.openTextDocument(run.uri);
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === run.uri.toString());
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false });
+    const range = new vscode.Range(doc.positionAt(run.base + tok.start), doc.positionAt(run.base + tok.end));
+    this.revealing = true;
+    try {
+      editor.selection = new vscode.Selection(range.start, range.start);
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    } finally {
+      setTimeout(() => (this.revealing = false), 0);
+    }
+  }
+
+  clear(): void {
+    this.run = undefined;
+    this.attention = undefined;
+    this.render();
+  }
+
+  dispose(): void {
+    this.clear();
+    for (const t of [...this.levels, this.queryType, ...this.bucketTypes.values()]) t.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private editors(): vscode.TextEditor[] {
+    const run = this.run;
+    if (!run) return [];
+    const key = run.uri.toString();
+    return vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key);
+  }
+
+  private render(): void {
+    const byLevel: vscode.DecorationOptions[][] = this.levels.map(() => []);
+    const query: vscode.DecorationOptions[] = [];
+    const byBucket = new Map<SurprisalBucket, vscode.DecorationOptions[]>();
+    const editors = this.editors();
+    const run = this.run;
+    const doc = editors[0]?.document;
+    if (run && doc && this.enabled && this.attention) {
+      const { row, query: q, label, gamma } = this.attention;
+      let max = 0;
+      for (let j = 0; j <= q && j < row.length; j++) max = Math.max(max, row[j]);
+      const qTok = run.tokens[q];
+      if (qTok) query.push({ range: this.range(doc, run, qTok), hoverMessage: `Attention Lens: query token (${label})` });
+      for (let j = 0; j <= q && j < run.tokens.length && max > 0; j++) {
+        const rel = row[j] / max;
+        const shown = gamma ? Math.pow(rel, 0.4) : rel;
+        if (shown < MIN_SHOWN) continue;
+        const level = Math.min(LEVELS - 1, Math.floor(shown * LEVELS));
+        byLevel[level].push({
+          range: this.range(doc, run, run.tokens[j]),
+          hoverMessage: `Attention Lens: weight ${row[j].toFixed(3)} from "${qTok ? visible(qTok.text) : q}" (${label})`,
+        });
+      }
+    }
+    if (run && doc && this.underlines) {
+      run.actual.forEach((a, i) => {
+        const b = surprisalBucket(a.rank);
+        if (!b) return;
+        const list = byBucket.get(b) ?? [];
+        list.push({
+          range: this.range(doc, run, run.tokens[i]),
+          hoverMessage: `Attention Lens: rank ${a.rank}, p = ${a.prob.toPrecision(3)}, ${a.surprisal.toFixed(1)} bits`,
+        });
+        byBucket.set(b, list);
+      });
+    }
+    for (const e of vscode.window.visibleTextEditors) {
+      const mine = editors.includes(e);
+      this.levels.forEach((t, i) => e.setDecorations(t, mine ? byLevel[i] : []));
+      e.setDecorations(this.queryType, mine ? query : []);
+      for (const [b, t] of this.bucketTypes) e.setDecorations(t, mine ? (byBucket.get(b) ?? []) : []);
+    }
+  }
+
+  private range(doc: vscode.TextDocument, run: DecoratedRun, t: { start: number; end: number }): vscode.Range {
+    return new vscode.Range(doc.positionAt(run.base + t.start), doc.positionAt(run.base + t.end));
+  }
+
+  private onSelection(e: vscode.TextEditorSelectionChangeEvent): void {
+    const run = this.run;
+    if (!run || this.revealing || e.textEditor.document.uri.toString() !== run.uri.toString()) return;
+    if (e.kind === vscode.TextEditorSelectionChangeKind.Command) return; // e.g. an edit or a command; not a user's cursor
+    const offset = e.textEditor.document.offsetAt(e.selections[0].active) - run.base;
+    const index = tokenIndexAtOffset(run.tokens, offset);
+    if (index >= 0) this.cursorEmitter.fire({ runId: run.runId, index });
+  }
+
+  private onDocumentChange(e: vscode.TextDocumentChangeEvent): void {
+    const run = this.run;
+    if (!run || e.contentChanges.length === 0 || e.document.uri.toString() !== run.uri.toString()) return;
+    const span = { start: run.base, end: run.base + run.length };
+    // VS Code reports a batch's changes against the document before the batch, last first.
+    const edits = [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset);
+    if (edits.some((c) => editTouchesSpan(span, c))) {
+      const runId = run.runId;
+      this.clear();
+      this.staleEmitter.fire({ runId });
+      return;
+    }
+    const moved = adjustSpanForEdits(span, edits);
+    run.base = moved.start;
+  }
+}
+
+function visible(s: string): string {
+  return s.replace(/\n/g, '↵').replace(/\t/g, '→');
+}

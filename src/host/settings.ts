@@ -1,0 +1,39 @@
+// Typed access to the extension's settings (`attentionLens.*`). Defaults mirror package.json.
+import * as vscode from 'vscode';
+import type { ColorScale, DisplaySettings } from '../shared/protocol';
+
+export const SECTION = 'attentionLens';
+
+export interface Settings extends DisplaySettings {
+  /** Model folder: absolute, workspace-relative, or empty for the bundled model. */
+  modelPath: string;
+  /** Next-token predictions kept per position. */
+  topK: number;
+}
+
+export function readSettings(scope?: vscode.ConfigurationScope): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const scale = c.get<string>('colorScale', 'linear');
+  const topK = c.get<number>('topK', 10);
+  return {
+    modelPath: c.get<string>('modelPath', '').trim(),
+    colorScale: (scale === 'gamma' ? 'gamma' : 'linear') satisfies ColorScale,
+    surprisalUnderlines: c.get<boolean>('surprisalUnderlines', false),
+    editorHighlights: c.get<boolean>('editorHighlights', true),
+    topK: Number.isInteger(topK) && topK >= 1 && topK <= 50 ? topK : 10,
+  };
+}
+
+export function displaySettings(s: Settings): DisplaySettings {
+  return { colorScale: s.colorScale, surprisalUnderlines: s.surprisalUnderlines, editorHighlights: s.editorHighlights };
+}
+
+/** Stores a setting globally (user settings). */
+export function updateSetting<K extends keyof Settings>(key: K, value: Settings[K]): Thenable<void> {
+  return vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Opens the Settings editor filtered to this extension (or one setting). */
+export function openSettings(key?: keyof Settings): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openSettings', key ? `${SECTION}.${key}` : `@ext:attention-lens.attention-lens`);
+}

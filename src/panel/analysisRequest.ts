@@ -1,0 +1,12 @@
+// What the user asked to analyse, in plain values (a document URI and offsets), so it can be
+// re-run after an edit or a window reload.
+import type { AnalysisSource } from '../shared/protocol';
+
+export interface AnalysisRequest {
+  uri: string;
+  fileName: string;
+  /** Document offsets. */
+  start: number;
+  end: number;
+  origin: AnalysisSource['origin'];
+}

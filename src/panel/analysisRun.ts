@@ -1,0 +1,123 @@
+// One finished analysis on the host side: which engine run it is, where its text sits in the
+// document, and the matrices the webview asks for (fetched from the engine on demand, cached,
+// rollout computed here). No vscode import: the document is described by plain values.
+import { rolloutStep, withResidual } from '../analysis/rollout';
+import { poolMatrix } from '../analysis/thumbnail';
+import type { EngineClient } from '../engine/client';
+import type { AnalysisSummary } from '../engine/session';
+import { sourceKey, type MatrixSource } from '../shared/protocol';
+import { quantize, type QuantizedArray } from '../shared/quantize';
+
+/** Above this many bytes, the overview fetches head by head instead of all attentions at once. */
+const ALL_AT_ONCE_BYTES = 64 * 1024 * 1024;
+/** Matrices kept per run. */
+const CACHE_BYTES = 96 * 1024 * 1024;
+
+type Engine = Pick<EngineClient, 'attention' | 'allAttentions' | 'release'>;
+
+export class AnalysisRun {
+  private readonly cache = new Map<string, Float32Array>();
+  private cacheBytes = 0;
+  private rollouts: Float32Array[] = [];
+  private released = false;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly summary: AnalysisSummary,
+  ) {}
+
+  get runId(): number {
+    return this.summary.runId;
+  }
+
+  get T(): number {
+    return this.summary.T;
+  }
+
+  /** Throws a RangeError for a layer or head this run does not have. */
+  check(source: MatrixSource): void {
+    const { nLayer, nHead } = this.summary;
+    if (source.layer < 0 || source.layer >= nLayer) throw new RangeError(`layer ${source.layer} is outside 0..${nLayer - 1}`);
+    if (source.kind === 'head' && (source.head < 0 || source.head >= nHead))
+      throw new RangeError(`head ${source.head} is outside 0..${nHead - 1}`);
+  }
+
+  /** One [T × T] matrix (row = query). */
+  async matrix(source: MatrixSource): Promise<Float32Array> {
+    this.check(source);
+    const key = sourceKey(source);
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.delete(key); // LRU: move to the end
+      this.cache.set(key, hit);
+      return hit;
+    }
+    let m: Float32Array;
+    if (source.kind === 'head') m = await this.engine.attention(this.runId, source.layer, source.head);
+    else if (source.kind === 'layerMean') m = await this.engine.attention(this.runId, source.layer, -1);
+    else m = await this.rollout(source.layer);
+    this.remember(key, m);
+    return m;
+  }
+
+  /** The matrix quantised for display (16 bits: error ≤ 7.6e-6). */
+  async quantized(source: MatrixSource): Promise<QuantizedArray> {
+    return quantize(await this.matrix(source), 16, 1);
+  }
+
+  /** Row `query` of a matrix, T entries. */
+  async row(source: MatrixSource, query: number): Promise<Float32Array> {
+    const T = this.T;
+    if (query < 0 || query >= T) throw new RangeError(`query ${query} is outside 0..${T - 1}`);
+    const m = await this.matrix(source);
+    return m.slice(query * T, (query + 1) * T);
+  }
+
+  /** Thumbnails [S × S] for every layer × head, layer-major, 8 bits, each scaled to its own max. */
+  async overview(size: number): Promise<{ size: number; thumbs: QuantizedArray[] }> {
+    const { nLayer, nHead, T } = this.summary;
+    const thumbs: QuantizedArray[] = [];
+    let S = Math.min(size, T);
+    const add = (m: Float32Array): void => {
+      const p = poolMatrix(m, T, size);
+      S = p.size;
+      thumbs.push(quantize(p.data, 8));
+    };
+    if (nLayer * nHead * T * T * 4 <= ALL_AT_ONCE_BYTES) {
+      const all = await this.engine.allAttentions(this.runId); // [L × H × T × T]
+      for (let i = 0; i < nLayer * nHead; i++) add(all.subarray(i * T * T, (i + 1) * T * T));
+    } else {
+      for (let l = 0; l < nLayer; l++) for (let h = 0; h < nHead; h++) add(await this.engine.attention(this.runId, l, h));
+    }
+    return { size: S, thumbs };
+  }
+
+  /** Forgets the run in the engine (once). */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.cache.clear();
+    this.rollouts = [];
+    await this.engine.release(this.runId).catch(() => undefined);
+  }
+
+  private async rollout(layer: number): Promise<Float32Array> {
+    const T = this.T;
+    for (let l = this.rollouts.length; l <= layer; l++) {
+      const mean = await this.matrix({ kind: 'layerMean', layer: l });
+      const a = withResidual(mean, T);
+      this.rollouts.push(l === 0 ? a : rolloutStep(a, this.rollouts[l - 1], T));
+    }
+    return this.rollouts[layer];
+  }
+
+  private remember(key: string, m: Float32Array): void {
+    this.cache.set(key, m);
+    this.cacheBytes += m.byteLength;
+    for (const [k, v] of this.cache) {
+      if (this.cacheBytes <= CACHE_BYTES || k === key) break;
+      this.cache.delete(k);
+      this.cacheBytes -= v.byteLength;
+    }
+  }
+}

@@ -1,0 +1,314 @@
+// The attention panel (one at a time, beside the editor): its lifecycle as in the webview-sample
+// (createOrShow / revive / dispose of every listener), its HTML and CSP, and the routing of
+// messages between the webview, the engine and the editor decorations.
+import * as vscode from 'vscode';
+import { checkInput } from '../analysis/inputText';
+import { EngineError } from '../engine/errors';
+import type { EditorAttention } from '../host/decorations';
+import { ModelUnavailableError, type ModelManager } from '../host/modelManager';
+import { displaySettings, openSettings, readSettings, updateSetting } from '../host/settings';
+import {
+  MessageType,
+  dispatch,
+  parseFromWebview,
+  sourceLabel,
+  type AnalysisReadyMessage,
+  type FromWebviewMessage,
+  type Handlers,
+  type MatrixSource,
+  type PersistedState,
+  type ToWebviewMessage,
+} from '../shared/protocol';
+import type { AnalysisRequest } from './analysisRequest';
+import { AnalysisRun } from './analysisRun';
+import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './panelHtml';
+
+export const VIEW_TYPE = 'attentionLens.attentionPanel';
+
+export interface PanelDeps {
+  extensionUri: vscode.Uri;
+  models: ModelManager;
+  decorations: EditorAttention;
+}
+
+export class AttentionPanel implements vscode.Disposable {
+  static current: AttentionPanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private disposed = false;
+  /** The last Busy or ShowError, re-sent when the webview (re)loads. */
+  private lastStatus: ToWebviewMessage | undefined;
+  private request: AnalysisRequest | undefined;
+  private run: AnalysisRun | undefined;
+  private lastReady: AnalysisReadyMessage | undefined;
+  private stale = false;
+  private seq = 0;
+  private abort: AbortController | undefined;
+  private selected: { source: MatrixSource; query: number } | undefined;
+
+  /** Shows the panel beside the editor, creating it if needed. */
+  static createOrShow(deps: PanelDeps): AttentionPanel {
+    if (AttentionPanel.current) {
+      AttentionPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+      return AttentionPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      'Attention Lens',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(deps.extensionUri),
+    );
+    AttentionPanel.current = new AttentionPanel(panel, deps);
+    return AttentionPanel.current;
+  }
+
+  /** Brings back a panel after a window reload (from the serializer). */
+  static revive(panel: vscode.WebviewPanel, deps: PanelDeps, state: PersistedState | undefined): AttentionPanel {
+    AttentionPanel.current?.dispose();
+    const p = new AttentionPanel(panel, deps);
+    if (state?.source) {
+      const s = state.source;
+      p.request = { uri: s.uri, fileName: s.fileName, start: s.startOffset, end: s.endOffset, origin: s.origin };
+      p.selected = state.selected;
+    }
+    AttentionPanel.current = p;
+    return p;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: PanelDeps,
+  ) {
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.png');
+    panel.webview.html = this.html();
+    const d = this.disposables;
+    d.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false; // the webview reloads when shown again
+      }),
+      deps.decorations.onDidMoveCursorToToken(({ runId, index }) => this.onCursorToken(runId, index)),
+      deps.decorations.onDidChangeAnalysedText(({ runId }) => {
+        if (runId !== this.run?.runId) return;
+        this.stale = true;
+        this.post({ type: MessageType.TextChanged, runId });
+      }),
+      deps.models.onDidChangeModel((info) => {
+        if (info && this.request && this.run) void this.analyze(this.request);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('attentionLens')) return;
+        const s = readSettings();
+        deps.decorations.setOptions({ underlines: s.surprisalUnderlines, enabled: s.editorHighlights });
+        if (this.lastReady) this.lastReady.settings = displaySettings(s);
+        this.post({ type: MessageType.SettingsChanged, settings: displaySettings(s) });
+        void this.decorate();
+      }),
+    );
+    const s = readSettings();
+    deps.decorations.setOptions({ underlines: s.surprisalUnderlines, enabled: s.editorHighlights });
+  }
+
+  /** Analyses a range of a document; a newer call cancels this one. */
+  async analyze(req: AnalysisRequest): Promise<void> {
+    const seq = ++this.seq;
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    this.request = req;
+    const log = this.deps.models.output;
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(req.uri));
+      const start = Math.max(0, Math.min(req.start, doc.getText().length));
+      const end = Math.max(start, Math.min(req.end, doc.getText().length));
+      const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(start), doc.positionAt(end))));
+      if (!checked.ok) return this.showError(checked.message, [], checked.problem);
+      const version = doc.version;
+      const loaded = this.deps.models.state.kind === 'ready' || this.deps.models.state.kind === 'busy';
+      this.post({ type: MessageType.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? 'Analysing…' : 'Loading the model…' });
+      const settings = readSettings();
+      const summary = await this.deps.models.withModel('Analysing', ({ client }) =>
+        client.analyze(checked.text, { truncate: true, topK: settings.topK }, abort.signal),
+      );
+      const { client, info } = await this.deps.models.ensureLoaded();
+      if (seq !== this.seq) {
+        void client.release(summary.runId).catch(() => undefined);
+        return;
+      }
+      void this.run?.release();
+      this.run = new AnalysisRun(client, summary);
+      this.stale = false;
+      const textLength = summary.truncated ? summary.tokens[summary.T - 1].end : checked.text.length;
+      log.info(`Run ${summary.runId}: ${summary.T} tokens${summary.truncated ? ` of ${summary.totalTokens}` : ''} from ${req.fileName} [${start}, ${end})`);
+      this.deps.decorations.setRun({ runId: summary.runId, uri: doc.uri, base: start, length: textLength, tokens: summary.tokens, actual: summary.actual });
+      const query = this.selected && this.selected.query < summary.T ? this.selected.query : summary.T - 1;
+      this.lastReady = {
+        type: MessageType.AnalysisReady,
+        runId: summary.runId,
+        model: { name: info.name, nLayer: info.config.nLayer, nHead: info.config.nHead, contextLength: info.contextLength, vocabSize: info.vocabSize, numParams: info.numParams },
+        source: { uri: req.uri, fileName: req.fileName, startOffset: start, endOffset: end, startLine: doc.positionAt(start).line, endLine: doc.positionAt(end).line, origin: req.origin },
+        tokens: summary.tokens,
+        T: summary.T,
+        truncated: summary.truncated,
+        totalTokens: summary.totalTokens,
+        clippedChars: checked.clippedChars,
+        predictions: summary.predictions.map((p) => ({ texts: p.texts, probs: p.probs })),
+        actual: summary.actual,
+        settings: displaySettings(settings),
+        initialQuery: query,
+      };
+      this.post(this.lastReady);
+      if (doc.version !== version) {
+        this.stale = true;
+        this.post({ type: MessageType.TextChanged, runId: summary.runId });
+      }
+    } catch (err) {
+      if (seq !== this.seq) return;
+      if (err instanceof EngineError && err.code === 'CANCELLED') return;
+      if (err instanceof ModelUnavailableError) {
+        this.showError(err.message, ['openSettings', 'rerun'], err.code);
+        void vscode.window.showErrorMessage(`Attention Lens: ${err.message}`, 'Open Settings', 'Show Log').then((a) => {
+          if (a === 'Open Settings') void openSettings('modelPath');
+          else if (a === 'Show Log') log.show(true);
+        });
+        return;
+      }
+      const e = EngineError.from(err);
+      log.error(`Analysis failed: ${e.message} [${e.code}]`);
+      this.showError(`The analysis failed: ${e.message}`, ['rerun'], e.code);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (AttentionPanel.current === this) AttentionPanel.current = undefined;
+    this.seq++;
+    this.abort?.abort();
+    void this.run?.release();
+    this.run = undefined;
+    this.deps.decorations.clear();
+    this.panel.dispose();
+    while (this.disposables.length) this.disposables.pop()?.dispose();
+  }
+
+  private html(): string {
+    const w = this.panel.webview;
+    const asUri = (...p: string[]) => w.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...p)).toString();
+    return buildPanelHtml({ cspSource: w.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview', 'panel.js'), styleUri: asUri('media', 'panel.css') });
+  }
+
+  private post(m: ToWebviewMessage): void {
+    if (m.type === MessageType.Busy || m.type === MessageType.ShowError) this.lastStatus = m;
+    else if (m.type === MessageType.AnalysisReady) this.lastStatus = undefined;
+    // Before Ready, nothing is sent: Ready re-sends the run and the last status.
+    if (this.ready) void this.panel.webview.postMessage(m);
+  }
+
+  private showError(message: string, actions: ('openSettings' | 'rerun')[], code?: string): void {
+    this.post({ type: MessageType.ShowError, message, actions, code });
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseFromWebview(raw);
+    if (!msg) {
+      this.deps.models.output.warn(`Ignored a malformed message from the panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    dispatch(this.handlers, msg);
+  }
+
+  private readonly handlers: Handlers<FromWebviewMessage> = {
+    [MessageType.Ready]: (m) => {
+      this.ready = true;
+      if (this.lastReady && this.run) {
+        this.post({ ...this.lastReady, initialQuery: this.selected?.query ?? this.lastReady.initialQuery });
+        if (this.stale) this.post({ type: MessageType.TextChanged, runId: this.run.runId });
+      }
+      if (this.lastStatus) void this.panel.webview.postMessage(this.lastStatus);
+      else if (!this.run && this.seq === 0) {
+        const s = m.state?.source;
+        if (!this.request && s) this.request = { uri: s.uri, fileName: s.fileName, start: s.startOffset, end: s.endOffset, origin: s.origin };
+        if (!this.selected && m.state?.selected) this.selected = m.state.selected;
+        if (this.request) void this.analyze(this.request);
+        else this.showError('Select some text in an editor and run "Attention Lens: Show Attention" (Ctrl+Alt+A).', []);
+      }
+    },
+    [MessageType.RequestMatrix]: async (m) => {
+      const run = this.run;
+      if (!run || m.runId !== run.runId) return; // an older run: dropped
+      try {
+        const matrix = await run.quantized(m.source);
+        if (this.run !== run) return;
+        this.post({ type: MessageType.MatrixReply, requestId: m.requestId, runId: m.runId, source: m.source, T: run.T, matrix });
+      } catch (err) {
+        this.requestFailed(err);
+      }
+    },
+    [MessageType.RequestOverview]: async (m) => {
+      const run = this.run;
+      if (!run || m.runId !== run.runId) return;
+      try {
+        const { size, thumbs } = await run.overview(Math.min(m.size, 64));
+        if (this.run !== run) return;
+        const { nLayer, nHead } = run.summary;
+        this.post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer, nHead, size, thumbs });
+      } catch (err) {
+        this.requestFailed(err);
+      }
+    },
+    [MessageType.SelectToken]: (m) => {
+      if (m.runId !== this.run?.runId) return;
+      this.selected = { source: m.source, query: m.index };
+      void this.decorate();
+    },
+    [MessageType.Rerun]: () => {
+      const req = this.request;
+      if (!req) return;
+      const span = this.deps.decorations.span;
+      void this.analyze(this.stale || !span ? req : { ...req, start: span.start, end: span.start + (req.end - req.start) });
+    },
+    [MessageType.OpenSettings]: () => void openSettings('modelPath'),
+    [MessageType.SetSurprisalUnderlines]: (m) => void updateSetting('surprisalUnderlines', m.enabled),
+    [MessageType.RevealToken]: (m) => {
+      if (m.runId === this.run?.runId) void this.deps.decorations.reveal(m.index);
+    },
+  };
+
+  private requestFailed(err: unknown): void {
+    const e = EngineError.from(err);
+    this.deps.models.output.error(`A panel request failed: ${e.message} [${e.code}]`);
+    this.showError(`Could not fetch the attention: ${e.message}`, ['rerun'], e.code);
+  }
+
+  private onCursorToken(runId: number, index: number): void {
+    if (runId !== this.run?.runId || this.stale) return;
+    this.selected = { source: this.selected?.source ?? { kind: 'head', layer: 0, head: 0 }, query: index };
+    this.post({ type: MessageType.SelectTokenInPanel, runId, index });
+    void this.decorate();
+  }
+
+  /** Puts the selected query's attention on the text. */
+  private async decorate(): Promise<void> {
+    const run = this.run;
+    const sel = this.selected;
+    if (!run || !sel || this.stale) return;
+    try {
+      const row = await run.row(sel.source, Math.min(sel.query, run.T - 1));
+      if (run !== this.run || sel !== this.selected) return;
+      this.deps.decorations.setAttention({ query: sel.query, row, label: sourceLabel(sel.source), gamma: readSettings().colorScale === 'gamma' });
+    } catch (err) {
+      this.deps.models.output.warn(`Could not decorate the editor: ${EngineError.from(err).message}`);
+    }
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: LOCAL_RESOURCE_FOLDERS.map((f) => vscode.Uri.joinPath(extensionUri, f)),
+  };
+}

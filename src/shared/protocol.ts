@@ -1,0 +1,389 @@
+// The message protocol between the extension host and the attention panel's webview.
+// Imported by both sides: plain data only (no vscode, no tfjs, no DOM).
+//
+// Shape, as in vscode-hexeditor's protocol: one enum of message types split "to webview" /
+// "from webview", one interface per message, and a union per direction. The webview never gets
+// every L × H × T × T weight at once: it asks for what it shows (a head, a layer's mean, the
+// rollout, the overview thumbnails) by `runId`, with a `requestId` the reply echoes. Replies for
+// a run that is no longer current are dropped on both sides.
+
+import type { QuantizedArray } from './quantize';
+
+export enum MessageType {
+  // ---- to webview ----
+  /** The host is loading the model or running an analysis. */
+  Busy = 'busy',
+  /** A finished analysis: tokens, predictions, surprisal; no attention yet. */
+  AnalysisReady = 'analysisReady',
+  /** Answer to RequestMatrix. */
+  MatrixReply = 'matrixReply',
+  /** Answer to RequestOverview. */
+  OverviewReply = 'overviewReply',
+  /** The editor cursor moved onto a token of the current run. */
+  SelectTokenInPanel = 'selectTokenInPanel',
+  /** The analysed text changed in the editor: the analysis is stale. */
+  TextChanged = 'textChanged',
+  /** Something went wrong; the panel shows it with the given actions. */
+  ShowError = 'showError',
+  /** Display settings changed (colour scale, underlines). */
+  SettingsChanged = 'settingsChanged',
+
+  // ---- from webview ----
+  /** The webview has loaded; carries what it saved with setState (after a reload). */
+  Ready = 'ready',
+  /** Ask for one T × T matrix of a run. */
+  RequestMatrix = 'requestMatrix',
+  /** Ask for the downsampled layer × head thumbnails of a run. */
+  RequestOverview = 'requestOverview',
+  /** The user selected a query token (and the matrix it looks at) in the panel. */
+  SelectToken = 'selectToken',
+  /** Analyse again (after a text change, a reload, or an error). */
+  Rerun = 'rerun',
+  /** Open the extension's settings. */
+  OpenSettings = 'openSettings',
+  /** Turn the surprisal underlines in the editor on or off. */
+  SetSurprisalUnderlines = 'setSurprisalUnderlines',
+  /** Move the editor cursor to a token and show it. */
+  RevealToken = 'revealToken',
+}
+
+/** Which T × T matrix: one head, the mean over a layer's heads, or the rollout up to a layer. */
+export type MatrixSource =
+  | { kind: 'head'; layer: number; head: number }
+  | { kind: 'layerMean'; layer: number }
+  | { kind: 'rollout'; layer: number };
+
+export type ColorScale = 'linear' | 'gamma';
+
+export interface DisplaySettings {
+  colorScale: ColorScale;
+  surprisalUnderlines: boolean;
+  editorHighlights: boolean;
+}
+
+export interface ModelSummary {
+  name: string;
+  nLayer: number;
+  nHead: number;
+  contextLength: number;
+  vocabSize: number;
+  numParams: number;
+}
+
+export interface PanelToken {
+  id: number;
+  text: string;
+  /** UTF-16 offsets into the analysed text. */
+  start: number;
+  end: number;
+}
+
+export interface Prediction {
+  texts: string[];
+  probs: number[];
+}
+
+export interface ActualToken {
+  /** Probability the model gave the actual token (NaN for the first token). */
+  prob: number;
+  /** 1-based rank of the actual token among the model's predictions (NaN for the first). */
+  rank: number;
+  /** −log₂ prob, in bits (NaN for the first). */
+  surprisal: number;
+}
+
+/** Where the analysed text came from, for the panel's header and for re-runs after a reload. */
+export interface AnalysisSource {
+  uri: string;
+  fileName: string;
+  /** Document offsets of the analysed range. */
+  startOffset: number;
+  endOffset: number;
+  startLine: number;
+  endLine: number;
+  /** 'selection' or 'paragraph' (no selection). */
+  origin: 'selection' | 'paragraph';
+}
+
+/** What the webview stores with setState so a reload can bring it back. */
+export interface PersistedState {
+  source?: AnalysisSource;
+  selected?: { source: MatrixSource; query: number };
+  view?: 'matrix' | 'lines';
+}
+
+// ---------------------------------------------------------------- to webview
+
+/** The host is working; `stage` says on what. */
+export interface BusyMessage {
+  type: MessageType.Busy;
+  stage: 'model' | 'analysis';
+  detail: string;
+}
+
+/** A finished analysis. Attention is fetched afterwards, by runId. */
+export interface AnalysisReadyMessage {
+  type: MessageType.AnalysisReady;
+  runId: number;
+  model: ModelSummary;
+  source: AnalysisSource;
+  tokens: PanelToken[];
+  T: number;
+  /** True when only the first T of `totalTokens` tokens were analysed. */
+  truncated: boolean;
+  totalTokens: number;
+  /** True when the text was cut before tokenising because it was huge. */
+  clippedChars: boolean;
+  /** Top-k next tokens after each position (T entries). */
+  predictions: Prediction[];
+  /** Per position, how the model rated the token actually there (T entries, entry 0 NaN). */
+  actual: ActualToken[];
+  settings: DisplaySettings;
+  /** Query to select first (the restored one after a reload, else the last token). */
+  initialQuery?: number;
+}
+
+/** One matrix, quantised, row-major [T × T]; row = query, column = key. */
+export interface MatrixReplyMessage {
+  type: MessageType.MatrixReply;
+  requestId: number;
+  runId: number;
+  source: MatrixSource;
+  T: number;
+  matrix: QuantizedArray;
+}
+
+/** Thumbnails [size × size] for every layer (rows) × head (columns), layer-major. */
+export interface OverviewReplyMessage {
+  type: MessageType.OverviewReply;
+  requestId: number;
+  runId: number;
+  nLayer: number;
+  nHead: number;
+  size: number;
+  /** nLayer × nHead thumbnails, index layer * nHead + head; each is scaled to its own max. */
+  thumbs: QuantizedArray[];
+}
+
+export interface SelectTokenInPanelMessage {
+  type: MessageType.SelectTokenInPanel;
+  runId: number;
+  index: number;
+}
+
+export interface TextChangedMessage {
+  type: MessageType.TextChanged;
+  runId: number;
+}
+
+export type ErrorAction = 'openSettings' | 'rerun';
+
+export interface ShowErrorMessage {
+  type: MessageType.ShowError;
+  message: string;
+  code?: string;
+  actions: ErrorAction[];
+}
+
+export interface SettingsChangedMessage {
+  type: MessageType.SettingsChanged;
+  settings: DisplaySettings;
+}
+
+export type ToWebviewMessage =
+  | BusyMessage
+  | AnalysisReadyMessage
+  | MatrixReplyMessage
+  | OverviewReplyMessage
+  | SelectTokenInPanelMessage
+  | TextChangedMessage
+  | ShowErrorMessage
+  | SettingsChangedMessage;
+
+// ---------------------------------------------------------------- from webview
+
+export interface ReadyMessage {
+  type: MessageType.Ready;
+  state?: PersistedState;
+}
+
+export interface RequestMatrixMessage {
+  type: MessageType.RequestMatrix;
+  requestId: number;
+  runId: number;
+  source: MatrixSource;
+}
+
+export interface RequestOverviewMessage {
+  type: MessageType.RequestOverview;
+  requestId: number;
+  runId: number;
+  /** Wanted thumbnail side in cells (the host uses min(size, T)). */
+  size: number;
+}
+
+export interface SelectTokenMessage {
+  type: MessageType.SelectToken;
+  runId: number;
+  /** Query position. */
+  index: number;
+  source: MatrixSource;
+}
+
+export interface RerunMessage {
+  type: MessageType.Rerun;
+}
+
+export interface OpenSettingsMessage {
+  type: MessageType.OpenSettings;
+}
+
+export interface SetSurprisalUnderlinesMessage {
+  type: MessageType.SetSurprisalUnderlines;
+  enabled: boolean;
+}
+
+export interface RevealTokenMessage {
+  type: MessageType.RevealToken;
+  runId: number;
+  index: number;
+}
+
+export type FromWebviewMessage =
+  | ReadyMessage
+  | RequestMatrixMessage
+  | RequestOverviewMessage
+  | SelectTokenMessage
+  | RerunMessage
+  | OpenSettingsMessage
+  | SetSurprisalUnderlinesMessage
+  | RevealTokenMessage;
+
+export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
+
+/** Handlers by message type: one generic dispatcher on both sides (cf. hexeditor's MessageHandler). */
+export type Handlers<M extends { type: MessageType }> = {
+  [K in M['type']]?: (msg: Extract<M, { type: K }>) => void | Promise<void>;
+};
+
+const TO_WEBVIEW = new Set<string>([
+  MessageType.Busy,
+  MessageType.AnalysisReady,
+  MessageType.MatrixReply,
+  MessageType.OverviewReply,
+  MessageType.SelectTokenInPanel,
+  MessageType.TextChanged,
+  MessageType.ShowError,
+  MessageType.SettingsChanged,
+]);
+
+const FROM_WEBVIEW = new Set<string>([
+  MessageType.Ready,
+  MessageType.RequestMatrix,
+  MessageType.RequestOverview,
+  MessageType.SelectToken,
+  MessageType.Rerun,
+  MessageType.OpenSettings,
+  MessageType.SetSurprisalUnderlines,
+  MessageType.RevealToken,
+]);
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null;
+}
+
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+
+/** True for a well-formed MatrixSource (the host checks bounds against the run separately). */
+export function isMatrixSource(x: unknown): x is MatrixSource {
+  if (!isObject(x) || !isInt(x.layer) || x.layer < 0) return false;
+  if (x.kind === 'head') return isInt(x.head) && x.head >= 0;
+  return x.kind === 'layerMean' || x.kind === 'rollout';
+}
+
+/**
+ * Checks a message that arrived from the webview: a known type and the fields its handler
+ * reads. Anything else is rejected (returns undefined), never thrown on.
+ */
+export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
+  if (!isObject(x) || typeof x.type !== 'string' || !FROM_WEBVIEW.has(x.type)) return undefined;
+  const m = x as unknown as FromWebviewMessage;
+  switch (m.type) {
+    case MessageType.RequestMatrix:
+      return isInt(m.requestId) && isInt(m.runId) && isMatrixSource(m.source) ? m : undefined;
+    case MessageType.RequestOverview:
+      return isInt(m.requestId) && isInt(m.runId) && isInt(m.size) && m.size > 0 ? m : undefined;
+    case MessageType.SelectToken:
+      return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
+    case MessageType.RevealToken:
+      return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
+    case MessageType.SetSurprisalUnderlines:
+      return typeof m.enabled === 'boolean' ? m : undefined;
+    case MessageType.Ready:
+      return m.state === undefined || isObject(m.state) ? m : undefined;
+    default:
+      return m;
+  }
+}
+
+/** Checks a message that arrived from the host (by type only: the host is trusted). */
+export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
+  if (!isObject(x) || typeof x.type !== 'string' || !TO_WEBVIEW.has(x.type)) return undefined;
+  return x as unknown as ToWebviewMessage;
+}
+
+/** Calls the handler for a message's type; returns false when none is registered. */
+export function dispatch<M extends { type: MessageType }>(handlers: Handlers<M>, msg: M): boolean {
+  const h = handlers[msg.type as M['type']] as ((m: M) => void | Promise<void>) | undefined;
+  if (!h) return false;
+  void h(msg);
+  return true;
+}
+
+/** A short human label for a matrix source, e.g. "L3 · H7", "L3 · mean", "rollout ≤ L3". */
+export function sourceLabel(s: MatrixSource): string {
+  switch (s.kind) {
+    case 'head':
+      return `Layer ${s.layer} · Head ${s.head}`;
+    case 'layerMean':
+      return `Layer ${s.layer} · mean of heads`;
+    case 'rollout':
+      return `Rollout through layer ${s.layer}`;
+  }
+}
+
+/** A stable key for caching matrices by source. */
+export function sourceKey(s: MatrixSource): string {
+  return s.kind === 'head' ? `h:${s.layer}:${s.head}` : `${s.kind === 'layerMean' ? 'm' : 'r'}:${s.layer}`;
+}
+
+/**
+ * Drops replies that belong to an older run or to a request that has been superseded. The
+ * webview keeps one per kind of request (matrix, overview).
+ */
+export class ReplyGate {
+  private runId = -1;
+  private latest = 0;
+  private nextId = 1;
+
+  /** Starts a new run: everything in flight becomes stale. */
+  setRun(runId: number): void {
+    this.runId = runId;
+    this.latest = 0;
+  }
+
+  get currentRun(): number {
+    return this.runId;
+  }
+
+  /** A fresh request id; older ids stop being accepted. */
+  next(): number {
+    this.latest = this.nextId++;
+    return this.latest;
+  }
+
+  /** True when the reply is for the current run and the newest request. */
+  accepts(reply: { runId: number; requestId: number }): boolean {
+    return reply.runId === this.runId && reply.requestId === this.latest;
+  }
+}
