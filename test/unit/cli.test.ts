@@ -1,0 +1,268 @@
+// The CLI as other tools use it: `node dist/cli.js …`, files and exit codes.
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
+import { writeSafetensors } from '../../src/engine/safetensors';
+import { EngineSession } from '../../src/engine/session';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const TINY = join(ROOT, 'test', 'fixtures', 'tiny-model');
+const reference = JSON.parse(readFileSync(join(TINY, 'reference.json'), 'utf8')) as {
+  tokenization: { text: string; ids: number[] }[];
+  greedy: { promptIds: number[]; ids: number[]; maxNewTokens: number };
+};
+/** Not plain ASCII, so that offsets are checked on something that can go wrong. */
+const TEXT = `${reference.tokenization[0].text} ${reference.tokenization[2].text}`;
+/** Float tolerance between the CLI's numbers and the in-process session's. */
+const TOL = 1e-6;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Asserts a failure: the exit code, one stderr line naming `name`, no stack frames. */
+function assertOneLineFailure(r: Run, name: string, exitCode = 1): void {
+  assert.equal(r.status, exitCode, `exit ${r.status}, stderr: ${r.stderr}`);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
+  assert.ok(lines[0].includes(name), `"${lines[0]}" does not name ${name}`);
+  assert.doesNotMatch(r.stderr, /^\s*at .*[:(]/m);
+  assert.equal(r.stdout, '');
+}
+
+function readF32(file: string): Float32Array {
+  const b = readFileSync(file);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** Rewrites the JSON header of a safetensors file through `edit` (data bytes unchanged). */
+function editHeader(file: string, edit: (h: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>) => void): void {
+  const buf = readFileSync(file);
+  const n = Number(buf.readBigUInt64LE(0));
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+  edit(header);
+  let json = JSON.stringify(header);
+  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += ' ';
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  writeFileSync(file, Buffer.concat([head, Buffer.from(json), buf.subarray(8 + n)]));
+}
+
+/** Tensor entries of a header, by where their data starts. */
+function byOffset(h: Record<string, { data_offsets: [number, number] }>): string[] {
+  return Object.keys(h)
+    .filter((k) => k !== '__metadata__')
+    .sort((a, b) => h[a].data_offsets[0] - h[b].data_offsets[0]);
+}
+
+describe('CLI (dist/cli.js)', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let textFile: string;
+  let longFile: string;
+  let session: EngineSession;
+
+  before(async () => {
+    if (!existsSync(CLI)) execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, stdio: 'ignore' });
+    tmp = mkdtempSync(join(tmpdir(), 'al-cli-'));
+    textFile = join(tmp, 'text.txt');
+    writeFileSync(textFile, TEXT);
+    longFile = join(tmp, 'long.txt');
+    writeFileSync(longFile, `${TEXT}\n`.repeat(8));
+    session = await EngineSession.load(TINY);
+  });
+  after(() => {
+    session?.dispose();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('--help prints the usage', () => {
+    const r = cli('--help');
+    assert.equal(r.status, 0);
+    for (const word of ['dump', 'generate', '--max-new-tokens', '--temperature', 'default 1.0', '--truncate']) {
+      assert.ok(r.stdout.includes(word), `usage lacks ${word}`);
+    }
+    assert.equal(cli('generate', '--help').status, 0);
+  });
+
+  it('dump writes tokens, meta, logits and attentions that match the session', async () => {
+    const out = join(tmp, 'dump');
+    const r = cli('dump', '--model', TINY, '--text-file', textFile, '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    const tokens = JSON.parse(readFileSync(join(out, 'tokens.json'), 'utf8')) as { id: number; text: string; start: number; end: number }[];
+    const { T, nLayer: L, nHead: H, vocabSize: V } = meta;
+    assert.deepEqual(meta, { nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: 557, T: tokens.length });
+    assert.equal(statSync(join(out, 'logits.f32')).size, T * V * 4);
+    assert.equal(statSync(join(out, 'attentions.f32')).size, L * H * T * T * 4);
+
+    // Offsets slice the file's text: a whole token is its slice; the spans cover the text in order
+    // (a token holding part of a multi-byte character spans that whole character).
+    let covered = 0;
+    for (const t of tokens) {
+      assert.ok(t.start <= covered && t.end > t.start && t.end <= TEXT.length, JSON.stringify(t));
+      if (!t.text.includes('\uFFFD')) assert.equal(TEXT.slice(t.start, t.end), t.text);
+      covered = Math.max(covered, t.end);
+    }
+    assert.equal(covered, TEXT.length);
+    assert.ok(tokens.some((t) => t.text.includes('\uFFFD')), 'the text should exercise split characters');
+    assert.deepEqual(tokens, session.tokenize(TEXT).map(({ id, text, start, end }) => ({ id, text, start, end })));
+
+    const attn = readF32(join(out, 'attentions.f32'));
+    for (let row = 0; row < L * H * T; row++) {
+      let sum = 0;
+      for (let j = 0; j < T; j++) sum += attn[row * T + j];
+      assert.ok(Math.abs(sum - 1) < 1e-5, `attention row ${row} sums to ${sum}`);
+    }
+    const a = await session.analyze(TEXT);
+    const logits = readF32(join(out, 'logits.f32'));
+    const want = session.logits(a.runId);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(logits[i] - want[i]) < TOL, `logit ${i}`);
+    const wantAttn = session.allAttentions(a.runId);
+    for (let i = 0; i < wantAttn.length; i++) assert.ok(Math.abs(attn[i] - wantAttn[i]) < TOL, `attention ${i}`);
+  });
+
+  it('text longer than the context: exit 2 naming the limit, unless --truncate', () => {
+    const out = join(tmp, 'long');
+    const r = cli('dump', '--model', TINY, '--text-file', longFile, '--out', out);
+    assertOneLineFailure(r, '128', 2);
+    assert.ok(r.stderr.includes(longFile));
+    const ok = cli('dump', '--model', TINY, '--text-file', longFile, '--out', out, '--truncate');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).T, 128);
+    assert.equal(statSync(join(out, 'logits.f32')).size, 128 * 557 * 4);
+
+    const g = cli('generate', '--model', TINY, '--prompt-file', longFile, '--max-new-tokens', '3');
+    assertOneLineFailure(g, '128', 2);
+    const g2 = cli('generate', '--model', TINY, '--prompt-file', longFile, '--max-new-tokens', '3', '--truncate', '--temperature', '0');
+    assert.equal(g2.status, 0, g2.stderr);
+    assert.equal(JSON.parse(g2.stdout).ids.length, 3);
+  });
+
+  it('generate prints one JSON line; greedy matches the reference, seeded runs repeat', () => {
+    const prompt = join(tmp, 'prompt.txt');
+    writeFileSync(prompt, reference.tokenization[0].text);
+    const n = String(reference.greedy.maxNewTokens);
+    const greedy = cli('generate', '--model', TINY, '--prompt-file', prompt, '--max-new-tokens', n, '--temperature', '0');
+    assert.equal(greedy.status, 0, greedy.stderr);
+    assert.equal(greedy.stdout.split('\n').filter((l) => l).length, 1);
+    assert.ok(greedy.stdout.endsWith('\n'));
+    const g = JSON.parse(greedy.stdout);
+    assert.deepEqual(Object.keys(g), ['ids', 'text']);
+    assert.deepEqual(g.ids, reference.greedy.ids);
+    assert.equal(g.text, session.tokenizer.decode(g.ids));
+    assert.equal(cli('generate', '--model', TINY, '--prompt-file', prompt, '--max-new-tokens', n, '--temperature', '0').stdout, greedy.stdout);
+
+    const args = ['generate', '--model', TINY, '--prompt-file', prompt, '--max-new-tokens', '15', '--seed', '11', '--top-k', '50', '--top-p', '0.95'];
+    const s1 = cli(...args);
+    const s2 = cli(...args);
+    assert.equal(s1.status, 0, s1.stderr);
+    assert.equal(s1.stdout, s2.stdout);
+    const other = cli(...args.slice(0, -6), '--seed', '12');
+    assert.notEqual(JSON.parse(other.stdout).text, JSON.parse(s1.stdout).text);
+
+    const stopped = JSON.parse(cli('generate', '--model', TINY, '--prompt-file', prompt, '--max-new-tokens', n, '--temperature', '0', '--stop', g.text.slice(3, 6)).stdout);
+    assert.ok(!stopped.text.includes(g.text.slice(3, 6)));
+    assert.ok(stopped.ids.length < g.ids.length);
+  });
+
+  it('bad arguments: one line, exit 1', () => {
+    const prompt = join(tmp, 'prompt.txt');
+    assertOneLineFailure(cli('dump', '--model', TINY, '--text-file', textFile, '--out', tmp, '--bogus'), '--bogus');
+    assertOneLineFailure(cli('dump', '--model', TINY, '--text-file', textFile), '--out');
+    assertOneLineFailure(cli('generate', '--model', TINY, '--prompt-file', prompt, '--max-new-tokens', 'ten'), '--max-new-tokens');
+    assertOneLineFailure(cli('generate', '--model', TINY, '--prompt-file', prompt, '--max-new-tokens', '5', '--temperature', 'hot'), '--temperature');
+    assertOneLineFailure(cli('generate', '--model', TINY, '--prompt-file', prompt, '--max-new-tokens', '5', '--top-p', '1.5'), '--top-p');
+    assertOneLineFailure(cli('frobnicate'), 'frobnicate');
+    const missing = join(tmp, 'missing.txt');
+    assertOneLineFailure(cli('dump', '--model', TINY, '--text-file', missing, '--out', tmp), missing);
+    const blank = join(tmp, 'blank.txt');
+    writeFileSync(blank, ' \n ');
+    assertOneLineFailure(cli('dump', '--model', TINY, '--text-file', blank, '--out', tmp), blank);
+  });
+
+  /** A copy of tiny-model broken by `breakIt`; `name` is the file the message must name. */
+  const badModels: [string, string, (dir: string) => void][] = [
+    ['malformed config.json', 'config.json', (d) => writeFileSync(join(d, 'config.json'), '{"vocab_size": 557,')],
+    ['config.json that is not GPT-2', 'config.json', (d) => {
+      const c = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+      writeFileSync(join(d, 'config.json'), JSON.stringify({ ...c, model_type: 'llama' }));
+    }],
+    ['overlapping tensor offsets', 'model.safetensors', (d) => editHeader(join(d, 'model.safetensors'), (h) => {
+      const [a, b] = byOffset(h);
+      const len = h[b].data_offsets[1] - h[b].data_offsets[0];
+      h[b].data_offsets = [h[a].data_offsets[0], h[a].data_offsets[0] + len];
+    })],
+    ['offsets past the end of the file', 'model.safetensors', (d) => editHeader(join(d, 'model.safetensors'), (h) => {
+      const last = byOffset(h).at(-1)!;
+      h[last].data_offsets = [h[last].data_offsets[0] + 4096, h[last].data_offsets[1] + 4096];
+    })],
+    ['unknown dtype', 'model.safetensors', (d) => editHeader(join(d, 'model.safetensors'), (h) => {
+      h[byOffset(h)[0]].dtype = 'Q7';
+    })],
+    ['a weight of the wrong shape', 'model.safetensors', (d) => {
+      const { weights } = loadCheckpoint(TINY);
+      const tensors = [...weights].map(([name, w]): [string, { shape: number[]; data: Float32Array }] => [
+        name,
+        name === 'h.0.attn.c_attn.weight' ? { shape: [w.shape[1], w.shape[0]], data: w.data } : w,
+      ]);
+      writeSafetensors(join(d, 'model.safetensors'), tensors, { dtype: 'F32' });
+    }],
+    ['vocab_size that disagrees with the embedding', 'model.safetensors', (d) => {
+      const c = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+      writeFileSync(join(d, 'config.json'), JSON.stringify({ ...c, vocab_size: 600 }));
+    }],
+    ['a vocabulary larger than the embedding', 'vocab.json', (d) => {
+      unlinkSync(join(d, 'tokenizer.json'));
+      const v = JSON.parse(readFileSync(join(d, 'vocab.json'), 'utf8'));
+      for (let i = 0; i < 10; i++) v[`extra${i}`] = 557 + i;
+      writeFileSync(join(d, 'vocab.json'), JSON.stringify(v));
+    }],
+    ['a missing model.safetensors', 'model.safetensors', (d) => unlinkSync(join(d, 'model.safetensors'))],
+    ['a missing merges.txt', 'merges.txt', (d) => {
+      unlinkSync(join(d, 'tokenizer.json'));
+      unlinkSync(join(d, 'merges.txt'));
+    }],
+    ['a truncated model.safetensors', 'model.safetensors', (d) => {
+      const b = readFileSync(join(d, 'model.safetensors'));
+      writeFileSync(join(d, 'model.safetensors'), b.subarray(0, b.length - 100));
+    }],
+  ];
+
+  for (const [what, name, breakIt] of badModels) {
+    it(`a model folder with ${what}: exit 1, one line naming ${name}`, () => {
+      const dir = join(tmp, `bad-${what.replace(/\W+/g, '-')}`);
+      cpSync(TINY, dir, { recursive: true });
+      breakIt(dir);
+      for (const args of [
+        ['dump', '--model', dir, '--text-file', textFile, '--out', join(tmp, 'never')],
+        ['generate', '--model', dir, '--prompt-file', textFile, '--max-new-tokens', '2'],
+      ]) {
+        const r = cli(...args);
+        assertOneLineFailure(r, name);
+        assert.ok(r.stderr.includes(dir), `"${r.stderr.trim()}" does not give the path`);
+      }
+      assert.equal(existsSync(join(tmp, 'never')), false);
+    });
+  }
+
+  it('info prints the model description', () => {
+    const r = cli('info', '--model', TINY);
+    assert.equal(r.status, 0, r.stderr);
+    const info = JSON.parse(r.stdout);
+    assert.equal(info.name, 'attention-lens-tiny');
+    assert.equal(info.contextLength, 128);
+    assert.equal(info.numParams, session.info.numParams);
+  });
+});
