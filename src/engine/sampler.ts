@@ -46,20 +46,19 @@ export function argmax(logits: Float32Array): number {
   return best;
 }
 
-/** Ids ordered by logit, highest first, lowest id first on ties; −Infinity entries left out. */
-function rankedIds(logits: Float32Array): number[] {
-  const ids: number[] = [];
-  for (let i = 0; i < logits.length; i++) if (logits[i] > -Infinity) ids.push(i);
-  return ids.sort((a, b) => logits[b] - logits[a] || a - b);
-}
-
 /** Keeps the k highest logits (exactly k, ties to the lowest ids); the rest become −Infinity. */
 export function filterTopK(logits: Float32Array, k: number): Float32Array {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`topK must be a positive integer, got ${k}`);
   if (k >= logits.length) return logits.slice();
-  const keep = rankedIds(logits).slice(0, k);
+  // The k-th largest value by a native typed-array sort, then one pass (ties: lowest ids first).
+  const threshold = logits.slice().sort()[logits.length - k];
   const out = new Float32Array(logits.length).fill(-Infinity);
-  for (const id of keep) out[id] = logits[id];
+  let above = 0;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > threshold) above++;
+  let ties = k - above;
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i] > threshold || (logits[i] === threshold && ties-- > 0)) out[i] = logits[i];
+  }
   return out;
 }
 
@@ -70,16 +69,28 @@ export function filterTopK(logits: Float32Array, k: number): Float32Array {
 export function filterTopP(logits: Float32Array, p: number): Float32Array {
   if (!(p > 0 && p <= 1)) throw new RangeError(`topP must be in (0, 1], got ${p}`);
   if (p >= 1) return logits.slice();
-  const ranked = rankedIds(logits);
-  const max = logits[ranked[0]];
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  const probs = new Float64Array(logits.length);
   let sum = 0;
-  for (const id of ranked) sum += Math.exp(logits[id] - max);
-  const out = new Float32Array(logits.length).fill(-Infinity);
+  for (let i = 0; i < logits.length; i++) sum += probs[i] = Math.exp(logits[i] - max);
+  for (let i = 0; i < logits.length; i++) probs[i] /= sum;
+  // Walk the probabilities in descending order (a native typed-array sort) to the value at which
+  // the mass reaches p, then keep everything above it and just enough ties, lowest ids first.
+  const sorted = probs.slice().sort();
   let mass = 0;
-  for (const id of ranked) {
-    out[id] = logits[id];
-    mass += Math.exp(logits[id] - max) / sum;
+  let threshold = 0;
+  let tiesNeeded = 0;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    mass += sorted[i];
+    if (sorted[i] !== threshold) tiesNeeded = 0;
+    threshold = sorted[i];
+    tiesNeeded++;
     if (mass >= p) break;
+  }
+  const out = new Float32Array(logits.length).fill(-Infinity);
+  for (let i = 0; i < logits.length; i++) {
+    if (probs[i] > threshold || (probs[i] === threshold && tiesNeeded-- > 0)) out[i] = logits[i];
   }
   return out;
 }
@@ -108,7 +119,8 @@ export function sampleNext(logits: Float32Array, opts: SamplerOptions, rng: Rng)
 
   let max = -Infinity;
   for (let i = 0; i < scaled.length; i++) if (scaled[i] > max) max = scaled[i];
-  if (max === Infinity || Number.isNaN(max)) return argmax(scaled);
+  // A temperature so small that logits / T overflows float32 is the greedy limit.
+  if (!Number.isFinite(max)) return argmax(logits);
   let sum = 0;
   for (let i = 0; i < scaled.length; i++) sum += Math.exp(scaled[i] - max);
   const u = rng.next() * sum;
