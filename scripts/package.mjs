@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Builds the extension for production and packages it as dist/attention-lens.vsix with vsce, then
+// checks the VSIX holds exactly what the extension runs: the bundles, the wasm files, the webview
+// assets, media/ (icons, the bundled model), package.json, README and LICENSE; no sourcemaps,
+// sources or node_modules (esbuild bundles every runtime dependency).
+//
+// Usage: node scripts/package.mjs [--no-build] [--out FILE]
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const outArg = args.indexOf('--out');
+const out = resolve(root, outArg >= 0 ? args[outArg + 1] : 'dist/attention-lens.vsix');
+
+/** Files a VSIX may hold, as paths inside the archive. */
+const allowed = [
+  /^extension\.vsixmanifest$/,
+  /^\[Content_Types\]\.xml$/,
+  /^extension\/package\.json$/,
+  /^extension\/package\.nls(\.[\w-]+)?\.json$/,
+  /^extension\/(README|CHANGELOG)\.md$/,
+  /^extension\/LICENSE(\.txt|\.md)?$/,
+  /^extension\/dist\/[^/]+\.(js|wasm)$/,
+  /^extension\/dist\/webview\/.+\.(js|css|html)$/,
+  /^extension\/media\/.+$/,
+];
+const required = [/^extension\/package\.json$/, /^extension\/dist\/extension\.js$/, /^extension\/dist\/[^/]+\.wasm$/, /^extension\/LICENSE/];
+
+function run(cmd, argv) {
+  return execFileSync(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+}
+
+export function packageExtension({ build = true } = {}) {
+  if (build) {
+    console.log('package: production build');
+    execFileSync(process.execPath, ['esbuild.config.mjs', '--production'], { cwd: root, stdio: 'inherit' });
+  }
+  if (!existsSync(join(root, 'dist', 'extension.js'))) {
+    throw new Error('dist/extension.js is missing: the build did not produce the extension bundle');
+  }
+  const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+  console.log(`package: vsce package -> ${out}`);
+  process.stdout.write(
+    run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out]),
+  );
+  const entries = run('unzip', ['-Z1', out]).split('\n').filter((e) => e && !e.endsWith('/'));
+  const extra = entries.filter((e) => !allowed.some((re) => re.test(e)));
+  const missing = required.filter((re) => !entries.some((e) => re.test(e)));
+  if (extra.length || missing.length) {
+    throw new Error(
+      `VSIX contents are wrong.\n unexpected: ${extra.join(', ') || '-'}\n missing: ${missing.map(String).join(', ') || '-'}`,
+    );
+  }
+  const mb = (statSync(out).size / 1024 / 1024).toFixed(1);
+  console.log(`package: ${entries.length} files, ${mb} MiB, contents checked`);
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    packageExtension({ build: !args.includes('--no-build') });
+  } catch (err) {
+    console.error(`package: ${err.message}`);
+    process.exit(1);
+  }
+}

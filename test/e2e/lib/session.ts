@@ -1,0 +1,78 @@
+// One VS Code for the Web + one Chromium for the whole e2e run, started by the root hooks
+// (test/e2e/hooks.ts) and always torn down, even when a test or the start itself fails.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { CodeServer } from './codeServer';
+import { artifactsDir, chromiumPath, vsixPath } from './paths';
+import { Workbench } from './workbench';
+import { chooseModel, makeWorkspace, type Workspace } from './workspace';
+
+export interface Session {
+  server: CodeServer;
+  browser: Browser;
+  workbench: Workbench;
+  workspace: Workspace;
+}
+
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+let current: Session | undefined;
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+
+/** Ctrl+C or a kill of the runner still stops the server (it runs in its own process group). */
+function onSignal(signal: NodeJS.Signals): void {
+  void stopSession().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
+
+export function session(): Session {
+  if (!current) throw new Error('the e2e session is not started (run through test/e2e/run.mjs)');
+  return current;
+}
+
+export async function startSession(): Promise<Session> {
+  if (!fs.existsSync(vsixPath)) throw new Error(`no VSIX at ${vsixPath}: run scripts/package.mjs`);
+  fs.rmSync(artifactsDir, { recursive: true, force: true });
+  fs.mkdirSync(artifactsDir, { recursive: true });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const model = chooseModel();
+  server = await CodeServer.start({ vsix: [vsixPath], logFile: path.join(artifactsDir, 'code-server.log') });
+  const workspace = makeWorkspace(server.tmpDir, model);
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  const consoleLog = fs.createWriteStream(path.join(artifactsDir, 'browser-console.log'));
+  page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
+  await page.goto(server.folderUrl(workspace.dir));
+  const workbench = new Workbench(page, artifactsDir);
+  await workbench.waitReady();
+  current = { server, browser, workbench, workspace };
+  return current;
+}
+
+/** Closes the browser and stops the server; keeps the server's logs in the artifacts. */
+export async function stopSession(): Promise<void> {
+  current = undefined;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  const b = browser;
+  const s = server;
+  browser = undefined;
+  server = undefined;
+  try {
+    await b?.close();
+  } finally {
+    await s?.stop(path.join(artifactsDir, 'logs'));
+  }
+}
