@@ -6,7 +6,7 @@
 //
 // Usage: node scripts/package.mjs [--no-build] [--out FILE]
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +23,7 @@ const allowed = [
   /^extension\/package\.nls(\.[\w-]+)?\.json$/,
   /^extension\/(README|CHANGELOG)\.md$/,
   /^extension\/LICENSE(\.txt|\.md)?$/,
-  /^extension\/dist\/[^/]+\.(js|wasm)$/,
+  /^extension\/dist\/(?!(bench|train|cli)\.js$)[^/]+\.(js|wasm)$/,
   /^extension\/dist\/webview\/.+\.(js|css|html)$/,
   /^extension\/media\/.+$/,
 ];
@@ -48,15 +48,30 @@ export function packageExtension({ build = true } = {}) {
   );
   const entries = run('unzip', ['-Z1', out]).split('\n').filter((e) => e && !e.endsWith('/'));
   const extra = entries.filter((e) => !allowed.some((re) => re.test(e)));
-  const missing = required.filter((re) => !entries.some((e) => re.test(e)));
+  const missing = required.filter((re) => !entries.some((e) => re.test(e))).map(String);
+  // Everything the build produced for the extension must ship (a new bundle or webview asset too).
+  for (const f of builtFiles()) if (!entries.includes(`extension/${f}`)) missing.push(f);
   if (extra.length || missing.length) {
     throw new Error(
-      `VSIX contents are wrong.\n unexpected: ${extra.join(', ') || '-'}\n missing: ${missing.map(String).join(', ') || '-'}`,
+      `VSIX contents are wrong.\n unexpected: ${extra.join(', ') || '-'}\n missing: ${missing.join(', ') || '-'}`,
     );
   }
   const mb = (statSync(out).size / 1024 / 1024).toFixed(1);
   console.log(`package: ${entries.length} files, ${mb} MiB, contents checked`);
   return out;
+}
+
+/** dist/ files the extension runs: bundles (not the developer tools), wasm, webview assets. */
+function builtFiles() {
+  const dist = join(root, 'dist');
+  const top = readdirSync(dist).filter((f) => /\.(js|wasm)$/.test(f) && !/^(bench|train|cli)\.js$/.test(f));
+  const web = existsSync(join(dist, 'webview'))
+    ? readdirSync(join(dist, 'webview'), { recursive: true })
+        .map(String)
+        .filter((f) => /\.(js|css|html)$/.test(f))
+        .map((f) => `webview/${f}`)
+    : [];
+  return [...top, ...web].map((f) => `dist/${f}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
