@@ -1,0 +1,3 @@
+export async function runTrainBench(_o: { config: string; steps?: number }): Promise<void> {
+  throw new Error('bench: not implemented yet');
+}

@@ -1,0 +1,103 @@
+// Token streams and batches. A stream is cut into non-overlapping windows of T+1 tokens (stride T:
+// inputs = window[0..T), targets = window[1..T]). Each epoch visits every window once in an order
+// shuffled by a seed derived from (seed, epoch), so the position in the data is just the cursor
+// { epoch, index }: a checkpoint stores it and a resumed run continues with the very same batches.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TokenBatch } from './gptTrain';
+import type { Tokenizer } from '../engine/types';
+import { Rng, mixSeed } from './rng';
+
+export interface DataCursor {
+  epoch: number;
+  /** Windows already taken from this epoch's order. */
+  index: number;
+}
+
+export class TokenWindows {
+  readonly count: number;
+
+  constructor(readonly tokens: Int32Array, readonly T: number) {
+    this.count = Math.max(0, Math.floor((tokens.length - 1) / T));
+    if (this.count === 0) throw new Error(`a stream of ${tokens.length} tokens holds no window of ${T + 1} tokens`);
+  }
+
+  /** Copies window `w` into row `row` of `inputs`/`targets` ([B*T] each). */
+  copyInto(w: number, row: number, inputs: Int32Array, targets: Int32Array): void {
+    const start = w * this.T;
+    inputs.set(this.tokens.subarray(start, start + this.T), row * this.T);
+    targets.set(this.tokens.subarray(start + 1, start + 1 + this.T), row * this.T);
+  }
+
+  /** B windows as a batch, by index. */
+  batch(windowIds: ArrayLike<number>): TokenBatch {
+    const B = windowIds.length;
+    const inputs = new Int32Array(B * this.T);
+    const targets = new Int32Array(B * this.T);
+    for (let r = 0; r < B; r++) this.copyInto(windowIds[r], r, inputs, targets);
+    return { B, T: this.T, inputs, targets };
+  }
+}
+
+/** Seeded, epoch-shuffled batches of B windows; `cursor` says where the next batch starts. */
+export class ShuffledBatches {
+  private order: Uint32Array;
+  private orderEpoch: number;
+  cursor: DataCursor;
+
+  constructor(private readonly windows: TokenWindows, private readonly B: number, private readonly seed: number, cursor: DataCursor = { epoch: 0, index: 0 }) {
+    this.cursor = { ...cursor };
+    this.orderEpoch = cursor.epoch;
+    this.order = this.epochOrder(cursor.epoch);
+  }
+
+  private epochOrder(epoch: number): Uint32Array {
+    return new Rng(mixSeed(this.seed, epoch + 1)).permutation(this.windows.count);
+  }
+
+  next(): TokenBatch {
+    const ids: number[] = [];
+    while (ids.length < this.B) {
+      if (this.cursor.index >= this.order.length) this.cursor = { epoch: this.cursor.epoch + 1, index: 0 };
+      if (this.orderEpoch !== this.cursor.epoch) {
+        this.order = this.epochOrder(this.cursor.epoch);
+        this.orderEpoch = this.cursor.epoch;
+      }
+      ids.push(this.order[this.cursor.index++]);
+    }
+    return this.windows.batch(ids);
+  }
+}
+
+/** `count` fixed batches of B windows spread evenly over the stream (the validation set). */
+export function fixedBatches(windows: TokenWindows, B: number, count: number): TokenBatch[] {
+  const total = Math.min(windows.count, B * count);
+  const ids: number[] = [];
+  for (let i = 0; i < total; i++) ids.push(Math.floor((i * windows.count) / total));
+  const out: TokenBatch[] = [];
+  for (let i = 0; i < ids.length; i += B) out.push(windows.batch(ids.slice(i, i + B)));
+  return out;
+}
+
+/**
+ * The token ids of a text file, cached as raw Int32 beside `cacheDir` (keyed by the file's path,
+ * size and mtime and the tokenizer's vocabulary size) so a resumed run does not re-tokenize.
+ */
+export function tokenizeFile(file: string, tokenizer: Tokenizer, cacheDir: string, log: (s: string) => void = () => {}): Int32Array {
+  const st = fs.statSync(file);
+  const key = JSON.stringify({ file: path.resolve(file), size: st.size, mtimeMs: st.mtimeMs, vocab: tokenizer.vocabSize });
+  const base = path.join(cacheDir, path.basename(file).replace(/[^A-Za-z0-9_.-]/g, '_'));
+  if (fs.existsSync(`${base}.tokens.json`) && fs.existsSync(`${base}.tokens.bin`)) {
+    if (fs.readFileSync(`${base}.tokens.json`, 'utf8') === key) {
+      const buf = fs.readFileSync(`${base}.tokens.bin`);
+      return new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    }
+  }
+  const t0 = Date.now();
+  const ids = Int32Array.from(tokenizer.encodeIds(fs.readFileSync(file, 'utf8')));
+  log(`tokenized ${file}: ${ids.length} tokens in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.writeFileSync(`${base}.tokens.bin`, Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength));
+  fs.writeFileSync(`${base}.tokens.json`, key);
+  return ids;
+}

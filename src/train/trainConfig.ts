@@ -1,0 +1,120 @@
+// The training configuration file (configs/*.json): model dimensions, optimisation, data and output
+// paths. Relative paths are resolved against the current working directory (the repo root when run
+// through npm). The vocabulary size comes from the tokenizer folder, never from this file.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface TrainConfig {
+  /** Model name written into config.json and the card. */
+  name: string;
+  /** Folder with the tokenizer files (vocab.json + merges.txt or tokenizer.json). */
+  tokenizer: string;
+  data: { train: string; val: string; /** corpus manifest (JSON), quoted in the model card */ manifest?: string };
+  model: { nLayer: number; nHead: number; nEmbd: number; nInner?: number };
+  /** Context length T: the model's n_positions and the length of every training window. */
+  contextLength: number;
+  /** Windows per micro-batch. */
+  batchSize: number;
+  /** Micro-batches per optimizer step. */
+  gradAccum: number;
+  steps: number;
+  lr: number;
+  minLr: number;
+  warmupSteps: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global gradient-norm clip (0 = none). */
+  gradClip: number;
+  seed: number;
+  evalEvery: number;
+  /** Number of fixed validation batches. */
+  evalBatches: number;
+  checkpointEvery: number;
+  logEvery: number;
+  /** Output folder: train-state.safetensors (resume), tokens/ (cache), model/ (the export), log.jsonl. */
+  out: string;
+}
+
+const DEFAULTS = {
+  name: 'attention-lens-gpt',
+  gradAccum: 1,
+  minLr: 0,
+  warmupSteps: 100,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.99,
+  eps: 1e-8,
+  gradClip: 1,
+  seed: 1337,
+  evalEvery: 250,
+  evalBatches: 8,
+  checkpointEvery: 100,
+  logEvery: 10,
+};
+
+export function parseTrainConfig(json: unknown, file: string): TrainConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${file}: expected a JSON object`);
+  const c = { ...DEFAULTS, ...(json as Record<string, unknown>) } as Record<string, unknown>;
+  const num = (k: string, int: boolean, min: number): number => {
+    const v = c[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min) {
+      throw new Error(`${file}: "${k}" must be ${int ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const str = (v: unknown, k: string): string => {
+    if (typeof v !== 'string' || v === '') throw new Error(`${file}: "${k}" must be a non-empty string`);
+    return v;
+  };
+  const data = c.data as Record<string, unknown> | undefined;
+  const model = c.model as Record<string, unknown> | undefined;
+  if (!data || typeof data !== 'object') throw new Error(`${file}: missing "data": { "train", "val" }`);
+  if (!model || typeof model !== 'object') throw new Error(`${file}: missing "model": { "nLayer", "nHead", "nEmbd" }`);
+  const m = (k: string): number => {
+    const v = model[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${file}: "model.${k}" must be a positive integer`);
+    return v;
+  };
+  const cfg: TrainConfig = {
+    name: str(c.name, 'name'),
+    tokenizer: path.resolve(str(c.tokenizer, 'tokenizer')),
+    data: {
+      train: path.resolve(str(data.train, 'data.train')),
+      val: path.resolve(str(data.val, 'data.val')),
+      ...(data.manifest !== undefined ? { manifest: path.resolve(str(data.manifest, 'data.manifest')) } : {}),
+    },
+    model: { nLayer: m('nLayer'), nHead: m('nHead'), nEmbd: m('nEmbd'), ...(model.nInner !== undefined ? { nInner: m('nInner') } : {}) },
+    contextLength: num('contextLength', true, 2),
+    batchSize: num('batchSize', true, 1),
+    gradAccum: num('gradAccum', true, 1),
+    steps: num('steps', true, 1),
+    lr: num('lr', false, 0),
+    minLr: num('minLr', false, 0),
+    warmupSteps: num('warmupSteps', true, 0),
+    weightDecay: num('weightDecay', false, 0),
+    beta1: num('beta1', false, 0),
+    beta2: num('beta2', false, 0),
+    eps: num('eps', false, 0),
+    gradClip: num('gradClip', false, 0),
+    seed: num('seed', true, 0),
+    evalEvery: num('evalEvery', true, 1),
+    evalBatches: num('evalBatches', true, 1),
+    checkpointEvery: num('checkpointEvery', true, 1),
+    logEvery: num('logEvery', true, 1),
+    out: path.resolve(str(c.out, 'out')),
+  };
+  if (cfg.model.nEmbd % cfg.model.nHead !== 0) throw new Error(`${file}: model.nEmbd must be divisible by model.nHead`);
+  return cfg;
+}
+
+export function loadTrainConfig(file: string): TrainConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  return parseTrainConfig(json, file);
+}
