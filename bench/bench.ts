@@ -2,7 +2,8 @@
 // memory on a GPT-2-small-shaped random checkpoint; the same forward in PyTorch when it is there.
 // Not a test: it measures, it does not judge. Prints a table and one JSON line.
 //
-//   node dist/bench.js [--quick] [--json FILE] [--config gpt2|mini] [--backend wasm|cpu] [--no-torch]
+//   node dist/bench.js [--quick] [--json FILE] [--config gpt2|mini|PATH/config.json] [--backend wasm|cpu] [--no-torch]
+// --config with a config.json (e.g. the bundled model's) benchmarks a random model of that shape.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend';
 import { loadCheckpoint } from '../src/engine/checkpoint';
+import { parseConfig } from '../src/engine/config';
 import { generateIds } from '../src/engine/generate';
 import { GPTModel } from '../src/engine/model';
 import type { GPTConfig } from '../src/engine/types';
@@ -52,8 +54,10 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const config = CONFIGS[values.config!];
-  if (!config) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')}`);
+  const config = values.config!.endsWith('.json')
+    ? parseConfig(JSON.parse(readFileSync(values.config!, 'utf8')), values.config!)
+    : CONFIGS[values.config!];
+  if (!config) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')} or a config.json`);
   const backendKind = values.backend === 'cpu' ? 'cpu' : 'wasm';
   const Ts = (values.quick ? [128] : [128, 512, 1024]).filter((t) => t <= config.nPositions);
   const dir = mkdtempSync(join(tmpdir(), 'al-bench-'));

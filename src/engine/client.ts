@@ -69,7 +69,13 @@ export class EngineClient {
     if (signal) {
       const abort = (): void => this.cancelRequest(id, cancelFlag);
       if (signal.aborted) abort();
-      else signal.addEventListener('abort', abort, { once: true });
+      else {
+        signal.addEventListener('abort', abort, { once: true });
+        p.then(
+          () => signal.removeEventListener('abort', abort),
+          () => signal.removeEventListener('abort', abort),
+        );
+      }
     }
     return p;
   }
