@@ -55,7 +55,7 @@ export function logSumExp(data: ArrayLike<number>, offset = 0, length = data.len
 
 /**
  * The top-k of softmax(row) for the row `row` of a [rows × width] logits matrix: ids, probabilities
- * and (through `decode`) texts.
+ * and (through `decode`) texts. `lse`, the row's logSumExp, is computed when not given.
  */
 export function topKSoftmax(
   logits: ArrayLike<number>,
@@ -63,9 +63,9 @@ export function topKSoftmax(
   row: number,
   k: number,
   decode: (id: number) => string,
+  lse = logSumExp(logits, row * width, width),
 ): TopPredictions {
   const offset = row * width;
-  const lse = logSumExp(logits, offset, width);
   const best = topK(logits, k, offset, width);
   return {
     ids: best.ids,

@@ -3,7 +3,7 @@
 // uses it directly.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { topKSoftmax, type TopPredictions } from '../analysis/topk';
+import { logSumExp, topKSoftmax, type TopPredictions } from '../analysis/topk';
 import { surprisals, type ActualTokenStats } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
 import { loadCheckpoint } from './checkpoint';
@@ -168,15 +168,17 @@ export class EngineSession {
 
     const decode = (id: number): string => this.tokenizer.decode([id]);
     const predictions: TopPredictions[] = [];
+    const lses: number[] = []; // logSumExp of each row, shared by top-k and surprisal
     const chunk = Math.max(1, Math.floor(4_000_000 / V)); // rows between event-loop turns
     for (let t = 0; t < T; t++) {
-      predictions.push(topKSoftmax(logits, V, t, k, decode));
+      lses.push(logSumExp(logits, t * V, V));
+      predictions.push(topKSoftmax(logits, V, t, k, decode, lses[t]));
       if ((t + 1) % chunk === 0 && t + 1 < T) {
         await yieldToEventLoop();
         if (isCancelled()) throw cancelled();
       }
     }
-    const actual = surprisals(logits, V, ids);
+    const actual = surprisals(logits, V, ids, lses);
     if (isCancelled()) throw cancelled();
 
     const runId = this.nextRunId++;
