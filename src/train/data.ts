@@ -101,3 +101,26 @@ export function tokenizeFile(file: string, tokenizer: Tokenizer, cacheDir: strin
   fs.writeFileSync(`${base}.tokens.json`, key);
   return ids;
 }
+
+/** One sequence with a loss weight per target position (weights[j] scales the loss of predicting ids[j+1]). */
+export interface WeightedSequence {
+  ids: number[];
+  weights: number[]; // length ids.length − 1
+}
+
+/** Right-pads sequences to a common length (pad positions weigh 0; causal attention never sees them). */
+export function sequenceBatch(seqs: WeightedSequence[], padId: number): TokenBatch {
+  const T = Math.max(...seqs.map((s) => s.ids.length - 1));
+  const B = seqs.length;
+  const inputs = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * T).fill(padId);
+  const weights = new Float32Array(B * T);
+  seqs.forEach((s, r) => {
+    for (let j = 0; j < s.ids.length - 1; j++) {
+      inputs[r * T + j] = s.ids[j];
+      targets[r * T + j] = s.ids[j + 1];
+      weights[r * T + j] = s.weights[j];
+    }
+  });
+  return { B, T, inputs, targets, weights };
+}
