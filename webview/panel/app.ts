@@ -1,0 +1,357 @@
+// The panel's controller: holds what is shown (run, matrix source, query, view, scale), asks the
+// host for the matrices it needs by runId (dropping stale replies), and keeps the components,
+// the saved state and the editor (through SelectToken) in sync.
+import {
+  MessageType,
+  ReplyGate,
+  dispatch,
+  parseToWebview,
+  sourceKey,
+  sourceLabel,
+  type AnalysisReadyMessage,
+  type ColorScale,
+  type ErrorAction,
+  type Handlers,
+  type MatrixSource,
+  type ToWebviewMessage,
+} from '../../src/shared/protocol';
+import { dequantize, reviveQuantized } from '../../src/shared/quantize';
+import { loadState, saveState, send } from './api';
+import { el, fmt3, quote } from './dom';
+import { buildLayout, segmented, type Layout, type Segmented } from './layout';
+import { Legend } from './legend';
+import { LinesView } from './linesView';
+import { MatrixView } from './matrixView';
+import { OverviewGrid } from './overview';
+import { PredictionsView } from './predictions';
+import { SurprisalStrip } from './surprisalStrip';
+import { onThemeChange, readTheme } from './theme';
+import { TokenStrip } from './tokenStrip';
+import { Tooltip } from './tooltip';
+
+type View = 'matrix' | 'lines';
+type SourceKind = MatrixSource['kind'];
+
+export class PanelApp {
+  private theme = readTheme();
+  private readonly ui: Layout;
+  private readonly tooltip = new Tooltip();
+  private readonly tokens: TokenStrip;
+  private readonly surprisal: SurprisalStrip;
+  private readonly overview: OverviewGrid;
+  private readonly matrix: MatrixView;
+  private readonly lines: LinesView;
+  private readonly legend = new Legend();
+  private readonly predictions = new PredictionsView();
+  private readonly viewToggle: Segmented<View>;
+  private readonly scaleToggle: Segmented<ColorScale>;
+  private readonly sourceToggle: Segmented<SourceKind>;
+  private readonly underlineButton: HTMLButtonElement;
+
+  private run: AnalysisReadyMessage | undefined;
+  private stale = false;
+  private source: MatrixSource = { kind: 'head', layer: 0, head: 0 };
+  private lastHead = { layer: 0, head: 0 };
+  private query = 0;
+  private view: View = 'matrix';
+  private scale: ColorScale = 'linear';
+  private underlines = false;
+  private readonly matrices = new Map<string, Float32Array>();
+  private readonly matrixGate = new ReplyGate();
+  private readonly overviewGate = new ReplyGate();
+  private pendingKey: string | undefined;
+  private frame = 0;
+
+  constructor(root: HTMLElement) {
+    this.ui = buildLayout(root);
+    const detail = {
+      selectQuery: (i: number) => this.selectQuery(i),
+      activate: (i: number) => this.reveal(i),
+      escape: () => this.overview.focus(),
+    };
+    this.tokens = new TokenStrip({ select: (i) => this.selectQuery(i), activate: (i) => this.reveal(i), escape: () => this.overview.focus() });
+    this.surprisal = new SurprisalStrip(this.tooltip, (i) => this.selectQuery(i));
+    this.overview = new OverviewGrid({ open: (s, focus) => this.setSource(s, focus) }, this.tooltip);
+    this.matrix = new MatrixView(detail, this.tooltip);
+    this.lines = new LinesView(detail, this.tooltip);
+    this.ui.tokensCard.append(this.tokens.node, this.surprisal.node);
+    this.ui.overviewCard.append(this.overview.node);
+    this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
+    this.ui.predictionsCard.append(this.predictions.node);
+
+    this.viewToggle = segmented<View>('View', [{ value: 'matrix', text: 'Matrix' }, { value: 'lines', text: 'Lines' }], (v) => this.setView(v));
+    this.scaleToggle = segmented<ColorScale>(
+      'Colour scale',
+      [
+        { value: 'linear', text: 'Linear', title: 'Colour proportional to the weight' },
+        { value: 'gamma', text: 'Gamma', title: 'Colour ∝ weight^0.4: small weights become visible' },
+      ],
+      (v) => this.setScale(v),
+    );
+    this.sourceToggle = segmented<SourceKind>(
+      'Matrix',
+      [
+        { value: 'head', text: 'Head', title: 'One head of the layer' },
+        { value: 'layerMean', text: 'Layer mean', title: 'Mean over the heads of the layer' },
+        { value: 'rollout', text: 'Rollout', title: 'Attention rollout through this layer (Abnar & Zuidema): heads averaged, identity added, rows renormalised, multiplied through the layers' },
+      ],
+      (k) => this.setSource(k === 'head' ? { kind: 'head', ...this.lastHead } : { kind: k, layer: this.source.layer }),
+    );
+    this.underlineButton = el('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', title: 'Underline the analysed text by how expected each token was (GLTR buckets)', text: 'Surprisal underlines' });
+    this.underlineButton.addEventListener('click', () => send({ type: MessageType.SetSurprisalUnderlines, enabled: !this.underlines }));
+    this.ui.toolbar.append(this.viewToggle.node, this.scaleToggle.node, this.underlineButton);
+    this.ui.detailHead.append(this.sourceToggle.node);
+
+    const saved = loadState();
+    if (saved?.view) this.view = saved.view;
+    if (saved?.selected) {
+      this.source = saved.selected.source;
+      this.query = saved.selected.query;
+    }
+    this.syncControls();
+    onThemeChange(() => {
+      this.theme = readTheme();
+      this.schedule();
+    });
+    new ResizeObserver(() => this.schedule()).observe(this.ui.content);
+    window.addEventListener('message', (e: MessageEvent) => {
+      const msg = parseToWebview(e.data);
+      if (msg) dispatch(this.handlers, msg);
+    });
+    this.setStatus('Waiting for the extension…', 'busy');
+    send({ type: MessageType.Ready, state: saved });
+  }
+
+  private readonly handlers: Handlers<ToWebviewMessage> = {
+    [MessageType.Busy]: (m) => this.setStatus(m.detail, 'busy'),
+    [MessageType.AnalysisReady]: (m) => this.onAnalysis(m),
+    [MessageType.MatrixReply]: (m) => {
+      if (!this.matrixGate.accepts(m)) return; // an older run or request: dropped
+      const key = sourceKey(m.source);
+      this.matrices.set(key, dequantize(reviveQuantized(m.matrix)));
+      if (key === sourceKey(this.source)) this.showMatrix();
+    },
+    [MessageType.OverviewReply]: (m) => {
+      if (!this.overviewGate.accepts(m)) return;
+      this.overview.setThumbs(m);
+      this.overview.draw(this.theme, this.scale);
+    },
+    [MessageType.SelectTokenInPanel]: (m) => {
+      if (m.runId === this.run?.runId) this.selectQuery(m.index, true);
+    },
+    [MessageType.TextChanged]: (m) => {
+      if (m.runId !== this.run?.runId) return;
+      this.stale = true;
+      this.ui.content.classList.add('stale');
+      this.showNotice();
+    },
+    [MessageType.ShowError]: (m) => this.setStatus(m.message, 'error', m.actions),
+    [MessageType.SettingsChanged]: (m) => {
+      this.underlines = m.settings.surprisalUnderlines;
+      this.syncControls();
+    },
+  };
+
+  private onAnalysis(m: AnalysisReadyMessage): void {
+    const fresh = m.runId !== this.run?.runId;
+    this.run = m;
+    this.stale = false;
+    this.ui.content.classList.remove('stale');
+    this.setStatus('', 'none');
+    this.underlines = m.settings.surprisalUnderlines;
+    if (fresh) {
+      this.matrices.clear();
+      this.matrixGate.setRun(m.runId);
+      this.overviewGate.setRun(m.runId);
+      this.pendingKey = undefined;
+      if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
+    }
+    const { nLayer, nHead } = m.model;
+    const s = this.source;
+    if (s.layer >= nLayer || (s.kind === 'head' && s.head >= nHead)) this.source = { kind: 'head', layer: 0, head: 0 };
+    if (this.source.kind === 'head') this.lastHead = { layer: this.source.layer, head: this.source.head };
+    this.query = Math.max(0, Math.min(m.initialQuery ?? m.T - 1, m.T - 1));
+    this.ui.title.textContent = `Attention Lens — ${m.model.name}`;
+    const lines = m.source.startLine === m.source.endLine ? `line ${m.source.startLine + 1}` : `lines ${m.source.startLine + 1}–${m.source.endLine + 1}`;
+    this.ui.meta.textContent = `${m.source.fileName}, ${lines} (${m.source.origin}) · ${m.T} tokens · ${nLayer} layers × ${nHead} heads · ${formatParams(m.model.numParams)} parameters`;
+    this.ui.content.hidden = false;
+    this.tokens.render(m.tokens);
+    this.surprisal.set(m.tokens, m.actual);
+    this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360);
+    this.overview.setSelected(this.source);
+    this.showNotice();
+    this.syncControls();
+    this.requestOverview();
+    this.showMatrix();
+    this.selectQuery(this.query, false, true);
+    this.drawAll();
+  }
+
+  private requestOverview(): void {
+    if (!this.run) return;
+    const size = Math.min(this.run.T, 48);
+    send({ type: MessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size });
+  }
+
+  /** Shows the current source's matrix, asking the host for it if it is not here yet. */
+  private showMatrix(): void {
+    const run = this.run;
+    if (!run) return;
+    const key = sourceKey(this.source);
+    const values = this.matrices.get(key);
+    const label = sourceLabel(this.source);
+    this.ui.detailTitle.textContent = label;
+    this.matrix.set(run.tokens, values, label);
+    this.lines.set(run.tokens, values, label);
+    if (!values && this.pendingKey !== key) {
+      this.pendingKey = key;
+      send({ type: MessageType.RequestMatrix, requestId: this.matrixGate.next(), runId: run.runId, source: this.source });
+    }
+    if (values) this.pendingKey = undefined;
+    this.ui.detailCard.classList.toggle('loading', !values);
+    this.updateQueryViews();
+  }
+
+  private setSource(s: MatrixSource, focusDetail = false): void {
+    this.source = s;
+    if (s.kind === 'head') this.lastHead = { layer: s.layer, head: s.head };
+    this.overview.setSelected(s);
+    this.syncControls();
+    this.showMatrix();
+    this.notifyHost();
+    this.persist();
+    if (focusDetail) (this.view === 'matrix' ? this.matrix.canvas : this.lines.canvas).focus();
+  }
+
+  private selectQuery(i: number, fromEditor = false, force = false): void {
+    const run = this.run;
+    if (!run) return;
+    const q = Math.max(0, Math.min(i, run.T - 1));
+    if (q === this.query && !force && !fromEditor) return;
+    this.query = q;
+    this.tokens.setSelected(q);
+    this.matrix.setQuery(q);
+    this.lines.setQuery(q);
+    this.surprisal.setSelected(q);
+    this.predictions.render(run.tokens, run.predictions, run.actual, q);
+    this.updateQueryViews();
+    if (!fromEditor) this.notifyHost();
+    this.persist();
+  }
+
+  /** Token tints and the screen-reader list for the selected query. */
+  private updateQueryViews(): void {
+    const run = this.run;
+    if (!run) return;
+    const values = this.matrices.get(sourceKey(this.source));
+    const T = run.T;
+    const row = values ? values.subarray(this.query * T, this.query * T + T) : undefined;
+    this.tokens.setWeights(row, this.query, this.theme, this.scale);
+    const q = run.tokens[this.query];
+    if (!row || !q) {
+      this.ui.srSummary.replaceChildren(el('p', { text: `Query ${quote(q?.text ?? '')} #${this.query}: loading ${sourceLabel(this.source)}…` }));
+      return;
+    }
+    const top = Array.from(row.subarray(0, this.query + 1), (w, j) => ({ w, j }))
+      .sort((a, b) => b.w - a.w)
+      .slice(0, 5);
+    this.ui.srSummary.replaceChildren(
+      el('p', { text: `Query ${quote(q.text)} #${this.query}, ${sourceLabel(this.source)}. Most attended tokens:` }),
+      el('ol', {}, ...top.map((t) => el('li', { text: `${quote(run.tokens[t.j].text)} #${t.j}: ${fmt3(t.w)}` }))),
+    );
+  }
+
+  private notifyHost(): void {
+    if (this.run && !this.stale) send({ type: MessageType.SelectToken, runId: this.run.runId, index: this.query, source: this.source });
+  }
+
+  private reveal(i: number): void {
+    if (this.run) send({ type: MessageType.RevealToken, runId: this.run.runId, index: i });
+  }
+
+  private setView(v: View): void {
+    this.view = v;
+    this.syncControls();
+    this.persist();
+    this.schedule();
+  }
+
+  private setScale(s: ColorScale): void {
+    this.scale = s;
+    this.syncControls();
+    this.updateQueryViews();
+    this.schedule();
+  }
+
+  private syncControls(): void {
+    this.viewToggle.set(this.view);
+    this.scaleToggle.set(this.scale);
+    this.sourceToggle.set(this.source.kind);
+    this.underlineButton.setAttribute('aria-pressed', String(this.underlines));
+    this.matrix.node.hidden = this.view !== 'matrix';
+    this.lines.node.hidden = this.view !== 'lines';
+  }
+
+  private showNotice(): void {
+    const run = this.run;
+    const n = this.ui.notice;
+    const parts: HTMLElement[] = [];
+    if (run?.truncated)
+      parts.push(el('p', { text: `The text is ${run.totalTokens} tokens long; the model's context is ${run.model.contextLength}, so only the first ${run.T} tokens were analysed.` }));
+    if (run?.clippedChars) parts.push(el('p', { text: 'The text is very large; only its beginning was read.' }));
+    if (this.stale) {
+      const b = el('button', { type: 'button', class: 'link-button', text: 'Re-run' });
+      b.addEventListener('click', () => send({ type: MessageType.Rerun }));
+      parts.push(el('p', { class: 'stale-note' }, 'The text changed since this analysis. ', b));
+    }
+    n.replaceChildren(...parts);
+    n.hidden = parts.length === 0;
+    n.classList.toggle('warning', this.stale);
+  }
+
+  private setStatus(text: string, kind: 'busy' | 'error' | 'none', actions: ErrorAction[] = []): void {
+    const s = this.ui.status;
+    s.className = `status ${kind}`;
+    if (kind === 'none') {
+      s.replaceChildren();
+      return;
+    }
+    const buttons = actions.map((a) => {
+      const b = el('button', { type: 'button', class: a === 'openSettings' ? 'primary' : 'secondary', text: a === 'openSettings' ? 'Open Settings' : 'Try Again' });
+      b.addEventListener('click', () => send(a === 'openSettings' ? { type: MessageType.OpenSettings } : { type: MessageType.Rerun }));
+      return b;
+    });
+    s.replaceChildren(
+      ...(kind === 'busy' ? [el('div', { class: 'progress', 'aria-hidden': 'true' })] : []),
+      el('div', { class: 'status-body' }, el('span', { class: 'status-icon', 'aria-hidden': 'true', text: kind === 'error' ? '⚠' : '' }), el('span', { text })),
+      ...(buttons.length ? [el('div', { class: 'status-actions' }, ...buttons)] : []),
+    );
+  }
+
+  private persist(): void {
+    saveState({ source: this.run?.source, selected: { source: this.source, query: this.query }, view: this.view });
+  }
+
+  private schedule(): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = requestAnimationFrame(() => this.drawAll());
+  }
+
+  private drawAll(): void {
+    if (!this.run) return;
+    const w = Math.max(200, this.ui.detailBody.clientWidth);
+    this.overview.draw(this.theme, this.scale);
+    if (this.view === 'matrix') this.matrix.draw(this.theme, this.scale, w);
+    else this.lines.draw(this.theme, this.scale, w);
+    this.legend.draw(this.theme, this.scale, w);
+    this.surprisal.draw(this.theme);
+    this.updateQueryViews();
+  }
+}
+
+function formatParams(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)}K`;
+  return String(n);
+}

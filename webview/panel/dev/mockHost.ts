@@ -1,0 +1,80 @@
+// Dev only: a fake extension host for looking at the panel in a plain browser (see README.md).
+// Defines acquireVsCodeApi and answers the panel's requests with a synthetic 4-layer model.
+import { attentionRollout } from '../../../src/analysis/rollout';
+import { poolMatrix } from '../../../src/analysis/thumbnail';
+import { MessageType, type FromWebviewMessage, type ToWebviewMessage } from '../../../src/shared/protocol';
+import { quantize } from '../../../src/shared/quantize';
+
+const text = new URLSearchParams(location.search).get('text') ?? 'The quick brown fox jumps over the lazy dog.\nIt was the best of times, it was the worst of times.';
+const words = text.match(/\s*\S+|\s+/g) ?? [text];
+let off = 0;
+const tokens = words.map((w, i) => {
+  const t = { id: 100 + i, text: w, start: off, end: off + w.length };
+  off += w.length;
+  return t;
+});
+const T = tokens.length;
+const L = Number(new URLSearchParams(location.search).get('layers') ?? 4);
+const H = Number(new URLSearchParams(location.search).get('heads') ?? 4);
+
+function head(l: number, h: number): Float32Array {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) {
+    let sum = 0;
+    for (let j = 0; j <= i; j++) {
+      const kind = (l * H + h) % 4;
+      const s = kind === 0 ? (j === i - 1 ? 4 : 0) : kind === 1 ? (j === 0 ? 3 : 0) : kind === 2 ? (j === i ? 2.5 : 0) : Math.sin(i * 0.7 + j * 1.3 + l) * 1.5;
+      m[i * T + j] = Math.exp(s);
+      sum += m[i * T + j];
+    }
+    for (let j = 0; j <= i; j++) m[i * T + j] /= sum;
+  }
+  return m;
+}
+const mean = (l: number): Float32Array => {
+  const out = new Float32Array(T * T);
+  for (let h = 0; h < H; h++) head(l, h).forEach((v, i) => (out[i] += v / H));
+  return out;
+};
+
+let state: unknown;
+const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: m })), 5);
+(window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
+  getState: () => state,
+  setState: (s: unknown) => (state = s),
+  postMessage(m: FromWebviewMessage) {
+    switch (m.type) {
+      case MessageType.Ready:
+        post({
+          type: MessageType.AnalysisReady,
+          runId: 1,
+          model: { name: 'tiny-gpt (preview)', nLayer: L, nHead: H, contextLength: 256, vocabSize: 4096, numParams: 1_234_567 },
+          source: { uri: 'untitled:1', fileName: 'sample.txt', startOffset: 0, endOffset: text.length, startLine: 0, endLine: 1, origin: 'selection' },
+          tokens,
+          T,
+          truncated: new URLSearchParams(location.search).has('truncated'),
+          totalTokens: T + 40,
+          clippedChars: false,
+          predictions: tokens.map((_, i) => ({ texts: [' the', ' of', ',', ' a', '.', ' and', ' to', ' in', ' was', '\n'], probs: [0.31, 0.12, 0.08, 0.05, 0.04, 0.03, 0.02, 0.02, 0.01 + i * 0.0001, 0.01] })),
+          actual: tokens.map((_, i) => (i === 0 ? { prob: NaN, rank: NaN, surprisal: NaN } : { prob: 1 / (1 + ((i * 37) % 2000)), rank: 1 + ((i * 37) % 2000), surprisal: Math.log2(1 + ((i * 37) % 2000)) })),
+          settings: { colorScale: 'linear', surprisalUnderlines: false, editorHighlights: true },
+          initialQuery: 7,
+        });
+        break;
+      case MessageType.RequestOverview: {
+        const thumbs = [];
+        for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) thumbs.push(quantize(poolMatrix(head(l, h), T, m.size).data, 8));
+        post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer: L, nHead: H, size: Math.min(m.size, T), thumbs });
+        break;
+      }
+      case MessageType.RequestMatrix: {
+        const s = m.source;
+        const mat = s.kind === 'head' ? head(s.layer, s.head) : s.kind === 'layerMean' ? mean(s.layer) : attentionRollout(Array.from({ length: L }, (_, l) => mean(l)), T, s.layer)[s.layer];
+        post({ type: MessageType.MatrixReply, requestId: m.requestId, runId: m.runId, source: s, T, matrix: quantize(mat, 16, 1) });
+        break;
+      }
+      default:
+        console.log('to host', m);
+    }
+  },
+});

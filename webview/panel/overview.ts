@@ -1,0 +1,212 @@
+// The model overview: every layer × head as a small heatmap (canvas[data-layer][data-head]), plus
+// a column with each layer's mean over heads (canvas[data-layer][data-aggregate="mean"]). A click
+// or Enter opens one; arrow keys move between layers (↑/↓) and heads (←/→).
+import type { ColorScale, MatrixSource, OverviewReplyMessage } from '../../src/shared/protocol';
+import { dequantize, reviveQuantized } from '../../src/shared/quantize';
+import { el, sizeCanvas } from './dom';
+import { applyScale, css, type Theme } from './theme';
+import type { Tooltip } from './tooltip';
+
+export interface OverviewEvents {
+  open(source: MatrixSource, focusDetail: boolean): void;
+}
+
+export class OverviewGrid {
+  readonly node: HTMLElement;
+  private cells: HTMLCanvasElement[] = [];
+  private nLayer = 0;
+  private nHead = 0;
+  private size = 0;
+  /** Per cell (layer * (nHead + 1) + column): values scaled to [0, 1], [size × size]. */
+  private thumbs: (Float32Array | undefined)[] = [];
+  private focusIndex = 0;
+  private cellPx = 40;
+
+  constructor(
+    private readonly events: OverviewEvents,
+    private readonly tooltip: Tooltip,
+  ) {
+    this.node = el('div', { id: 'overview', class: 'overview', role: 'grid', 'aria-label': 'Attention of every layer and head' });
+    this.node.addEventListener('click', (e) => {
+      const i = this.cells.indexOf(e.target as HTMLCanvasElement);
+      if (i >= 0) {
+        this.focusIndex = i;
+        this.events.open(this.sourceAt(i), false);
+      }
+    });
+    this.node.addEventListener('keydown', (e) => this.onKey(e));
+    this.node.addEventListener('mousemove', (e) => {
+      const i = this.cells.indexOf(e.target as HTMLCanvasElement);
+      if (i < 0) return this.tooltip.hide();
+      const s = this.sourceAt(i);
+      this.tooltip.show(e.clientX, e.clientY, [s.kind === 'head' ? `Layer ${s.layer} · Head ${s.head}` : `Layer ${s.layer} · mean of heads`, 'click to open']);
+    });
+    this.node.addEventListener('mouseleave', () => this.tooltip.hide());
+  }
+
+  build(nLayer: number, nHead: number, width: number): void {
+    this.nLayer = nLayer;
+    this.nHead = nHead;
+    this.thumbs = [];
+    const cols = nHead + 1;
+    this.cellPx = Math.max(18, Math.min(56, Math.floor((width - 44) / cols) - 4));
+    this.node.style.setProperty('--cell', `${this.cellPx}px`);
+    this.node.style.gridTemplateColumns = `auto repeat(${nHead}, var(--cell)) 6px var(--cell)`;
+    const header = [el('span', { class: 'ov-corner', role: 'columnheader', 'aria-hidden': 'true' })];
+    for (let h = 0; h < nHead; h++) header.push(el('span', { class: 'ov-col', role: 'columnheader', text: `H${h}` }));
+    header.push(el('span', { class: 'ov-gap' }), el('span', { class: 'ov-col', role: 'columnheader', text: 'mean' }));
+    const nodes: HTMLElement[] = [...header];
+    this.cells = [];
+    for (let l = 0; l < nLayer; l++) {
+      nodes.push(el('span', { class: 'ov-row', role: 'rowheader', text: `L${l}` }));
+      for (let c = 0; c < cols; c++) {
+        const mean = c === nHead;
+        const canvas = el('canvas', {
+          class: mean ? 'ov-cell ov-mean' : 'ov-cell',
+          role: 'gridcell',
+          tabindex: -1,
+          'data-layer': l,
+          'data-head': mean ? undefined : c,
+          'data-aggregate': mean ? 'mean' : undefined,
+          'aria-label': mean ? `Layer ${l}, mean of heads` : `Layer ${l}, head ${c}`,
+        });
+        this.cells.push(canvas);
+        if (mean) nodes.push(el('span', { class: 'ov-gap' }));
+        nodes.push(canvas);
+      }
+    }
+    this.node.replaceChildren(...nodes);
+    this.node.setAttribute('aria-rowcount', String(nLayer));
+    this.node.setAttribute('aria-colcount', String(cols));
+    this.cells[this.focusIndex]?.setAttribute('tabindex', '0');
+    if (!this.cells[this.focusIndex]) {
+      this.focusIndex = 0;
+      this.cells[0]?.setAttribute('tabindex', '0');
+    }
+  }
+
+  setThumbs(msg: OverviewReplyMessage): void {
+    const { nLayer, nHead, size } = msg;
+    this.size = size;
+    const cols = nHead + 1;
+    this.thumbs = new Array(nLayer * cols);
+    for (let l = 0; l < nLayer; l++) {
+      const mean = new Float32Array(size * size);
+      for (let h = 0; h < nHead; h++) {
+        const q = reviveQuantized(msg.thumbs[l * nHead + h]);
+        const v = dequantize(q); // real pooled weights
+        for (let i = 0; i < v.length; i++) mean[i] += v[i] / nHead;
+        const k = 1 / q.scale;
+        for (let i = 0; i < v.length; i++) v[i] *= k; // own max → 1
+        this.thumbs[l * cols + h] = v;
+      }
+      let max = 0;
+      for (const x of mean) max = Math.max(max, x);
+      if (max > 0) for (let i = 0; i < mean.length; i++) mean[i] /= max;
+      this.thumbs[l * cols + nHead] = mean;
+    }
+  }
+
+  setSelected(source: MatrixSource): void {
+    const cols = this.nHead + 1;
+    const idx = source.kind === 'head' ? source.layer * cols + source.head : source.layer * cols + this.nHead;
+    this.cells.forEach((c, i) => {
+      const on = i === idx && source.kind !== 'rollout';
+      c.classList.toggle('selected', on);
+      c.setAttribute('aria-selected', String(on));
+      c.classList.toggle('in-rollout', source.kind === 'rollout' && i % cols === this.nHead && Math.floor(i / cols) <= source.layer);
+    });
+    if (idx >= 0 && idx < this.cells.length) this.setFocusIndex(idx, false);
+  }
+
+  focus(): void {
+    this.cells[this.focusIndex]?.focus();
+  }
+
+  draw(theme: Theme, scale: ColorScale): void {
+    const px = this.cellPx;
+    this.cells.forEach((canvas, i) => {
+      const ctx = sizeCanvas(canvas, px, px);
+      const t = this.thumbs[i];
+      if (!t || !this.size) {
+        ctx.fillStyle = css(theme.masked);
+        ctx.fillRect(0, 0, px, px);
+        return;
+      }
+      const S = this.size;
+      const img = new ImageData(S, S);
+      for (let r = 0; r < S; r++) {
+        for (let c = 0; c < S; c++) {
+          const o = (r * S + c) * 4;
+          let rgb: readonly number[];
+          if (c > r) rgb = theme.masked;
+          else {
+            const k = Math.round(applyScale(t[r * S + c], scale) * 255) * 3;
+            rgb = [theme.ramp[k], theme.ramp[k + 1], theme.ramp[k + 2]];
+          }
+          img.data[o] = rgb[0];
+          img.data[o + 1] = rgb[1];
+          img.data[o + 2] = rgb[2];
+          img.data[o + 3] = 255;
+        }
+      }
+      const off = document.createElement('canvas');
+      off.width = S;
+      off.height = S;
+      off.getContext('2d')?.putImageData(img, 0, 0);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(off, 0, 0, px, px);
+    });
+  }
+
+  private sourceAt(i: number): MatrixSource {
+    const cols = this.nHead + 1;
+    const layer = Math.floor(i / cols);
+    const c = i % cols;
+    return c === this.nHead ? { kind: 'layerMean', layer } : { kind: 'head', layer, head: c };
+  }
+
+  private setFocusIndex(i: number, focus: boolean): void {
+    this.cells[this.focusIndex]?.setAttribute('tabindex', '-1');
+    this.focusIndex = i;
+    const c = this.cells[i];
+    c?.setAttribute('tabindex', '0');
+    if (focus) c?.focus();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const cols = this.nHead + 1;
+    const i = this.focusIndex;
+    let l = Math.floor(i / cols);
+    let c = i % cols;
+    switch (e.key) {
+      case 'ArrowUp':
+        l = Math.max(0, l - 1);
+        break;
+      case 'ArrowDown':
+        l = Math.min(this.nLayer - 1, l + 1);
+        break;
+      case 'ArrowLeft':
+        c = Math.max(0, c - 1);
+        break;
+      case 'ArrowRight':
+        c = Math.min(cols - 1, c + 1);
+        break;
+      case 'Home':
+        c = 0;
+        break;
+      case 'End':
+        c = cols - 1;
+        break;
+      case 'Enter':
+      case ' ':
+        e.preventDefault();
+        this.events.open(this.sourceAt(i), true);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    this.setFocusIndex(l * cols + c, true);
+  }
+}
