@@ -1,0 +1,161 @@
+// Every string the Layer Stepper shows, in English. The English text is also the l10n key: the
+// host translates each one with vscode.l10n.t (l10n/bundle.l10n.<lang>.json) and sends the result
+// to the webview in its Init message, since a webview cannot call vscode.l10n itself.
+// Placeholders {0}, {1} are filled in by the webview with `formatText`.
+
+export const STEPPER_TEXT = {
+  // ---- chrome ----
+  analyzeSelection: 'Analyse selection',
+  noRun: 'No analysis yet. Select some text in an editor and press "Analyse selection", or run "Show Attention".',
+  stale: 'The text changed since this analysis: analyse again to update the numbers.',
+  loading: 'Loading…',
+  tabSteps: 'Steps',
+  tabLens: 'Logit lens',
+  tabModel: 'Model',
+  queryToken: 'Query token',
+  layer: 'Layer',
+  head: 'Head',
+  prevStep: 'Previous step',
+  nextStep: 'Next step',
+  stepOf: 'Step {0} of {1}',
+  keysHint: '← → steps · PageUp / PageDown layers',
+  formula: 'Formula',
+  shape: 'Shape',
+  sum: 'sum',
+  token: 'token',
+  tokenId: 'id',
+  logit: 'logit',
+  probability: 'probability',
+  position: 'position',
+  predicted: 'Predicted next token: {0} with probability {1}',
+  stageEmbedding: 'Embedding',
+  stageLayer: 'Layer {0}',
+  stageOutput: 'Output',
+  queryVector: 'query q',
+  keyVectors: 'keys k (one per token so far)',
+  valueVectors: 'values v (one per token so far)',
+  inputVector: 'input',
+  outputVector: 'output',
+  tokenEmbedding: 'token embedding wte[id]',
+  positionEmbedding: 'position embedding wpe[position]',
+  residualStream: 'residual stream',
+  attentionOutput: 'attention output',
+  concatenated: 'heads concatenated',
+  hiddenBefore: 'hidden, before the activation',
+  hiddenAfter: 'hidden, after the activation ({0})',
+  ffnOutput: 'feed-forward output',
+  headOutput: 'head {0} output',
+  headRow: 'head {0}',
+  showingOf: 'showing {0} of {1} values; hover a cell for its exact number',
+  lensCaption:
+    'What the model would predict at each position if it stopped after each layer: the final layer norm and the unembedding applied to the residual stream. Each cell shows the top token, shaded by its probability; hover for the top 5. The last row is the model’s real prediction.',
+  lensEmbeddings: 'embeddings',
+  lensAfterLayer: 'after layer {0}',
+  lensComputing: 'Computing the logit lens…',
+  computing: 'Running the forward pass…',
+  modelFigures: 'This model',
+  figLayers: 'Layers',
+  figHeads: 'Attention heads per layer',
+  figWidth: 'Width (d_model)',
+  figHeadWidth: 'Head width (d_k)',
+  figInner: 'Feed-forward width',
+  figVocab: 'Vocabulary',
+  figContext: 'Context (tokens)',
+  figParams: 'Parameters',
+  figActivation: 'Activation',
+  modelCard: 'Model card: training corpus, loss and how it was trained',
+  bundledModel: 'This is the small model bundled with Attention Lens.',
+  noCard: 'This model folder has no README.md model card, so its training corpus and loss are unknown here.',
+
+  // ---- step titles ----
+  titleTokens: 'Tokens → ids',
+  titleTokenEmbedding: 'Token embedding',
+  titlePositionEmbedding: 'Position embedding',
+  titleInput: 'Input vector = token + position',
+  titleLn1: 'Layer norm before attention',
+  titleQkv: 'Query, key and value of each head',
+  titleScores: 'Similarity scores q·kᵀ',
+  titleScale: 'Scaling by 1/√d_k',
+  titleMask: 'Causal mask',
+  titleSoftmax: 'Softmax into weights',
+  titleWeightedSum: 'Weighted sum of the values',
+  titleProjection: 'Heads concatenated, output projection',
+  titleResidual1: 'Residual add after attention',
+  titleLn2: 'Layer norm before the feed-forward network',
+  titleFfn: 'Feed-forward network',
+  titleResidual2: 'Residual add after the feed-forward network',
+  titleFinalLn: 'Final layer norm → logits',
+  titleSoftmaxOut: 'Softmax → the predicted next token',
+
+  // ---- explanations beside each step ----
+  explainTokens:
+    'The text is cut into tokens, pieces of words found by byte-pair encoding, and each token is replaced by its number in the vocabulary. The model never sees letters, only these ids.',
+  explainTokenEmbedding:
+    'Each id picks one row of the token-embedding table wte: a vector of d_model learned numbers that stands for the token. Tokens used in similar ways end up with similar vectors.',
+  explainPositionEmbedding:
+    'Attention by itself does not know the order of tokens, so a second learned table wpe gives every position its own vector.',
+  explainInput:
+    'The two vectors are added. This sum is the start of the residual stream: one vector per token that every layer reads from and adds to.',
+  explainLn1:
+    'Layer norm rescales the vector to mean 0 and variance 1, then applies a learned scale γ and shift β. It keeps the numbers in a steady range however deep the model is.',
+  explainQkv:
+    'Three learned projections turn the normalised vector into a query (what this token is looking for), a key (what each token offers to be found by) and a value (what each token passes on when it is attended to). Each head has its own smaller q, k and v of width d_k.',
+  explainScores:
+    'The query is compared with the key of every token by a dot product: a large score means the key matches what the query looks for.',
+  explainScale:
+    'A dot product of d_k numbers grows with d_k. Dividing by √d_k keeps the scores in a range where the softmax is not saturated, so the weights stay smooth and training stays stable.',
+  explainMask:
+    'The model learns to predict the next token, so a token may only look at itself and the tokens before it. Scores for later tokens are set to −∞, which the softmax turns into a weight of exactly 0.',
+  explainSoftmax:
+    'The softmax exponentiates the scores and divides by their sum: the weights are positive and sum to 1. They say how much of each earlier token this head reads.',
+  explainWeightedSum:
+    'The head’s output is the average of the value vectors, weighted by the attention weights: what this head gathers from the context for this token.',
+  explainProjection:
+    'Each head can attend to something different: one follows the previous token, another a matching bracket, another the subject of the sentence. Multi-head attention concatenates the heads’ outputs and mixes them back to d_model with a learned output projection.',
+  explainResidual1:
+    'The attention output is added to the residual stream instead of replacing it. The stream carries everything known about the token so far; each layer reads it and writes a small update, and gradients flow straight through it during training.',
+  explainLn2: 'A second layer norm prepares the updated stream for the feed-forward network.',
+  explainFfn:
+    'The feed-forward network works on each token on its own: it widens the vector (usually 4 × d_model), applies a non-linear activation, and projects it back. Much of the model’s stored knowledge lives in these weights.',
+  explainResidual2:
+    'The feed-forward output is added to the residual stream too. The result is the block’s output and the next layer’s input.',
+  explainFinalLn:
+    'After the last block, a final layer norm is applied and the vector is multiplied by the transposed token-embedding table (the weights are tied): one score, a logit, for every token in the vocabulary.',
+  explainSoftmaxOut:
+    'The softmax turns the logits into probabilities over the whole vocabulary. Greedy decoding picks the most likely token; sampling draws from the distribution. The chosen token is appended and the whole pass runs again.',
+
+  // ---- the Model section ----
+  modelBuiltTitle: 'How a decoder-only model is built',
+  modelBuilt:
+    'A GPT-style model is a stack of identical blocks over a residual stream: token and position embeddings go in; each block applies masked multi-head self-attention and a feed-forward network, each behind a layer norm and added back to the stream; a final layer norm and the unembedding give a score for every possible next token.',
+  modelTrainedTitle: 'How it is trained',
+  modelPretraining:
+    'Pre-training: the model reads a large corpus and, at every position, predicts the next token. The loss is the cross-entropy (the negative log-probability of the true next token), averaged over all positions, and gradient descent lowers it. The causal mask lets one pass train every position at once.',
+  modelFinetuning:
+    'Fine-tuning: an assistant model is then trained on example conversations written by people (supervised fine-tuning), and afterwards with a reward that prefers the answers people rate higher (reinforcement learning from human feedback, or direct preference optimisation).',
+} as const;
+
+/** Messages the host shows itself (notifications, the busy line), translated the same way. */
+export const STEPPER_HOST_TEXT = {
+  noEditor: 'Attention Lens: open a file and select some text to step through.',
+  analysing: 'Analysing…',
+  loadingModel: 'Loading the model…',
+} as const;
+
+export type StepperTextKey = keyof typeof STEPPER_TEXT;
+export type StepperStrings = Record<StepperTextKey, string>;
+
+/** Translates every string with `t` (vscode.l10n.t on the host; the identity gives English). */
+export function localizeStepperText(t: (message: string) => string): StepperStrings {
+  const out = {} as StepperStrings;
+  for (const key of Object.keys(STEPPER_TEXT) as StepperTextKey[]) out[key] = t(STEPPER_TEXT[key]);
+  return out;
+}
+
+/** Fills {0}, {1}, … in a (translated) template; a placeholder without a value stays as it is. */
+export function formatText(template: string, ...args: (string | number)[]): string {
+  return template.replace(/\{(\d+)\}/g, (match, i: string) => {
+    const v = args[Number(i)];
+    return v === undefined ? match : String(v);
+  });
+}

@@ -1,0 +1,229 @@
+// The "Layer Stepper" webview view in the Attention Lens activity-bar container: a learner steps
+// through one decoder pass with the real numbers. The host side routes the webview's requests
+// (a layer's capture at a query position, the final read-out, the logit lens) to the engine,
+// translates the UI strings (vscode.l10n) and highlights in the editor the tokens a step is about.
+import * as vscode from 'vscode';
+import { checkInput, findParagraph } from '../analysis/inputText';
+import type { TopPredictions } from '../analysis/topk';
+import { EngineError } from '../engine/errors';
+import type { AnalysisSummary } from '../engine/session';
+import type { ModelManager } from '../host/modelManager';
+import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from '../panel/panelHtml';
+import { STEPPER_HOST_TEXT, localizeStepperText } from '../shared/explanations';
+import {
+  StepperMessageType as M,
+  parseStepperFromWebview,
+  type StepperFromWebview,
+  type StepperToWebview,
+} from '../shared/stepperProtocol';
+import { modelFacts } from './modelFacts';
+import { StepperHighlights } from './stepperHighlights';
+import { READOUT_TOP_K, StepperRun, type StepperRunSource } from './stepperRun';
+
+export const STEPPER_VIEW_ID = 'attentionLens.layerStepper';
+export const STEP_THROUGH_LAYERS = 'attentionLens.stepThroughLayers';
+
+/** An analysis made elsewhere (the attention panel) for the stepper to follow. */
+export interface FollowedAnalysis {
+  summary: Pick<AnalysisSummary, 'runId' | 'tokens' | 'predictions'>;
+  source: StepperRunSource;
+}
+
+type Handlers = { [K in StepperFromWebview['type']]: (m: Extract<StepperFromWebview, { type: K }>) => void | Promise<void> };
+
+export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private ready = false;
+  private run: StepperRun | undefined;
+  private stale = false;
+  private seq = 0;
+  private abort: AbortController | undefined;
+  private readonly highlights = new StepperHighlights();
+  private readonly disposables: vscode.Disposable[] = [this.highlights];
+  private viewDisposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly models: ModelManager,
+  ) {
+    this.disposables.push(
+      models.onDidChangeModel(() => this.postModel()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        const run = this.run;
+        if (!run || this.stale || e.contentChanges.length === 0) return;
+        if (e.document.uri.toString() !== run.source.uri) return;
+        this.stale = true;
+        this.highlights.clear();
+        this.post({ type: M.Stale, runId: run.runId });
+      }),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    for (const d of this.viewDisposables) d.dispose();
+    this.view = view;
+    this.ready = false;
+    const w = view.webview;
+    w.options = {
+      enableScripts: true,
+      localResourceRoots: LOCAL_RESOURCE_FOLDERS.map((f) => vscode.Uri.joinPath(this.extensionUri, f)),
+    };
+    const asUri = (...p: string[]): string => w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
+    w.html = buildPanelHtml({
+      cspSource: w.cspSource,
+      nonce: makeNonce(),
+      scriptUri: asUri('dist', 'webview', 'stepper.js'),
+      styleUri: asUri('media', 'stepper.css'),
+      title: 'Layer Stepper',
+    });
+    this.viewDisposables = [
+      w.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
+      view.onDidChangeVisibility(() => {
+        if (!view.visible) this.ready = false; // the webview reloads and says Ready again
+      }),
+      view.onDidDispose(() => {
+        if (this.view === view) this.view = undefined;
+        this.ready = false;
+        this.highlights.clear();
+      }),
+    ];
+  }
+
+  /** Steps through an analysis made elsewhere (e.g. by the attention panel). */
+  follow(a: FollowedAnalysis): void {
+    this.seq++;
+    this.abort?.abort();
+    void this.setRun(a.summary, a.source);
+  }
+
+  /** Analyses the active editor's selection (or the paragraph at the cursor) and shows the view. */
+  async analyzeSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage(vscode.l10n.t(STEPPER_HOST_TEXT.noEditor));
+      return;
+    }
+    const doc = editor.document;
+    const sel = editor.selection;
+    const span = sel.isEmpty ? findParagraph(doc.getText(), doc.offsetAt(sel.active)) : { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
+    const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end))));
+    if (!checked.ok) {
+      void vscode.window.showWarningMessage(`Attention Lens: ${checked.message}`);
+      return;
+    }
+    await vscode.commands.executeCommand(`${STEPPER_VIEW_ID}.focus`);
+    const seq = ++this.seq;
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    const loaded = this.models.state.kind === 'ready' || this.models.state.kind === 'busy';
+    this.post({ type: M.Busy, detail: loaded ? vscode.l10n.t(STEPPER_HOST_TEXT.analysing) : vscode.l10n.t(STEPPER_HOST_TEXT.loadingModel) });
+    try {
+      const summary = await this.models.withModel('Analysing', ({ client }) =>
+        client.analyze(checked.text, { truncate: true, topK: READOUT_TOP_K }, abort.signal),
+      );
+      if (seq !== this.seq) return;
+      const startLine = doc.positionAt(span.start).line + 1;
+      const endLine = doc.positionAt(span.end).line + 1;
+      const name = vscode.workspace.asRelativePath(doc.uri);
+      const label = startLine === endLine ? `${name}:${startLine}` : `${name}:${startLine}–${endLine}`;
+      const length = summary.truncated ? summary.tokens[summary.T - 1].end : checked.text.length;
+      await this.setRun(summary, { uri: doc.uri.toString(), base: span.start, length, label });
+    } catch (err) {
+      if (seq !== this.seq) return;
+      const e = EngineError.from(err);
+      if (e.code === 'CANCELLED') return;
+      this.models.output.error(`Layer Stepper: the analysis failed: ${e.message} [${e.code}]`);
+      this.post({ type: M.ShowError, message: e.message });
+    }
+  }
+
+  dispose(): void {
+    this.seq++;
+    this.abort?.abort();
+    for (const d of this.viewDisposables) d.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private async setRun(summary: FollowedAnalysis['summary'], source: StepperRunSource): Promise<void> {
+    const { client, info } = await this.models.ensureLoaded();
+    const predictions: TopPredictions[] = summary.predictions;
+    this.run = new StepperRun(client, summary.runId, summary.tokens, source, info.vocabSize, predictions);
+    this.stale = false;
+    this.highlights.clear();
+    this.models.output.info(`Layer Stepper: run ${summary.runId}, ${summary.tokens.length} tokens from ${source.label}`);
+    this.postModel();
+    this.post({ type: M.Run, run: this.run.toMessage() });
+  }
+
+  private postModel(): void {
+    const s = this.models.state;
+    const info = s.kind === 'ready' || s.kind === 'busy' ? s.info : undefined;
+    const bundled = vscode.Uri.joinPath(this.extensionUri, 'media', 'model').fsPath;
+    this.post({ type: M.Model, ...(info ? { model: modelFacts(info, bundled) } : {}) });
+  }
+
+  private post(m: StepperToWebview): void {
+    if (this.ready && this.view) void this.view.webview.postMessage(m);
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseStepperFromWebview(raw);
+    if (!msg) {
+      this.models.output.warn(`Layer Stepper: ignored a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    const h = this.handlers[msg.type] as (m: StepperFromWebview) => void | Promise<void>;
+    void Promise.resolve(h(msg)).catch((err: unknown) => {
+      const e = EngineError.from(err);
+      this.models.output.error(`Layer Stepper: ${msg.type} failed: ${e.message} [${e.code}]`);
+      this.post({ type: M.ShowError, message: e.message, ...('requestId' in msg ? { requestId: msg.requestId } : {}) });
+    });
+  }
+
+  private readonly handlers: Handlers = {
+    [M.Ready]: () => {
+      this.ready = true;
+      this.post({ type: M.Init, strings: localizeStepperText((s) => vscode.l10n.t(s)), language: vscode.env.language });
+      this.postModel();
+      if (this.run) {
+        this.post({ type: M.Run, run: this.run.toMessage() });
+        if (this.stale) this.post({ type: M.Stale, runId: this.run.runId });
+      }
+    },
+    [M.RequestCapture]: async (m) => {
+      const run = this.current(m.runId);
+      if (!run) return;
+      const c = await run.capture(m.layer, m.position);
+      if (this.run !== run) return;
+      this.post({ type: M.CaptureReply, requestId: m.requestId, runId: m.runId, ...c });
+    },
+    [M.RequestReadout]: async (m) => {
+      const run = this.current(m.runId);
+      if (!run) return;
+      const readout = await run.readout(m.position);
+      if (this.run === run) this.post({ type: M.ReadoutReply, requestId: m.requestId, runId: m.runId, readout });
+    },
+    [M.RequestLogitLens]: async (m) => {
+      const run = this.current(m.runId);
+      if (!run) return;
+      const cells = await run.logitLens();
+      if (this.run === run) this.post({ type: M.LogitLensReply, requestId: m.requestId, runId: m.runId, cells });
+    },
+    [M.AnalyzeSelection]: () => this.analyzeSelection(),
+    [M.Highlight]: (m) => {
+      const run = this.current(m.runId);
+      if (!run || this.stale) return;
+      const T = run.T;
+      this.highlights.show(
+        { uri: run.source.uri, base: run.source.base, tokens: run.tokens },
+        m.query < T ? m.query : -1,
+        m.context.filter((i) => i < T),
+      );
+    },
+  };
+
+  private current(runId: number): StepperRun | undefined {
+    return this.run && this.run.runId === runId ? this.run : undefined;
+  }
+}

@@ -1,0 +1,44 @@
+// The logit lens: a layer × position grid of what the model would predict at each position if it
+// stopped after each layer. Top token per cell, shaded by its probability, top 5 on hover; a click
+// picks that position as the query.
+import { formatText, type StepperStrings } from '../../src/shared/explanations';
+import type { LensCell, StepperToken } from '../../src/shared/stepperProtocol';
+import { el, fixed } from './dom';
+import { visibleToken } from './steps';
+
+export function renderLens(
+  cells: LensCell[][],
+  tokens: StepperToken[],
+  s: StepperStrings,
+  query: number,
+  onPick: (position: number) => void,
+): HTMLElement {
+  const box = el('div', 'lens');
+  box.append(el('p', 'explain', s.lensCaption));
+  const scroll = el('div', 'table-scroll');
+  const t = el('table', 'lens-grid');
+  const head = el('tr');
+  head.append(el('th', 'corner', `${s.layer} \\ ${s.position}`));
+  tokens.forEach((tok, j) => head.append(el('th', j === query ? 'query' : '', `${j} ${visibleToken(tok.text)}`, { 'data-position': String(j) })));
+  t.append(head);
+  // Last row first would hide the point; rows go down the stack: embeddings, then each layer.
+  cells.forEach((row, layer) => {
+    const tr = el('tr', '', undefined, { 'data-layer': String(layer) });
+    tr.append(el('th', '', layer === 0 ? s.lensEmbeddings : formatText(s.lensAfterLayer, layer - 1)));
+    row.forEach((c, j) => {
+      const top = c.texts[0] ?? '';
+      const tip = c.ids
+        .slice(0, 5)
+        .map((id, i) => `${visibleToken(c.texts[i] ?? '')}  (${id})  ${fixed(c.probs[i] ?? NaN)}`)
+        .join('\n');
+      const td = el('td', j === query ? 'query' : '', visibleToken(top), { title: tip, 'data-position': String(j), 'data-id': String(c.ids[0] ?? '') });
+      td.style.setProperty('--w', String(c.probs[0] ?? 0));
+      td.addEventListener('click', () => onPick(j));
+      tr.append(td);
+    });
+    t.append(tr);
+  });
+  scroll.append(t);
+  box.append(scroll);
+  return box;
+}
