@@ -90,7 +90,7 @@ server.on('exit', (code) => {
   process.exit(code ?? 0);
 });
 await waitHealthy(`http://127.0.0.1:${port}/healthz`);
-console.log(`\nAttention Lens is running in VS Code for the Web:\n\n  http://127.0.0.1:${port}/?folder=${encodeURIComponent(samples)}\n`);
+console.log(`\nAttention Lens is running in VS Code for the Web:\n\n  http://127.0.0.1:${port}/?folder=${encodeURI(samples)}\n`);
 console.log('Select text in a sample file, then F1 > "Attention Lens: Show Attention". Ctrl+C stops the server.');
 
 function freePort() {

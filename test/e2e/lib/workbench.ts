@@ -137,13 +137,17 @@ export class Workbench {
   /**
    * Decorations an extension added to the visible part of the text editors. VS Code gives each
    * `TextEditorDecorationType` CSS classes named `ced-<key>-<n>`: background decorations are
-   * `div.cdr` elements in `.view-overlays`, inline ones are spans in `.view-lines`.
+   * `div.cdr` elements in `.view-overlays`, inline ones are spans in `.view-lines`. Returns one
+   * `class@left,top,width` string per decoration element.
    */
-  async editorDecorationCount(): Promise<number> {
+  async editorDecorations(): Promise<string[]> {
     const editors = '.part.editor .monaco-editor'; // every visible text editor, focused or not
-    return this.page.$$eval(
-      `${editors} .view-overlays [class*="ced-"], ${editors} .view-lines span[class*="ced-"]`,
-      (els) => els.length,
+    return this.page.$$eval(`${editors} .view-overlays [class*="ced-"], ${editors} .view-lines span[class*="ced-"]`, (els) =>
+      els.map((e) => {
+        const h = e as HTMLElement;
+        const r = h.getBoundingClientRect();
+        return `${h.className}@${Math.round(r.left)},${Math.round(r.top)},${Math.round(r.width)}`;
+      }),
     );
   }
 
