@@ -6,6 +6,7 @@ import { EditorAttention } from './host/decorations';
 import { ModelManager } from './host/modelManager';
 import { AttentionPanel, VIEW_TYPE, type PanelDeps } from './panel/attentionPanel';
 import { AttentionPanelSerializer } from './panel/panelSerializer';
+import { LayerStepperProvider, STEPPER_VIEW_ID, STEP_THROUGH_LAYERS } from './views/layerStepper';
 
 export function activate(context: vscode.ExtensionContext): { models: ModelManager } {
   const models = new ModelManager(context.extensionUri);
@@ -17,6 +18,12 @@ export function activate(context: vscode.ExtensionContext): { models: ModelManag
     vscode.commands.registerCommand(SHOW_ATTENTION, () => showAttention(deps)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new AttentionPanelSerializer(deps)),
     { dispose: () => AttentionPanel.current?.dispose() },
+  );
+  const stepper = new LayerStepperProvider(context.extensionUri, models);
+  context.subscriptions.push(
+    stepper,
+    vscode.window.registerWebviewViewProvider(STEPPER_VIEW_ID, stepper),
+    vscode.commands.registerCommand(STEP_THROUGH_LAYERS, () => stepper.analyzeSelection()),
   );
   return { models };
 }
