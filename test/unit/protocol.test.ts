@@ -1,0 +1,109 @@
+import * as assert from 'assert';
+import {
+  MessageType,
+  ReplyGate,
+  dispatch,
+  isMatrixSource,
+  parseFromWebview,
+  parseToWebview,
+  sourceKey,
+  sourceLabel,
+  type FromWebviewMessage,
+  type Handlers,
+  type MatrixSource,
+} from '../../src/shared/protocol';
+
+describe('shared/protocol', () => {
+  const head: MatrixSource = { kind: 'head', layer: 2, head: 3 };
+
+  it('accepts every well-formed message from the webview', () => {
+    const good: FromWebviewMessage[] = [
+      { type: MessageType.Ready },
+      { type: MessageType.Ready, state: { view: 'lines' } },
+      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: head },
+      { type: MessageType.RequestMatrix, requestId: 2, runId: 4, source: { kind: 'rollout', layer: 0 } },
+      { type: MessageType.RequestOverview, requestId: 3, runId: 4, size: 32 },
+      { type: MessageType.SelectToken, runId: 4, index: 0, source: { kind: 'layerMean', layer: 1 } },
+      { type: MessageType.Rerun },
+      { type: MessageType.OpenSettings },
+      { type: MessageType.SetSurprisalUnderlines, enabled: true },
+      { type: MessageType.RevealToken, runId: 4, index: 7 },
+    ];
+    for (const m of good) assert.deepStrictEqual(parseFromWebview(m), m, m.type);
+  });
+
+  it('rejects malformed messages instead of throwing', () => {
+    const bad: unknown[] = [
+      null,
+      42,
+      'ready',
+      {},
+      { type: 'nope' },
+      { type: MessageType.AnalysisReady }, // a to-webview type coming from the webview
+      { type: MessageType.RequestMatrix, requestId: 1, runId: 4 },
+      { type: MessageType.RequestMatrix, requestId: 1.5, runId: 4, source: head },
+      { type: MessageType.RequestMatrix, requestId: 1, runId: '4', source: head },
+      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: 0 } },
+      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'everything', layer: 0 } },
+      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: -1, head: 0 } },
+      { type: MessageType.RequestOverview, requestId: 1, runId: 4, size: 0 },
+      { type: MessageType.SelectToken, runId: 4, index: -1, source: head },
+      { type: MessageType.RevealToken, runId: 4 },
+      { type: MessageType.SetSurprisalUnderlines, enabled: 'yes' },
+      { type: MessageType.Ready, state: 'x' },
+    ];
+    for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
+  });
+
+  it('splits the message types into two directions with no overlap', () => {
+    const all = Object.values(MessageType);
+    const to = all.filter((t) => parseToWebview({ type: t }) !== undefined);
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [MessageType.RequestMatrix, MessageType.RequestOverview, MessageType.SelectToken, MessageType.RevealToken].includes(t));
+    assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
+    assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
+    assert.ok(to.includes(MessageType.MatrixReply) && from.includes(MessageType.RequestMatrix));
+  });
+
+  it('validates matrix sources', () => {
+    assert.ok(isMatrixSource(head));
+    assert.ok(isMatrixSource({ kind: 'layerMean', layer: 0 }));
+    assert.ok(!isMatrixSource({ kind: 'head', layer: 0, head: 0.5 }));
+    assert.ok(!isMatrixSource({ kind: 'rollout' }));
+  });
+
+  it('gives each source a distinct key and a readable label', () => {
+    const sources: MatrixSource[] = [head, { kind: 'head', layer: 3, head: 2 }, { kind: 'layerMean', layer: 2 }, { kind: 'rollout', layer: 2 }];
+    assert.strictEqual(new Set(sources.map(sourceKey)).size, sources.length);
+    assert.strictEqual(sourceLabel(head), 'Layer 2 · Head 3');
+    assert.match(sourceLabel({ kind: 'rollout', layer: 5 }), /Rollout.*5/);
+  });
+
+  it('dispatches to the handler of the message type only', async () => {
+    const seen: string[] = [];
+    const handlers: Handlers<FromWebviewMessage> = {
+      [MessageType.Rerun]: () => void seen.push('rerun'),
+      [MessageType.RevealToken]: (m) => void seen.push(`reveal ${m.index}`),
+    };
+    assert.ok(dispatch(handlers, { type: MessageType.RevealToken, runId: 1, index: 3 }));
+    assert.ok(dispatch(handlers, { type: MessageType.Rerun }));
+    assert.ok(!dispatch(handlers, { type: MessageType.OpenSettings }));
+    assert.deepStrictEqual(seen, ['reveal 3', 'rerun']);
+  });
+
+  it('ReplyGate drops replies for older runs and superseded requests', () => {
+    const gate = new ReplyGate();
+    gate.setRun(1);
+    const a = gate.next();
+    assert.ok(gate.accepts({ runId: 1, requestId: a }));
+    const b = gate.next();
+    assert.ok(!gate.accepts({ runId: 1, requestId: a }), 'superseded request');
+    assert.ok(gate.accepts({ runId: 1, requestId: b }));
+    gate.setRun(2); // a new run: everything in flight is stale
+    assert.ok(!gate.accepts({ runId: 1, requestId: b }));
+    assert.ok(!gate.accepts({ runId: 2, requestId: b }));
+    const c = gate.next();
+    assert.ok(c > b, 'request ids never repeat');
+    assert.ok(gate.accepts({ runId: 2, requestId: c }));
+    assert.ok(!gate.accepts({ runId: 1, requestId: c }));
+  });
+});
