@@ -28,7 +28,7 @@ let probe: CanvasRenderingContext2D | null = null;
 /** Any CSS colour → RGB (through a 1×1 canvas); `fallback` when unparsable or empty. */
 export function parseColor(css: string, fallback: RGB): RGB {
   if (!css.trim()) return fallback;
-  probe ??= document.createElement('canvas').getContext('2d');
+  probe ??= document.createElement('canvas').getContext('2d', { willReadFrequently: true });
   if (!probe) return fallback;
   probe.clearRect(0, 0, 1, 1);
   probe.fillStyle = '#000';

@@ -1,0 +1,101 @@
+// The panel's host-side run against the real engine worker and the tiny model: the matrices it
+// serves are the engine's, quantised within bounds; rollout and overview are built from them.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { attentionRollout } from '../../src/analysis/rollout';
+import { tokenIndexAtOffset } from '../../src/analysis/tokenMapping';
+import { EngineClient } from '../../src/engine/client';
+import { AnalysisRun } from '../../src/panel/analysisRun';
+import { dequantize, quantizationErrorBound, reviveQuantized } from '../../src/shared/quantize';
+
+const ROOT = join(__dirname, '..', '..');
+const WORKER = join(ROOT, 'dist', 'engine-worker.js');
+const TINY = join(ROOT, 'test', 'fixtures', 'tiny-model');
+const TEXT = 'The progress of public credit is witnessed by a considerable rise.';
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('panel AnalysisRun with the engine worker', function () {
+  this.timeout(120_000);
+  let client: EngineClient;
+  let run: AnalysisRun;
+
+  before(async () => {
+    if (!existsSync(WORKER)) execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, stdio: 'ignore' });
+    client = EngineClient.start({ workerPath: WORKER });
+    await client.load(TINY);
+    run = new AnalysisRun(client, await client.analyze(TEXT, { truncate: true, topK: 10 }));
+  });
+  after(async () => {
+    await client?.dispose();
+  });
+
+  it('serves one head as the engine computed it, quantised within the 16-bit bound', async () => {
+    const { T } = run.summary;
+    const direct = await client.attention(run.runId, 1, 1);
+    const m = await run.matrix({ kind: 'head', layer: 1, head: 1 });
+    assert.equal(maxDiff(m, direct), 0);
+    const q = await run.quantized({ kind: 'head', layer: 1, head: 1 });
+    assert.equal(q.length, T * T);
+    assert.ok(maxDiff(dequantize(reviveQuantized(q)), direct) <= quantizationErrorBound(16, 1) + 1e-7);
+    const row = await run.row({ kind: 'head', layer: 1, head: 1 }, 3);
+    assert.equal(maxDiff(row, direct.subarray(3 * T, 4 * T)), 0);
+  });
+
+  it('computes the layer mean and the rollout from the heads', async () => {
+    const { T, nLayer } = run.summary;
+    const means = [];
+    for (let l = 0; l < nLayer; l++) {
+      const mean = await run.matrix({ kind: 'layerMean', layer: l });
+      const h0 = await client.attention(run.runId, l, 0);
+      const h1 = await client.attention(run.runId, l, 1);
+      assert.ok(maxDiff(mean, h0.map((v, i) => (v + h1[i]) / 2)) < 1e-6);
+      means.push(mean);
+    }
+    const expected = attentionRollout(means, T);
+    for (let l = nLayer - 1; l >= 0; l--) assert.ok(maxDiff(await run.matrix({ kind: 'rollout', layer: l }), expected[l]) < 1e-6, `rollout ${l}`);
+  });
+
+  it('builds an 8-bit overview thumbnail for every layer × head', async () => {
+    const { nLayer, nHead, T } = run.summary;
+    const o = await run.overview(8);
+    assert.equal(o.size, Math.min(8, T));
+    assert.equal(o.thumbs.length, nLayer * nHead);
+    for (const t of o.thumbs) {
+      assert.equal(t.bits, 8);
+      assert.equal(t.length, o.size * o.size);
+      assert.ok(t.data.some((x) => x === 255), 'each thumbnail is scaled to its own max');
+    }
+  });
+
+  it('refuses layers and heads the model does not have', async () => {
+    await assert.rejects(run.matrix({ kind: 'head', layer: 2, head: 0 }), RangeError);
+    await assert.rejects(run.matrix({ kind: 'head', layer: 0, head: 2 }), RangeError);
+    await assert.rejects(run.row({ kind: 'layerMean', layer: 0 }, run.T), RangeError);
+  });
+
+  it('maps cursor offsets of a truncated analysis only inside the analysed tokens', async () => {
+    const long = `${TEXT} `.repeat(20);
+    const s = await client.analyze(long, { truncate: true });
+    assert.ok(s.truncated && s.T === 128 && s.totalTokens > 128);
+    const end = s.tokens[s.T - 1].end;
+    assert.equal(tokenIndexAtOffset(s.tokens, end - 1), s.T - 1);
+    assert.equal(tokenIndexAtOffset(s.tokens, end + 1), -1);
+    await client.release(s.runId);
+  });
+
+  it('releases the run in the engine', async () => {
+    const s = await client.analyze('A short one.', {});
+    const r = new AnalysisRun(client, s);
+    await r.matrix({ kind: 'head', layer: 0, head: 0 });
+    await r.release();
+    await assert.rejects(client.attention(s.runId, 0, 0));
+  });
+});
