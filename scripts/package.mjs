@@ -26,6 +26,7 @@ const allowed = [
   /^extension\/dist\/(?!(bench|train|cli)\.js$)[^/]+\.(js|wasm)$/,
   /^extension\/dist\/webview\/.+\.(js|css|html)$/,
   /^extension\/media\/.+$/,
+  /^extension\/l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
 ];
 const required = [/^extension\/package\.json$/, /^extension\/dist\/extension\.js$/, /^extension\/dist\/[^/]+\.wasm$/, /^extension\/LICENSE/];
 
@@ -43,9 +44,14 @@ export function packageExtension({ build = true } = {}) {
   }
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   console.log(`package: vsce package -> ${out}`);
-  process.stdout.write(
-    run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out]),
-  );
+  const vsceArgs = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out];
+  try {
+    process.stdout.write(run(process.execPath, vsceArgs));
+  } catch {
+    // A file of dist/ changing while it is zipped (a watch build) fails vsce: once more.
+    console.log('package: vsce failed, retrying once');
+    process.stdout.write(run(process.execPath, vsceArgs));
+  }
   const entries = run('unzip', ['-Z1', out]).split('\n').filter((e) => e && !e.endsWith('/'));
   const extra = entries.filter((e) => !allowed.some((re) => re.test(e)));
   const missing = required.filter((re) => !entries.some((e) => re.test(e))).map(String);
@@ -61,7 +67,10 @@ export function packageExtension({ build = true } = {}) {
   return out;
 }
 
-/** dist/ files the extension runs: bundles (not the developer tools), wasm, webview assets. */
+/**
+ * Files the extension runs, which must all ship: dist/ bundles (not the developer tools), wasm and
+ * webview assets, and the translations (package.nls.*.json, l10n/*.json).
+ */
 function builtFiles() {
   const dist = join(root, 'dist');
   const top = readdirSync(dist).filter((f) => /\.(js|wasm)$/.test(f) && !/^(bench|train|cli)\.js$/.test(f));
@@ -71,7 +80,11 @@ function builtFiles() {
         .filter((f) => /\.(js|css|html)$/.test(f))
         .map((f) => `webview/${f}`)
     : [];
-  return [...top, ...web].map((f) => `dist/${f}`);
+  const nls = readdirSync(root).filter((f) => /^package\.nls(\.[\w-]+)?\.json$/.test(f));
+  const l10n = existsSync(join(root, 'l10n'))
+    ? readdirSync(join(root, 'l10n')).filter((f) => f.endsWith('.json')).map((f) => `l10n/${f}`)
+    : [];
+  return [...top.map((f) => `dist/${f}`), ...web.map((f) => `dist/${f}`), ...nls, ...l10n];
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

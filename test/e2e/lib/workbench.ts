@@ -53,8 +53,9 @@ export class Workbench {
     const input = this.page.locator(`${activeEditor} .find-widget.visible .input`).first();
     await input.waitFor({ timeout: 10_000 });
     await input.fill(text);
-    await this.page.waitForSelector(`${activeEditor} .find-widget .matchesCount:not(.no-results)`, { timeout: 10_000 });
-    await this.page.keyboard.press('Escape'); // typing already selected the first match
+    // Typing selects the first match (the match count may be hidden in a narrow editor).
+    await this.waitForSelectionLength(text.length);
+    await this.page.keyboard.press('Escape');
     await this.waitForSelectionLength(text.length);
   }
 
