@@ -25,6 +25,8 @@ export interface DecoratedRun {
   base: number;
   /** Length of the analysed text (UTF-16 units). */
   length: number;
+  /** Length of the range the user asked for (longer than `length` when truncated). */
+  requestedLength: number;
   tokens: PanelToken[];
   actual: ActualToken[];
 }
@@ -44,6 +46,8 @@ export class EditorAttention implements vscode.Disposable {
   private readonly bucketTypes = new Map<SurprisalBucket, vscode.TextEditorDecorationType>();
   private readonly disposables: vscode.Disposable[] = [];
   private run: DecoratedRun | undefined;
+  /** The analysed span, followed through edits even after they made the analysis stale. */
+  private tracked: { uri: string; span: Span } | undefined;
   private attention: TokenAttention | undefined;
   private underlines = false;
   private enabled = true;
@@ -90,13 +94,14 @@ export class EditorAttention implements vscode.Disposable {
     );
   }
 
-  /** The analysed span in document offsets (moves with edits before it). */
+  /** The analysed span in document offsets, moved and resized by the edits since the analysis. */
   get span(): Span | undefined {
-    return this.run ? { start: this.run.base, end: this.run.base + this.run.length } : undefined;
+    return this.tracked ? { ...this.tracked.span } : undefined;
   }
 
   setRun(run: DecoratedRun | undefined): void {
     this.run = run;
+    this.tracked = run ? { uri: run.uri.toString(), span: { start: run.base, end: run.base + run.requestedLength } } : undefined;
     this.attention = undefined;
     this.render();
   }
@@ -131,6 +136,12 @@ export class EditorAttention implements vscode.Disposable {
   }
 
   clear(): void {
+    this.tracked = undefined;
+    this.hide();
+  }
+
+  /** Removes the decorations but keeps following the span (for a re-run). */
+  private hide(): void {
     this.run = undefined;
     this.attention = undefined;
     this.render();
@@ -207,19 +218,19 @@ export class EditorAttention implements vscode.Disposable {
   }
 
   private onDocumentChange(e: vscode.TextDocumentChangeEvent): void {
-    const run = this.run;
-    if (!run || e.contentChanges.length === 0 || e.document.uri.toString() !== run.uri.toString()) return;
-    const span = { start: run.base, end: run.base + run.length };
-    // VS Code reports a batch's changes against the document before the batch, last first.
+    const tracked = this.tracked;
+    if (!tracked || e.contentChanges.length === 0 || e.document.uri.toString() !== tracked.uri) return;
+    // VS Code reports a batch's changes against the document before the batch; apply the last
+    // first so that each one's offsets are still valid.
     const edits = [...e.contentChanges].sort((a, b) => b.rangeOffset - a.rangeOffset);
-    if (edits.some((c) => editTouchesSpan(span, c))) {
-      const runId = run.runId;
-      this.clear();
-      this.staleEmitter.fire({ runId });
-      return;
-    }
-    const moved = adjustSpanForEdits(span, edits);
-    run.base = moved.start;
+    const before = tracked.span;
+    tracked.span = adjustSpanForEdits(before, edits);
+    const run = this.run;
+    if (!run) return;
+    if (edits.some((c) => editTouchesSpan(before, c))) {
+      this.hide();
+      this.staleEmitter.fire({ runId: run.runId });
+    } else run.base = tracked.span.start;
   }
 }
 

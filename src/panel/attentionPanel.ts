@@ -3,6 +3,7 @@
 // messages between the webview, the engine and the editor decorations.
 import * as vscode from 'vscode';
 import { checkInput } from '../analysis/inputText';
+import { tokenRangeOf } from '../analysis/promptWindow';
 import { EngineError } from '../engine/errors';
 import type { EditorAttention } from '../host/decorations';
 import { ModelUnavailableError, type ModelManager } from '../host/modelManager';
@@ -81,7 +82,7 @@ export class AttentionPanel implements vscode.Disposable {
     private readonly deps: PanelDeps,
   ) {
     panel.webview.options = webviewOptions(deps.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.png');
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icons', 'attention-lens.svg');
     panel.webview.html = this.html();
     const d = this.disposables;
     d.push(
@@ -143,8 +144,9 @@ export class AttentionPanel implements vscode.Disposable {
       this.stale = false;
       const textLength = summary.truncated ? summary.tokens[summary.T - 1].end : checked.text.length;
       log.info(`Run ${summary.runId}: ${summary.T} tokens${summary.truncated ? ` of ${summary.totalTokens}` : ''} from ${req.fileName} [${start}, ${end})`);
-      this.deps.decorations.setRun({ runId: summary.runId, uri: doc.uri, base: start, length: textLength, tokens: summary.tokens, actual: summary.actual });
-      const query = this.selected && this.selected.query < summary.T ? this.selected.query : summary.T - 1;
+      this.deps.decorations.setRun({ runId: summary.runId, uri: doc.uri, base: start, length: textLength, requestedLength: end - start, tokens: summary.tokens, actual: summary.actual });
+      const generated = req.marked ? tokenRangeOf(summary.tokens, req.marked.start - start, req.marked.end - start) : undefined;
+      const query = generated ? generated.start : this.selected && this.selected.query < summary.T ? this.selected.query : summary.T - 1;
       this.lastReady = {
         type: MessageType.AnalysisReady,
         runId: summary.runId,
@@ -159,6 +161,7 @@ export class AttentionPanel implements vscode.Disposable {
         actual: summary.actual,
         settings: displaySettings(settings),
         initialQuery: query,
+        generated,
       };
       this.post(this.lastReady);
       if (doc.version !== version) {
@@ -268,8 +271,9 @@ export class AttentionPanel implements vscode.Disposable {
     [MessageType.Rerun]: () => {
       const req = this.request;
       if (!req) return;
+      // the analysed range as moved and resized by the edits since
       const span = this.deps.decorations.span;
-      void this.analyze(this.stale || !span ? req : { ...req, start: span.start, end: span.start + (req.end - req.start) });
+      void this.analyze(span ? { ...req, start: span.start, end: span.end } : req);
     },
     [MessageType.OpenSettings]: () => void openSettings('modelPath'),
     [MessageType.SetSurprisalUnderlines]: (m) => void updateSetting('surprisalUnderlines', m.enabled),
