@@ -380,5 +380,6 @@ document.addEventListener('keydown', (e) => {
   go(to);
 });
 
+document.body.classList.add('layer-stepper');
 render();
 send({ type: M.Ready });
