@@ -22,30 +22,53 @@ export class TokenWindows {
     if (this.count === 0) throw new Error(`a stream of ${tokens.length} tokens holds no window of ${T + 1} tokens`);
   }
 
-  /** Copies window `w` into row `row` of `inputs`/`targets` ([B*T] each). */
-  copyInto(w: number, row: number, inputs: Int32Array, targets: Int32Array): void {
+  /**
+   * Copies window `w` into row `row` of `inputs`/`targets` ([B*T] each). A `repeat` window holds
+   * the first half of window `w` twice in a row (the copy curriculum, see ShuffledBatches).
+   */
+  copyInto(w: number, row: number, inputs: Int32Array, targets: Int32Array, repeat = false): void {
     const start = w * this.T;
-    inputs.set(this.tokens.subarray(start, start + this.T), row * this.T);
-    targets.set(this.tokens.subarray(start + 1, start + 1 + this.T), row * this.T);
+    if (!repeat) {
+      inputs.set(this.tokens.subarray(start, start + this.T), row * this.T);
+      targets.set(this.tokens.subarray(start + 1, start + 1 + this.T), row * this.T);
+      return;
+    }
+    const half = Math.ceil((this.T + 1) / 2);
+    for (let i = 0; i < this.T; i++) {
+      inputs[row * this.T + i] = this.tokens[start + (i % half)];
+      targets[row * this.T + i] = this.tokens[start + ((i + 1) % half)];
+    }
   }
 
-  /** B windows as a batch, by index. */
-  batch(windowIds: ArrayLike<number>): TokenBatch {
+  /** B windows as a batch, by index; `repeat[r]` marks rows built by the copy curriculum. */
+  batch(windowIds: ArrayLike<number>, repeat?: ArrayLike<boolean>): TokenBatch {
     const B = windowIds.length;
     const inputs = new Int32Array(B * this.T);
     const targets = new Int32Array(B * this.T);
-    for (let r = 0; r < B; r++) this.copyInto(windowIds[r], r, inputs, targets);
+    for (let r = 0; r < B; r++) this.copyInto(windowIds[r], r, inputs, targets, repeat?.[r] ?? false);
     return { B, T: this.T, inputs, targets };
   }
 }
 
-/** Seeded, epoch-shuffled batches of B windows; `cursor` says where the next batch starts. */
+/**
+ * Seeded, epoch-shuffled batches of B windows; `cursor` says where the next batch starts.
+ * `repeatFraction` of the windows (chosen by a hash of seed, epoch and index, so a resumed run sees
+ * the same ones) are a copy curriculum: half a window of real text, then the same text again. Real
+ * text rarely repeats within 256 tokens, and predicting the second copy is what rewards a model
+ * for growing induction heads (attend to the token after the previous occurrence, copy it).
+ */
 export class ShuffledBatches {
   private order: Uint32Array;
   private orderEpoch: number;
   cursor: DataCursor;
 
-  constructor(private readonly windows: TokenWindows, private readonly B: number, private readonly seed: number, cursor: DataCursor = { epoch: 0, index: 0 }) {
+  constructor(
+    private readonly windows: TokenWindows,
+    private readonly B: number,
+    private readonly seed: number,
+    cursor: DataCursor = { epoch: 0, index: 0 },
+    private readonly repeatFraction = 0,
+  ) {
     this.cursor = { ...cursor };
     this.orderEpoch = cursor.epoch;
     this.order = this.epochOrder(cursor.epoch);
@@ -57,15 +80,18 @@ export class ShuffledBatches {
 
   next(): TokenBatch {
     const ids: number[] = [];
+    const repeat: boolean[] = [];
     while (ids.length < this.B) {
       if (this.cursor.index >= this.order.length) this.cursor = { epoch: this.cursor.epoch + 1, index: 0 };
       if (this.orderEpoch !== this.cursor.epoch) {
         this.order = this.epochOrder(this.cursor.epoch);
         this.orderEpoch = this.cursor.epoch;
       }
+      const u = mixSeed(mixSeed(this.seed ^ 0x5eed, this.cursor.epoch), this.cursor.index) / 2 ** 32;
+      repeat.push(u < this.repeatFraction);
       ids.push(this.order[this.cursor.index++]);
     }
-    return this.windows.batch(ids);
+    return this.windows.batch(ids, repeat);
   }
 }
 

@@ -15,6 +15,8 @@ export interface TrainConfig {
   contextLength: number;
   /** Windows per micro-batch. */
   batchSize: number;
+  /** Fraction of training windows built as "half a window, then the same half again" (0 = none). */
+  repeatFraction: number;
   /** Micro-batches per optimizer step. */
   gradAccum: number;
   steps: number;
@@ -40,6 +42,7 @@ export interface TrainConfig {
 const DEFAULTS = {
   name: 'attention-lens-gpt',
   gradAccum: 1,
+  repeatFraction: 0,
   minLr: 0,
   warmupSteps: 100,
   weightDecay: 0.1,
@@ -89,6 +92,7 @@ export function parseTrainConfig(json: unknown, file: string): TrainConfig {
     contextLength: num('contextLength', true, 2),
     batchSize: num('batchSize', true, 1),
     gradAccum: num('gradAccum', true, 1),
+    repeatFraction: num('repeatFraction', false, 0),
     steps: num('steps', true, 1),
     lr: num('lr', false, 0),
     minLr: num('minLr', false, 0),

@@ -107,7 +107,7 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
     rng.state = meta.rngState;
     log(`resuming from ${stateFile} at step ${meta.step}`);
   }
-  const batches = new ShuffledBatches(trainWin, cfg.batchSize, cfg.seed, meta.cursor);
+  const batches = new ShuffledBatches(trainWin, cfg.batchSize, cfg.seed, meta.cursor, cfg.repeatFraction);
   const tokensPerStep = cfg.batchSize * cfg.gradAccum * T;
   log(
     `model: ${gcfg.nLayer} layers, ${gcfg.nHead} heads, d=${gcfg.nEmbd}, context ${T}, vocab ${gcfg.vocabSize}: ` +
