@@ -9,4 +9,6 @@ export interface AnalysisRequest {
   start: number;
   end: number;
   origin: AnalysisSource['origin'];
+  /** Document offsets of text to mark in the panel: what a completion generated (Explain Completion). */
+  marked?: { start: number; end: number };
 }

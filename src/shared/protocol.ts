@@ -141,6 +141,8 @@ export interface AnalysisReadyMessage {
   settings: DisplaySettings;
   /** Query to select first (the restored one after a reload, else the last token). */
   initialQuery?: number;
+  /** Tokens [start, end) that the model generated (Explain Completion): marked in the token strip. */
+  generated?: { start: number; end: number };
 }
 
 /** One matrix, quantised, row-major [T × T]; row = query, column = key. */

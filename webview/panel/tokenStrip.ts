@@ -29,16 +29,18 @@ export class TokenStrip {
     this.node.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  render(tokens: readonly PanelToken[]): void {
+  /** `generated`: tokens [start, end) the model wrote (Explain Completion), marked as such. */
+  render(tokens: readonly PanelToken[], generated?: { start: number; end: number }): void {
     this.chips = tokens.map((t, i) => {
+      const gen = generated !== undefined && i >= generated.start && i < generated.end;
       const chip = el('span', {
-        class: 'token',
+        class: gen ? 'token generated' : 'token',
         role: 'option',
         'data-index': i,
         tabindex: -1,
         'aria-selected': 'false',
-        'aria-label': `token ${i}: ${visibleText(t.text)}`,
-        title: `#${i} · id ${t.id}`,
+        'aria-label': `token ${i}${gen ? ' (generated)' : ''}: ${visibleText(t.text)}`,
+        title: `#${i} · id ${t.id}${gen ? ' · generated' : ''}`,
       });
       appendTokenText(chip, t.text);
       return chip;
