@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs a real VS Code for the end-to-end tests: code-server (VS Code for the Web) plus
-# playwright-core, using only the npm registry and Debian packages (no other downloads).
+# Installs a real VS Code for the end-to-end tests: code-server (VS Code for the Web) and the
+# Chromium that drives it, using only the npm registry and Debian packages (no other downloads).
+# playwright-core itself is a devDependency of the project.
 # Usage: scripts/install-vscode-web.sh [DIR]     (default .vscode-test/web, git-ignored)
 # Idempotent: a second run with everything in place only checks and exits.
 # code-server's own postinstall downloads ripgrep from GitHub, which fails offline, so its steps
@@ -25,7 +26,7 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-if [[ -f "$stamp" && -x "$dir/node_modules/.bin/code-server" && -d "$dir/node_modules/playwright-core" ]]; then
+if [[ -f "$stamp" && -x "$dir/node_modules/.bin/code-server" ]]; then
   echo "install-vscode-web: code-server $version already in $dir"
   exit 0
 fi
@@ -36,7 +37,7 @@ major=$(node -p 'process.versions.node.split(".")[0]')
 mkdir -p "$dir"
 cd "$dir"
 [[ -f package.json ]] || echo '{ "name": "vscode-web-harness", "private": true }' > package.json
-npm install --no-audit --no-fund --ignore-scripts --loglevel=error "code-server@$version" playwright-core >/dev/null
+npm install --no-audit --no-fund --ignore-scripts --loglevel=error "code-server@$version" >/dev/null
 npm rebuild argon2 >/dev/null
 vs=node_modules/code-server/lib/vscode
 (cd "$vs" && npm install --no-audit --no-fund --omit=dev --ignore-scripts --loglevel=error >/dev/null)
