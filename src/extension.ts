@@ -7,6 +7,13 @@ import { ModelManager } from './host/modelManager';
 import { AttentionPanel, VIEW_TYPE, type PanelDeps } from './panel/attentionPanel';
 import { AttentionPanelSerializer } from './panel/panelSerializer';
 import { LayerStepperProvider, STEPPER_VIEW_ID, STEP_THROUGH_LAYERS } from './views/layerStepper';
+import { COMPLETE, complete } from './commands/complete';
+import { COMPLETE_WITH_OPTIONS, completeWithOptions } from './commands/completeWithOptions';
+import { EXPLAIN_COMPLETION, explainCompletion } from './commands/explainCompletion';
+import { SUGGEST_CONTINUATIONS, suggestContinuations } from './commands/suggest';
+import { CompletionController } from './host/completionController';
+import { InlineCompletionProvider } from './host/inlineProvider';
+import { STATUS_MENU, STOP_COMPLETION, StatusBar } from './host/statusBar';
 
 export function activate(context: vscode.ExtensionContext): { models: ModelManager } {
   const models = new ModelManager(context.extensionUri);
@@ -24,6 +31,19 @@ export function activate(context: vscode.ExtensionContext): { models: ModelManag
     stepper,
     vscode.window.registerWebviewViewProvider(STEPPER_VIEW_ID, stepper),
     vscode.commands.registerCommand(STEP_THROUGH_LAYERS, () => stepper.analyzeSelection()),
+  );
+  const status = new StatusBar(models);
+  const completions = new CompletionController(models, status);
+  context.subscriptions.push(
+    status,
+    completions,
+    vscode.commands.registerCommand(COMPLETE, () => complete(completions)),
+    vscode.commands.registerCommand(COMPLETE_WITH_OPTIONS, () => completeWithOptions(completions)),
+    vscode.commands.registerCommand(SUGGEST_CONTINUATIONS, () => suggestContinuations(completions, models)),
+    vscode.commands.registerCommand(EXPLAIN_COMPLETION, () => explainCompletion(completions, deps)),
+    vscode.commands.registerCommand(STOP_COMPLETION, () => completions.stop()),
+    vscode.commands.registerCommand(STATUS_MENU, () => status.showMenu(completions.isRunning)),
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new InlineCompletionProvider(models, status, () => completions.isRunning)),
   );
   return { models };
 }

@@ -1,0 +1,184 @@
+// Runs "Complete" in an editor: one completion at a time (a second one cancels the first), the
+// text streamed into the document as one undo step, a cancellable progress notification, Escape
+// through the `attentionLens.generating` context key, the status bar kept up to date, and every
+// outcome that is not a plain success said to the user and logged.
+import * as vscode from 'vscode';
+import { EngineError } from '../engine/errors';
+import { clipPrefix, prefixBudget } from '../analysis/promptWindow';
+import { toSamplingOptions, type CompletionOptions } from '../shared/completionOptions';
+import { runCompletion, type CompletionOutcome } from './completionRun';
+import { readCompletionSettings } from './completionSettings';
+import { ModelUnavailableError, type ModelManager } from './modelManager';
+import { openSettings } from './settings';
+import { describeRun, type StatusBar } from './statusBar';
+import { StreamingInsert, isReadOnlyDocument, type InsertStop } from './streamingInsert';
+
+export const GENERATING_CONTEXT = 'attentionLens.generating';
+
+/** A finished completion: where its prompt ends and its text sits in the document. */
+export interface CompletionRecord {
+  uri: string;
+  /** Document offsets of the inserted text (its start is where the prompt ends). */
+  start: number;
+  end: number;
+  text: string;
+  /** Document version right after the insertion: the record is valid while it is unchanged. */
+  version: number;
+  outcome: CompletionOutcome;
+}
+
+const STOP_MESSAGES: Record<InsertStop, string> = {
+  'document-changed': 'the document was edited while the completion streamed',
+  'document-closed': 'the document was closed while the completion streamed',
+  'editor-closed': 'the editor was closed while the completion streamed',
+  'read-only': 'the document is read-only',
+};
+
+export class CompletionController implements vscode.Disposable {
+  private current: { abort: AbortController; done: Promise<unknown> } | undefined;
+  private _last: CompletionRecord | undefined;
+
+  constructor(
+    private readonly models: ModelManager,
+    private readonly status: StatusBar,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The last completion, if its document has not changed since. */
+  lastFor(doc: vscode.TextDocument): CompletionRecord | undefined {
+    const r = this._last;
+    return r && r.uri === doc.uri.toString() && r.version === doc.version ? r : undefined;
+  }
+
+  /** Stops the running completion, keeping what was inserted (Escape, the Cancel button). */
+  stop(): void {
+    this.current?.abort.abort();
+  }
+
+  /**
+   * Continues the text before the cursor (or replaces the selection with a continuation of the
+   * text before it). Resolves when the completion has stopped, with what was inserted.
+   */
+  async complete(editor: vscode.TextEditor, overrides: Partial<CompletionOptions> = {}): Promise<CompletionRecord | undefined> {
+    const previous = this.current;
+    if (previous) {
+      this.models.output.info('A new completion was asked for: stopping the running one');
+      previous.abort.abort();
+      await previous.done.catch(() => undefined);
+    }
+    const abort = new AbortController();
+    const done = this.run(editor, overrides, abort);
+    const mine = { abort, done };
+    this.current = mine;
+    void vscode.commands.executeCommand('setContext', GENERATING_CONTEXT, true);
+    try {
+      return await done;
+    } finally {
+      if (this.current === mine) {
+        this.current = undefined;
+        void vscode.commands.executeCommand('setContext', GENERATING_CONTEXT, false);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.stop();
+  }
+
+  /** Says what went wrong: in a notification, the status bar and the log. */
+  reportError(err: unknown, what: string): void {
+    const log = this.models.output;
+    if (err instanceof ModelUnavailableError) {
+      // The ModelManager has logged it and put the status bar in its error state.
+      void vscode.window.showErrorMessage(`Attention Lens: ${err.message}`, 'Open Settings', 'Show Log').then((a) => {
+        if (a === 'Open Settings') void openSettings('modelPath');
+        else if (a === 'Show Log') log.show(true);
+      });
+      return;
+    }
+    const e = EngineError.from(err);
+    const message = `${what} failed: ${e.message}`;
+    log.error(`${message} [${e.code}]`);
+    this.status.setError(message);
+    void vscode.window.showErrorMessage(`Attention Lens: ${message}`, 'Show Log').then((a) => {
+      if (a === 'Show Log') log.show(true);
+    });
+  }
+
+  private async run(editor: vscode.TextEditor, overrides: Partial<CompletionOptions>, abort: AbortController): Promise<CompletionRecord | undefined> {
+    const doc = editor.document;
+    const log = this.models.output;
+    if (isReadOnlyDocument(doc)) {
+      log.info(`Complete: ${doc.uri.toString()} is read-only`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: this document is read-only, so no completion can be inserted.'));
+      return undefined;
+    }
+    const options: CompletionOptions = { ...readCompletionSettings((l) => log.warn(l)), ...overrides };
+    let insert: StreamingInsert | undefined;
+    try {
+      const { info } = await this.models.ensureLoaded();
+      if (abort.signal.aborted) return undefined;
+      const range = new vscode.Range(editor.selection.start, editor.selection.end);
+      const startOffset = doc.offsetAt(range.start);
+      const budget = prefixBudget(info.contextLength);
+      const prefix = clipPrefix(doc.getText(new vscode.Range(doc.positionAt(Math.max(0, startOffset - budget - 1)), range.start)), budget).text;
+      insert = new StreamingInsert(editor, range);
+      const ins = insert;
+      ins.onDidStop(() => abort.abort());
+      await ins.begin();
+      if (ins.stopped) return this.stopped(ins.stopped, 0);
+
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: completing'), cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          this.status.setGenerating(0);
+          return this.models.withModel('Generating', ({ client }) =>
+            runCompletion(client, {
+              prefix,
+              options: toSamplingOptions(options),
+              nPositions: info.contextLength,
+              signal: abort.signal,
+              onText: (t) => ins.push(t),
+              onToken: (_t, i) => {
+                this.status.setGenerating(i + 1);
+                if ((i + 1) % 4 === 0) progress.report({ message: vscode.l10n.t('{0} tokens', i + 1) });
+              },
+            }),
+          );
+        },
+      );
+      const result = await ins.finish(outcome.result.text);
+      this.status.setFinished(outcome.stats);
+      log.info(
+        `Complete in ${doc.uri.toString()}: ${describeRun(outcome.stats)}, stop: ${ins.stopped ?? outcome.result.stopReason}, ` +
+          `prompt ${outcome.promptChars} chars, seed ${options.seed ?? 'random'}`,
+      );
+      const record: CompletionRecord = { uri: doc.uri.toString(), start: result.start, end: result.end, text: result.inserted, version: result.version, outcome };
+      if (result.inserted.length > 0) this._last = record;
+      if (result.stopped) return this.stopped(result.stopped, result.inserted.length) ?? record;
+      if (outcome.result.tokens.length === 0 && outcome.result.stopReason !== 'cancelled') {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: the model ended the text here (it generated nothing before {0}).', outcome.result.stopReason));
+      }
+      return record;
+    } catch (err) {
+      if (insert) await insert.finish().catch(() => undefined);
+      this.status.setFinished(undefined);
+      this.reportError(err, 'Complete');
+      return undefined;
+    } finally {
+      insert?.dispose();
+    }
+  }
+
+  private stopped(why: InsertStop, kept: number): undefined {
+    const line = `Complete stopped: ${STOP_MESSAGES[why]}${kept > 0 ? `; kept the ${kept} characters already inserted` : ''}`;
+    this.models.output.info(line);
+    if (why === 'read-only') void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: this document is read-only, so no completion can be inserted.'));
+    else void vscode.window.showInformationMessage(`Attention Lens: ${line}.`);
+    return undefined;
+  }
+}

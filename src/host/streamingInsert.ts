@@ -1,0 +1,180 @@
+// Streams text into an editor as one undo step: the first edit (which also removes the selection
+// being replaced) opens an undo group with undoStopBefore, later edits join it (no undo stops), and
+// finish() closes it. Text that arrives while an edit is in flight is coalesced into the next one.
+// An edit by anyone else in the document, or the editor/document closing, stops the stream and
+// keeps what was already inserted.
+import * as vscode from 'vscode';
+
+export type InsertStop = 'document-changed' | 'document-closed' | 'editor-closed' | 'read-only';
+
+export interface InsertResult {
+  /** The text now in the document where the insertion happened. */
+  inserted: string;
+  /** Document offsets of the inserted text. */
+  start: number;
+  end: number;
+  /** Why it stopped early, if it did. */
+  stopped?: InsertStop;
+  /** The document version after the last edit of this insertion. */
+  version: number;
+}
+
+/** True when the document's file system says it cannot be written. */
+export function isReadOnlyDocument(doc: vscode.TextDocument): boolean {
+  return vscode.workspace.fs.isWritableFileSystem(doc.uri.scheme) === false;
+}
+
+export class StreamingInsert implements vscode.Disposable {
+  private readonly doc: vscode.TextDocument;
+  /** Document offset where the inserted text starts. */
+  readonly start: number;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly stopEmitter = new vscode.EventEmitter<InsertStop>();
+  /** Fires once, when the stream stops early (the caller then cancels the generation). */
+  readonly onDidStop = this.stopEmitter.event;
+
+  private text = '';
+  private pending = '';
+  private started = false;
+  private replace: vscode.Range | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private inFlight = false;
+  /** The change our in-flight edit will cause: any other change is someone else's. */
+  private expected: { offset: number; length: number; text: string } | undefined;
+  private _stopped: InsertStop | undefined;
+  private version: number;
+
+  /**
+   * Prepares an insertion at `range.start`, replacing `range` (empty for a plain insertion at the
+   * cursor). Nothing changes in the document until begin() or the first push().
+   */
+  constructor(
+    private readonly editor: vscode.TextEditor,
+    range: vscode.Range,
+  ) {
+    this.doc = editor.document;
+    this.start = this.doc.offsetAt(range.start);
+    this.replace = range.isEmpty ? undefined : range;
+    this.version = this.doc.version;
+    this.disposables.push(
+      this.stopEmitter,
+      vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d === this.doc) this.stop('document-closed');
+      }),
+    );
+  }
+
+  get stopped(): InsertStop | undefined {
+    return this._stopped;
+  }
+
+  /** What is in the document so far. */
+  get inserted(): string {
+    return this.text;
+  }
+
+  /** Makes the first edit now (removing the replaced selection) without waiting for text. */
+  begin(): Promise<void> {
+    if (!this.started) this.enqueue('', true);
+    return this.chain;
+  }
+
+  /** Queues text; it is inserted after what came before, coalesced with other queued text. */
+  push(text: string): void {
+    if (this._stopped || text.length === 0) return;
+    this.pending += text;
+    if (!this.inFlight) this.enqueue('', false);
+  }
+
+  /**
+   * Waits for queued edits, then makes the inserted text equal `finalText` when given (the
+   * engine's decoding of all tokens, which differs from the streamed text only when a character
+   * was split across tokens), and closes the undo group.
+   */
+  async finish(finalText?: string): Promise<InsertResult> {
+    await this.chain;
+    if (!this._stopped && finalText !== undefined && finalText !== this.text) {
+      if (finalText.startsWith(this.text)) this.pending = finalText.slice(this.text.length);
+      else await this.edit(this.text.length, finalText, false);
+    }
+    if (this.pending) this.enqueue('', false);
+    await this.chain;
+    if (this.started && !this._stopped) {
+      // An empty edit whose only job is the undo stop after the group.
+      await Promise.resolve(this.editor.edit(() => undefined, { undoStopBefore: false, undoStopAfter: true })).catch(() => false);
+    }
+    return { inserted: this.text, start: this.start, end: this.start + this.text.length, stopped: this._stopped, version: this.version };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private enqueue(extra: string, force: boolean): void {
+    this.chain = this.chain.then(async () => {
+      const text = this.pending + extra;
+      this.pending = '';
+      if (this._stopped || (!force && text.length === 0)) return;
+      await this.edit(0, text, true);
+    });
+  }
+
+  /** Replaces `replaceLength` characters at the end of the inserted text with `text`. */
+  private async edit(replaceLength: number, text: string, append: boolean): Promise<void> {
+    if (this._stopped) return;
+    const first = !this.started;
+    const at = this.start + this.text.length - (append ? 0 : replaceLength);
+    const removeLength = first && this.replace ? this.doc.offsetAt(this.replace.end) - this.start : append ? 0 : replaceLength;
+    const range = new vscode.Range(this.doc.positionAt(at), this.doc.positionAt(at + removeLength));
+    this.inFlight = true;
+    this.expected = { offset: at, length: removeLength, text };
+    let ok: boolean;
+    try {
+      ok = await this.editor.edit((b) => (range.isEmpty ? b.insert(range.start, text) : b.replace(range, text)), {
+        undoStopBefore: first,
+        undoStopAfter: false,
+      });
+    } catch {
+      ok = false;
+      this.stop(this.doc.isClosed ? 'document-closed' : 'editor-closed');
+    } finally {
+      this.inFlight = false;
+      this.expected = undefined;
+    }
+    if (this._stopped) return;
+    const now = this.doc.getText(new vscode.Range(this.doc.positionAt(at), this.doc.positionAt(at + text.length)));
+    if (!ok || now !== text) {
+      this.stop(first ? 'read-only' : 'document-changed');
+      return;
+    }
+    this.started = true;
+    this.replace = undefined;
+    this.text = append ? this.text + text : this.text.slice(0, this.text.length - replaceLength) + text;
+    this.version = this.doc.version;
+    if (this.pending && !this.inFlight) this.enqueue('', false);
+  }
+
+  private onChange(e: vscode.TextDocumentChangeEvent): void {
+    if (e.document !== this.doc || e.contentChanges.length === 0 || this._stopped) return;
+    const x = this.expected;
+    const ours =
+      x !== undefined &&
+      e.contentChanges.length === 1 &&
+      e.contentChanges[0].rangeOffset === x.offset &&
+      e.contentChanges[0].rangeLength === x.length &&
+      e.contentChanges[0].text === x.text;
+    if (ours) {
+      this.expected = undefined; // one change per edit
+      return;
+    }
+    this.stop('document-changed');
+  }
+
+  private stop(why: InsertStop): void {
+    if (this._stopped) return;
+    this._stopped = why;
+    this.pending = '';
+    this.stopEmitter.fire(why);
+  }
+}
