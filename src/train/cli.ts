@@ -4,6 +4,8 @@
 //   finetune --base DIR --data FILE.jsonl --out DIR [--steps N --lr X --batch N --seed N]
 //   reward   --base DIR --reward FILE.mjs --prompts FILE --out DIR [--steps N --lr X --samples N --max-new N --kl X --seed N]
 //   bench    [--config FILE] [--steps N]
+//   eval     --model DIR --train FILE --val FILE [--windows N] [--card]   loss vs bigram, head statistics
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../engine/backend';
 import { loadTrainConfig } from './trainConfig';
@@ -11,6 +13,7 @@ import { exportFromState, runTraining } from './trainer';
 import { runSft } from './sft';
 import { runReward } from './reward';
 import { runTrainBench } from '../../bench/trainBench';
+import { evaluateModel, renderEvalSection, withEvalSection } from './evalModel';
 
 type Args = Map<string, string | true>;
 
@@ -46,12 +49,13 @@ function optNum(args: Args, k: string): number | undefined {
   return n;
 }
 
-const USAGE = `usage: node dist/train.js <train|export|finetune|reward|bench> [options]
+const USAGE = `usage: node dist/train.js <train|export|finetune|reward|bench|eval> [options]
   train    --config FILE [--fresh]
   export   --config FILE [--out DIR]
   finetune --base DIR --data FILE.jsonl --out DIR [--steps N] [--lr X] [--batch N] [--seed N]
   reward   --base DIR --reward FILE.mjs --prompts FILE --out DIR [--steps N] [--lr X] [--samples N] [--max-new N] [--kl X] [--seed N]
-  bench    [--config FILE] [--steps N]`;
+  bench    [--config FILE] [--steps N]
+  eval     --model DIR --train FILE --val FILE [--windows N] [--seeds N] [--card]`;
 
 async function main(): Promise<void> {
   const { cmd, args } = parseArgs(process.argv.slice(2));
@@ -101,6 +105,27 @@ async function main(): Promise<void> {
     }
     case 'bench': {
       await runTrainBench({ config: (args.get('config') as string | undefined) ?? 'configs/bundled.json', steps: optNum(args, 'steps') });
+      return;
+    }
+    case 'eval': {
+      const modelDir = req(args, 'model');
+      const e = await evaluateModel({
+        modelDir,
+        train: req(args, 'train'),
+        val: req(args, 'val'),
+        windows: optNum(args, 'windows'),
+        inductionSeeds: optNum(args, 'seeds'),
+        log: (s) => console.error(s),
+      });
+      const cmd = `node dist/train.js eval --model ${modelDir} --train ${req(args, 'train')} --val ${req(args, 'val')}`;
+      const section = renderEvalSection(e, cmd);
+      console.log(section);
+      fs.writeFileSync(path.join(modelDir, 'eval.json'), JSON.stringify(e, null, 2) + '\n');
+      if (args.has('card')) {
+        const cardPath = path.join(modelDir, 'README.md');
+        const card = fs.existsSync(cardPath) ? fs.readFileSync(cardPath, 'utf8') : '';
+        fs.writeFileSync(cardPath, withEvalSection(card, section));
+      }
       return;
     }
     default:
