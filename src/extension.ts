@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { SHOW_ATTENTION, showAttention } from './commands/showAttention';
 import { EditorAttention } from './host/decorations';
 import { ModelManager } from './host/modelManager';
+import { RunHolds } from './host/runHolds';
 import { AttentionPanel, VIEW_TYPE, type PanelDeps } from './panel/attentionPanel';
 import { AttentionPanelSerializer } from './panel/panelSerializer';
 import { LayerStepperProvider, STEPPER_VIEW_ID, STEP_THROUGH_LAYERS } from './views/layerStepper';
@@ -18,7 +19,8 @@ import { STATUS_MENU, STOP_COMPLETION, StatusBar } from './host/statusBar';
 export function activate(context: vscode.ExtensionContext): { models: ModelManager } {
   const models = new ModelManager(context.extensionUri);
   const decorations = new EditorAttention();
-  const deps: PanelDeps = { extensionUri: context.extensionUri, models, decorations };
+  const runs = new RunHolds();
+  const deps: PanelDeps = { extensionUri: context.extensionUri, models, decorations, runs };
   context.subscriptions.push(
     models,
     decorations,
@@ -26,9 +28,10 @@ export function activate(context: vscode.ExtensionContext): { models: ModelManag
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new AttentionPanelSerializer(deps)),
     { dispose: () => AttentionPanel.current?.dispose() },
   );
-  const stepper = new LayerStepperProvider(context.extensionUri, models);
+  const stepper = new LayerStepperProvider(context.extensionUri, models, runs);
   context.subscriptions.push(
     stepper,
+    AttentionPanel.onDidAnalyze((a) => stepper.follow(a)), // the stepper follows the panel's analysis
     vscode.window.registerWebviewViewProvider(STEPPER_VIEW_ID, stepper),
     vscode.commands.registerCommand(STEP_THROUGH_LAYERS, () => stepper.analyzeSelection()),
   );

@@ -5,6 +5,7 @@ import { rolloutStep, withResidual } from '../analysis/rollout';
 import { poolMatrix } from '../analysis/thumbnail';
 import type { EngineClient } from '../engine/client';
 import type { AnalysisSummary } from '../engine/session';
+import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/protocol';
 import { quantize, type QuantizedArray } from '../shared/quantize';
 
@@ -24,6 +25,8 @@ export class AnalysisRun {
   constructor(
     private readonly engine: Engine,
     readonly summary: AnalysisSummary,
+    /** The panel's hold on the run when others may share it (else release() forgets the run outright). */
+    private readonly hold?: RunHold,
   ) {}
 
   get runId(): number {
@@ -92,13 +95,14 @@ export class AnalysisRun {
     return { size: S, thumbs };
   }
 
-  /** Forgets the run in the engine (once). */
+  /** Lets go of the run (once): the engine forgets it unless someone else still holds it. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     this.cache.clear();
     this.rollouts = [];
-    await this.engine.release(this.runId).catch(() => undefined);
+    if (this.hold) await this.hold.release();
+    else await this.engine.release(this.runId).catch(() => undefined);
   }
 
   private async rollout(layer: number): Promise<Float32Array> {

@@ -5,8 +5,10 @@ import * as vscode from 'vscode';
 import { checkInput } from '../analysis/inputText';
 import { tokenRangeOf } from '../analysis/promptWindow';
 import { EngineError } from '../engine/errors';
+import type { AnalysisSummary } from '../engine/session';
 import type { EditorAttention } from '../host/decorations';
 import { ModelUnavailableError, type ModelManager } from '../host/modelManager';
+import type { RunHold, RunHolds } from '../host/runHolds';
 import { displaySettings, openSettings, readSettings, updateSetting } from '../host/settings';
 import {
   MessageType,
@@ -22,6 +24,7 @@ import {
 } from '../shared/protocol';
 import type { AnalysisRequest } from './analysisRequest';
 import { AnalysisRun } from './analysisRun';
+import { rangeLabel } from '../views/stepperRun';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './panelHtml';
 
 export const VIEW_TYPE = 'attentionLens.attentionPanel';
@@ -30,10 +33,25 @@ export interface PanelDeps {
   extensionUri: vscode.Uri;
   models: ModelManager;
   decorations: EditorAttention;
+  /** Holds on engine runs shared with other views (the Layer Stepper follows the panel's run). */
+  runs: RunHolds;
 }
+
+/** A run the panel has just shown, for other views to follow. */
+export interface PanelAnalysis {
+  summary: AnalysisSummary;
+  /** Where the analysed text sits: document URI, start offset, length (UTF-16 units), e.g. "notes.txt:3–7". */
+  source: { uri: string; base: number; length: number; label: string };
+  /** Takes a hold on the run, so that it outlives the panel's use of it; call it while the event fires. */
+  retain(): RunHold;
+}
+
+const analyzed = new vscode.EventEmitter<PanelAnalysis>();
 
 export class AttentionPanel implements vscode.Disposable {
   static current: AttentionPanel | undefined;
+  /** Fires after a run is ready in the panel (whichever panel: there is one at a time). */
+  static readonly onDidAnalyze = analyzed.event;
 
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
@@ -140,7 +158,7 @@ export class AttentionPanel implements vscode.Disposable {
         return;
       }
       void this.run?.release();
-      this.run = new AnalysisRun(client, summary);
+      this.run = new AnalysisRun(client, summary, this.deps.runs.hold(client, summary.runId));
       this.stale = false;
       const textLength = summary.truncated ? summary.tokens[summary.T - 1].end : checked.text.length;
       log.info(`Run ${summary.runId}: ${summary.T} tokens${summary.truncated ? ` of ${summary.totalTokens}` : ''} from ${req.fileName} [${start}, ${end})`);
@@ -164,6 +182,12 @@ export class AttentionPanel implements vscode.Disposable {
         generated,
       };
       this.post(this.lastReady);
+      const lines = this.lastReady.source;
+      analyzed.fire({
+        summary,
+        source: { uri: req.uri, base: start, length: textLength, label: rangeLabel(req.fileName, lines.startLine, lines.endLine) },
+        retain: () => this.deps.runs.hold(client, summary.runId),
+      });
       if (doc.version !== version) {
         this.stale = true;
         this.post({ type: MessageType.TextChanged, runId: summary.runId });

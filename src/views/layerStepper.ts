@@ -8,6 +8,7 @@ import type { TopPredictions } from '../analysis/topk';
 import { EngineError } from '../engine/errors';
 import type { AnalysisSummary } from '../engine/session';
 import type { ModelManager } from '../host/modelManager';
+import type { RunHold, RunHolds } from '../host/runHolds';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from '../panel/panelHtml';
 import { STEPPER_HOST_TEXT, localizeStepperText } from '../shared/explanations';
 import {
@@ -18,7 +19,7 @@ import {
 } from '../shared/stepperProtocol';
 import { modelFacts } from './modelFacts';
 import { StepperHighlights } from './stepperHighlights';
-import { READOUT_TOP_K, StepperRun, type StepperRunSource } from './stepperRun';
+import { READOUT_TOP_K, StepperRun, rangeLabel, type StepperRunSource } from './stepperRun';
 
 export const STEPPER_VIEW_ID = 'attentionLens.layerStepper';
 export const STEP_THROUGH_LAYERS = 'attentionLens.stepThroughLayers';
@@ -27,6 +28,8 @@ export const STEP_THROUGH_LAYERS = 'attentionLens.stepThroughLayers';
 export interface FollowedAnalysis {
   summary: Pick<AnalysisSummary, 'runId' | 'tokens' | 'predictions'>;
   source: StepperRunSource;
+  /** Takes the stepper's own hold on the run (called at once, while the event fires). */
+  retain(): RunHold;
 }
 
 type Handlers = { [K in StepperFromWebview['type']]: (m: Extract<StepperFromWebview, { type: K }>) => void | Promise<void> };
@@ -35,6 +38,8 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   private view: vscode.WebviewView | undefined;
   private ready = false;
   private run: StepperRun | undefined;
+  /** The stepper's hold on the run it shows: the engine keeps it while the stepper needs it. */
+  private hold: RunHold | undefined;
   private stale = false;
   private seq = 0;
   private abort: AbortController | undefined;
@@ -45,6 +50,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly models: ModelManager,
+    private readonly runs: RunHolds,
   ) {
     this.disposables.push(
       models.onDidChangeModel(() => this.postModel()),
@@ -91,9 +97,11 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
 
   /** Steps through an analysis made elsewhere (e.g. by the attention panel). */
   follow(a: FollowedAnalysis): void {
-    this.seq++;
+    const seq = ++this.seq;
     this.abort?.abort();
-    void this.setRun(a.summary, a.source);
+    this.setRun(a.summary, a.source, a.retain(), seq).catch((err: unknown) => {
+      this.models.output.error(`Layer Stepper: could not follow run ${a.summary.runId}: ${EngineError.from(err).message}`);
+    });
   }
 
   /** Analyses the active editor's selection (or the paragraph at the cursor) and shows the view. */
@@ -119,16 +127,17 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
     const loaded = this.models.state.kind === 'ready' || this.models.state.kind === 'busy';
     this.post({ type: M.Busy, detail: loaded ? vscode.l10n.t(STEPPER_HOST_TEXT.analysing) : vscode.l10n.t(STEPPER_HOST_TEXT.loadingModel) });
     try {
-      const summary = await this.models.withModel('Analysing', ({ client }) =>
-        client.analyze(checked.text, { truncate: true, topK: READOUT_TOP_K }, abort.signal),
-      );
-      if (seq !== this.seq) return;
-      const startLine = doc.positionAt(span.start).line + 1;
-      const endLine = doc.positionAt(span.end).line + 1;
-      const name = vscode.workspace.asRelativePath(doc.uri);
-      const label = startLine === endLine ? `${name}:${startLine}` : `${name}:${startLine}–${endLine}`;
+      const { summary, hold } = await this.models.withModel('Analysing', async ({ client }) => {
+        const summary = await client.analyze(checked.text, { truncate: true, topK: READOUT_TOP_K }, abort.signal);
+        return { summary, hold: this.runs.hold(client, summary.runId) };
+      });
+      if (seq !== this.seq) {
+        void hold.release();
+        return;
+      }
+      const label = rangeLabel(vscode.workspace.asRelativePath(doc.uri), doc.positionAt(span.start).line, doc.positionAt(span.end).line);
       const length = summary.truncated ? summary.tokens[summary.T - 1].end : checked.text.length;
-      await this.setRun(summary, { uri: doc.uri.toString(), base: span.start, length, label });
+      await this.setRun(summary, { uri: doc.uri.toString(), base: span.start, length, label }, hold, seq);
     } catch (err) {
       if (seq !== this.seq) return;
       const e = EngineError.from(err);
@@ -141,13 +150,26 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   dispose(): void {
     this.seq++;
     this.abort?.abort();
+    void this.hold?.release();
+    this.hold = undefined;
     for (const d of this.viewDisposables) d.dispose();
     for (const d of this.disposables) d.dispose();
   }
 
-  private async setRun(summary: FollowedAnalysis['summary'], source: StepperRunSource): Promise<void> {
-    const { client, info } = await this.models.ensureLoaded();
+  /** Shows `summary` (whose hold passes to the stepper) unless a newer run came meanwhile (`seq`). */
+  private async setRun(summary: FollowedAnalysis['summary'], source: StepperRunSource, hold: RunHold, seq: number): Promise<void> {
+    const loaded = await this.models.ensureLoaded().catch((err: unknown) => {
+      void hold.release();
+      throw err;
+    });
+    if (seq !== this.seq) {
+      void hold.release();
+      return;
+    }
+    const { client, info } = loaded;
     const predictions: TopPredictions[] = summary.predictions;
+    void this.hold?.release();
+    this.hold = hold;
     this.run = new StepperRun(client, summary.runId, summary.tokens, source, info.vocabSize, predictions);
     this.stale = false;
     this.highlights.clear();

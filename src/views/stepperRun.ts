@@ -24,6 +24,11 @@ export interface StepperRunSource {
   label: string;
 }
 
+/** "notes.txt:3" or "notes.txt:3–7": a file name and its 0-based first and last lines, shown 1-based. */
+export function rangeLabel(name: string, startLine: number, endLine: number): string {
+  return startLine === endLine ? `${name}:${startLine + 1}` : `${name}:${startLine + 1}–${endLine + 1}`;
+}
+
 export class StepperRun {
   private logitsCache: Promise<Float32Array> | undefined;
   private lensCache: Promise<LensCell[][]> | undefined;
