@@ -114,6 +114,14 @@ export class GPTModel {
         }
       }
 
+      if (cap) {
+        const lnF = tf.tidy(() => layerNorm(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D, this.w.ln_f, this.config.layerNormEps)); // [1, d]
+        try {
+          result.finalLn = await read(lnF);
+        } finally {
+          lnF.dispose();
+        }
+      }
       const logits = tf.tidy(() => this.head(x)); // [T, V]
       try {
         result.logits = await read(logits);

@@ -10,9 +10,13 @@
 // whose backward transposes explicitly and then multiplies plainly.
 import { tf } from '../engine/backend';
 import type { GPTConfig, WeightMap } from '../engine/types';
+import { causalSelfAttention } from './ops/attention';
+import { crossEntropySum } from './ops/crossEntropy';
+import { geluNew } from './ops/gelu';
+import { layerNorm } from './ops/layerNorm';
+import { mm, mmT } from './ops/matmul';
+import { causalSelfAttentionRef, crossEntropySumRef, geluNewRef, layerNormRef } from './ops/reference';
 import { Rng } from './rng';
-
-type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 
 export interface ParamSpec {
   name: string;
@@ -63,29 +67,8 @@ export function paramSpecs(c: GPTConfig): ParamSpec[] {
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** matMul whose backward never asks the backend for a transposed operand. a [M, K] @ b [K, N]. */
-const mm = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(saved[1] as tf.Tensor2D)), // [M, K]
-      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy), // [K, N]
-    ],
-  };
-}) as unknown as CustomGradFn) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-
-/** Batched matMul, same idea. a [B, H, M, K] @ b [B, H, K, N]. */
-const bmm = tf.customGrad(((a: tf.Tensor4D, b: tf.Tensor4D, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(saved[1], [0, 1, 3, 2]) as tf.Tensor4D),
-      tf.matMul(tf.transpose(saved[0], [0, 1, 3, 2]) as tf.Tensor4D, dy),
-    ],
-  };
-}) as unknown as CustomGradFn) as unknown as (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D;
+/** Which implementation of the graph's pieces: the fast ops (default) or the reference ones. */
+export type Kernels = 'fast' | 'reference';
 
 export class GPTTrain {
   readonly specs: ParamSpec[];
@@ -93,6 +76,8 @@ export class GPTTrain {
   readonly params: Float32Array[];
   private readonly wteIndex = 0;
   private readonly wpeIndex = 1;
+  /** 'reference' runs the original (slower) graph: for the equality test and the benchmark. */
+  kernels: Kernels = 'fast';
 
   private constructor(readonly config: GPTConfig, params: Float32Array[]) {
     this.specs = paramSpecs(config);
@@ -139,8 +124,8 @@ export class GPTTrain {
   loss(batch: TokenBatch): LossResult {
     return tf.tidy(() => {
       const p = this.upload();
-      const { tokEmb, targetW, weightSum } = this.batchInputs(p, batch);
-      const lossSum = this.lossFn(batch.B, batch.T, targetW)(tokEmb, ...p).dataSync()[0];
+      const { tokEmb, loss, weightSum } = this.batchInputs(p, batch);
+      const lossSum = this.lossFn(batch.B, batch.T, loss)(tokEmb, ...p).dataSync()[0];
       return { lossSum, weightSum };
     });
   }
@@ -149,8 +134,8 @@ export class GPTTrain {
   lossAndGrads(batch: TokenBatch): LossResult & { grads: Float32Array[] } {
     return tf.tidy(() => {
       const p = this.upload();
-      const { tokEmb, targetW, weightSum } = this.batchInputs(p, batch);
-      const f = this.lossFn(batch.B, batch.T, targetW);
+      const { tokEmb, loss, weightSum } = this.batchInputs(p, batch);
+      const f = this.lossFn(batch.B, batch.T, loss);
       const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => f(xs[0] as tf.Tensor2D, ...xs.slice(1)))([tokEmb, ...p]);
       const lossSum = value.dataSync()[0];
       const out = grads.slice(1).map((g) => g.dataSync() as Float32Array);
@@ -180,24 +165,28 @@ export class GPTTrain {
     return this.specs.map((s, i) => tf.tensor(this.params[i], s.shape, 'float32'));
   }
 
-  private batchInputs(p: tf.Tensor[], b: TokenBatch): { tokEmb: tf.Tensor2D; targetW: tf.Tensor2D; weightSum: number } {
+  private batchInputs(p: tf.Tensor[], b: TokenBatch): { tokEmb: tf.Tensor2D; loss: (logits: tf.Tensor2D) => tf.Scalar; weightSum: number } {
     const N = b.B * b.T;
     if (b.inputs.length !== N || b.targets.length !== N) throw new Error(`batch holds ${b.inputs.length} ids, expected ${N}`);
     const tokEmb = tf.gather(p[this.wteIndex], tf.tensor1d(b.inputs, 'int32')) as tf.Tensor2D; // [N, d]
-    let onehot = tf.oneHot(tf.tensor1d(b.targets, 'int32'), this.config.vocabSize).toFloat() as tf.Tensor2D; // [N, V]
-    let weightSum = N;
-    if (b.weights) {
-      onehot = onehot.mul(tf.tensor2d(b.weights, [N, 1]));
-      weightSum = b.weights.reduce((s, w) => s + w, 0);
+    const weightSum = b.weights ? b.weights.reduce((s, w) => s + w, 0) : N;
+    if (this.kernels === 'fast') {
+      // Built in JS: the wasm OneHot kernel ignores a float32 dtype (writes int bits), and a Cast
+      // after it costs a pass over [N, V].
+      const V = this.config.vocabSize;
+      const oh = new Float32Array(N * V);
+      for (let n = 0; n < N; n++) oh[n * V + b.targets[n]] = 1;
+      const onehot = tf.tensor2d(oh, [N, V]); // [N, V]
+      const w = b.weights ? tf.tensor2d(b.weights, [N, 1]) : tf.ones([N, 1]); // [N, 1]
+      return { tokEmb, weightSum, loss: (logits) => crossEntropySum(logits, onehot, w as tf.Tensor2D) };
     }
-    return { tokEmb, targetW: onehot, weightSum };
+    let targetW = tf.oneHot(tf.tensor1d(b.targets, 'int32'), this.config.vocabSize).toFloat() as tf.Tensor2D; // [N, V]
+    if (b.weights) targetW = targetW.mul(tf.tensor2d(b.weights, [N, 1]));
+    return { tokEmb, weightSum, loss: (logits) => crossEntropySumRef(logits, targetW) };
   }
 
-  private lossFn(B: number, T: number, targetW: tf.Tensor2D): (tokEmb: tf.Tensor2D, ...p: tf.Tensor[]) => tf.Scalar {
-    return (tokEmb, ...p) => {
-      const logits = this.forward(B, T, tokEmb, p); // [N, V]
-      return crossEntropySum(logits, targetW);
-    };
+  private lossFn(B: number, T: number, loss: (logits: tf.Tensor2D) => tf.Scalar): (tokEmb: tf.Tensor2D, ...p: tf.Tensor[]) => tf.Scalar {
+    return (tokEmb, ...p) => loss(this.forward(B, T, tokEmb, p)); // logits [N, V]
   }
 
   /** The forward pass from gathered token embeddings to logits [B*T, V]. */
@@ -205,65 +194,30 @@ export class GPTTrain {
     const c = this.config;
     const d = c.nEmbd;
     const H = c.nHead;
-    const hd = d / H;
     const N = B * T;
     if (T > c.nPositions) throw new Error(`sequence of ${T} tokens exceeds the context of ${c.nPositions}`);
+    const fast = this.kernels === 'fast';
+    const ln = fast ? layerNorm : layerNormRef;
+    const attention = fast ? causalSelfAttention : causalSelfAttentionRef;
+    const gelu = fast ? geluNew : geluNewRef;
     const pos = tf.slice(p[this.wpeIndex], [0, 0], [T, d]); // [T, d]
     let x = tf.reshape(tf.add(tf.reshape(tokEmb, [B, T, d]), pos), [N, d]) as tf.Tensor2D; // [N, d]
     const mask = tf.tensor2d(causalMask(T), [T, T]); // [T, T], 0 or −1e9
-    const scale = 1 / Math.sqrt(hd);
     for (let l = 0; l < c.nLayer; l++) {
-      const w = (k: number): tf.Tensor => p[2 + l * LAYER_KEYS.length + k];
-      const h1 = layerNorm(x, w(0), w(1), c.layerNormEps); // [N, d]
-      const qkv = tf.add(mm(h1, w(2) as tf.Tensor2D), w(3)); // [N, 3d]
-      const [q0, k0, v0] = tf.split(qkv, 3, 1); // 3 × [N, d]
-      const q = tf.transpose(tf.reshape(q0, [B, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, hd]
-      const kT = tf.transpose(tf.reshape(k0, [B, T, H, hd]), [0, 2, 3, 1]) as tf.Tensor4D; // [B, H, hd, T]
-      const v = tf.transpose(tf.reshape(v0, [B, T, H, hd]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, T, hd]
-      const scores = tf.add(tf.mul(bmm(q, kT), scale), mask); // [B, H, T, T]
-      const att = tf.softmax(scores) as tf.Tensor4D; // [B, H, T, T]
-      const y = tf.reshape(tf.transpose(bmm(att, v), [0, 2, 1, 3]), [N, d]) as tf.Tensor2D; // [N, d]
-      x = tf.add(x, tf.add(mm(y, w(4) as tf.Tensor2D), w(5))) as tf.Tensor2D; // [N, d]
-      const h2 = layerNorm(x, w(6), w(7), c.layerNormEps); // [N, d]
-      const f = geluNew(tf.add(mm(h2, w(8) as tf.Tensor2D), w(9))) as tf.Tensor2D; // [N, nInner]
-      x = tf.add(x, tf.add(mm(f, w(10) as tf.Tensor2D), w(11))) as tf.Tensor2D; // [N, d]
+      const w = <R extends tf.Tensor>(k: number): R => p[2 + l * LAYER_KEYS.length + k] as R;
+      const h1 = ln(x, w(0), w(1), c.layerNormEps); // [N, d]
+      const qkv = tf.add(mm(h1, w(2)), w(3)) as tf.Tensor2D; // [N, 3d]
+      const y = attention(qkv, B, T, H, mask); // [N, d]
+      x = tf.add(x, tf.add(mm(y, w(4)), w(5))) as tf.Tensor2D; // [N, d]
+      const h2 = ln(x, w(6), w(7), c.layerNormEps); // [N, d]
+      const f = gelu(tf.add(mm(h2, w(8)), w(9))) as tf.Tensor2D; // [N, nInner]
+      x = tf.add(x, tf.add(mm(f, w(10)), w(11))) as tf.Tensor2D; // [N, d]
     }
     const n = p.length;
-    const hf = layerNorm(x, p[n - 2], p[n - 1], c.layerNormEps); // [N, d]
-    return mm(hf, tf.transpose(p[this.wteIndex]) as tf.Tensor2D); // [N, V], tied head
+    const hf = ln(x, p[n - 2] as tf.Tensor1D, p[n - 1] as tf.Tensor1D, c.layerNormEps); // [N, d]
+    const wte = p[this.wteIndex] as tf.Tensor2D; // [V, d]
+    return fast ? mmT(hf, wte) : mm(hf, tf.transpose(wte)); // [N, V], tied head
   }
-}
-
-/**
- * Σ −targetW·log softmax(logits), with the closed-form gradient (softmax·rowWeight − targetW):
- * one pass over the [N, V] logits instead of logSoftmax's generic backward. targetW is constant.
- */
-function crossEntropySum(logits: tf.Tensor2D, targetW: tf.Tensor2D): tf.Scalar {
-  const f = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const logp = tf.logSoftmax(x); // [N, V]
-    save([logp]);
-    return {
-      value: tf.neg(tf.sum(tf.mul(logp, targetW))),
-      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const rowW = tf.sum(targetW, -1, true); // [N, 1]
-        return tf.mul(tf.sub(tf.mul(tf.exp(saved[0]), rowW), targetW), dy); // [N, V]
-      },
-    };
-  }) as unknown as CustomGradFn);
-  return f(logits) as tf.Scalar;
-}
-
-function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
-  const mean = tf.mean(x, -1, true); // [N, 1]
-  const xc = tf.sub(x, mean); // [N, d]
-  const variance = tf.mean(tf.square(xc), -1, true); // [N, 1]
-  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), g), b) as tf.Tensor2D;
-}
-
-/** gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-function geluNew(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
 const maskCache = new Map<number, Float32Array>();
