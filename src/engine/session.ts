@@ -47,6 +47,8 @@ export interface CaptureSlice {
   tokenEmbedding: Float32Array;
   /** wpe row of `position` [d]. */
   positionEmbedding: Float32Array;
+  /** ln_f of the last block's output at `position` [d] (whatever the layer): lnF · wteᵀ = the logits row. */
+  finalLn: Float32Array;
 }
 
 export interface LogitLensResult {
@@ -236,13 +238,14 @@ export class EngineSession {
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('position', position, 0, run.ids.length - 1);
     const out = await this.model.forward(run.ids, { attentions: false, capture: { layer, position } });
-    if (!out.capture || !out.tokenEmbeddings || !out.positionEmbeddings) {
+    if (!out.capture || !out.tokenEmbeddings || !out.positionEmbeddings || !out.finalLn) {
       throw new EngineError('INTERNAL', 'the model returned no capture');
     }
     return {
       capture: out.capture,
       tokenEmbedding: out.tokenEmbeddings.slice(position * d, (position + 1) * d),
       positionEmbedding: out.positionEmbeddings.slice(position * d, (position + 1) * d),
+      finalLn: out.finalLn,
     };
   }
 

@@ -120,6 +120,8 @@ export interface ForwardResult {
   tokenEmbeddings?: Float32Array;
   positionEmbeddings?: Float32Array;
   capture?: LayerCapture;
+  /** ln_f applied to the last block's output at the captured position [d] (only with capture): lnF · wteᵀ is that position's logits row. */
+  finalLn?: Float32Array;
 }
 
 export interface SamplingOptions {

@@ -131,6 +131,8 @@ export interface CaptureReplyMessage {
   /** wte row of the query token [d] and wpe row of its position [d]. */
   tokenEmbedding: Float32Array;
   positionEmbedding: Float32Array;
+  /** ln_f of the last block's output at the query position [d] (what the unembedding reads). */
+  finalLn?: Float32Array;
 }
 
 export interface ReadoutReplyMessage {

@@ -112,6 +112,7 @@ describe('Layer Stepper: the numbers are the engine’s (tiny-model)', () => {
         capture: c.capture,
         tokenEmbedding: c.tokenEmbedding,
         positionEmbedding: c.positionEmbedding,
+        finalLn: c.finalLn,
         readout: await run.readout(position),
         strings: { ...STEPPER_TEXT },
       };
@@ -243,6 +244,27 @@ describe('Layer Stepper: the numbers are the engine’s (tiny-model)', () => {
       const v = buildStep(stepAt(stepCount(2) - 1, 2), await input(1, p))!;
       assert.match(v.note!, new RegExp(r.probs[0].toFixed(4)));
     }
+  });
+
+  it('the final layer norm step shows ln_f(x_L), and ln_f(x_L) · wteᵀ is the logits row (the unembedding)', async () => {
+    const { nLayer, nEmbd: d, vocabSize: V } = s.info.config;
+    const logits = s.logits(a.runId); // [T × V]
+    const wte = weights.get('wte.weight')!.data; // [V × d]
+    for (const p of [0, 6, a.T - 1]) {
+      const inp = await input(nLayer - 1, p);
+      const v = buildStep(stepAt(stepCount(nLayer) - 2, nLayer), inp)!;
+      assert.equal(v.ref.kind, 'finalLn');
+      const [xL, lnF] = blocks(v, 'vector') as VectorBlock[];
+      assert.equal(xL.values, inp.capture!.residualOut, 'x_L is the last block’s output');
+      assert.equal(lnF.values, inp.finalLn, 'the vector shown is the engine’s ln_f output');
+      assert.equal(lnF.values.length, d);
+      const row = new Float64Array(V); // ln_f(x_L) · wteᵀ in float64
+      for (let i = 0; i < V; i++) for (let j = 0; j < d; j++) row[i] += lnF.values[j] * wte[i * d + j];
+      assertClose(row, logits.subarray(p * V, (p + 1) * V), TOL.logits, `lnF · wteᵀ at position ${p}`);
+    }
+    // Captured at any layer, finalLn is the same vector (it is read after the last block).
+    const early = await s.capture(a.runId, 0, 6);
+    assertClose(early.finalLn, (await input(nLayer - 1, 6)).finalLn!, 0, 'finalLn from a layer-0 capture');
   });
 
   it('the logit lens has L + 1 rows and its last row is the model’s real prediction', async () => {

@@ -234,6 +234,7 @@ function renderStep(run: StepperRun): HTMLElement {
     capture: c?.capture,
     tokenEmbedding: c?.tokenEmbedding,
     positionEmbedding: c?.positionEmbedding,
+    finalLn: c?.finalLn,
     readout: st.readouts.get(st.query),
     strings: s,
   });

@@ -144,6 +144,8 @@ export interface StepInput {
   capture?: LayerCapture;
   tokenEmbedding?: ArrayLike<number>;
   positionEmbedding?: ArrayLike<number>;
+  /** ln_f of the last block's output at the query position [d]. */
+  finalLn?: ArrayLike<number>;
   readout?: Readout;
   strings: StepperStrings;
 }
@@ -364,8 +366,9 @@ function build(ref: StepRef, inp: StepInput): StepView {
     case 'finalLn': {
       const c = cap();
       const r = need(inp.readout, 'readout');
-      return view('logits = LN_f(x_L) · wteᵀ', `[${d}] · [${d} × ${V}] → [${V}]`, [
-        vec(s.residualStream, c.residualOut),
+      return view('logits = LN_f(x_L) · wteᵀ', `[${d}] → LN_f → [${d}] · [${d} × ${V}] → [${V}]`, [
+        vec(`${s.residualStream} x_L`, c.residualOut),
+        vec(`${s.outputVector} LN_f(x_L)`, need(inp.finalLn, 'finalLn')),
         { kind: 'readout', rows: readoutRows(r), showProbs: false },
       ]);
     }
