@@ -14,7 +14,7 @@ import { causalSelfAttention } from './ops/attention';
 import { crossEntropySum } from './ops/crossEntropy';
 import { geluNew } from './ops/gelu';
 import { layerNorm } from './ops/layerNorm';
-import { mm, mmT } from './ops/matmul';
+import { addBias, mm, mmT } from './ops/matmul';
 import { causalSelfAttentionRef, crossEntropySumRef, geluNewRef, layerNormRef } from './ops/reference';
 import { Rng } from './rng';
 
@@ -132,7 +132,10 @@ export class GPTTrain {
 
   /** Loss and the gradient of the loss SUM w.r.t. every parameter (`specs` order). */
   lossAndGrads(batch: TokenBatch): LossResult & { grads: Float32Array[] } {
-    return tf.tidy(() => {
+    let result: (LossResult & { grads: Float32Array[] }) | undefined;
+    // The typed arrays leave through `result`, not as tidy's return value: tidy walks what it
+    // returns looking for tensors, element by element through a Set (≈1 s for 1.3M gradients).
+    tf.tidy(() => {
       const p = this.upload();
       const { tokEmb, loss, weightSum } = this.batchInputs(p, batch);
       const f = this.lossFn(batch.B, batch.T, loss);
@@ -148,17 +151,20 @@ export class GPTTrain {
         for (let j = 0; j < d; j++) dWte[row + j] += dEmb[n * d + j];
       }
       out[this.wteIndex] = dWte;
-      return { lossSum, weightSum, grads: out };
+      result = { lossSum, weightSum, grads: out };
     });
+    return result!;
   }
 
   /** Next-token logits for B rows of T ids: [B*T*V]. */
   logits(inputs: Int32Array, B: number, T: number): Float32Array {
-    return tf.tidy(() => {
+    let out: Float32Array | undefined;
+    tf.tidy(() => {
       const p = this.upload();
       const tokEmb = tf.gather(p[this.wteIndex], tf.tensor1d(inputs, 'int32')) as tf.Tensor2D;
-      return this.forward(B, T, tokEmb, p).dataSync() as Float32Array;
+      out = this.forward(B, T, tokEmb, p).dataSync() as Float32Array; // [B*T*V], not returned through tidy (see lossAndGrads)
     });
+    return out!;
   }
 
   private upload(): tf.Tensor[] {
@@ -200,18 +206,19 @@ export class GPTTrain {
     const ln = fast ? layerNorm : layerNormRef;
     const attention = fast ? causalSelfAttention : causalSelfAttentionRef;
     const gelu = fast ? geluNew : geluNewRef;
+    const bias = fast ? addBias : (a: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D => tf.add(a, b);
     const pos = tf.slice(p[this.wpeIndex], [0, 0], [T, d]); // [T, d]
     let x = tf.reshape(tf.add(tf.reshape(tokEmb, [B, T, d]), pos), [N, d]) as tf.Tensor2D; // [N, d]
     const mask = tf.tensor2d(causalMask(T), [T, T]); // [T, T], 0 or −1e9
     for (let l = 0; l < c.nLayer; l++) {
       const w = <R extends tf.Tensor>(k: number): R => p[2 + l * LAYER_KEYS.length + k] as R;
       const h1 = ln(x, w(0), w(1), c.layerNormEps); // [N, d]
-      const qkv = tf.add(mm(h1, w(2)), w(3)) as tf.Tensor2D; // [N, 3d]
+      const qkv = bias(mm(h1, w(2)), w(3)); // [N, 3d]
       const y = attention(qkv, B, T, H, mask); // [N, d]
-      x = tf.add(x, tf.add(mm(y, w(4)), w(5))) as tf.Tensor2D; // [N, d]
+      x = tf.add(x, bias(mm(y, w(4)), w(5))) as tf.Tensor2D; // [N, d]
       const h2 = ln(x, w(6), w(7), c.layerNormEps); // [N, d]
-      const f = gelu(tf.add(mm(h2, w(8)), w(9))) as tf.Tensor2D; // [N, nInner]
-      x = tf.add(x, tf.add(mm(f, w(10)), w(11))) as tf.Tensor2D; // [N, d]
+      const f = gelu(bias(mm(h2, w(8)), w(9))) as tf.Tensor2D; // [N, nInner]
+      x = tf.add(x, bias(mm(f, w(10)), w(11))) as tf.Tensor2D; // [N, d]
     }
     const n = p.length;
     const hf = ln(x, p[n - 2] as tf.Tensor1D, p[n - 1] as tf.Tensor1D, c.layerNormEps); // [N, d]

@@ -3,6 +3,7 @@
 // The forward is the same sequence of ops as the autodiff version.
 import { tf } from '../../engine/backend';
 import { customOp } from './customOp';
+import { colSum } from './matmul';
 
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: number): tf.Tensor2D {
   const op = customOp((xx: tf.Tensor2D, gg: tf.Tensor1D, bb: tf.Tensor1D) => {
@@ -17,7 +18,7 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: n
       grad: (dy: tf.Tensor2D, [sx, sr, sg]) => {
         const gh = tf.mul(dy, sg); // [N, d]
         const dx = tf.mul(tf.sub(tf.sub(gh, tf.mean(gh, -1, true)), tf.mul(sx, tf.mean(tf.mul(gh, sx), -1, true))), sr); // [N, d]
-        return [dx, tf.sum(tf.mul(dy, sx), 0), tf.sum(dy, 0)];
+        return [dx, colSum(tf.mul(dy, sx) as tf.Tensor2D), colSum(dy)];
       },
     };
   });
