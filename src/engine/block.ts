@@ -27,7 +27,7 @@ export interface BlockWeights {
 
 /** Keys and values already cached for this layer, and the absolute position of the first new row. */
 export interface PastKV {
-  k?: tf.Tensor3D; // [H, pos0, hd]
+  kT?: tf.Tensor3D; // [H, hd, pos0], keys stored transposed
   v?: tf.Tensor3D; // [H, pos0, hd]
   pos0: number;
 }

@@ -1,5 +1,6 @@
 // The KV cache (llama2.c's RunState): per layer, the keys and values of every position decoded so
-// far, [H, length, hd]. It is the single owner of those tensors; GPTModel.step replaces them (the
+// far: keys transposed [H, hd, length] (q·kᵀ is then a plain matMul, which is what wasm runs fast),
+// values [H, length, hd]. It is the single owner of those tensors; GPTModel.step replaces them (the
 // new ones are the old ones with the new rows concatenated) and dispose() frees them.
 //
 // Grown by concat rather than preallocated: tfjs has no in-place write, so a preallocated
@@ -30,13 +31,13 @@ export class KVCache {
     return this.maxLength - this.length;
   }
 
-  /** Layer `i`'s cached keys and values [H, length, hd] (undefined while empty). */
-  get(i: number): { k?: tf.Tensor3D; v?: tf.Tensor3D } {
+  /** Layer `i`'s cached keys [H, hd, length] and values [H, length, hd] (undefined while empty). */
+  get(i: number): { kT?: tf.Tensor3D; v?: tf.Tensor3D } {
     this.checkAlive();
-    return { k: this.keys[i], v: this.values[i] };
+    return { kT: this.keys[i], v: this.values[i] };
   }
 
-  /** Takes ownership of layer `i`'s new keys/values [H, length + n, hd], freeing the old ones. */
+  /** Takes ownership of layer `i`'s new keys [H, hd, length + n] and values [H, length + n, hd], freeing the old ones. */
   set(i: number, k: tf.Tensor3D, v: tf.Tensor3D): void {
     this.checkAlive();
     const oldK = this.keys[i];

@@ -161,10 +161,10 @@ export class GPTModel {
       for (let l = 0; l < nLayer; l++) {
         const past = cache.get(l);
         const out = tf.tidy(() => {
-          const r = runBlock(x, this.w.h[l], this.config, { k: past.k, v: past.v, pos0 });
-          return { next: r.residualOut, k: r.k, v: r.v }; // [T, d], [H, pos0+T, hd] × 2
+          const r = runBlock(x, this.w.h[l], this.config, { kT: past.kT, v: past.v, pos0 });
+          return { next: r.residualOut, kT: r.kT, v: r.v }; // [T, d], [H, hd, pos0+T], [H, pos0+T, hd]
         });
-        cache.set(l, out.k, out.v);
+        cache.set(l, out.kT, out.v);
         x.dispose();
         x = out.next;
       }
@@ -201,10 +201,11 @@ export class GPTModel {
     for (const t of allTensors(this.w)) t.dispose();
   }
 
-  /** ln_f, then x @ wteᵀ with the pre-transposed head. */
+  /** ln_f, then x @ wteᵀ with the pre-transposed head, block by block. */
   private head(x: tf.Tensor2D): tf.Tensor2D {
     const xf = layerNorm(x, this.w.ln_f, this.config.layerNormEps); // [T, d]
-    return tf.matMul(xf, this.w.wteT); // [T, V]
+    const blocks = this.w.headChunks.map((c) => tf.matMul(xf, c) as tf.Tensor2D); // each [T, ≤ HEAD_CHUNK]
+    return blocks.length === 1 ? blocks[0] : (tf.concat(blocks, 1) as tf.Tensor2D); // [T, V]
   }
 
   private async readCapture(t: CaptureTensors, req: CaptureRequest): Promise<LayerCapture> {

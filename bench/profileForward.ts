@@ -1,0 +1,44 @@
+// Per-kernel profile of one forward pass (tf.profile): where the time of a forward with attentions
+// goes, grouped by kernel name. `tsx bench/profileForward.ts [--config gpt2|bundled] [--ts 128,512]`
+import { parseArgs } from 'node:util';
+import { initBackend, tf } from '../src/engine/backend';
+import { GPTModel } from '../src/engine/model';
+import { benchConfig, randomIds } from './benchConfigs';
+import { randomWeights } from './randomCheckpoint';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string', default: 'gpt2' }, ts: { type: 'string', default: '128' } } });
+  const config = benchConfig(values.config!);
+  await initBackend({ backend: 'wasm' });
+  const model = GPTModel.create(config, randomWeights(config, { seed: 1 }));
+  for (const T of values.ts!.split(',').map(Number)) {
+    const ids = randomIds(T, config.vocabSize, 7);
+    await model.forward(ids, { attentions: true }); // warm-up
+    const t0 = performance.now();
+    await model.forward(ids, { attentions: true });
+    const wall = performance.now() - t0;
+    const info = await tf.profile(async () => {
+      await model.forward(ids, { attentions: true });
+    });
+    const byKernel = new Map<string, { ms: number; n: number }>();
+    for (const k of info.kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      const key = k.name === 'BatchMatMul' ? `MatMul ${JSON.stringify(k.inputShapes)}` : k.name;
+      const e = byKernel.get(key) ?? { ms: 0, n: 0 };
+      e.ms += ms;
+      e.n++;
+      byKernel.set(key, e);
+    }
+    const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
+    process.stdout.write(`T=${T}: wall ${wall.toFixed(0)} ms (unprofiled), kernels ${total.toFixed(0)} ms, peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB\n`);
+    for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
+      process.stdout.write(`  ${name.padEnd(40)} ${e.ms.toFixed(0).padStart(7)} ms  ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ×${e.n}\n`);
+    }
+  }
+  model.dispose();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
