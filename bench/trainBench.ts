@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { initBackend } from '../src/engine/backend';
 import { ByteLevelBPETokenizer } from '../src/engine/tokenizer';
 import { AdamW } from '../src/train/adamw';
-import { GPTTrain } from '../src/train/gptTrain';
+import { GPTTrain, type Kernels, type TokenBatch } from '../src/train/gptTrain';
 import { loadTrainConfig } from '../src/train/trainConfig';
 import { modelConfigFor } from '../src/train/trainer';
 
@@ -42,6 +42,7 @@ export async function runTrainBench(o: { config: string; steps?: number }): Prom
   const msTf = (performance.now() - t0) / steps;
   const tfTps = (B * T * 1000) / msTf;
   console.log(`tfjs wasm: ${msTf.toFixed(0)} ms/step, ${tfTps.toFixed(0)} tokens/s`);
+  abKernels(model, { B, T, inputs, targets }, Math.max(3, Math.min(steps, 5)));
 
   const py = '/usr/bin/python3';
   const script = path.resolve(__dirname, '..', 'bench', 'torch_train.py');
@@ -59,4 +60,29 @@ export async function runTrainBench(o: { config: string; steps?: number }): Prom
   const m = /tokens\/s ([0-9.]+)/.exec(r.stdout);
   console.log(r.stdout.trim());
   if (m) console.log(`ratio tfjs / PyTorch: ${(tfTps / Number(m[1])).toFixed(2)}`);
+}
+
+/**
+ * The fast training ops against the reference graph, interleaved in this process (the machine is
+ * shared, so absolute times drift): CPU ms of lossAndGrads per step for each, and the ratio.
+ */
+function abKernels(model: GPTTrain, batch: TokenBatch, rounds: number): void {
+  const cpuMs = (k: Kernels): number => {
+    model.kernels = k;
+    const c = process.cpuUsage();
+    model.lossAndGrads(batch);
+    const u = process.cpuUsage(c);
+    return (u.user + u.system) / 1000;
+  };
+  cpuMs('reference');
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const ref = cpuMs('reference');
+    const fast = cpuMs('fast');
+    ratios.push(ref / fast);
+    console.log(`  A/B round ${r + 1}: reference ${ref.toFixed(0)} cpu-ms, fast ${fast.toFixed(0)} cpu-ms, ×${(ref / fast).toFixed(2)}`);
+  }
+  model.kernels = 'fast';
+  ratios.sort((a, b) => a - b);
+  console.log(`fast ops vs reference graph (lossAndGrads, CPU time): median ×${ratios[ratios.length >> 1].toFixed(2)}`);
 }
