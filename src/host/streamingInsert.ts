@@ -39,8 +39,11 @@ export class StreamingInsert implements vscode.Disposable {
   private replace: vscode.Range | undefined;
   private chain: Promise<void> = Promise.resolve();
   private inFlight = false;
-  /** The change our in-flight edit will cause: any other change is someone else's. */
-  private expected: { offset: number; length: number; text: string } | undefined;
+  /**
+   * Where our in-flight edit changes the document: a change there is ours (its text may differ
+   * from what we sent: VS Code turns line breaks into the document's), any other is someone else's.
+   */
+  private expected: { offset: number; length: number; seen?: string } | undefined;
   private _stopped: InsertStop | undefined;
   private version: number;
 
@@ -94,6 +97,7 @@ export class StreamingInsert implements vscode.Disposable {
    */
   async finish(finalText?: string): Promise<InsertResult> {
     await this.chain;
+    if (finalText !== undefined) finalText = finalText.replace(/\r\n|\r|\n/g, this.doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
     if (!this._stopped && finalText !== undefined && finalText !== this.text) {
       if (finalText.startsWith(this.text)) this.pending = finalText.slice(this.text.length);
       else await this.edit(this.text.length, finalText, false);
@@ -128,7 +132,8 @@ export class StreamingInsert implements vscode.Disposable {
     const removeLength = first && this.replace ? this.doc.offsetAt(this.replace.end) - this.start : append ? 0 : replaceLength;
     const range = new vscode.Range(this.doc.positionAt(at), this.doc.positionAt(at + removeLength));
     this.inFlight = true;
-    this.expected = { offset: at, length: removeLength, text };
+    const expected: { offset: number; length: number; seen?: string } = { offset: at, length: removeLength };
+    this.expected = expected;
     let ok: boolean;
     try {
       ok = await this.editor.edit((b) => (range.isEmpty ? b.insert(range.start, text) : b.replace(range, text)), {
@@ -143,14 +148,15 @@ export class StreamingInsert implements vscode.Disposable {
       this.expected = undefined;
     }
     if (this._stopped) return;
-    const now = this.doc.getText(new vscode.Range(this.doc.positionAt(at), this.doc.positionAt(at + text.length)));
-    if (!ok || now !== text) {
+    // What the document now holds there (line breaks normalised); nothing seen = nothing changed.
+    const written = expected.seen ?? (text.length === 0 && removeLength === 0 ? '' : undefined);
+    if (!ok || written === undefined) {
       this.stop(first ? 'read-only' : 'document-changed');
       return;
     }
     this.started = true;
     this.replace = undefined;
-    this.text = append ? this.text + text : this.text.slice(0, this.text.length - replaceLength) + text;
+    this.text = append ? this.text + written : this.text.slice(0, this.text.length - replaceLength) + written;
     this.version = this.doc.version;
     if (this.pending && !this.inFlight) this.enqueue('', false);
   }
@@ -160,12 +166,12 @@ export class StreamingInsert implements vscode.Disposable {
     const x = this.expected;
     const ours =
       x !== undefined &&
+      x.seen === undefined &&
       e.contentChanges.length === 1 &&
       e.contentChanges[0].rangeOffset === x.offset &&
-      e.contentChanges[0].rangeLength === x.length &&
-      e.contentChanges[0].text === x.text;
+      e.contentChanges[0].rangeLength === x.length;
     if (ours) {
-      this.expected = undefined; // one change per edit
+      x.seen = e.contentChanges[0].text; // one change per edit
       return;
     }
     this.stop('document-changed');

@@ -1,0 +1,259 @@
+// The writer's scenario, as a user runs it: put the cursor after some prose, run
+// "Attention Lens: Complete" from the palette, watch the text stream in, undo it in one step,
+// read tokens/s in the status bar; explain a completion in the attention panel; pick one of
+// several suggested continuations; stop a long completion with the notification's Cancel button
+// and with Escape, keeping what was inserted.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { gpt2Config, randomWeights } from '../../bench/randomCheckpoint';
+import { saveCheckpoint } from '../../src/engine/checkpoint';
+import { tinyModelDir } from './lib/paths';
+import { session } from './lib/session';
+
+const FILE = 'writer.txt';
+const OPENING = 'The lighthouse keeper opened the old logbook and began to write';
+const activeEditor = '.editor-group-container.active .monaco-editor';
+const statusItem = '.part.statusbar [aria-label^="Attention Lens:"]';
+
+/** The active editor's text, line by line in screen order (spaces normalised). */
+async function editorText(page: Page): Promise<string> {
+  return page.$$eval(`${activeEditor} .view-lines .view-line`, (els) =>
+    els
+      .map((e) => ({ top: parseFloat((e as HTMLElement).style.top) || 0, text: (e.textContent ?? '').replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text)
+      .join('\n'),
+  );
+}
+
+/** Opens a workspace file through Quick Open (it searches the disk: no wait for the explorer's watcher). */
+async function openWriterFile(page: Page): Promise<void> {
+  const input = '.quick-input-widget .quick-input-box input';
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector(`${input}:visible`, { timeout: 10_000 });
+    await page.fill(input, FILE);
+    const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: FILE }).first();
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`.tabs-container .tab.active[aria-label^="${FILE}"]`, { timeout: 15_000 });
+      await page.waitForSelector(`${activeEditor} .view-lines .view-line`, { timeout: 15_000 });
+      return;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
+/** writer.txt holding just OPENING, open and active, cursor at its end (in-memory edits reverted). */
+async function freshWriterFile(page: Page, dir: string): Promise<void> {
+  fs.writeFileSync(path.join(dir, FILE), OPENING);
+  await openWriterFile(page);
+  await session().workbench.runCommand('File: Revert File');
+  await page
+    .waitForFunction(
+      ([sel, text]) => [...document.querySelectorAll(sel)].map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')).join('\n') === text,
+      [`${activeEditor} .view-lines .view-line`, OPENING] as const,
+      { timeout: 10_000 },
+    )
+    .catch(() => undefined);
+  await session().workbench.focusEditor();
+  await page.keyboard.press('Control+End');
+}
+
+async function statusLabel(page: Page): Promise<string> {
+  return (await page.locator(statusItem).first().getAttribute('aria-label')) ?? '';
+}
+
+/** Waits until the status item's label matches `re`; returns it. */
+async function waitForStatus(page: Page, re: RegExp, timeout: number): Promise<string> {
+  await page.waitForFunction(
+    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.getAttribute('aria-label') ?? ''),
+    [statusItem, re.source] as const,
+    { timeout },
+  );
+  return statusLabel(page);
+}
+
+/** Tokens generated so far per the status item ("generating 12"), or -1 when not generating. */
+async function generatingCount(page: Page): Promise<number> {
+  const m = /generating (\d+)/.exec(await statusLabel(page));
+  return m ? Number(m[1]) : -1;
+}
+
+describe('Writers: Complete', function () {
+  let settingsFile: string;
+  let originalSettings: string;
+
+  function writeSettings(extra: Record<string, unknown>): void {
+    const base = JSON.parse(originalSettings) as Record<string, unknown>;
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...base, ...extra }, null, 2));
+  }
+
+  before(async function () {
+    this.timeout(60_000);
+    const { workbench, workspace } = session();
+    settingsFile = path.join(workspace.dir, '.vscode', 'settings.json');
+    originalSettings = fs.readFileSync(settingsFile, 'utf8');
+    writeSettings({ 'attentionLens.completion.seed': 7, 'attentionLens.completion.maxNewTokens': 24 });
+    fs.writeFileSync(path.join(workspace.dir, FILE), OPENING);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(settingsFile, originalSettings);
+    const { workbench, workspace } = session();
+    // Leave no dirty editor or panel behind for the next suites.
+    await freshWriterFile(workbench.page, workspace.dir).catch(() => undefined);
+    await workbench.runCommand('View: Close All Editors').catch(() => undefined);
+  });
+
+  it('streams a continuation after the cursor, undoes it in one step, and shows tokens/s in the status bar', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    const page = workbench.page;
+    await freshWriterFile(page, session().workspace.dir);
+    assert.equal(await editorText(page), OPENING);
+    await workbench.runCommand('Attention Lens: Complete');
+    const label = await waitForStatus(page, /tok\/s/, 150_000).catch(async (err) => {
+      await workbench.screenshot('20-complete-failed');
+      throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}\nnotifications: ${(await workbench.notifications()).join(' | ')}`);
+    });
+    await page.waitForTimeout(300); // the last edit lands just before the status changes
+    const after = await editorText(page);
+    await workbench.screenshot('20-complete');
+    assert.match(label, /\d+(\.\d)? tok\/s/, `status bar: ${label}`);
+    assert.ok(after.startsWith(OPENING), `the prompt is kept: ${JSON.stringify(after.slice(0, 120))}`);
+    assert.ok(after.length > OPENING.length, `text was inserted after the cursor: ${JSON.stringify(after)}`);
+
+    await workbench.focusEditor();
+    await page.keyboard.press('Control+Z');
+    await page.waitForFunction(
+      ([sel, text]) =>
+        [...document.querySelectorAll(sel)]
+          .map((e) => ({ top: parseFloat((e as HTMLElement).style.top) || 0, text: (e.textContent ?? '').replace(/\u00a0/g, ' ') }))
+          .sort((a, b) => a.top - b.top)
+          .map((l) => l.text)
+          .join('\n') === text,
+      [`${activeEditor} .view-lines .view-line`, OPENING] as const,
+      { timeout: 10_000 },
+    ).catch(() => undefined); // the assertion says what is there
+    await workbench.screenshot('21-complete-undone');
+    assert.equal(await editorText(page), OPENING, 'one Ctrl+Z removes the whole completion');
+  });
+
+  it('Explain Completion opens the attention panel with the generated tokens marked', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    const page = workbench.page;
+    await freshWriterFile(page, session().workspace.dir);
+    // The document changed since the last completion: Explain completes first, then explains.
+    await workbench.runCommand('Attention Lens: Explain Completion');
+    const frame = await workbench.findWebviewFrame('.token.generated', 150_000).catch(async (err) => {
+      await workbench.screenshot('22-explain-failed');
+      throw err;
+    });
+    await frame.locator('.token.selected').first().waitFor({ timeout: 30_000 });
+    await workbench.screenshot('22-explain-completion');
+    const counts = await frame.$$eval('.token[data-index]', (els) => ({
+      all: els.length,
+      generated: els.filter((e) => e.classList.contains('generated')).length,
+      selectedIsGenerated: els.some((e) => e.classList.contains('selected') && e.classList.contains('generated')),
+      firstGenerated: els.findIndex((e) => e.classList.contains('generated')),
+    }));
+    assert.ok(counts.generated > 0, `generated tokens are marked: ${JSON.stringify(counts)}`);
+    assert.ok(counts.firstGenerated > 0, `prompt tokens come first, unmarked: ${JSON.stringify(counts)}`);
+    assert.ok(counts.selectedIsGenerated, 'the first generated token is the selected query');
+    assert.match((await frame.locator('#notice').textContent()) ?? '', /generated by the model/);
+  });
+
+  it('Suggest Continuations lists samples with their mean log-probability and inserts the one picked', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    const page = workbench.page;
+    await freshWriterFile(page, session().workspace.dir);
+    const before = await editorText(page);
+    await workbench.runCommand('Attention Lens: Suggest Continuations');
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ timeout: 150_000 });
+    await workbench.screenshot('23-suggestions');
+    const descriptions = await page.$$eval('.quick-input-widget .quick-input-list .monaco-list-row', (els) => els.map((e) => e.textContent ?? ''));
+    assert.ok(descriptions.length >= 1, 'at least one suggestion');
+    for (const d of descriptions) assert.match(d, /mean log p -?\d+\.\d\d/, `each row shows its mean log-probability: ${d}`);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      ([sel, n]) => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('\n').length > n,
+      [`${activeEditor} .view-lines .view-line`, before.length] as const,
+      { timeout: 10_000 },
+    ).catch(() => undefined);
+    const after = await editorText(page);
+    await workbench.screenshot('24-suggestion-inserted');
+    assert.ok(after.startsWith(before) && after.length > before.length, `the picked continuation was inserted: ${JSON.stringify(after)}`);
+    await workbench.focusEditor();
+    await page.keyboard.press('Control+Z');
+    await page
+      .waitForFunction(
+        ([sel, n]) => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('\n').length === n,
+        [`${activeEditor} .view-lines .view-line`, before.length] as const,
+        { timeout: 10_000 },
+      )
+      .catch(() => undefined);
+    assert.equal(await editorText(page), before, 'one Ctrl+Z removes the inserted suggestion');
+  });
+
+  describe('a long completion', function () {
+    before(async function () {
+      this.timeout(120_000);
+      // A model slow enough to stop by hand: random weights, 1024 positions, the tiny tokenizer.
+      const dir = path.join(session().server.tmpDir, 'slow-model');
+      fs.mkdirSync(dir, { recursive: true });
+      const config = gpt2Config({ vocabSize: 557, nPositions: 1024, nEmbd: 384, nLayer: 6, nHead: 6, name: 'slow-random' });
+      const weights = randomWeights(config, { seed: 5 });
+      // <|endoftext|> (id 556) gets a zero embedding, hence a zero logit: the run is not cut short by it.
+      weights.get('wte.weight')!.data.fill(0, 556 * config.nEmbd, 557 * config.nEmbd);
+      saveCheckpoint(dir, config, weights, { dtype: 'F32' });
+      for (const f of ['vocab.json', 'merges.txt', 'tokenizer.json']) fs.copyFileSync(path.join(tinyModelDir, f), path.join(dir, f));
+      writeSettings({ 'attentionLens.modelPath': dir, 'attentionLens.completion.maxNewTokens': 1000, 'attentionLens.completion.seed': 3 });
+      await session().workbench.page.waitForTimeout(1500); // the settings file is watched
+    });
+
+    for (const how of ['Cancel', 'Escape'] as const) {
+      it(`stops on ${how === 'Cancel' ? "the notification's Cancel button" : 'Escape'} and keeps what was inserted`, async function () {
+        this.timeout(240_000);
+        const { workbench } = session();
+        const page = workbench.page;
+        await freshWriterFile(page, session().workspace.dir);
+        await workbench.runCommand('Attention Lens: Complete');
+        await waitForStatus(page, /generating ([3-9]|\d\d+)/, 90_000).catch(async (err) => {
+          await workbench.screenshot(`25-long-${how}-failed`);
+          throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
+        });
+        if (how === 'Cancel') {
+          const cancel = page.locator('.notification-toast .monaco-button', { hasText: 'Cancel' }).first();
+          await cancel.waitFor({ timeout: 10_000 });
+          await workbench.screenshot('25-long-completion-cancel');
+          await cancel.click();
+        } else {
+          await workbench.screenshot('27-long-completion-escape');
+          await workbench.focusEditor();
+          await page.keyboard.press('Escape');
+        }
+        const stopped = await waitForStatus(page, /tok\/s/, 30_000).catch(async (err) => {
+          await workbench.screenshot(`26-long-${how}-not-stopped`);
+          throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
+        });
+        assert.equal(await generatingCount(page), -1, `not generating any more: ${stopped}`);
+        await page.waitForTimeout(500);
+        const text = await editorText(page);
+        await page.waitForTimeout(1500);
+        await workbench.screenshot(how === 'Cancel' ? '26-long-completion-cancelled' : '28-long-completion-escaped');
+        assert.equal(await editorText(page), text, 'nothing is inserted after the stop');
+        assert.ok(text.startsWith(OPENING) && text.length > OPENING.length, 'what was generated before the stop is kept');
+      });
+    }
+  });
+});
