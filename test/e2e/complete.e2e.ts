@@ -205,6 +205,38 @@ describe('Writers: Complete', function () {
     assert.equal(await editorText(page), before, 'one Ctrl+Z removes the inserted suggestion');
   });
 
+  // Needs the extension active (the tests above run its commands): the provider is registered on activation.
+  it('shows ghost text while typing when inline completions are on, and Tab accepts it', async function () {
+    this.timeout(120_000);
+    const { workbench, workspace } = session();
+    const page = workbench.page;
+    writeSettings({ 'attentionLens.completion.seed': 7, 'attentionLens.inlineCompletions.enabled': true, 'attentionLens.inlineCompletions.debounceMs': 100 });
+    await page.waitForTimeout(1000); // the settings file is watched
+    await freshWriterFile(page, workspace.dir);
+    // The trailing space closes the word-suggestion widget (which would hide the ghost text).
+    await page.keyboard.type(' and ', { delay: 50 });
+    const typed = `${OPENING} and `;
+    const ghost = page.locator(`${activeEditor} [class*="ghost-text"]`).first();
+    await ghost.waitFor({ timeout: 60_000 }).catch(async (err) => {
+      await workbench.screenshot('29-ghost-text-failed');
+      throw err;
+    });
+    await workbench.screenshot('29-ghost-text');
+    await page.keyboard.press('Tab');
+    await page
+      .waitForFunction(
+        ([sel, n]) => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('\n').length > n,
+        [`${activeEditor} .view-lines .view-line`, typed.length] as const,
+        { timeout: 10_000 },
+      )
+      .catch(() => undefined);
+    const after = await editorText(page);
+    await workbench.screenshot('30-ghost-text-accepted');
+    writeSettings({ 'attentionLens.completion.seed': 7, 'attentionLens.completion.maxNewTokens': 24 });
+    assert.ok(after.startsWith(typed) && after.length > typed.length, `Tab inserted the ghost text: ${JSON.stringify(after)}`);
+    assert.ok(!after.slice(typed.length).includes('\n'), 'ghost text stays on the line');
+  });
+
   describe('a long completion', function () {
     before(async function () {
       this.timeout(120_000);
