@@ -33,7 +33,14 @@ export function updateSetting<K extends keyof Settings>(key: K, value: Settings[
   return vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
 }
 
-/** Opens the Settings editor filtered to this extension (or one setting). */
+/**
+ * Opens the Settings editor filtered to this extension (or one setting). The model folder is a path
+ * on the machine the extension runs on: in a remote window (SSH, WSL, VS Code for the Web) the
+ * User tab does not list it, so its Remote tab is opened instead.
+ */
 export function openSettings(key?: keyof Settings): Thenable<unknown> {
-  return vscode.commands.executeCommand('workbench.action.openSettings', key ? `${SECTION}.${key}` : `@ext:attention-lens.attention-lens`);
+  const query = key ? `${SECTION}.${key}` : `@ext:attention-lens.attention-lens`;
+  const remote = key === 'modelPath' && vscode.env.remoteName !== undefined;
+  if (remote) return vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query }); // takes options only
+  return vscode.commands.executeCommand('workbench.action.openSettings', query);
 }
