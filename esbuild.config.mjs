@@ -23,6 +23,7 @@ const entries = [
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { train: 'src/train/cli.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'train-worker': 'src/train/gradWorker.ts' }, outdir: 'dist' },
   {
     ...common,
     platform: 'browser',

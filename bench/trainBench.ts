@@ -1,18 +1,21 @@
-// `npm run bench:train` (node dist/train.js bench [--config FILE] [--steps N]): tokens/s of one
+// `npm run bench:train` (node dist/train.js bench [--config FILE] [--steps N]; the config's "workers": 2, or --workers 2): tokens/s of one
 // optimizer step (forward, backward, AdamW) of a training configuration's model on the tfjs wasm
 // backend, and — where /usr/bin/python3 has torch — of the same model and batch in PyTorch
-// (bench/torch_train.py, 2 threads), with the ratio.
+// (bench/torch_train.py, 2 threads), with the ratio. With --workers 2 the steps run data-parallel
+// (dataParallel.ts) and an interleaved A/B compares 1 thread, this thread + 1 worker, and 2 workers.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../src/engine/backend';
 import { ByteLevelBPETokenizer } from '../src/engine/tokenizer';
 import { AdamW } from '../src/train/adamw';
+import { DataParallel } from '../src/train/dataParallel';
+import type { GPTConfig } from '../src/engine/types';
 import { GPTTrain, type Kernels, type TokenBatch } from '../src/train/gptTrain';
 import { loadTrainConfig } from '../src/train/trainConfig';
 import { modelConfigFor } from '../src/train/trainer';
 
-export async function runTrainBench(o: { config: string; steps?: number }): Promise<void> {
+export async function runTrainBench(o: { config: string; steps?: number; workers?: number }): Promise<void> {
   await initBackend({ backend: 'wasm' });
   const cfg = loadTrainConfig(o.config);
   const vocabSize = fs.existsSync(cfg.tokenizer) ? ByteLevelBPETokenizer.fromModelDir(cfg.tokenizer).vocabSize : 4096;
@@ -30,19 +33,27 @@ export async function runTrainBench(o: { config: string; steps?: number }): Prom
   }
   const model = GPTTrain.init(gcfg, 1);
   const adam = new AdamW(model.params.map((p) => p.length), model.specs.map((s) => s.decay), cfg);
-  const step = (): number => {
-    const r = model.lossAndGrads({ B, T, inputs, targets });
+  const workers = o.workers ?? cfg.workers;
+  const sizes = model.params.map((p) => p.length);
+  const dp = workers > 1 ? await DataParallel.start(gcfg, sizes, { threads: workers }) : undefined;
+  const step = async (): Promise<number> => {
+    const batch = { B, T, inputs, targets };
+    const r = dp ? await dp.lossAndGrads(model, batch) : model.lossAndGrads(batch);
     adam.step(model.params, r.grads, 1e-3, 1 / r.weightSum, 1);
     return r.lossSum / r.weightSum;
   };
   console.log(`model: ${gcfg.nLayer} layers, ${gcfg.nHead} heads, d=${gcfg.nEmbd}, context ${T}, vocab ${vocabSize}, ${model.parameterCount} parameters; batch ${B}×${T} = ${B * T} tokens`);
-  step(); // warm-up (kernel set-up)
+  await step(); // warm-up (kernel set-up)
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) await step();
+  const cpu = process.cpuUsage(c0);
+  await dp?.close();
   const msTf = (performance.now() - t0) / steps;
   const tfTps = (B * T * 1000) / msTf;
-  console.log(`tfjs wasm: ${msTf.toFixed(0)} ms/step, ${tfTps.toFixed(0)} tokens/s`);
-  abKernels(model, { B, T, inputs, targets }, Math.max(3, Math.min(steps, 5)));
+  console.log(`tfjs wasm (${workers} thread${workers > 1 ? 's' : ''}): ${msTf.toFixed(0)} ms/step, ${((cpu.user + cpu.system) / 1000 / steps).toFixed(0)} cpu-ms/step, ${tfTps.toFixed(0)} tokens/s`);
+  if (workers > 1) await abWorkers(gcfg, model, { B, T, inputs, targets }, Math.max(3, Math.min(steps, 5)));
+  else abKernels(model, { B, T, inputs, targets }, Math.max(3, Math.min(steps, 5)));
 
   const py = '/usr/bin/python3';
   const script = path.resolve(__dirname, '..', 'bench', 'torch_train.py');
@@ -85,4 +96,44 @@ function abKernels(model: GPTTrain, batch: TokenBatch, rounds: number): void {
   model.kernels = 'fast';
   ratios.sort((a, b) => a - b);
   console.log(`fast ops vs reference graph (lossAndGrads, CPU time): median ×${ratios[ratios.length >> 1].toFixed(2)}`);
+}
+
+/**
+ * One thread against data-parallel gradients, interleaved (same machine load for each): wall ms and
+ * CPU ms (all threads of the process) of one micro-batch's loss and gradients, per mode.
+ */
+async function abWorkers(gcfg: GPTConfig, model: GPTTrain, batch: TokenBatch, rounds: number): Promise<void> {
+  const sizes = model.params.map((p) => p.length);
+  const mainPlusOne = await DataParallel.start(gcfg, sizes, { threads: 2, mainComputes: true });
+  const twoWorkers = await DataParallel.start(gcfg, sizes, { threads: 2, mainComputes: false });
+  const modes: [string, () => Promise<unknown>][] = [
+    ['1 thread', async () => model.lossAndGrads(batch)],
+    ['this thread + 1 worker', () => mainPlusOne.lossAndGrads(model, batch)],
+    ['2 workers', () => twoWorkers.lossAndGrads(model, batch)],
+  ];
+  const wall = modes.map(() => [] as number[]);
+  const cpu = modes.map(() => [] as number[]);
+  try {
+    for (const [, f] of modes) await f(); // warm-up
+    for (let r = 0; r < rounds; r++) {
+      for (let m = 0; m < modes.length; m++) {
+        const c = process.cpuUsage();
+        const t = performance.now();
+        await modes[m][1]();
+        wall[m].push(performance.now() - t);
+        const u = process.cpuUsage(c);
+        cpu[m].push((u.user + u.system) / 1000);
+      }
+      console.log(`  A/B round ${r + 1}: ` + modes.map(([name], m) => `${name} ${wall[m][r].toFixed(0)} ms (${cpu[m][r].toFixed(0)} cpu-ms)`).join(', '));
+    }
+  } finally {
+    await mainPlusOne.close();
+    await twoWorkers.close();
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const base = median(wall[0]);
+  for (let m = 0; m < modes.length; m++) {
+    const w = median(wall[m]);
+    console.log(`${modes[m][0]}: median ${w.toFixed(0)} ms, ${median(cpu[m]).toFixed(0)} cpu-ms, ${((batch.B * batch.T * 1000) / w).toFixed(0)} tokens/s (×${(base / w).toFixed(2)})`);
+  }
 }

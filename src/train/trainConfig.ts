@@ -35,6 +35,8 @@ export interface TrainConfig {
   evalBatches: number;
   checkpointEvery: number;
   logEvery: number;
+  /** Threads computing each micro-batch's gradient (1, or 2: data-parallel, see dataParallel.ts). */
+  workers: 1 | 2;
   /** Output folder: train-state.safetensors (resume), tokens/ (cache), model/ (the export), log.jsonl. */
   out: string;
 }
@@ -55,6 +57,7 @@ const DEFAULTS = {
   evalBatches: 8,
   checkpointEvery: 100,
   logEvery: 10,
+  workers: 1,
 };
 
 export function parseTrainConfig(json: unknown, file: string): TrainConfig {
@@ -107,8 +110,10 @@ export function parseTrainConfig(json: unknown, file: string): TrainConfig {
     evalBatches: num('evalBatches', true, 1),
     checkpointEvery: num('checkpointEvery', true, 1),
     logEvery: num('logEvery', true, 1),
+    workers: num('workers', true, 1) as 1 | 2,
     out: path.resolve(str(c.out, 'out')),
   };
+  if (cfg.workers > 2) throw new Error(`${file}: "workers" must be 1 or 2, got ${cfg.workers}`);
   if (cfg.model.nEmbd % cfg.model.nHead !== 0) throw new Error(`${file}: model.nEmbd must be divisible by model.nHead`);
   return cfg;
 }

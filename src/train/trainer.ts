@@ -8,6 +8,7 @@ import { initBackend } from '../engine/backend';
 import { ByteLevelBPETokenizer } from '../engine/tokenizer';
 import type { GPTConfig, Tokenizer } from '../engine/types';
 import { AdamW } from './adamw';
+import { DataParallel } from './dataParallel';
 import { ShuffledBatches, TokenWindows, fixedBatches, tokenizeFile } from './data';
 import { exportModel } from './export';
 import { GPTTrain, type TokenBatch } from './gptTrain';
@@ -126,49 +127,61 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
   let sessionTokens = 0;
   let sessionStepMs = 0;
   let lastLoss = NaN;
-  while (meta.step < cfg.steps) {
-    const step = meta.step + 1;
-    const t0 = Date.now();
-    let lossSum = 0;
-    let weightSum = 0;
-    let grads: Float32Array[] | undefined;
-    for (let a = 0; a < cfg.gradAccum; a++) {
-      const r = model.lossAndGrads(batches.next());
-      lossSum += r.lossSum;
-      weightSum += r.weightSum;
-      if (!grads) grads = r.grads;
-      else for (let k = 0; k < grads.length; k++) for (let i = 0; i < grads[k].length; i++) grads[k][i] += r.grads[k][i];
+  // workers: 2 — both cores compute each micro-batch (this thread one half, a worker the other).
+  const dp = cfg.workers > 1 ? await DataParallel.start(gcfg, sizes, { threads: cfg.workers }) : undefined;
+  let lastSaved = meta.step;
+  try {
+    while (meta.step < cfg.steps) {
+      const step = meta.step + 1;
+      const t0 = Date.now();
+      let lossSum = 0;
+      let weightSum = 0;
+      let grads: Float32Array[] | undefined;
+      for (let a = 0; a < cfg.gradAccum; a++) {
+        const batch = batches.next();
+        const r = dp ? await dp.lossAndGrads(model, batch) : model.lossAndGrads(batch);
+        lossSum += r.lossSum;
+        weightSum += r.weightSum;
+        if (!grads) grads = r.grads;
+        else for (let k = 0; k < grads.length; k++) for (let i = 0; i < grads[k].length; i++) grads[k][i] += r.grads[k][i];
+      }
+      const lr = learningRate(step, schedule);
+      const gnorm = adam.step(model.params, grads!, lr, 1 / weightSum, cfg.gradClip);
+      lastLoss = lossSum / weightSum;
+      const ms = Date.now() - t0;
+      sessionStepMs += ms;
+      sessionTokens += tokensPerStep;
+      meta.step = step;
+      meta.tokensSeen += tokensPerStep;
+      meta.elapsedMs += ms;
+      const point: TrainMeta['history'][number] = { step };
+      if (step % cfg.logEvery === 0 || step === cfg.steps) {
+        point.loss = lastLoss;
+        const tps = (sessionTokens / sessionStepMs) * 1000;
+        const eta = ((cfg.steps - step) * sessionStepMs) / (sessionTokens / tokensPerStep) / 1000;
+        log(`step ${step}/${cfg.steps} | loss ${lastLoss.toFixed(4)} | lr ${lr.toExponential(2)} | gnorm ${gnorm.toFixed(2)} | ${tps.toFixed(0)} tok/s | ETA ${fmtTime(eta)}`);
+      }
+      if (step % cfg.evalEvery === 0 || step === cfg.steps) {
+        const te = Date.now();
+        point.valLoss = evaluate(model, valBatches);
+        meta.elapsedMs += Date.now() - te;
+        log(`step ${step} | val loss ${point.valLoss.toFixed(4)} (${(point.valLoss / Math.LN2).toFixed(3)} bits/token, ${((point.valLoss / Math.LN2) * valTokensPerByte).toFixed(3)} bits/byte)`);
+      }
+      if (point.loss !== undefined || point.valLoss !== undefined) meta.history.push(point);
+      if (step % cfg.checkpointEvery === 0 || step === cfg.steps) {
+        save();
+        lastSaved = step;
+        log(`checkpoint saved at step ${step}`);
+      }
+      if (opts.stopAfterStep !== undefined && step >= opts.stopAfterStep && step < cfg.steps) {
+        return { step, history: meta.history, tokensSeen: meta.tokensSeen, elapsedMs: meta.elapsedMs, tokensPerSecond: (sessionTokens / sessionStepMs) * 1000, params: model.params };
+      }
     }
-    const lr = learningRate(step, schedule);
-    const gnorm = adam.step(model.params, grads!, lr, 1 / weightSum, cfg.gradClip);
-    lastLoss = lossSum / weightSum;
-    const ms = Date.now() - t0;
-    sessionStepMs += ms;
-    sessionTokens += tokensPerStep;
-    meta.step = step;
-    meta.tokensSeen += tokensPerStep;
-    meta.elapsedMs += ms;
-    const point: TrainMeta['history'][number] = { step };
-    if (step % cfg.logEvery === 0 || step === cfg.steps) {
-      point.loss = lastLoss;
-      const tps = (sessionTokens / sessionStepMs) * 1000;
-      const eta = ((cfg.steps - step) * sessionStepMs) / (sessionTokens / tokensPerStep) / 1000;
-      log(`step ${step}/${cfg.steps} | loss ${lastLoss.toFixed(4)} | lr ${lr.toExponential(2)} | gnorm ${gnorm.toFixed(2)} | ${tps.toFixed(0)} tok/s | ETA ${fmtTime(eta)}`);
-    }
-    if (step % cfg.evalEvery === 0 || step === cfg.steps) {
-      const te = Date.now();
-      point.valLoss = evaluate(model, valBatches);
-      meta.elapsedMs += Date.now() - te;
-      log(`step ${step} | val loss ${point.valLoss.toFixed(4)} (${(point.valLoss / Math.LN2).toFixed(3)} bits/token, ${((point.valLoss / Math.LN2) * valTokensPerByte).toFixed(3)} bits/byte)`);
-    }
-    if (point.loss !== undefined || point.valLoss !== undefined) meta.history.push(point);
-    if (step % cfg.checkpointEvery === 0 || step === cfg.steps) {
-      save();
-      log(`checkpoint saved at step ${step}`);
-    }
-    if (opts.stopAfterStep !== undefined && step >= opts.stopAfterStep && step < cfg.steps) {
-      return { step, history: meta.history, tokensSeen: meta.tokensSeen, elapsedMs: meta.elapsedMs, tokensPerSecond: (sessionTokens / sessionStepMs) * 1000, params: model.params };
-    }
+  } catch (e) {
+    const saved = fs.existsSync(stateFile) ? `the checkpoint of step ${lastSaved} in ${stateFile} is intact; run again to resume` : 'no checkpoint was written';
+    throw new Error(`training stopped at step ${meta.step + 1}: ${e instanceof Error ? e.message : String(e)} (${saved})`);
+  } finally {
+    await dp?.close();
   }
 
   const summary = finalSummary(meta, cfg, valTokensPerByte);

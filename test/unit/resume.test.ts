@@ -63,7 +63,7 @@ describe('train: resume', function () {
 
   it('a `node dist/train.js train` killed with SIGKILL mid-run resumes and ends where an uninterrupted run ends', async () => {
     await esbuild.build({
-      entryPoints: { train: path.join(ROOT, 'src/train/cli.ts') },
+      entryPoints: { train: path.join(ROOT, 'src/train/cli.ts'), 'train-worker': path.join(ROOT, 'src/train/gradWorker.ts') },
       outdir: path.join(ROOT, 'dist'),
       bundle: true,
       platform: 'node',
