@@ -96,7 +96,7 @@ describe('Writers: Complete', function () {
 
   before(async function () {
     this.timeout(60_000);
-    const { workbench, workspace } = session();
+    const { workspace } = session();
     settingsFile = path.join(workspace.dir, '.vscode', 'settings.json');
     originalSettings = fs.readFileSync(settingsFile, 'utf8');
     writeSettings({ 'attentionLens.completion.seed': 7, 'attentionLens.completion.maxNewTokens': 24 });
