@@ -1,16 +1,21 @@
 // Causal self-attention, written out: q·kᵀ, / √hd, causal mask, softmax, weights·v. Never a fused
 // kernel: the intermediate scores and the weights are what the extension shows.
 //
-// Speed on the wasm backend: only a plain 2-D matMul (no transpose flags) reaches XNNPACK's GEMM;
-// a batched [H, …] matMul runs a scalar loop that is 10–40× slower and O(T²) per head. So the keys
-// are kept transposed ([H, hd, Tk], also in the KV cache) and, for prompts, the two attention
-// matmuls run head by head as 2-D GEMMs; the per-head results are stacked into [H, T, Tk] for the
-// mask and softmax. A single decoding query is too small for that to pay (one op per head), so
-// it uses the batched matMul.
+// Speed on the wasm backend, measured (bench/profileForward.ts):
+// - only a plain 2-D matMul reaches XNNPACK's GEMM; a batched [H, …] matMul runs a scalar loop
+//   10–40× slower, O(T²) per head;
+// - tf.slice/split/unstack copy their WHOLE input first (readSync), so cutting heads out of a
+//   [H, T, T] tensor costs H full copies; tf.concat/stack are cheap.
+// So a prompt (T ≥ PER_HEAD_MIN_ROWS) runs head by head from per-head c_attn blocks (cut once at
+// load): every tensor is born per head, nothing is sliced, and stacked [H, …] views are built only
+// for what the caller asks for (part()). A few decoding rows use the batched ops instead (one op
+// per head would cost more than the tiny matmuls). Keys are kept transposed, [H, hd, Tk], also in
+// the KV cache, so q·kᵀ is a plain matMul.
 import { tf } from './backend';
 import type { BlockWeights, PastKV } from './block';
 
-export interface AttentionTensors {
+/** The stacked [H, …] pieces of one attention call (see AttentionTensors.part). */
+export interface AttentionParts {
   q: tf.Tensor3D; // [H, T, hd]
   /** Keys of the new positions only (at pos0 = 0: every key). */
   k: tf.Tensor3D; // [H, T, hd]
@@ -23,12 +28,20 @@ export interface AttentionTensors {
   maskedScores: tf.Tensor3D; // [H, T, Tk]
   weights: tf.Tensor3D; // [H, T, Tk]
   headOutputs: tf.Tensor3D; // [H, T, hd]
+}
+export type AttentionPart = keyof AttentionParts;
+
+export interface AttentionTensors {
+  /** One stacked piece, built on first use inside the caller's tf.tidy (and kept for later calls). */
+  part<K extends AttentionPart>(name: K): AttentionParts[K];
   concat: tf.Tensor2D; // [T, d]
   attnOut: tf.Tensor2D; // [T, d]
 }
 
-/** Below this many new rows the batched matMul beats one GEMM per head (op overhead dominates). */
-const PER_HEAD_MIN_ROWS = 8;
+/** From this many new rows on, one GEMM per head beats the batched scalar matMul. */
+export const PER_HEAD_MIN_ROWS = 8;
+
+type HeadTensors = { [K in AttentionPart]: tf.Tensor2D };
 
 /** [T, d] → [H, T, hd] */
 function splitHeads(x: tf.Tensor2D, nHead: number): tf.Tensor3D {
@@ -37,18 +50,10 @@ function splitHeads(x: tf.Tensor2D, nHead: number): tf.Tensor3D {
   return tf.transpose(heads, [1, 0, 2]) as tf.Tensor3D; // [H, T, hd]
 }
 
-/** Head h of [H, a, b] as a 2-D [a, b] tensor. */
-function head(x: tf.Tensor3D, h: number): tf.Tensor2D {
+/** Head h of a stacked [H, a, b] cache tensor as [a, b] (a full copy of the input: rare path). */
+function cachedHead(x: tf.Tensor3D, h: number): tf.Tensor2D {
   const [, a, b] = x.shape;
   return tf.reshape(tf.slice(x, [h, 0, 0], [1, a, b]), [a, b]) as tf.Tensor2D; // [a, b]
-}
-
-/** Batched a @ b over heads: [H, m, k] @ [H, k, n] → [H, m, n], one 2-D GEMM per head or batched. */
-function headMatMul(a: tf.Tensor3D, b: tf.Tensor3D, perHead: boolean): tf.Tensor3D {
-  if (!perHead) return tf.matMul(a, b) as tf.Tensor3D; // [H, m, n]
-  const outs: tf.Tensor2D[] = [];
-  for (let h = 0; h < a.shape[0]; h++) outs.push(tf.matMul(head(a, h), head(b, h))); // [m, n]
-  return tf.stack(outs) as tf.Tensor3D; // [H, m, n]
 }
 
 /**
@@ -61,26 +66,58 @@ function causalMask(T: number, Tk: number, pos0: number): tf.Tensor2D {
   return tf.tensor2d(data, [T, Tk]); // [T, Tk]
 }
 
-export function causalSelfAttention(
-  x: tf.Tensor2D, // [T, d], the ln_1 output
-  w: BlockWeights['attn'],
-  nHead: number,
-  past: PastKV,
-): AttentionTensors {
+/** x @ W + b as one XNNPACK call (bias fused). */
+function linear(x: tf.Tensor2D, p: { weight: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: p.weight, bias: p.bias }) as tf.Tensor2D; // [T, out]
+}
+
+/** Memoised stacking of per-head tensors. */
+function stacker(heads: HeadTensors[]): AttentionTensors['part'] {
+  const done: Partial<AttentionParts> = {};
+  return <K extends AttentionPart>(name: K): AttentionParts[K] => {
+    done[name] ??= tf.stack(heads.map((h) => h[name])) as AttentionParts[K]; // [H, …]
+    return done[name] as AttentionParts[K];
+  };
+}
+
+function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], past: PastKV): AttentionTensors {
+  const T = x.shape[0];
+  const hd = w.heads[0].q.weight.shape[1];
+  const pastLen = past.kT ? past.kT.shape[2] : 0;
+  const mask = causalMask(T, pastLen + T, past.pos0); // [T, Tk]
+  const heads = w.heads.map((hw, h): HeadTensors => {
+    const q = linear(x, hw.q); // [T, hd]
+    const k = linear(x, hw.k); // [T, hd]
+    const vNew = linear(x, hw.v); // [T, hd]
+    const kTNew = tf.transpose(k) as tf.Tensor2D; // [hd, T]
+    const kT = past.kT ? (tf.concat([cachedHead(past.kT, h), kTNew], 1) as tf.Tensor2D) : kTNew; // [hd, Tk]
+    const v = past.v ? (tf.concat([cachedHead(past.v, h), vNew], 0) as tf.Tensor2D) : vNew; // [Tk, hd]
+    const rawScores = tf.matMul(q, kT) as tf.Tensor2D; // [T, Tk]
+    const scaledScores = tf.div(rawScores, Math.sqrt(hd)) as tf.Tensor2D; // [T, Tk]
+    const maskedScores = tf.add(scaledScores, mask) as tf.Tensor2D; // [T, Tk]
+    const weights = tf.softmax(maskedScores, -1) as tf.Tensor2D; // [T, Tk]
+    const headOutputs = tf.matMul(weights, v) as tf.Tensor2D; // [T, hd]
+    return { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
+  });
+  const concat = tf.concat(heads.map((h) => h.headOutputs), 1) as tf.Tensor2D; // [T, d]
+  const attnOut = linear(concat, w.c_proj); // [T, d]
+  return { part: stacker(heads), concat, attnOut };
+}
+
+function batchedAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number, past: PastKV): AttentionTensors {
   const [T, d] = x.shape;
   const hd = d / nHead;
-  const qkv = tf.add(tf.matMul(x, w.c_attn.weight), w.c_attn.bias) as tf.Tensor2D; // [T, 3d]
+  const qkv = linear(x, w.c_attn); // [T, 3d]
   const [qFlat, kFlat, vFlat] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // 3 × [T, d]
   const q = splitHeads(qFlat, nHead); // [H, T, hd]
   const k = splitHeads(kFlat, nHead); // [H, T, hd]
   const vNew = splitHeads(vFlat, nHead); // [H, T, hd]
-  const kTNew = tf.transpose(tf.reshape(kFlat, [T, nHead, hd]), [1, 2, 0]) as tf.Tensor3D; // [H, hd, T]
+  const kTNew = tf.transpose(k, [0, 2, 1]) as tf.Tensor3D; // [H, hd, T]
   const kT = past.kT ? (tf.concat([past.kT, kTNew], 2) as tf.Tensor3D) : kTNew; // [H, hd, Tk]
   const v = past.v ? (tf.concat([past.v, vNew], 1) as tf.Tensor3D) : vNew; // [H, Tk, hd]
   const Tk = kT.shape[2];
-  const perHead = T >= PER_HEAD_MIN_ROWS;
 
-  const rawScores = headMatMul(q, kT, perHead); // [H, T, Tk]
+  const rawScores = tf.matMul(q, kT) as tf.Tensor3D; // [H, T, Tk]
   const scaledScores = tf.div(rawScores, Math.sqrt(hd)) as tf.Tensor3D; // [H, T, Tk]
   // A single new query sees every cached key: nothing to mask.
   const maskedScores =
@@ -88,9 +125,19 @@ export function causalSelfAttention(
       ? scaledScores
       : (tf.add(scaledScores, causalMask(T, Tk, past.pos0)) as tf.Tensor3D); // [H, T, Tk]
   const weights = tf.softmax(maskedScores, -1) as tf.Tensor3D; // [H, T, Tk]
-  const headOutputs = headMatMul(weights, v, perHead); // [H, T, hd]
+  const headOutputs = tf.matMul(weights, v) as tf.Tensor3D; // [H, T, hd]
 
   const concat = tf.reshape(tf.transpose(headOutputs, [1, 0, 2]), [T, d]) as tf.Tensor2D; // [T, d]
-  const attnOut = tf.add(tf.matMul(concat, w.c_proj.weight), w.c_proj.bias) as tf.Tensor2D; // [T, d]
-  return { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs, concat, attnOut };
+  const attnOut = linear(concat, w.c_proj); // [T, d]
+  const parts: AttentionParts = { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
+  return { part: (name) => parts[name], concat, attnOut };
+}
+
+export function causalSelfAttention(
+  x: tf.Tensor2D, // [T, d], the ln_1 output
+  w: BlockWeights['attn'],
+  nHead: number,
+  past: PastKV,
+): AttentionTensors {
+  return x.shape[0] >= PER_HEAD_MIN_ROWS ? perHeadAttention(x, w, past) : batchedAttention(x, w, nHead, past);
 }

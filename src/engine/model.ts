@@ -13,8 +13,8 @@ type CaptureTensors = Record<CaptureKey, tf.Tensor>;
 
 /** One layer's internals sliced at query position p (see LayerCapture for the shapes). */
 function captureSlices(r: BlockTensors, p: number): CaptureTensors {
-  const H = r.rawScores.shape[0];
-  const hd = r.q.shape[2];
+  const H = r.part('rawScores').shape[0];
+  const hd = r.part('q').shape[2];
   const d = r.residualIn.shape[1];
   const row = (t: tf.Tensor2D) => tf.slice(t, [p, 0], [1, t.shape[1]]); // [1, width]
   const atQuery = (t: tf.Tensor3D) => tf.slice(t, [0, p, 0], [H, 1, t.shape[2]]); // [H, 1, width]
@@ -22,14 +22,14 @@ function captureSlices(r: BlockTensors, p: number): CaptureTensors {
   return {
     residualIn: row(r.residualIn), // [1, d]
     ln1: tf.slice(r.ln1, [0, 0], [p + 1, d]), // [p+1, d]
-    q: atQuery(r.q), // [H, 1, hd]
-    k: upTo(r.k), // [H, p+1, hd]
-    v: upTo(r.v), // [H, p+1, hd]
-    rawScores: atQuery(r.rawScores), // [H, 1, T]
-    scaledScores: atQuery(r.scaledScores), // [H, 1, T]
-    maskedScores: atQuery(r.maskedScores), // [H, 1, T]
-    weights: atQuery(r.weights), // [H, 1, T]
-    headOutputs: atQuery(r.headOutputs), // [H, 1, hd]
+    q: atQuery(r.part('q')), // [H, 1, hd]
+    k: upTo(r.part('k')), // [H, p+1, hd]
+    v: upTo(r.part('v')), // [H, p+1, hd]
+    rawScores: atQuery(r.part('rawScores')), // [H, 1, T]
+    scaledScores: atQuery(r.part('scaledScores')), // [H, 1, T]
+    maskedScores: atQuery(r.part('maskedScores')), // [H, 1, T]
+    weights: atQuery(r.part('weights')), // [H, 1, T]
+    headOutputs: atQuery(r.part('headOutputs')), // [H, 1, hd]
     concat: row(r.concat), // [1, d]
     attnOut: row(r.attnOut), // [1, d]
     residualMid: row(r.residualMid), // [1, d]
@@ -98,7 +98,7 @@ export class GPTModel {
           const r = runBlock(x, this.w.h[l], this.config, { pos0: 0 });
           return {
             next: r.residualOut, // [T, d]
-            att: wantAttentions ? r.weights : undefined, // [H, T, T]
+            att: wantAttentions ? r.part('weights') : undefined, // [H, T, T]
             cap: cap && cap.layer === l ? captureSlices(r, cap.position) : undefined,
           };
         });
@@ -162,7 +162,7 @@ export class GPTModel {
         const past = cache.get(l);
         const out = tf.tidy(() => {
           const r = runBlock(x, this.w.h[l], this.config, { kT: past.kT, v: past.v, pos0 });
-          return { next: r.residualOut, kT: r.kT, v: r.v }; // [T, d], [H, hd, pos0+T], [H, pos0+T, hd]
+          return { next: r.residualOut, kT: r.part('kT'), v: r.part('v') }; // [T, d], [H, hd, pos0+T], [H, pos0+T, hd]
         });
         cache.set(l, out.kT, out.v);
         x.dispose();

@@ -5,7 +5,7 @@
 // so a [d, 50257] head (150 MB) runs from memory, while a block of 4096 columns stays in cache
 // (2–5× faster for the [T, V] logits of a prompt).
 import { tf } from './backend';
-import type { BlockWeights, LayerNormWeights } from './block';
+import type { BlockWeights, HeadWeights, LayerNormWeights, Linear } from './block';
 import { EngineError } from './errors';
 import type { GPTConfig, WeightMap } from './types';
 
@@ -29,9 +29,24 @@ export function allTensors(m: ModelTensors): tf.Tensor[] {
   for (const b of m.h) {
     out.push(b.ln_1.weight, b.ln_1.bias, b.ln_2.weight, b.ln_2.bias);
     out.push(b.attn.c_attn.weight, b.attn.c_attn.bias, b.attn.c_proj.weight, b.attn.c_proj.bias);
+    for (const hw of b.attn.heads) for (const p of [hw.q, hw.k, hw.v]) out.push(p.weight, p.bias);
     out.push(b.mlp.c_fc.weight, b.mlp.c_fc.bias, b.mlp.c_proj.weight, b.mlp.c_proj.bias);
   }
   return out;
+}
+
+/** c_attn [d, 3d] → per head h: columns [h·hd, (h+1)·hd) of the q, k and v thirds. */
+function splitAttnHeads(c_attn: Linear, nHead: number): HeadWeights[] {
+  const d = c_attn.weight.shape[0];
+  const hd = d / nHead;
+  const cut = (third: number, h: number): Linear => {
+    const col = third * d + h * hd;
+    return {
+      weight: tf.slice(c_attn.weight, [0, col], [d, hd]) as tf.Tensor2D, // [d, hd]
+      bias: tf.slice(c_attn.bias, [col], [hd]) as tf.Tensor1D, // [hd]
+    };
+  };
+  return Array.from({ length: nHead }, (_, h) => ({ q: cut(0, h), k: cut(1, h), v: cut(2, h) }));
 }
 
 export function buildModelTensors(config: GPTConfig, weights: WeightMap): ModelTensors {
@@ -68,9 +83,12 @@ export function buildModelTensors(config: GPTConfig, weights: WeightMap): ModelT
     const wpe = take<tf.Rank.R2>('wpe.weight', [P, d]); // [P, d]
     const h: BlockWeights[] = [];
     for (let i = 0; i < L; i++) {
+      const c_attn = conv1d(`h.${i}.attn.c_attn`, d, 3 * d);
+      const heads = splitAttnHeads(c_attn, config.nHead);
+      for (const hw of heads) created.push(hw.q.weight, hw.q.bias, hw.k.weight, hw.k.bias, hw.v.weight, hw.v.bias);
       h.push({
         ln_1: ln(`h.${i}.ln_1`),
-        attn: { c_attn: conv1d(`h.${i}.attn.c_attn`, d, 3 * d), c_proj: conv1d(`h.${i}.attn.c_proj`, d, d) },
+        attn: { c_attn, c_proj: conv1d(`h.${i}.attn.c_proj`, d, d), heads },
         ln_2: ln(`h.${i}.ln_2`),
         mlp: { c_fc: conv1d(`h.${i}.mlp.c_fc`, d, f), c_proj: conv1d(`h.${i}.mlp.c_proj`, f, d) },
       });
