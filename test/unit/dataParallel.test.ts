@@ -1,12 +1,42 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as esbuild from 'esbuild';
 import { initBackend } from '../../src/engine/backend';
 import type { GPTConfig } from '../../src/engine/types';
 import { DataParallel } from '../../src/train/dataParallel';
 import { GPTTrain, type TokenBatch } from '../../src/train/gptTrain';
 import { runTraining, type TrainSummary } from '../../src/train/trainer';
 import { tempDir, tinyConfig } from './trainFixture';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+/** Bundles the CLI and its gradient worker into `dir` (with the wasm files), as the build does into dist/. */
+async function bundleInto(dir: string): Promise<string> {
+  await esbuild.build({
+    entryPoints: { train: path.join(ROOT, 'src/train/cli.ts'), 'train-worker': path.join(ROOT, 'src/train/gradWorker.ts') },
+    outdir: dir, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'silent',
+  });
+  const wasm = path.join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  for (const f of fs.readdirSync(wasm)) if (f.endsWith('.wasm')) fs.copyFileSync(path.join(wasm, f), path.join(dir, f));
+  return path.join(dir, 'train.js');
+}
+
+/** Runs `node train.js train --config FILE`, killing it with SIGKILL once `killWhen` matches the output. */
+function runCli(trainJs: string, config: string, killWhen?: RegExp): Promise<{ out: string; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [trainJs, 'train', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (killWhen && killWhen.test(out)) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (_code, signal) => resolve({ out, signal }));
+  });
+}
 
 /** Two threads sum the rows in another grouping than one: float rounding only. */
 const LOSS_REL_TOL = 1e-5;
@@ -91,6 +121,18 @@ describe('train: data parallel (two threads per micro-batch)', function () {
     }
   });
 
+  it('a worker that dies is reported by number with its error (start fails, nothing left running)', async () => {
+    const dir = tempDir('dp-crash');
+    try {
+      const script = path.join(dir, 'crash.js');
+      fs.writeFileSync(script, "throw new Error('no wasm here');\n");
+      const model = GPTTrain.init(cfg, 5);
+      await assert.rejects(DataParallel.start(cfg, model.params.map((p) => p.length), { workerScript: script }), /gradient worker 1 crashed: no wasm here/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('training with workers 2 matches workers 1 (losses within 1e-5, weights within 1e-4), with gradient accumulation', async () => {
     const dir = tempDir('dp');
     try {
@@ -122,6 +164,29 @@ describe('train: data parallel (two threads per micro-batch)', function () {
       for (const [step, loss] of byStep(resumed)) assert.equal(loss, byStep(whole).get(step), `loss at step ${step}`);
       assert.equal(resumed.valLoss, whole.valLoss);
       whole.params.forEach((p, k) => assert.deepEqual(resumed.params[k], p, `parameter ${k}`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the bundled CLI with workers 2 (train-worker.js beside train.js), killed with SIGKILL, resumes to the uninterrupted run', async () => {
+    const dir = tempDir('dp-kill');
+    try {
+      const trainJs = await bundleInto(path.join(dir, 'bin'));
+      const opts = { steps: 12, checkpointEvery: 4, evalEvery: 6, workers: 2 };
+      const whole = await runCli(trainJs, tinyConfig(dir, { ...opts, out: path.join(dir, 'a') }).file);
+      assert.equal(whole.signal, null, whole.out);
+      const cfgB = tinyConfig(dir, { ...opts, out: path.join(dir, 'b') });
+      const killed = await runCli(trainJs, cfgB.file, /step 6\/12/);
+      assert.equal(killed.signal, 'SIGKILL', killed.out);
+      const resumed = await runCli(trainJs, cfgB.file);
+      assert.match(resumed.out, /resuming from .* at step [48]/);
+      const last = (out: string): string | undefined => [...out.matchAll(/step 12\/12 \| loss ([0-9.]+)/g)].pop()?.[1];
+      assert.ok(last(whole.out), whole.out);
+      assert.equal(last(resumed.out), last(whole.out));
+      const a = fs.readFileSync(path.join(dir, 'a', 'model', 'model.safetensors'));
+      const b = fs.readFileSync(path.join(dir, 'b', 'model', 'model.safetensors'));
+      assert.ok(a.equals(b), 'exported weights differ');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
