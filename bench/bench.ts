@@ -1,46 +1,70 @@
-// `npm run bench`: load time, forward-with-attentions time, KV-cache generation speed and peak
-// memory on a GPT-2-small-shaped random checkpoint; the same forward in PyTorch when it is there.
-// Not a test: it measures, it does not judge. Prints a table and one JSON line.
+// `npm run bench`: load time, forward-with-attentions time, KV-cache generation speed (time to
+// first token, tokens/s) and peak memory on a random checkpoint of a given shape; the same forward
+// in PyTorch (2 threads) when it is there. Not a test: it measures, it does not judge. Prints a
+// table and one JSON line.
 //
-//   node dist/bench.js [--quick] [--json FILE] [--config gpt2|mini|PATH/config.json] [--backend wasm|cpu] [--no-torch]
-// --config with a config.json (e.g. the bundled model's) benchmarks a random model of that shape.
+//   node dist/bench.js [--quick] [--json FILE] [--config gpt2|bundled|mini|PATH/config.json]
+//                      [--ts 128,512] [--backend wasm|cpu] [--no-torch]
+// gpt2: GPT-2 small (12 layers, 12 heads, 768 wide, vocab 50257), forward at T = 128, 512, 1024.
+// bundled: the bundled model's shape (4 layers, 4 heads, 128 wide, context 256, vocab 4096),
+// forward at T = 128, 256. Generation: 64 new tokens after a 128-token prompt, greedy.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { logSumExp, topKSoftmax } from '../src/analysis/topk';
+import { surprisals } from '../src/analysis/surprisal';
 import { initBackend } from '../src/engine/backend';
 import { loadCheckpoint } from '../src/engine/checkpoint';
-import { parseConfig } from '../src/engine/config';
 import { generateIds } from '../src/engine/generate';
 import { GPTModel } from '../src/engine/model';
-import type { GPTConfig } from '../src/engine/types';
-import { gpt2Config, writeRandomCheckpoint } from './randomCheckpoint';
+import { benchConfig, randomIds } from './benchConfigs';
+import { writeRandomCheckpoint } from './randomCheckpoint';
 
-const CONFIGS: Record<string, GPTConfig> = {
-  /** GPT-2 small: 124M parameters. */
-  gpt2: gpt2Config({ vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12, name: 'random-gpt2-small' }),
-  /** A quick shape for smoke runs of the benchmark itself. */
-  mini: gpt2Config({ vocabSize: 4096, nPositions: 1024, nEmbd: 256, nLayer: 4, nHead: 4, name: 'random-mini' }),
-};
 const PROMPT = 128;
 const NEW_TOKENS = 64;
 const RUNS = 3;
+const DEFAULT_TS: Record<string, number[]> = { gpt2: [128, 512, 1024], bundled: [128, 256], mini: [128, 512] };
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-function randomIds(n: number, V: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % V;
-  });
-}
-
 function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
+}
+
+interface Generation {
+  promptTokens: number;
+  newTokens: number;
+  /** From the call to the first new id (prefill of the prompt + one sample). */
+  timeToFirstTokenMs: number;
+  totalMs: number;
+  tokensPerSecond: number;
+  /** Tokens after the first, over the time after the first. */
+  decodeTokensPerSecond: number;
+}
+
+async function timeGeneration(model: GPTModel, prompt: number[]): Promise<Generation> {
+  const gen = { maxNewTokens: NEW_TOKENS, temperature: 0, stopAtEos: false };
+  await generateIds(model, prompt, { ...gen, maxNewTokens: 2 }); // warm-up
+  const runs: Generation[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    let first = 0;
+    const t0 = process.hrtime.bigint();
+    const out = await generateIds(model, prompt, gen, { onId: (_id, _lp, i) => void (i === 0 && (first = ms(t0))) });
+    const total = ms(t0);
+    runs.push({
+      promptTokens: prompt.length,
+      newTokens: out.ids.length,
+      timeToFirstTokenMs: first,
+      totalMs: total,
+      tokensPerSecond: out.ids.length / (total / 1000),
+      decodeTokensPerSecond: (out.ids.length - 1) / ((total - first) / 1000),
+    });
+  }
+  return runs.sort((a, b) => a.totalMs - b.totalMs)[Math.floor(runs.length / 2)];
 }
 
 async function main(): Promise<void> {
@@ -49,19 +73,18 @@ async function main(): Promise<void> {
       quick: { type: 'boolean' },
       json: { type: 'string' },
       config: { type: 'string', default: 'gpt2' },
+      ts: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
       'no-torch': { type: 'boolean' },
     },
     strict: true,
   });
-  const config = values.config!.endsWith('.json')
-    ? parseConfig(JSON.parse(readFileSync(values.config!, 'utf8')), values.config!)
-    : CONFIGS[values.config!];
-  if (!config) throw new Error(`--config must be one of ${Object.keys(CONFIGS).join(', ')} or a config.json`);
+  const config = benchConfig(values.config!);
   const backendKind = values.backend === 'cpu' ? 'cpu' : 'wasm';
-  const Ts = (values.quick ? [128] : [128, 512, 1024]).filter((t) => t <= config.nPositions);
+  const wanted = values.ts ? values.ts.split(',').map(Number) : values.quick ? [128] : (DEFAULT_TS[values.config!] ?? [128, 512, 1024]);
+  const Ts = wanted.filter((t) => t <= config.nPositions);
   const dir = mkdtempSync(join(tmpdir(), 'al-bench-'));
-  const report: Record<string, unknown> = { config: values.config, backend: backendKind, threads: 1 };
+  const report: Record<string, unknown> = { config: values.config, backend: backendKind, threads: 1, loadavg: (await import('node:os')).loadavg()[0] };
   try {
     let t0 = process.hrtime.bigint();
     writeRandomCheckpoint(dir, config, { seed: 1, std: 0.02 });
@@ -78,16 +101,18 @@ async function main(): Promise<void> {
     report.loadMs = ms(t0);
     report.numParams = model.numParams;
 
-    const ids = randomIds(Math.max(...Ts, PROMPT), config.vocabSize, 7);
+    const V = config.vocabSize;
+    const ids = randomIds(Math.max(...Ts, PROMPT), V, 7);
     const idsFile = join(dir, 'ids.i32');
     writeFileSync(idsFile, Buffer.from(new Int32Array(ids).buffer));
 
     const forwardMs: Record<string, number> = {};
-    let lastRow128: Float32Array | undefined;
+    const analyzeJsMs: Record<string, number> = {};
+    let lastRowFirst: Float32Array | undefined;
     for (const T of Ts) {
       const x = ids.slice(0, T);
       const warm = await model.forward(x, { attentions: true });
-      if (T === Ts[0]) lastRow128 = warm.logits.slice((T - 1) * config.vocabSize, T * config.vocabSize);
+      if (T === Ts[0]) lastRowFirst = warm.logits.slice((T - 1) * V, T * V);
       const times: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         t0 = process.hrtime.bigint();
@@ -95,27 +120,27 @@ async function main(): Promise<void> {
         times.push(ms(t0));
       }
       forwardMs[T] = median(times);
-      process.stderr.write(`forward T=${T}: ${forwardMs[T].toFixed(0)} ms\n`);
+      // What EngineSession.analyze does on the host after the forward: top-10 + surprisal per position.
+      t0 = process.hrtime.bigint();
+      const lses: number[] = [];
+      for (let t = 0; t < T; t++) {
+        lses.push(logSumExp(warm.logits, t * V, V));
+        topKSoftmax(warm.logits, V, t, 10, String, lses[t]);
+      }
+      surprisals(warm.logits, V, x, lses);
+      analyzeJsMs[T] = ms(t0);
+      process.stderr.write(`forward T=${T}: ${forwardMs[T].toFixed(0)} ms [${times.map((t) => t.toFixed(0)).join(', ')}]\n`);
     }
     report.forwardMs = forwardMs;
+    report.analyzeTopKJsMs = analyzeJsMs;
 
-    const prompt = ids.slice(0, PROMPT);
-    const gen = { maxNewTokens: NEW_TOKENS, temperature: 0, stopAtEos: false };
-    await generateIds(model, prompt, { ...gen, maxNewTokens: 2 }); // warm-up
+    const prompt = ids.slice(0, Math.min(PROMPT, config.nPositions - NEW_TOKENS));
     t0 = process.hrtime.bigint();
-    await generateIds(model, prompt, { ...gen, maxNewTokens: 1 });
-    const prefill = ms(t0);
-    t0 = process.hrtime.bigint();
-    const out = await generateIds(model, prompt, gen);
-    const total = ms(t0);
-    report.generation = {
-      promptTokens: PROMPT,
-      newTokens: out.ids.length,
-      totalMs: total,
-      prefillMs: prefill,
-      tokensPerSecond: out.ids.length / (total / 1000),
-      decodeTokensPerSecond: (out.ids.length - 1) / ((total - prefill) / 1000),
-    };
+    const cache = model.newCache();
+    await model.step(cache, prompt);
+    cache.dispose();
+    report.prefillMs = ms(t0);
+    report.generation = await timeGeneration(model, prompt);
     model.dispose();
     report.peakRssMb = peakRssMb();
 
@@ -132,7 +157,7 @@ async function main(): Promise<void> {
       for (const T of Ts) ratio[T] = forwardMs[T] / torch.ms[T];
       let maxDiff = 0;
       const theirs = new Float32Array(readFileSync(lastFile).buffer.slice(0));
-      for (let i = 0; i < theirs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(theirs[i] - lastRow128![i]));
+      for (let i = 0; i < theirs.length; i++) maxDiff = Math.max(maxDiff, Math.abs(theirs[i] - lastRowFirst![i]));
       report.torch = { version: torch.torch, threads: torch.threads, forwardMs: torch.ms, oursOverTorch: ratio, maxAbsLogitDiffLastRow: maxDiff };
     } else {
       report.torch = null;
@@ -149,19 +174,23 @@ async function main(): Promise<void> {
 function printTable(r: Record<string, unknown>): void {
   const f = (x: number, digits = 0): string => x.toFixed(digits);
   const rows: [string, string][] = [
-    ['model', `${r.config} (${((r.numParams as number) / 1e6).toFixed(1)}M params), backend ${r.backend}`],
+    ['model', `${r.config} (${((r.numParams as number) / 1e6).toFixed(1)}M params), backend ${r.backend}, load average ${f(r.loadavg as number, 1)}`],
     ['load (read + tensors)', `${f(r.loadMs as number)} ms`],
   ];
   const fw = r.forwardMs as Record<string, number>;
+  const js = r.analyzeTopKJsMs as Record<string, number>;
   const torch = r.torch as { forwardMs: Record<string, number>; oursOverTorch: Record<string, number>; threads: number; maxAbsLogitDiffLastRow: number } | null;
   for (const T of Object.keys(fw)) {
     const vs = torch ? `   PyTorch (${torch.threads} threads) ${f(torch.forwardMs[T])} ms, ours/PyTorch ${f(torch.oursOverTorch[T], 2)}` : '';
     rows.push([`forward + attentions T=${T}`, `${f(fw[T])} ms${vs}`]);
+    rows.push([`  + analyze's top-10/surprisal in JS T=${T}`, `${f(js[T])} ms`]);
   }
-  const g = r.generation as { newTokens: number; tokensPerSecond: number; decodeTokensPerSecond: number; prefillMs: number };
-  rows.push([`generate ${g.newTokens} after ${PROMPT} (greedy, KV cache)`, `${f(g.tokensPerSecond, 1)} tok/s overall, ${f(g.decodeTokensPerSecond, 1)} tok/s decode, prefill ${f(g.prefillMs)} ms`]);
+  const g = r.generation as Generation;
+  rows.push([`prefill ${g.promptTokens} (KV cache, last logits only)`, `${f(r.prefillMs as number)} ms`]);
+  rows.push([`generate ${g.newTokens} after ${g.promptTokens} (greedy, KV cache)`, `${f(g.tokensPerSecond, 1)} tok/s overall, ${f(g.decodeTokensPerSecond, 1)} tok/s decode`]);
+  rows.push(['  time to first token', `${f(g.timeToFirstTokenMs)} ms`]);
   rows.push(['peak RSS', `${f(r.peakRssMb as number)} MB`]);
-  if (torch) rows.push(['max |logit diff| vs PyTorch (last row, T=128)', torch.maxAbsLogitDiffLastRow.toExponential(2)]);
+  if (torch) rows.push([`max |logit diff| vs PyTorch (last row, T=${Object.keys(fw)[0]})`, torch.maxAbsLogitDiffLastRow.toExponential(2)]);
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(w)}  ${v}\n`);
 }
