@@ -3,7 +3,7 @@
 //   export   --config FILE [--out DIR]               export the latest checkpoint as a model folder
 //   finetune --base DIR --data FILE.jsonl --out DIR [--steps N --lr X --batch N --seed N]
 //   reward   --base DIR --reward FILE.mjs --prompts FILE --out DIR [--steps N --lr X --samples N --max-new N --kl X --seed N]
-//   bench    [--config FILE] [--steps N]
+//   bench    [--config FILE] [--steps N] [--workers 1|2]
 //   eval     --model DIR --train FILE --val FILE [--windows N] [--card]   loss vs bigram, head statistics
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'bench': {
-      await runTrainBench({ config: (args.get('config') as string | undefined) ?? 'configs/bundled.json', steps: optNum(args, 'steps') });
+      await runTrainBench({ config: (args.get('config') as string | undefined) ?? 'configs/bundled.json', steps: optNum(args, 'steps'), workers: optNum(args, 'workers') });
       return;
     }
     case 'eval': {
