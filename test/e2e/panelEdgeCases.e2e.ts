@@ -84,6 +84,7 @@ describe('Attention panel edge cases', function () {
   it('comes back after a window reload with the same tokens and the selected token', async function () {
     this.timeout(300_000);
     const { workbench } = session();
+    await workbench.runCommand('View: Show Explorer'); // an earlier suite may have left another side view open
     await workbench.openFile('paragraph.txt');
     await workbench.selectText(phrase);
     await workbench.runCommand(command);
@@ -113,6 +114,7 @@ describe('Attention panel edge cases', function () {
     const missing = 'no-such-model-folder';
     try {
       fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(original), 'attentionLens.modelPath': missing }, null, 2));
+      await workbench.runCommand('View: Show Explorer');
       await workbench.openFile('paragraph.txt');
       await workbench.selectText(phrase);
       await clearNotifications();

@@ -20,6 +20,7 @@ describe('Layer Stepper follows Show Attention', function () {
     this.timeout(240_000);
     const { workbench } = session();
     const page = workbench.page;
+    await workbench.runCommand('View: Show Explorer'); // an earlier suite may have left another side view open
     await workbench.openFile('paragraph.txt');
     await workbench.selectText(phrase);
     await workbench.runCommand('Attention Lens: Show Attention');
