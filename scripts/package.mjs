@@ -21,9 +21,9 @@ const allowed = [
   /^\[Content_Types\]\.xml$/,
   /^extension\/package\.json$/,
   /^extension\/package\.nls(\.[\w-]+)?\.json$/,
-  /^extension\/(README|CHANGELOG)\.md$/,
+  /^extension\/(README|CHANGELOG)\.md$/i,
   /^extension\/LICENSE(\.txt|\.md)?$/,
-  /^extension\/dist\/(?!(bench|train|cli)\.js$)[^/]+\.(js|wasm)$/,
+  /^extension\/dist\/(?!(bench|train|train-worker|cli)\.js$)[^/]+\.(js|wasm)$/,
   /^extension\/dist\/webview\/.+\.(js|css|html)$/,
   /^extension\/media\/.+$/,
   /^extension\/l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
@@ -44,7 +44,9 @@ export function packageExtension({ build = true } = {}) {
   }
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   console.log(`package: vsce package -> ${out}`);
-  const vsceArgs = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out];
+  // Relative links in README.md (the model card, the data manifest, the screenshot) stay relative: VS Code
+  // resolves them inside the installed extension, and there is no public repository URL to rewrite them to.
+  const vsceArgs = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out];
   try {
     process.stdout.write(run(process.execPath, vsceArgs));
   } catch {
@@ -73,7 +75,7 @@ export function packageExtension({ build = true } = {}) {
  */
 function builtFiles() {
   const dist = join(root, 'dist');
-  const top = readdirSync(dist).filter((f) => /\.(js|wasm)$/.test(f) && !/^(bench|train|cli)\.js$/.test(f));
+  const top = readdirSync(dist).filter((f) => /\.(js|wasm)$/.test(f) && !/^(bench|train|train-worker|cli)\.js$/.test(f));
   const web = existsSync(join(dist, 'webview'))
     ? readdirSync(join(dist, 'webview'), { recursive: true })
         .map(String)
