@@ -10,7 +10,7 @@ export const SHOW_ATTENTION = 'attentionLens.showAttention';
 export async function showAttention(deps: PanelDeps): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
-    void vscode.window.showInformationMessage('Attention Lens: open a file (or a notebook cell) and select some text to analyse.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: open a file (or a notebook cell) and select some text to analyse.'));
     return;
   }
   const req = requestFor(editor);
@@ -18,7 +18,7 @@ export async function showAttention(deps: PanelDeps): Promise<void> {
   const checked = checkInput(text);
   if (!checked.ok) {
     deps.models.output.info(`Nothing analysed in ${req.fileName}: ${checked.message}`);
-    void vscode.window.showWarningMessage(`Attention Lens: ${checked.message}`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', checked.message));
     return;
   }
   if (editor.selections.length > 1) deps.models.output.info(`${editor.selections.length} selections: analysing the primary one`);

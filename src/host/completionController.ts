@@ -93,9 +93,11 @@ export class CompletionController implements vscode.Disposable {
     const log = this.models.output;
     if (err instanceof ModelUnavailableError) {
       // The ModelManager has logged it and put the status bar in its error state.
-      void vscode.window.showErrorMessage(`Attention Lens: ${err.message}`, 'Open Settings', 'Show Log').then((a) => {
-        if (a === 'Open Settings') void openSettings('modelPath');
-        else if (a === 'Show Log') log.show(true);
+      const openLabel = vscode.l10n.t('Open Settings');
+      const logLabel = vscode.l10n.t('Show Log');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', err.message), openLabel, logLabel).then((a) => {
+        if (a === openLabel) void openSettings('modelPath');
+        else if (a === logLabel) log.show(true);
       });
       return;
     }
@@ -103,8 +105,9 @@ export class CompletionController implements vscode.Disposable {
     const message = `${what} failed: ${e.message}`;
     log.error(`${message} [${e.code}]`);
     this.status.setError(message);
-    void vscode.window.showErrorMessage(`Attention Lens: ${message}`, 'Show Log').then((a) => {
-      if (a === 'Show Log') log.show(true);
+    const logLabel = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0} failed: {1}', what, e.message), logLabel).then((a) => {
+      if (a === logLabel) log.show(true);
     });
   }
 
@@ -178,7 +181,20 @@ export class CompletionController implements vscode.Disposable {
     const line = `Complete stopped: ${STOP_MESSAGES[why]}${kept > 0 ? `; kept the ${kept} characters already inserted` : ''}`;
     this.models.output.info(line);
     if (why === 'read-only') void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: this document is read-only, so no completion can be inserted.'));
-    else void vscode.window.showInformationMessage(`Attention Lens: ${line}.`);
+    else void vscode.window.showInformationMessage(stopNotice(why, kept));
     return undefined;
   }
+}
+
+/** The notification for a completion that stopped early (the log keeps the English line). */
+function stopNotice(why: Exclude<InsertStop, 'read-only'>, kept: number): string {
+  const reason =
+    why === 'document-changed'
+      ? vscode.l10n.t('the document was edited while the completion streamed')
+      : why === 'document-closed'
+        ? vscode.l10n.t('the document was closed while the completion streamed')
+        : vscode.l10n.t('the editor was closed while the completion streamed');
+  return kept > 0
+    ? vscode.l10n.t('Attention Lens: the completion stopped: {0}; the {1} characters already inserted were kept.', reason, kept)
+    : vscode.l10n.t('Attention Lens: the completion stopped: {0}.', reason);
 }

@@ -172,7 +172,7 @@ export class EditorAttention implements vscode.Disposable {
       let max = 0;
       for (let j = 0; j <= q && j < row.length; j++) max = Math.max(max, row[j]);
       const qTok = run.tokens[q];
-      if (qTok) query.push({ range: this.range(doc, run, qTok), hoverMessage: `Attention Lens: query token (${label})` });
+      if (qTok) query.push({ range: this.range(doc, run, qTok), hoverMessage: vscode.l10n.t('Attention Lens: query token ({0})', label) });
       for (let j = 0; j <= q && j < run.tokens.length && max > 0; j++) {
         const rel = row[j] / max;
         const shown = gamma ? Math.pow(rel, 0.4) : rel;
@@ -180,7 +180,7 @@ export class EditorAttention implements vscode.Disposable {
         const level = Math.min(LEVELS - 1, Math.floor(shown * LEVELS));
         byLevel[level].push({
           range: this.range(doc, run, run.tokens[j]),
-          hoverMessage: `Attention Lens: weight ${row[j].toFixed(3)} from "${qTok ? visible(qTok.text) : q}" (${label})`,
+          hoverMessage: vscode.l10n.t('Attention Lens: weight {0} from "{1}" ({2})', row[j].toFixed(3), qTok ? visible(qTok.text) : q, label),
         });
       }
     }
@@ -191,7 +191,7 @@ export class EditorAttention implements vscode.Disposable {
         const list = byBucket.get(b) ?? [];
         list.push({
           range: this.range(doc, run, run.tokens[i]),
-          hoverMessage: `Attention Lens: rank ${a.rank}, p = ${a.prob.toPrecision(3)}, ${a.surprisal.toFixed(1)} bits`,
+          hoverMessage: vscode.l10n.t('Attention Lens: rank {0}, p = {1}, {2} bits', a.rank, a.prob.toPrecision(3), a.surprisal.toFixed(1)),
         });
         byBucket.set(b, list);
       });

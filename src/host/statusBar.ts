@@ -98,7 +98,7 @@ export class StatusBar implements vscode.Disposable {
     const choice = await vscode.window.showQuickPick<Choice>(
       [
         { label: vscode.l10n.t('Bundled model'), description: vscode.l10n.t('the model shipped with the extension'), value: 'bundled' },
-        { label: vscode.l10n.t('Choose a model folder…'), description: 'config.json + model.safetensors + tokenizer', value: 'folder' },
+        { label: vscode.l10n.t('Choose a model folder…'), description: vscode.l10n.t('config.json + model.safetensors + tokenizer files'), value: 'folder' },
       ],
       { title: vscode.l10n.t('Attention Lens: Switch Model') },
     );
@@ -139,8 +139,8 @@ export class StatusBar implements vscode.Disposable {
       text = `$(sync~spin) ${name}: ${s.what.toLowerCase()}`;
       tooltip = s.what;
     } else if (s.kind === 'ready') {
-      text = speed !== undefined ? `$(check) ${name} · ${speed.toFixed(1)} tok/s` : `$(check) ${name}`;
-      tooltip = `${name}: ${s.info.config.nLayer} × ${s.info.config.nHead} heads, context ${s.info.contextLength}`;
+      text = speed !== undefined ? `$(check) ${name} · ${vscode.l10n.t('{0} tok/s', speed.toFixed(1))}` : `$(check) ${name}`;
+      tooltip = vscode.l10n.t('{0}: {1} layers × {2} heads, context {3} tokens', name, s.info.config.nLayer, s.info.config.nHead, s.info.contextLength);
       if (this.lastRun) tooltip += `\n${describeRun(this.lastRun)}`;
     } else {
       text = `$(circle-outline) Attention Lens`;
@@ -150,7 +150,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = text;
     this.item.tooltip = tooltip;
     this.item.backgroundColor = error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.item.accessibilityInformation = { label: `Attention Lens: ${text.replace(/\$\([^)]*\)\s*/g, '')}` };
+    this.item.accessibilityInformation = { label: vscode.l10n.t('Attention Lens: {0}', text.replace(/\$\([^)]*\)\s*/g, '')) };
   }
 }
 

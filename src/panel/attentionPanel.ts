@@ -22,6 +22,7 @@ import {
   type PersistedState,
   type ToWebviewMessage,
 } from '../shared/protocol';
+import { localizePanelText } from '../shared/panelText';
 import type { AnalysisRequest } from './analysisRequest';
 import { AnalysisRun } from './analysisRun';
 import { rangeLabel } from '../views/stepperRun';
@@ -147,7 +148,7 @@ export class AttentionPanel implements vscode.Disposable {
       if (!checked.ok) return this.showError(checked.message, [], checked.problem);
       const version = doc.version;
       const loaded = this.deps.models.state.kind === 'ready' || this.deps.models.state.kind === 'busy';
-      this.post({ type: MessageType.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? 'Analysing…' : 'Loading the model…' });
+      this.post({ type: MessageType.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? vscode.l10n.t('Analysing…') : vscode.l10n.t('Loading the model…') });
       const settings = readSettings();
       const summary = await this.deps.models.withModel('Analysing', ({ client }) =>
         client.analyze(checked.text, { truncate: true, topK: settings.topK }, abort.signal),
@@ -197,15 +198,17 @@ export class AttentionPanel implements vscode.Disposable {
       if (err instanceof EngineError && err.code === 'CANCELLED') return;
       if (err instanceof ModelUnavailableError) {
         this.showError(err.message, ['openSettings', 'rerun'], err.code);
-        void vscode.window.showErrorMessage(`Attention Lens: ${err.message}`, 'Open Settings', 'Show Log').then((a) => {
-          if (a === 'Open Settings') void openSettings('modelPath');
-          else if (a === 'Show Log') log.show(true);
+        const openLabel = vscode.l10n.t('Open Settings');
+        const logLabel = vscode.l10n.t('Show Log');
+        void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', err.message), openLabel, logLabel).then((a) => {
+          if (a === openLabel) void openSettings('modelPath');
+          else if (a === logLabel) log.show(true);
         });
         return;
       }
       const e = EngineError.from(err);
       log.error(`Analysis failed: ${e.message} [${e.code}]`);
-      this.showError(`The analysis failed: ${e.message}`, ['rerun'], e.code);
+      this.showError(vscode.l10n.t('The analysis failed: {0}', e.message), ['rerun'], e.code);
     }
   }
 
@@ -251,6 +254,7 @@ export class AttentionPanel implements vscode.Disposable {
   private readonly handlers: Handlers<FromWebviewMessage> = {
     [MessageType.Ready]: (m) => {
       this.ready = true;
+      this.post({ type: MessageType.Init, strings: localizePanelText((s) => vscode.l10n.t(s)), language: vscode.env.language });
       if (this.lastReady && this.run) {
         this.post({ ...this.lastReady, initialQuery: this.selected?.query ?? this.lastReady.initialQuery });
         if (this.stale) this.post({ type: MessageType.TextChanged, runId: this.run.runId });

@@ -7,10 +7,13 @@
 // rollout, the overview thumbnails) by `runId`, with a `requestId` the reply echoes. Replies for
 // a run that is no longer current are dropped on both sides.
 
+import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 
 export enum MessageType {
   // ---- to webview ----
+  /** The translated UI strings; the answer to Ready, sent before anything else. */
+  Init = 'init',
   /** The host is loading the model or running an analysis. */
   Busy = 'busy',
   /** A finished analysis: tokens, predictions, surprisal; no attention yet. */
@@ -114,6 +117,14 @@ export interface PersistedState {
 
 // ---------------------------------------------------------------- to webview
 
+/** The panel's UI text in VS Code's display language (the webview cannot call vscode.l10n). */
+export interface InitMessage {
+  type: MessageType.Init;
+  strings: PanelStrings;
+  /** VS Code's display language (vscode.env.language), e.g. 'en' or 'zh-cn'. */
+  language: string;
+}
+
 /** The host is working; `stage` says on what. */
 export interface BusyMessage {
   type: MessageType.Busy;
@@ -193,6 +204,7 @@ export interface SettingsChangedMessage {
 }
 
 export type ToWebviewMessage =
+  | InitMessage
   | BusyMessage
   | AnalysisReadyMessage
   | MatrixReplyMessage
@@ -269,6 +281,7 @@ export type Handlers<M extends { type: MessageType }> = {
 };
 
 const TO_WEBVIEW = new Set<string>([
+  MessageType.Init,
   MessageType.Busy,
   MessageType.AnalysisReady,
   MessageType.MatrixReply,

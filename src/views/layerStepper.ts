@@ -80,7 +80,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
       nonce: makeNonce(),
       scriptUri: asUri('dist', 'webview', 'stepper.js'),
       styleUri: asUri('media', 'stepper.css'),
-      title: 'Layer Stepper',
+      title: vscode.l10n.t('Layer Stepper'),
     });
     this.viewDisposables = [
       w.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
@@ -116,7 +116,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
     const span = sel.isEmpty ? findParagraph(doc.getText(), doc.offsetAt(sel.active)) : { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
     const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end))));
     if (!checked.ok) {
-      void vscode.window.showWarningMessage(`Attention Lens: ${checked.message}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', checked.message));
       return;
     }
     await vscode.commands.executeCommand(`${STEPPER_VIEW_ID}.focus`);

@@ -7,7 +7,6 @@ import {
   dispatch,
   parseToWebview,
   sourceKey,
-  sourceLabel,
   type AnalysisReadyMessage,
   type ColorScale,
   type ErrorAction,
@@ -27,6 +26,7 @@ import { PredictionsView } from './predictions';
 import { SurprisalStrip } from './surprisalStrip';
 import { onThemeChange, readTheme } from './theme';
 import { TokenStrip } from './tokenStrip';
+import { t } from './text';
 import { Tooltip } from './tooltip';
 
 type View = 'matrix' | 'lines';
@@ -79,25 +79,25 @@ export class PanelApp {
     this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
     this.ui.predictionsCard.append(this.predictions.node);
 
-    this.viewToggle = segmented<View>('View', [{ value: 'matrix', text: 'Matrix' }, { value: 'lines', text: 'Lines' }], (v) => this.setView(v));
+    this.viewToggle = segmented<View>(t('view'), [{ value: 'matrix', text: t('viewMatrix') }, { value: 'lines', text: t('viewLines') }], (v) => this.setView(v));
     this.scaleToggle = segmented<ColorScale>(
-      'Colour scale',
+      t('colourScale'),
       [
-        { value: 'linear', text: 'Linear', title: 'Colour proportional to the weight' },
-        { value: 'gamma', text: 'Gamma', title: 'Colour ∝ weight^0.4: small weights become visible' },
+        { value: 'linear', text: t('scaleLinear'), title: t('scaleLinearTitle') },
+        { value: 'gamma', text: t('scaleGamma'), title: t('scaleGammaTitle') },
       ],
       (v) => this.setScale(v),
     );
     this.sourceToggle = segmented<SourceKind>(
-      'Matrix',
+      t('matrix'),
       [
-        { value: 'head', text: 'Head', title: 'One head of the layer' },
-        { value: 'layerMean', text: 'Layer mean', title: 'Mean over the heads of the layer' },
-        { value: 'rollout', text: 'Rollout', title: 'Attention rollout through this layer (Abnar & Zuidema): heads averaged, identity added, rows renormalised, multiplied through the layers' },
+        { value: 'head', text: t('sourceHead'), title: t('sourceHeadTitle') },
+        { value: 'layerMean', text: t('sourceLayerMean'), title: t('sourceLayerMeanTitle') },
+        { value: 'rollout', text: t('sourceRollout'), title: t('sourceRolloutTitle') },
       ],
       (k) => this.setSource(k === 'head' ? { kind: 'head', ...this.lastHead } : { kind: k, layer: this.source.layer }),
     );
-    this.underlineButton = el('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', title: 'Underline the analysed text by how expected each token was (GLTR buckets)', text: 'Surprisal underlines' });
+    this.underlineButton = el('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', title: t('underlinesTitle'), text: t('underlines') });
     this.underlineButton.addEventListener('click', () => send({ type: MessageType.SetSurprisalUnderlines, enabled: !this.underlines }));
     this.ui.toolbar.append(this.viewToggle.node, this.scaleToggle.node, this.underlineButton);
     this.ui.detailHead.append(this.sourceToggle.node);
@@ -118,8 +118,7 @@ export class PanelApp {
       const msg = parseToWebview(e.data);
       if (msg) dispatch(this.handlers, msg);
     });
-    this.setStatus('Waiting for the extension…', 'busy');
-    send({ type: MessageType.Ready, state: saved });
+    this.setStatus(t('waiting'), 'busy');
   }
 
   private readonly handlers: Handlers<ToWebviewMessage> = {
@@ -171,9 +170,10 @@ export class PanelApp {
     if (s.layer >= nLayer || (s.kind === 'head' && s.head >= nHead)) this.source = { kind: 'head', layer: 0, head: 0 };
     if (this.source.kind === 'head') this.lastHead = { layer: this.source.layer, head: this.source.head };
     this.query = Math.max(0, Math.min(m.initialQuery ?? m.T - 1, m.T - 1));
-    this.ui.title.textContent = `Attention Lens — ${m.model.name}`;
-    const lines = m.source.startLine === m.source.endLine ? `line ${m.source.startLine + 1}` : `lines ${m.source.startLine + 1}–${m.source.endLine + 1}`;
-    this.ui.meta.textContent = `${m.source.fileName}, ${lines} (${m.source.origin}) · ${m.T} tokens · ${nLayer} layers × ${nHead} heads · ${formatParams(m.model.numParams)} parameters`;
+    this.ui.title.textContent = t('titleWithModel', m.model.name);
+    const lines = m.source.startLine === m.source.endLine ? t('metaLine', m.source.startLine + 1) : t('metaLines', m.source.startLine + 1, m.source.endLine + 1);
+    const origin = t(m.source.origin === 'selection' ? 'originSelection' : 'originParagraph');
+    this.ui.meta.textContent = t('meta', m.source.fileName, lines, origin, m.T, nLayer, nHead, formatParams(m.model.numParams));
     this.ui.content.hidden = false;
     this.tokens.render(m.tokens, m.generated);
     this.surprisal.set(m.tokens, m.actual);
@@ -199,7 +199,7 @@ export class PanelApp {
     if (!run) return;
     const key = sourceKey(this.source);
     const values = this.matrices.get(key);
-    const label = sourceLabel(this.source);
+    const label = sourceText(this.source);
     this.ui.detailTitle.textContent = label;
     this.matrix.set(run.tokens, values, label);
     this.lines.set(run.tokens, values, label);
@@ -249,14 +249,14 @@ export class PanelApp {
     this.tokens.setWeights(row, this.query, this.theme, this.scale);
     const q = run.tokens[this.query];
     if (!row || !q) {
-      this.ui.srSummary.replaceChildren(el('p', { text: `Query ${quote(q?.text ?? '')} #${this.query}: loading ${sourceLabel(this.source)}…` }));
+      this.ui.srSummary.replaceChildren(el('p', { text: t('srLoading', quote(q?.text ?? ''), this.query, sourceText(this.source)) }));
       return;
     }
     const top = Array.from(row.subarray(0, this.query + 1), (w, j) => ({ w, j }))
       .sort((a, b) => b.w - a.w)
       .slice(0, 5);
     this.ui.srSummary.replaceChildren(
-      el('p', { text: `Query ${quote(q.text)} #${this.query}, ${sourceLabel(this.source)}. Most attended tokens:` }),
+      el('p', { text: t('srTop', quote(q.text), this.query, sourceText(this.source)) }),
       el('ol', {}, ...top.map((t) => el('li', { text: `${quote(run.tokens[t.j].text)} #${t.j}: ${fmt3(t.w)}` }))),
     );
   }
@@ -297,14 +297,14 @@ export class PanelApp {
     const n = this.ui.notice;
     const parts: HTMLElement[] = [];
     if (run?.truncated)
-      parts.push(el('p', { text: `The text is ${run.totalTokens} tokens long; the model's context is ${run.model.contextLength}, so only the first ${run.T} tokens were analysed.` }));
-    if (run?.clippedChars) parts.push(el('p', { text: 'The text is very large; only its beginning was read.' }));
+      parts.push(el('p', { text: t('truncated', run.totalTokens, run.model.contextLength, run.T) }));
+    if (run?.clippedChars) parts.push(el('p', { text: t('clipped') }));
     if (run?.generated)
-      parts.push(el('p', { class: 'generated-note', text: `Tokens ${run.generated.start}–${run.generated.end - 1} (underlined) were generated by the model: select one to see what it looked at.` }));
+      parts.push(el('p', { class: 'generated-note', text: t('generatedNote', run.generated.start, run.generated.end - 1) }));
     if (this.stale) {
-      const b = el('button', { type: 'button', class: 'link-button', text: 'Re-run' });
+      const b = el('button', { type: 'button', class: 'link-button', text: t('rerun') });
       b.addEventListener('click', () => send({ type: MessageType.Rerun }));
-      parts.push(el('p', { class: 'stale-note' }, 'The text changed since this analysis. ', b));
+      parts.push(el('p', { class: 'stale-note' }, `${t('staleNote')} `, b));
     }
     n.replaceChildren(...parts);
     n.hidden = parts.length === 0;
@@ -319,7 +319,7 @@ export class PanelApp {
       return;
     }
     const buttons = actions.map((a) => {
-      const b = el('button', { type: 'button', class: a === 'openSettings' ? 'primary' : 'secondary', text: a === 'openSettings' ? 'Open Settings' : 'Try Again' });
+      const b = el('button', { type: 'button', class: a === 'openSettings' ? 'primary' : 'secondary', text: a === 'openSettings' ? t('openSettings') : t('tryAgain') });
       b.addEventListener('click', () => send(a === 'openSettings' ? { type: MessageType.OpenSettings } : { type: MessageType.Rerun }));
       return b;
     });
@@ -349,6 +349,12 @@ export class PanelApp {
     this.surprisal.draw(this.theme);
     this.updateQueryViews();
   }
+}
+
+/** The translated label of a matrix source, e.g. "Layer 3 · Head 7". */
+function sourceText(s: MatrixSource): string {
+  if (s.kind === 'head') return t('labelHead', s.layer, s.head);
+  return s.kind === 'layerMean' ? t('labelLayerMean', s.layer) : t('labelRollout', s.layer);
 }
 
 function formatParams(n: number): string {

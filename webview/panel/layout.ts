@@ -1,5 +1,6 @@
 // The panel's static structure. Components fill their own parts.
 import { el } from './dom';
+import { t } from './text';
 
 export interface Segmented<T extends string> {
   node: HTMLElement;
@@ -43,21 +44,21 @@ export interface Layout {
 export function buildLayout(root: HTMLElement): Layout {
   const title = el('h1', { id: 'title', text: 'Attention Lens' });
   const meta = el('div', { id: 'meta', class: 'meta' });
-  const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Display options' });
+  const toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('displayOptions') });
   const status = el('div', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' });
   const notice = el('div', { id: 'notice', class: 'notice', role: 'status', 'aria-live': 'polite', hidden: true });
-  const tokensCard = el('section', { class: 'card tokens-card', 'aria-labelledby': 'tokens-h' }, el('h2', { id: 'tokens-h', text: 'Tokens' }));
+  const tokensCard = el('section', { class: 'card tokens-card', 'aria-labelledby': 'tokens-h' }, el('h2', { id: 'tokens-h', text: t('tokensHeading') }));
   const overviewCard = el(
     'section',
     { class: 'card overview-card', 'aria-labelledby': 'overview-h' },
-    el('h2', { id: 'overview-h' }, 'Model overview', el('span', { class: 'h-sub', text: ' layers × heads' })),
+    el('h2', { id: 'overview-h' }, t('overviewHeading'), el('span', { class: 'h-sub', text: ` ${t('overviewSub')}` })),
   );
-  const detailTitle = el('h2', { id: 'detail-title', text: 'Head' });
+  const detailTitle = el('h2', { id: 'detail-title', text: t('headHeading') });
   const detailHead = el('div', { class: 'detail-head' }, detailTitle);
   const detailBody = el('div', { class: 'detail-body' });
   const detailCard = el('section', { class: 'card detail-card', 'aria-labelledby': 'detail-title' }, detailHead, detailBody);
-  const predictionsCard = el('section', { class: 'card predictions-card', 'aria-labelledby': 'pred-h' }, el('h2', { id: 'pred-h', text: 'Next-token predictions' }));
-  const srSummary = el('section', { id: 'sr-summary', class: 'sr-only', 'aria-live': 'polite', 'aria-label': 'Top attended tokens of the selected query' });
+  const predictionsCard = el('section', { class: 'card predictions-card', 'aria-labelledby': 'pred-h' }, el('h2', { id: 'pred-h', text: t('predictionsHeading') }));
+  const srSummary = el('section', { id: 'sr-summary', class: 'sr-only', 'aria-live': 'polite', 'aria-label': t('srSummaryLabel') });
   const content = el(
     'main',
     { id: 'content', hidden: true },

@@ -3,6 +3,7 @@
 import type { ColorScale } from '../../src/shared/protocol';
 import { el, sizeCanvas } from './dom';
 import { applyScale, css, rampAt, type Theme } from './theme';
+import { t } from './text';
 
 const TICKS = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1];
 
@@ -39,7 +40,7 @@ export class Legend {
     ctx.fillStyle = theme.muted;
     ctx.font = `11px ${theme.font}`;
     ctx.textBaseline = 'middle';
-    ctx.fillText('masked', 16, 10);
+    ctx.fillText(t('legendMasked'), 16, 10);
     // ramp: the colour at x is the colour of the weight whose scaled value is x
     for (let x = 0; x < barW; x++) {
       ctx.fillStyle = css(rampAt(theme, x / (barW - 1)));
@@ -60,6 +61,6 @@ export class Legend {
       ctx.fillText(label, Math.min(w - 8, x), 21);
       lastX = x;
     }
-    this.canvas.setAttribute('aria-label', `Colour scale: ${scale === 'gamma' ? 'gamma 0.4 (small weights lifted)' : 'linear'}, from 0 to 1; masked cells are hatched.`);
+    this.canvas.setAttribute('aria-label', t('legendAria', scale === 'gamma' ? t('legendGamma') : t('legendLinear')));
   }
 }

@@ -6,6 +6,7 @@ import type { DetailEvents } from './matrixView';
 import { shortLabel } from './matrixView';
 import { applyScale, css, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
+import { t } from './text';
 
 export class LinesView {
   readonly node: HTMLElement;
@@ -42,7 +43,7 @@ export class LinesView {
   set(tokens: readonly PanelToken[], values: Float32Array | undefined, label: string): void {
     this.tokens = tokens;
     this.values = values;
-    this.canvas.setAttribute('aria-label', `${label}: lines from the selected query token to the keys it attends to.`);
+    this.canvas.setAttribute('aria-label', t('linesAria', label));
     this.redraw();
   }
 
@@ -66,9 +67,9 @@ export class LinesView {
     ctx.textBaseline = 'middle';
     ctx.fillStyle = theme.muted;
     ctx.textAlign = 'right';
-    ctx.fillText('query', colW - 6, 10);
+    ctx.fillText(t('ttQuery'), colW - 6, 10);
     ctx.textAlign = 'left';
-    ctx.fillText('key', width - colW + 6, 10);
+    ctx.fillText(t('ttKey'), width - colW + 6, 10);
     const q = Math.min(this.query, T - 1);
     const row = this.values ? this.values.subarray(q * T, q * T + T) : undefined;
     const y = (i: number): number => top + (i + 0.5) * rowH;
@@ -131,12 +132,12 @@ export class LinesView {
     if (j < 0) return this.tooltip.hide();
     const T = this.tokens.length;
     const q = Math.min(this.query, T - 1);
-    if (e.offsetX < this.geo.width / 2) return this.tooltip.show(e.clientX, e.clientY, [`${quote(this.tokens[j].text)} #${j}`, 'click to make it the query']);
+    if (e.offsetX < this.geo.width / 2) return this.tooltip.show(e.clientX, e.clientY, [`${quote(this.tokens[j].text)} #${j}`, t('clickToQuery')]);
     const w = this.values && j <= q ? this.values[q * T + j] : NaN;
     this.tooltip.show(e.clientX, e.clientY, [
-      ['query', `${quote(this.tokens[q].text)} #${q}`],
-      ['key', `${quote(this.tokens[j].text)} #${j}`],
-      ['weight', j > q ? 'masked (a later token)' : fmt3(w)],
+      [t('ttQuery'), `${quote(this.tokens[q].text)} #${q}`],
+      [t('ttKey'), `${quote(this.tokens[j].text)} #${j}`],
+      [t('ttWeight'), j > q ? t('maskedLater') : fmt3(w)],
     ]);
   }
 }

@@ -12,16 +12,32 @@
 //   #surprisal                            per-token surprisal strip canvas
 //   #sr-summary                           screen-reader list of the top attended tokens of the query
 //   #overview, #detail-title, #content    overview grid, the open matrix's title, the whole analysis
+import { MessageType, parseToWebview } from '../../src/shared/protocol';
+import { loadState, send } from './api';
 import { PanelApp } from './app';
+import { setPanelStrings, t } from './text';
 
+/**
+ * Says Ready and builds the UI when the host answers with Init (the translated strings); the
+ * host sends everything else after Init, and PanelApp listens from then on.
+ */
 function boot(): void {
   const root = document.getElementById('app');
   if (!root) return;
-  try {
-    new PanelApp(root);
-  } catch (err) {
-    root.textContent = `Attention Lens could not start its view: ${err instanceof Error ? err.message : String(err)}`;
-  }
+  const onInit = (e: MessageEvent): void => {
+    const msg = parseToWebview(e.data);
+    if (msg?.type !== MessageType.Init) return;
+    window.removeEventListener('message', onInit);
+    setPanelStrings(msg.strings);
+    document.documentElement.lang = msg.language;
+    try {
+      new PanelApp(root);
+    } catch (err) {
+      root.textContent = t('cannotStart', err instanceof Error ? err.message : String(err));
+    }
+  };
+  window.addEventListener('message', onInit);
+  send({ type: MessageType.Ready, state: loadState() });
 }
 
 boot();

@@ -6,6 +6,7 @@ import type { ColorScale, PanelToken } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas, visibleText } from './dom';
 import { applyScale, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
+import { t } from './text';
 
 export interface DetailEvents {
   selectQuery(i: number): void;
@@ -74,7 +75,7 @@ export class MatrixView {
     this.tokens = tokens;
     this.T = tokens.length;
     this.values = values;
-    this.canvas.setAttribute('aria-label', `${label}: ${this.T} × ${this.T} attention matrix, rows are queries, columns are keys. Arrow keys move the query.`);
+    this.canvas.setAttribute('aria-label', t('matrixAria', label, this.T));
     this.redraw();
   }
 
@@ -175,7 +176,7 @@ export class MatrixView {
     }
     ctx.fillStyle = theme.muted;
     ctx.textAlign = 'left';
-    ctx.fillText('query ↓  key →', 2, 8);
+    ctx.fillText(t('matrixAxes'), 2, 8);
 
     // selected query row and hovered cell
     ctx.strokeStyle = theme.focus;
@@ -220,9 +221,9 @@ export class MatrixView {
     const masked = c.j > c.i;
     const w = this.values ? this.values[c.i * this.T + c.j] : NaN;
     this.tooltip.show(e.clientX, e.clientY, [
-      ['query', `${quote(q.text)} #${c.i}`],
-      ['key', `${quote(k.text)} #${c.j}`],
-      ['weight', masked ? 'masked (a later token)' : fmt3(w)],
+      [t('ttQuery'), `${quote(q.text)} #${c.i}`],
+      [t('ttKey'), `${quote(k.text)} #${c.j}`],
+      [t('ttWeight'), masked ? t('maskedLater') : fmt3(w)],
     ]);
     if (!prev || prev.i !== c.i || prev.j !== c.j) this.redraw();
   }

@@ -6,6 +6,7 @@ import { dequantize, reviveQuantized } from '../../src/shared/quantize';
 import { el, sizeCanvas } from './dom';
 import { applyScale, css, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
+import { t } from './text';
 
 export interface OverviewEvents {
   open(source: MatrixSource, focusDetail: boolean): void;
@@ -26,7 +27,7 @@ export class OverviewGrid {
     private readonly events: OverviewEvents,
     private readonly tooltip: Tooltip,
   ) {
-    this.node = el('div', { id: 'overview', class: 'overview', role: 'grid', 'aria-label': 'Attention of every layer and head' });
+    this.node = el('div', { id: 'overview', class: 'overview', role: 'grid', 'aria-label': t('overviewAria') });
     this.node.addEventListener('click', (e) => {
       const i = this.cells.indexOf(e.target as HTMLCanvasElement);
       if (i >= 0) {
@@ -39,7 +40,7 @@ export class OverviewGrid {
       const i = this.cells.indexOf(e.target as HTMLCanvasElement);
       if (i < 0) return this.tooltip.hide();
       const s = this.sourceAt(i);
-      this.tooltip.show(e.clientX, e.clientY, [s.kind === 'head' ? `Layer ${s.layer} · Head ${s.head}` : `Layer ${s.layer} · mean of heads`, 'click to open']);
+      this.tooltip.show(e.clientX, e.clientY, [s.kind === 'head' ? t('labelHead', s.layer, s.head) : t('labelLayerMean', s.layer), t('clickToOpen')]);
     });
     this.node.addEventListener('mouseleave', () => this.tooltip.hide());
   }
@@ -68,7 +69,7 @@ export class OverviewGrid {
           'data-layer': l,
           'data-head': mean ? undefined : c,
           'data-aggregate': mean ? 'mean' : undefined,
-          'aria-label': mean ? `Layer ${l}, mean of heads` : `Layer ${l}, head ${c}`,
+          'aria-label': mean ? t('overviewCellMean', l) : t('overviewCellHead', l, c),
         });
         this.cells.push(canvas);
         if (mean) nodes.push(el('span', { class: 'ov-gap' }));

@@ -2,6 +2,7 @@
 // prediction after the last token. Each row: the token, a bar, its probability.
 import type { ActualToken, PanelToken, Prediction } from '../../src/shared/protocol';
 import { appendTokenText, el, pct, quote } from './dom';
+import { t } from './text';
 
 export class PredictionsView {
   readonly node: HTMLElement;
@@ -9,8 +10,8 @@ export class PredictionsView {
   private readonly lastCard: HTMLElement;
 
   constructor() {
-    this.selectedCard = el('div', { class: 'pred-card', role: 'region', 'aria-label': 'Next-token predictions after the selected token' });
-    this.lastCard = el('div', { class: 'pred-card', role: 'region', 'aria-label': 'Next-token predictions after the last token' });
+    this.selectedCard = el('div', { class: 'pred-card', role: 'region', 'aria-label': t('predSelectedAria') });
+    this.lastCard = el('div', { class: 'pred-card', role: 'region', 'aria-label': t('predLastAria') });
     this.node = el('div', { class: 'predictions' }, this.selectedCard, this.lastCard);
   }
 
@@ -19,9 +20,9 @@ export class PredictionsView {
     const last = T - 1;
     const q = Math.max(0, Math.min(query, last));
     const next = q < last ? { token: tokens[q + 1], stats: actual[q + 1] } : undefined;
-    this.fill(this.selectedCard, `After ${quote(tokens[q]?.text ?? '')} #${q}`, predictions[q], next);
+    this.fill(this.selectedCard, t('predAfter', quote(tokens[q]?.text ?? ''), q), predictions[q], next);
     this.lastCard.hidden = q === last;
-    if (q !== last) this.fill(this.lastCard, `After the last token ${quote(tokens[last]?.text ?? '')}`, predictions[last], undefined);
+    if (q !== last) this.fill(this.lastCard, t('predAfterLast', quote(tokens[last]?.text ?? '')), predictions[last], undefined);
   }
 
   private fill(card: HTMLElement, title: string, p: Prediction | undefined, next: { token: PanelToken; stats: ActualToken } | undefined): void {
@@ -37,7 +38,7 @@ export class PredictionsView {
       rows.push(
         el(
           'li',
-          { class: isActual ? 'pred-row actual' : 'pred-row', 'aria-label': `${r + 1}. ${quote(text)} ${pct(prob)}${isActual ? ', the actual next token' : ''}` },
+          { class: isActual ? 'pred-row actual' : 'pred-row', 'aria-label': isActual ? t('predRowActual', r + 1, quote(text), pct(prob)) : `${r + 1}. ${quote(text)} ${pct(prob)}` },
           el('span', { class: 'pred-rank', text: String(r + 1) }),
           tok,
           el('span', { class: 'pred-bar-track' }, bar),
@@ -50,7 +51,7 @@ export class PredictionsView {
       children.push(
         el('p', {
           class: 'pred-actual muted',
-          text: `Actual next: ${quote(next.token.text)} — rank ${next.stats.rank}, p ${pct(next.stats.prob)}, ${next.stats.surprisal.toFixed(2)} bits`,
+          text: t('actualNext', quote(next.token.text), next.stats.rank, pct(next.stats.prob), next.stats.surprisal.toFixed(2)),
         }),
       );
     card.replaceChildren(...children);

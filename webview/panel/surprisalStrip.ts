@@ -1,12 +1,16 @@
 // Per-token surprisal (−log₂ p of each actual token) as bars coloured by GLTR bucket; hover shows
 // the numbers, a click selects the token.
-import { BUCKETS, surprisalBucket } from '../../src/analysis/gltr';
+import { BUCKETS, surprisalBucket, type SurprisalBucket } from '../../src/analysis/gltr';
+import type { PanelTextKey } from '../../src/shared/panelText';
 import type { ActualToken, PanelToken } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas } from './dom';
 import type { Theme } from './theme';
 import type { Tooltip } from './tooltip';
+import { t } from './text';
 
 const H = 44;
+
+const BUCKET_TEXT: Record<SurprisalBucket, PanelTextKey> = { top10: 'bucketTop10', top100: 'bucketTop100', top1000: 'bucketTop1000', beyond: 'bucketBeyond' };
 
 export class SurprisalStrip {
   readonly node: HTMLElement;
@@ -37,7 +41,7 @@ export class SurprisalStrip {
     this.tokens = tokens;
     this.actual = actual;
     const mean = actual.slice(1).reduce((s, a) => s + a.surprisal, 0) / Math.max(1, actual.length - 1);
-    this.canvas.setAttribute('aria-label', `Surprisal per token; mean ${mean.toFixed(2)} bits over ${Math.max(0, actual.length - 1)} predicted tokens.`);
+    this.canvas.setAttribute('aria-label', t('surprisalAria', mean.toFixed(2), Math.max(0, actual.length - 1)));
   }
 
   setSelected(i: number): void {
@@ -69,26 +73,26 @@ export class SurprisalStrip {
       ctx.globalAlpha = 1;
     });
     this.legend.replaceChildren(
-      el('span', { class: 'muted', text: '−log₂ p per token, rank of the actual token:' }),
+      el('span', { class: 'muted', text: t('surprisalLegend') }),
       ...BUCKETS.map((b) => {
         const sw = el('span', { class: `swatch gltr-${b.id}` });
         sw.style.backgroundColor = theme.gltr[b.id];
-        return el('span', { class: 'gltr-item' }, sw, b.label);
+        return el('span', { class: 'gltr-item' }, sw, t(BUCKET_TEXT[b.id]));
       }),
     );
   }
 
   private hover(e: MouseEvent): void {
     const i = Math.floor(e.offsetX / this.barW);
-    const t = this.tokens[i];
+    const tok = this.tokens[i];
     const a = this.actual[i];
-    if (!t || !a) return this.tooltip.hide();
-    if (!Number.isFinite(a.rank)) return this.tooltip.show(e.clientX, e.clientY, [`${quote(t.text)} #${i}`, 'first token: nothing predicts it']);
+    if (!tok || !a) return this.tooltip.hide();
+    if (!Number.isFinite(a.rank)) return this.tooltip.show(e.clientX, e.clientY, [`${quote(tok.text)} #${i}`, t('firstToken')]);
     this.tooltip.show(e.clientX, e.clientY, [
-      `${quote(t.text)} #${i}`,
-      ['surprisal', `${a.surprisal.toFixed(2)} bits`],
-      ['probability', fmt3(a.prob)],
-      ['rank', String(a.rank)],
+      `${quote(tok.text)} #${i}`,
+      [t('ttSurprisal'), t('bits', a.surprisal.toFixed(2))],
+      [t('ttProbability'), fmt3(a.prob)],
+      [t('ttRank'), String(a.rank)],
     ]);
   }
 }

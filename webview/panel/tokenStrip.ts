@@ -4,6 +4,7 @@
 import type { ColorScale, PanelToken } from '../../src/shared/protocol';
 import { appendTokenText, el, visibleText } from './dom';
 import { applyScale, css, type Theme } from './theme';
+import { t } from './text';
 
 export interface TokenStripEvents {
   select(index: number): void;
@@ -17,7 +18,7 @@ export class TokenStrip {
   private selected = -1;
 
   constructor(private readonly events: TokenStripEvents) {
-    this.node = el('div', { class: 'token-strip', role: 'listbox', 'aria-label': 'Tokens of the analysed text', 'aria-orientation': 'horizontal' });
+    this.node = el('div', { class: 'token-strip', role: 'listbox', 'aria-label': t('tokensAria'), 'aria-orientation': 'horizontal' });
     this.node.addEventListener('click', (e) => {
       const i = this.indexOf(e.target);
       if (i >= 0) this.events.select(i);
@@ -31,7 +32,7 @@ export class TokenStrip {
 
   /** `generated`: tokens [start, end) the model wrote (Explain Completion), marked as such. */
   render(tokens: readonly PanelToken[], generated?: { start: number; end: number }): void {
-    this.chips = tokens.map((t, i) => {
+    this.chips = tokens.map((tok, i) => {
       const gen = generated !== undefined && i >= generated.start && i < generated.end;
       const chip = el('span', {
         class: gen ? 'token generated' : 'token',
@@ -39,10 +40,10 @@ export class TokenStrip {
         'data-index': i,
         tabindex: -1,
         'aria-selected': 'false',
-        'aria-label': `token ${i}${gen ? ' (generated)' : ''}: ${visibleText(t.text)}`,
-        title: `#${i} · id ${t.id}${gen ? ' · generated' : ''}`,
+        'aria-label': t(gen ? 'tokenAriaGenerated' : 'tokenAria', i, visibleText(tok.text)),
+        title: t(gen ? 'tokenTitleGenerated' : 'tokenTitle', i, tok.id),
       });
-      appendTokenText(chip, t.text);
+      appendTokenText(chip, tok.text);
       return chip;
     });
     const nodes: HTMLElement[] = [];

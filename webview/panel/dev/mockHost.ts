@@ -2,6 +2,7 @@
 // Defines acquireVsCodeApi and answers the panel's requests with a synthetic 4-layer model.
 import { attentionRollout } from '../../../src/analysis/rollout';
 import { poolMatrix } from '../../../src/analysis/thumbnail';
+import { PANEL_TEXT } from '../../../src/shared/panelText';
 import { MessageType, type FromWebviewMessage, type ToWebviewMessage } from '../../../src/shared/protocol';
 import { quantize } from '../../../src/shared/quantize';
 
@@ -45,6 +46,7 @@ const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatc
   postMessage(m: FromWebviewMessage) {
     switch (m.type) {
       case MessageType.Ready:
+        post({ type: MessageType.Init, strings: { ...PANEL_TEXT }, language: 'en' });
         post({
           type: MessageType.AnalysisReady,
           runId: 1,
