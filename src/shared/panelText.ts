@@ -62,6 +62,7 @@ export const PANEL_TEXT = {
   overviewAria: 'Attention of every layer and head',
   overviewCellHead: 'Layer {0}, head {1}',
   overviewCellMean: 'Layer {0}, mean of heads',
+  overviewMeanColumn: 'mean',
   clickToOpen: 'click to open',
   matrixAria: '{0}: {1} × {1} attention matrix, rows are queries, columns are keys. Arrow keys move the query.',
   matrixAxes: 'query ↓  key →',

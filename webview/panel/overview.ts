@@ -55,7 +55,7 @@ export class OverviewGrid {
     this.node.style.gridTemplateColumns = `auto repeat(${nHead}, var(--cell)) 6px var(--cell)`;
     const header = [el('span', { class: 'ov-corner', role: 'columnheader', 'aria-hidden': 'true' })];
     for (let h = 0; h < nHead; h++) header.push(el('span', { class: 'ov-col', role: 'columnheader', text: `H${h}` }));
-    header.push(el('span', { class: 'ov-gap' }), el('span', { class: 'ov-col', role: 'columnheader', text: 'mean' }));
+    header.push(el('span', { class: 'ov-gap' }), el('span', { class: 'ov-col', role: 'columnheader', text: t('overviewMeanColumn') }));
     const nodes: HTMLElement[] = [...header];
     this.cells = [];
     for (let l = 0; l < nLayer; l++) {

@@ -2,7 +2,8 @@
 // Defines acquireVsCodeApi and answers the panel's requests with a synthetic 4-layer model.
 import { attentionRollout } from '../../../src/analysis/rollout';
 import { poolMatrix } from '../../../src/analysis/thumbnail';
-import { PANEL_TEXT } from '../../../src/shared/panelText';
+import zhBundle from '../../../l10n/bundle.l10n.zh-cn.json';
+import { PANEL_TEXT, localizePanelText } from '../../../src/shared/panelText';
 import { MessageType, type FromWebviewMessage, type ToWebviewMessage } from '../../../src/shared/protocol';
 import { quantize } from '../../../src/shared/quantize';
 
@@ -39,6 +40,8 @@ const mean = (l: number): Float32Array => {
 };
 
 let state: unknown;
+/** `?lang=zh-cn` previews the Simplified Chinese strings. */
+const language = new URLSearchParams(location.search).get('lang') ?? 'en';
 const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatchEvent(new MessageEvent('message', { data: m })), 5);
 (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
   getState: () => state,
@@ -46,7 +49,11 @@ const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatc
   postMessage(m: FromWebviewMessage) {
     switch (m.type) {
       case MessageType.Ready:
-        post({ type: MessageType.Init, strings: { ...PANEL_TEXT }, language: 'en' });
+        post(
+          language === 'zh-cn'
+            ? { type: MessageType.Init, strings: localizePanelText((s) => (zhBundle as Record<string, string>)[s] ?? s), language }
+            : { type: MessageType.Init, strings: { ...PANEL_TEXT }, language: 'en' },
+        );
         post({
           type: MessageType.AnalysisReady,
           runId: 1,
