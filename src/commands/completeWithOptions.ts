@@ -67,7 +67,7 @@ async function askNumber(step: number, name: Exclude<NumericOption, 'seed'>, pro
     prompt: `${prompt} — ${name}`,
     value: String(value),
     ignoreFocusOut: true,
-    validateInput: (s) => (s.trim() === '' ? `${name} is needed` : checkNumber(name, Number(s.trim()))),
+    validateInput: (s) => (s.trim() === '' ? vscode.l10n.t('{0} is needed', name) : checkNumber(name, Number(s.trim()))),
   });
   return v === undefined ? undefined : Number(v.trim());
 }

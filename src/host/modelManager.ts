@@ -73,7 +73,7 @@ export class ModelManager implements vscode.Disposable {
       const bundled = vscode.Uri.joinPath(this.extensionUri, 'media', 'model').fsPath;
       if (!existsSync(join(bundled, 'config.json')))
         throw new ModelUnavailableError(
-          `No model is bundled with this build (looked in ${bundled}). Set "attentionLens.modelPath" to a folder holding config.json, model.safetensors and the tokenizer files.`,
+          vscode.l10n.t('No model is bundled with this build (looked in {0}). Set "attentionLens.modelPath" to a folder holding config.json, model.safetensors and the tokenizer files.', bundled),
           'FILE_NOT_FOUND',
         );
       return bundled;
@@ -83,13 +83,13 @@ export class ModelManager implements vscode.Disposable {
       const folder = vscode.workspace.workspaceFolders?.[0];
       if (!folder)
         throw new ModelUnavailableError(
-          `"attentionLens.modelPath" is the relative path "${setting}", but no workspace folder is open to resolve it against. Use an absolute path.`,
+          vscode.l10n.t('"attentionLens.modelPath" is the relative path "{0}", but no workspace folder is open to resolve it against. Use an absolute path.', setting),
           'FILE_NOT_FOUND',
         );
       dir = join(folder.uri.fsPath, dir);
     }
     if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new ModelUnavailableError(`The model folder "${dir}" (from "attentionLens.modelPath") does not exist.`, 'FILE_NOT_FOUND');
+      throw new ModelUnavailableError(vscode.l10n.t('The model folder "{0}" (from "attentionLens.modelPath") does not exist.', dir), 'FILE_NOT_FOUND');
     return dir;
   }
 
