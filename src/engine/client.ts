@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from './errors';
-import type { AnalysisSummary, AnalyzeOptions, CaptureSlice, LogitLensResult, ModelInfo } from './session';
+import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult, ModelInfo } from './session';
 import type { GeneratedToken, GenerationResult, SamplingOptions, TokenSpan } from './types';
 import {
   MessageType,
@@ -28,10 +28,25 @@ export interface GenerationHandle {
   cancel(): void;
 }
 
+/** The first phase of an analysis (see AttentionsEvent). */
+export interface EarlyAttentions {
+  summary: AttentionSummary;
+  /** Every attention [L × H × T × T] when they fit in an event; else fetch them by runId. */
+  attentions?: Float32Array;
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: EngineError): void;
   onToken?: (t: GeneratedToken, i: number) => void;
+  onAttentions?: (early: EarlyAttentions) => void;
+}
+
+interface CallOptions {
+  id?: number;
+  reload?: boolean;
+  onToken?: (t: GeneratedToken, i: number) => void;
+  onAttentions?: (early: EarlyAttentions) => void;
 }
 
 type Without<R, K extends keyof R> = Omit<R, K>;
@@ -61,11 +76,21 @@ export class EngineClient {
     return info;
   }
 
-  /** `signal` aborts it: the analysis is dropped and the promise rejects with CANCELLED. */
-  analyze(text: string, opts: AnalyzeOptions = {}, signal?: AbortSignal): Promise<AnalysisSummary> {
+  /**
+   * `signal` aborts it: the analysis is dropped and the promise rejects with CANCELLED.
+   * `onAttentions`, when given, is called once before the promise settles, as soon as the blocks
+   * have run (the LM head, top-k and surprisal follow); not at all if the analysis fails first.
+   */
+  analyze(
+    text: string,
+    opts: AnalyzeOptions = {},
+    signal?: AbortSignal,
+    onAttentions?: (early: EarlyAttentions) => void,
+  ): Promise<AnalysisSummary> {
     const cancelFlag = new SharedArrayBuffer(4);
     const id = this.nextId++;
-    const p = this.call<MessageType.Analyze>({ type: MessageType.Analyze, text, opts, cancelFlag }, { id });
+    const req = { type: MessageType.Analyze, text, opts, cancelFlag, ...(onAttentions ? { early: true } : {}) } as const;
+    const p = this.call<MessageType.Analyze>(req, { id, onAttentions });
     if (signal) {
       const abort = (): void => this.cancelRequest(id, cancelFlag);
       if (signal.aborted) abort();
@@ -142,14 +167,14 @@ export class EngineClient {
 
   private call<T extends ReplyingType>(
     req: Without<RequestOf<T>, 'id'>,
-    opts: { id?: number; reload?: boolean; onToken?: (t: GeneratedToken, i: number) => void } = {},
+    opts: CallOptions = {},
   ): Promise<ResultMap[T]> {
     const id = opts.id ?? this.nextId++;
-    const { reload = true, onToken } = opts;
+    const { reload = true, onToken, onAttentions } = opts;
     if (this.disposed) return Promise.reject(new EngineError('NOT_LOADED', 'the engine was shut down'));
     const worker = this.ensureWorker(reload);
     return new Promise<ResultMap[T]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onToken });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onToken, onAttentions });
       worker.ref();
       try {
         worker.postMessage({ ...req, id } as EngineRequest);
@@ -189,6 +214,13 @@ export class EngineClient {
       case MessageType.Token:
         try {
           p.onToken?.(m.token, m.index);
+        } catch {
+          // a listener's failure is not the engine's
+        }
+        return;
+      case MessageType.Attentions:
+        try {
+          p.onAttentions?.({ summary: m.summary, attentions: m.attentions });
         } catch {
           // a listener's failure is not the engine's
         }

@@ -41,6 +41,15 @@ function captureSlices(r: BlockTensors, p: number): CaptureTensors {
   };
 }
 
+/** Called during forward(), between the blocks and the LM head. */
+export interface ForwardHooks {
+  /**
+   * Every layer's attention [H × T × T] (the same arrays the result will carry), as soon as the
+   * last block has run and before ln_f + the LM head; awaited before the head runs.
+   */
+  afterBlocks?: (attentions: Float32Array[]) => void | Promise<void>;
+}
+
 async function read(t: tf.Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;
 }
@@ -66,7 +75,7 @@ export class GPTModel {
   }
 
   /** A full forward pass over `ids` from position 0. */
-  async forward(ids: number[], opts: ForwardOptions = {}): Promise<ForwardResult> {
+  async forward(ids: number[], opts: ForwardOptions = {}, hooks: ForwardHooks = {}): Promise<ForwardResult> {
     this.checkAlive();
     this.checkIds(ids, 0);
     const { nLayer, nEmbd: d } = this.config;
@@ -114,6 +123,7 @@ export class GPTModel {
         }
       }
 
+      if (hooks.afterBlocks) await hooks.afterBlocks(attentions);
       if (cap) {
         const lnF = tf.tidy(() => layerNorm(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D, this.w.ln_f, this.config.layerNormEps)); // [1, d]
         try {

@@ -41,6 +41,16 @@ export interface AnalysisSummary {
   actual: ActualTokenStats[];
 }
 
+/**
+ * The first phase of an analysis: everything but the predictions, ready as soon as the blocks have
+ * run (before the LM head). Slices by `runId` can be asked for at once: a worker serves them after
+ * the analysis finishes (the run is kept only then).
+ */
+export type AttentionSummary = Omit<AnalysisSummary, 'predictions' | 'actual'>;
+
+/** Gets the first phase of an analysis; `attentions` are the run's own arrays (L × [H × T × T]): copy, don't modify. */
+export type AttentionsReady = (first: AttentionSummary, attentions: readonly Float32Array[]) => void;
+
 export interface CaptureSlice {
   capture: LayerCapture;
   /** wte row of the token at `position` [d]. */
@@ -137,8 +147,14 @@ export class EngineSession {
   /**
    * Runs the model over `text` once with every attention, keeps the run for slicing, and returns
    * the tokens, top-k predictions and per-token surprisal. `isCancelled` is polled between stages.
+   * `onAttentions` is called once the blocks have run, before the LM head, top-k and surprisal.
    */
-  async analyze(text: string, opts: AnalyzeOptions = {}, isCancelled: () => boolean = () => false): Promise<AnalysisSummary> {
+  async analyze(
+    text: string,
+    opts: AnalyzeOptions = {},
+    isCancelled: () => boolean = () => false,
+    onAttentions?: AttentionsReady,
+  ): Promise<AnalysisSummary> {
     this.checkAlive();
     const { nPositions, nLayer, nHead, vocabSize: V } = this.info.config;
     if (typeof text !== 'string' || text.trim() === '') {
@@ -163,7 +179,17 @@ export class EngineSession {
     const ids = tokens.map((t) => t.id);
     const T = ids.length;
     if (isCancelled()) throw cancelled();
-    const out = await this.model.forward(ids, { attentions: true });
+    const runId = this.nextRunId++;
+    const out = await this.model.forward(
+      ids,
+      { attentions: true },
+      {
+        afterBlocks: (attentions) => {
+          if (isCancelled()) throw cancelled();
+          onAttentions?.({ runId, tokens, T, truncated, totalTokens, nLayer, nHead }, attentions);
+        },
+      },
+    );
     const logits = out.logits; // [T × V]
     const attentions = out.attentions ?? []; // L × [H × T × T]
     if (isCancelled()) throw cancelled();
@@ -183,7 +209,6 @@ export class EngineSession {
     const actual = surprisals(logits, V, ids, lses);
     if (isCancelled()) throw cancelled();
 
-    const runId = this.nextRunId++;
     const bytes = logits.byteLength + attentions.reduce((s, a) => s + a.byteLength, 0);
     this.runs.set(runId, { ids, logits, attentions, bytes });
     this.evict();

@@ -3,8 +3,9 @@
 // Nothing that goes wrong in a request ends the thread: every failure becomes an Error reply.
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineError } from './errors';
-import { EngineSession } from './session';
+import { EngineSession, type AttentionSummary } from './session';
 import {
+  EVENT_ATTENTIONS_MAX_BYTES,
   MessageType,
   type EngineRequest,
   type EngineResponse,
@@ -59,6 +60,23 @@ function cancelCheck(id: number, flag?: SharedArrayBuffer): () => boolean {
   return () => cancelled.has(id) || (view !== undefined && Atomics.load(view, 0) !== 0);
 }
 
+/** The first phase of an analysis: its summary and, when small enough, a copy of every attention. */
+function sendAttentions(id: number, summary: AttentionSummary, atts: readonly Float32Array[]): void {
+  const total = atts.reduce((s, a) => s + a.length, 0);
+  let attentions: Float32Array | undefined;
+  let buffer: ArrayBuffer | undefined;
+  if (total * 4 <= EVENT_ATTENTIONS_MAX_BYTES) {
+    buffer = new ArrayBuffer(total * 4);
+    attentions = new Float32Array(buffer); // [L × H × T × T]
+    let off = 0;
+    for (const a of atts) {
+      attentions.set(a, off);
+      off += a.length;
+    }
+  }
+  send({ type: MessageType.Attentions, id, summary, attentions }, buffer ? [buffer] : []);
+}
+
 async function dispatch(msg: EngineRequest): Promise<ResultMap[ReplyingType]> {
   switch (msg.type) {
     case MessageType.Load: {
@@ -67,8 +85,11 @@ async function dispatch(msg: EngineRequest): Promise<ResultMap[ReplyingType]> {
       session = next;
       return next.info;
     }
-    case MessageType.Analyze:
-      return loaded().analyze(msg.text, msg.opts, cancelCheck(msg.id, msg.cancelFlag));
+    case MessageType.Analyze: {
+      const id = msg.id;
+      const early = msg.early ? (summary: AttentionSummary, atts: readonly Float32Array[]) => sendAttentions(id, summary, atts) : undefined;
+      return loaded().analyze(msg.text, msg.opts, cancelCheck(id, msg.cancelFlag), early);
+    }
     case MessageType.Attention:
       return loaded().attention(msg.runId, msg.layer, msg.head);
     case MessageType.AllAttentions:

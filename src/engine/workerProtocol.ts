@@ -1,9 +1,10 @@
 // The messages between EngineClient (main thread) and the engine worker. Every request carries an
-// id; the worker answers each with exactly one Result or Error reply carrying the same id, and a
-// Generate request also gets Token events before its reply. Typed arrays travel in transfer lists.
+// id; the worker answers each with exactly one Result or Error reply carrying the same id; a
+// Generate request also gets Token events before its reply, an Analyze request that asks for it
+// one Attentions event (the first phase: the blocks have run, the LM head has not). Typed arrays travel in transfer lists.
 import type { EngineErrorData } from './errors';
 import type { BackendOptions } from './backend';
-import type { AnalysisSummary, AnalyzeOptions, CaptureSlice, LogitLensResult, ModelInfo } from './session';
+import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult, ModelInfo } from './session';
 import type { GeneratedToken, GenerationResult, SamplingOptions, TokenSpan } from './types';
 
 export enum MessageType {
@@ -24,7 +25,11 @@ export enum MessageType {
   Result = 'result',
   Error = 'error',
   Token = 'token',
+  Attentions = 'attentions',
 }
+
+/** An Attentions event carries the attentions themselves up to this many bytes (else only the summary). */
+export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Passed as `workerData` when the worker starts. */
 export type WorkerInit = BackendOptions;
@@ -47,6 +52,8 @@ export interface AnalyzeRequest {
   opts: AnalyzeOptions;
   /** Int32Array(1) over a SharedArrayBuffer; the client stores 1 to cancel without a round trip. */
   cancelFlag?: SharedArrayBuffer;
+  /** Send an Attentions event as soon as the blocks have run, before the LM head. */
+  early?: boolean;
 }
 
 /** One head's (or, head −1, the heads' mean) attention of a kept run. → Float32Array [T × T] */
@@ -180,4 +187,16 @@ export interface TokenEvent {
   token: GeneratedToken;
 }
 
-export type EngineResponse = ResultReply | ErrorReply | TokenEvent;
+/**
+ * The first phase of Analyze request `id` (asked for with `early`), sent before its reply: the
+ * summary without predictions and, when they take at most EVENT_ATTENTIONS_MAX_BYTES, a copy of
+ * every attention [L × H × T × T] (requests by runId wait in the queue until the analysis ends).
+ */
+export interface AttentionsEvent {
+  type: MessageType.Attentions;
+  id: number;
+  summary: AttentionSummary;
+  attentions?: Float32Array;
+}
+
+export type EngineResponse = ResultReply | ErrorReply | TokenEvent | AttentionsEvent;

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../src/engine/errors';
-import { EngineSession, MAX_RUNS } from '../../src/engine/session';
+import { EngineSession, MAX_RUNS, type AttentionSummary } from '../../src/engine/session';
 
 const TINY = join(__dirname, '..', 'fixtures', 'tiny-model');
 const reference = JSON.parse(readFileSync(join(TINY, 'reference.json'), 'utf8')) as {
@@ -186,6 +186,39 @@ describe('EngineSession (tiny-model)', () => {
     assert.equal(a.totalTokens, n);
     assert.deepEqual(a.tokens, s.tokenize(long).slice(0, 128));
     assert.equal(s.logits(a.runId).length, 128 * 557);
+  });
+
+  it('onAttentions: the first phase comes before the promise settles, with the final run’s attentions', async () => {
+    const long = `${TEXT} `.repeat(8);
+    const seen: { summary: AttentionSummary; attentions: Float32Array[]; settled: boolean }[] = [];
+    let settled = false;
+    const p = s.analyze(long, { truncate: true, topK: 3 }, undefined, (summary, attentions) => {
+      seen.push({ summary, attentions: attentions.map((a) => a.slice()), settled });
+    });
+    const a = await p.finally(() => (settled = true));
+    assert.equal(seen.length, 1);
+    const [first] = seen;
+    assert.equal(first.settled, false);
+    const { predictions, actual, ...rest } = a;
+    assert.equal(predictions.length, a.T);
+    assert.equal(actual.length, a.T);
+    assert.deepEqual(first.summary, rest);
+    assert.equal(first.summary.truncated, true);
+    assert.equal(first.attentions.length, a.nLayer);
+    const joined = new Float32Array(first.attentions.reduce((n, x) => n + x.length, 0));
+    first.attentions.reduce((off, x) => (joined.set(x, off), off + x.length), 0);
+    assert.deepEqual(joined, s.allAttentions(a.runId));
+  });
+
+  it('a cancel noticed after the blocks: no first phase, CANCELLED', async () => {
+    let calls = 0;
+    let polls = 0;
+    // Cancelled from the second poll on: the one just before the LM head.
+    await rejectsWith(
+      s.analyze(TEXT, {}, () => ++polls > 1, () => calls++),
+      'CANCELLED',
+    );
+    assert.equal(calls, 0);
   });
 
   it('empty or whitespace text is a BAD_ARGUMENT with a clear message', async () => {

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gpt2Config, writeRandomCheckpoint } from '../../bench/randomCheckpoint';
-import { EngineClient } from '../../src/engine/client';
+import { EngineClient, type EarlyAttentions } from '../../src/engine/client';
 import { EngineError } from '../../src/engine/errors';
 import { EngineSession } from '../../src/engine/session';
 import type { GeneratedToken } from '../../src/engine/types';
@@ -62,6 +62,23 @@ describe('EngineClient + worker thread', function () {
     assert.deepEqual(await client.tokenize(TEXT), local.tokenize(TEXT));
     await client.release(a.runId);
     await assert.rejects(client.attention(a.runId, 0, 0), (e) => assertEngineError(e, ['BAD_ARGUMENT']));
+  });
+
+  it('onAttentions: the first phase arrives before the reply, with the run’s attentions', async () => {
+    const seen: { early: EarlyAttentions; settled: boolean }[] = [];
+    let settled = false;
+    const p = client.analyze(TEXT, { topK: 5 }, undefined, (early) => seen.push({ early, settled }));
+    const a = await p.finally(() => (settled = true));
+    assert.equal(seen.length, 1);
+    const [{ early, settled: before }] = seen;
+    assert.equal(before, false);
+    const { predictions, actual, ...rest } = a;
+    assert.equal(predictions.length, a.T);
+    assert.equal(actual.length, a.T);
+    assert.deepEqual(early.summary, rest);
+    assert.ok(early.attentions instanceof Float32Array);
+    assert.deepEqual(early.attentions, await client.allAttentions(a.runId));
+    await client.release(a.runId);
   });
 
   it('errors from the engine arrive as EngineError with their code', async () => {
