@@ -1,10 +1,12 @@
-// One finished analysis on the host side: which engine run it is, where its text sits in the
-// document, and the matrices the webview asks for (fetched from the engine on demand, cached,
-// rollout computed here). No vscode import: the document is described by plain values.
+// One analysis on the host side: which engine run it is, where its text sits in the document, and
+// the matrices the webview asks for (fetched from the engine on demand, cached, rollout computed
+// here). It can start from the analysis's first phase: with the attentions the engine sent early
+// it serves every matrix without asking the engine (which is still busy with the LM head).
+// No vscode import: the document is described by plain values.
 import { rolloutStep, withResidual } from '../analysis/rollout';
 import { poolMatrix } from '../analysis/thumbnail';
 import type { EngineClient } from '../engine/client';
-import type { AnalysisSummary } from '../engine/session';
+import type { AttentionSummary } from '../engine/session';
 import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/protocol';
 import { quantize, type QuantizedArray } from '../shared/quantize';
@@ -24,10 +26,17 @@ export class AnalysisRun {
 
   constructor(
     private readonly engine: Engine,
-    readonly summary: AnalysisSummary,
+    readonly summary: AttentionSummary,
     /** The panel's hold on the run when others may share it (else release() forgets the run outright). */
     private readonly hold?: RunHold,
-  ) {}
+    /** Every attention of the run [L × H × T × T], when the engine sent them: served from here. */
+    private attentions?: Float32Array,
+  ) {
+    const { nLayer, nHead, T } = summary;
+    if (attentions && attentions.length !== nLayer * nHead * T * T) {
+      throw new RangeError(`expected ${nLayer} × ${nHead} × ${T} × ${T} attention weights, got ${attentions.length}`);
+    }
+  }
 
   get runId(): number {
     return this.summary.runId;
@@ -56,8 +65,8 @@ export class AnalysisRun {
       return hit;
     }
     let m: Float32Array;
-    if (source.kind === 'head') m = await this.engine.attention(this.runId, source.layer, source.head);
-    else if (source.kind === 'layerMean') m = await this.engine.attention(this.runId, source.layer, -1);
+    if (source.kind === 'head') m = await this.attention(source.layer, source.head);
+    else if (source.kind === 'layerMean') m = await this.attention(source.layer, -1);
     else m = await this.rollout(source.layer);
     this.remember(key, m);
     return m;
@@ -86,8 +95,8 @@ export class AnalysisRun {
       S = p.size;
       thumbs.push(quantize(p.data, 8));
     };
-    if (nLayer * nHead * T * T * 4 <= ALL_AT_ONCE_BYTES) {
-      const all = await this.engine.allAttentions(this.runId); // [L × H × T × T]
+    if (this.attentions || nLayer * nHead * T * T * 4 <= ALL_AT_ONCE_BYTES) {
+      const all = this.attentions ?? (await this.engine.allAttentions(this.runId)); // [L × H × T × T]
       for (let i = 0; i < nLayer * nHead; i++) add(all.subarray(i * T * T, (i + 1) * T * T));
     } else {
       for (let l = 0; l < nLayer; l++) for (let h = 0; h < nHead; h++) add(await this.engine.attention(this.runId, l, h));
@@ -101,8 +110,25 @@ export class AnalysisRun {
     this.released = true;
     this.cache.clear();
     this.rollouts = [];
+    this.attentions = undefined;
     if (this.hold) await this.hold.release();
     else await this.engine.release(this.runId).catch(() => undefined);
+  }
+
+  /** One head [T × T] (head −1: the heads' mean, summed in the engine's order), here or from the engine. */
+  private async attention(layer: number, head: number): Promise<Float32Array> {
+    const all = this.attentions;
+    if (!all) return this.engine.attention(this.runId, layer, head);
+    const { nHead, T } = this.summary;
+    const at = (h: number): Float32Array => all.subarray((layer * nHead + h) * T * T, (layer * nHead + h + 1) * T * T); // [T × T]
+    if (head >= 0) return at(head).slice();
+    const mean = new Float32Array(T * T); // [T × T]
+    for (let h = 0; h < nHead; h++) {
+      const a = at(h);
+      for (let i = 0; i < T * T; i++) mean[i] += a[i];
+    }
+    for (let i = 0; i < T * T; i++) mean[i] /= nHead;
+    return mean;
   }
 
   private async rollout(layer: number): Promise<Float32Array> {

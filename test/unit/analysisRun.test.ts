@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { attentionRollout } from '../../src/analysis/rollout';
 import { tokenIndexAtOffset } from '../../src/analysis/tokenMapping';
-import { EngineClient } from '../../src/engine/client';
+import { EngineClient, type EarlyAttentions } from '../../src/engine/client';
 import { AnalysisRun } from '../../src/panel/analysisRun';
 import { dequantize, quantizationErrorBound, reviveQuantized } from '../../src/shared/quantize';
 
@@ -73,6 +73,32 @@ describe('panel AnalysisRun with the engine worker', function () {
       assert.equal(t.length, o.size * o.size);
       assert.ok(t.data.some((x) => x === 255), 'each thumbnail is scaled to its own max');
     }
+  });
+
+  it('started from the first phase, serves the same matrices and overview without the engine', async () => {
+    let early: EarlyAttentions | undefined;
+    const full = await client.analyze(TEXT, { truncate: true, topK: 10 }, undefined, (e) => (early = e));
+    assert.ok(early?.attentions, 'the first phase carries the attentions');
+    const served = [0];
+    const counting = {
+      attention: (...a: Parameters<EngineClient['attention']>) => (served[0]++, client.attention(...a)),
+      allAttentions: (id: number) => (served[0]++, client.allAttentions(id)),
+      release: (id: number) => client.release(id),
+    };
+    const fromEarly = new AnalysisRun(counting, early.summary, undefined, early.attentions);
+    const fromEngine = new AnalysisRun(client, full);
+    const { nLayer, nHead } = full;
+    for (let l = 0; l < nLayer; l++) {
+      for (let h = 0; h < nHead; h++) {
+        assert.deepEqual(await fromEarly.matrix({ kind: 'head', layer: l, head: h }), await fromEngine.matrix({ kind: 'head', layer: l, head: h }));
+      }
+      assert.deepEqual(await fromEarly.matrix({ kind: 'layerMean', layer: l }), await fromEngine.matrix({ kind: 'layerMean', layer: l }));
+      assert.deepEqual(await fromEarly.matrix({ kind: 'rollout', layer: l }), await fromEngine.matrix({ kind: 'rollout', layer: l }));
+    }
+    assert.deepEqual(await fromEarly.overview(8), await fromEngine.overview(8));
+    assert.equal(served[0], 0, 'no matrix was fetched from the engine');
+    assert.throws(() => new AnalysisRun(client, full, undefined, new Float32Array(3)), RangeError);
+    await fromEngine.release();
   });
 
   it('refuses layers and heads the model does not have', async () => {
