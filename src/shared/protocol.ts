@@ -16,8 +16,10 @@ export enum MessageType {
   Init = 'init',
   /** The host is loading the model or running an analysis. */
   Busy = 'busy',
-  /** A finished analysis: tokens, predictions, surprisal; no attention yet. */
+  /** An analysis: tokens, predictions, surprisal (or, while the LM head runs, not yet); no attention yet. */
   AnalysisReady = 'analysisReady',
+  /** The predictions and surprisal of a run first sent with `predictionsPending`. */
+  PredictionsReady = 'predictionsReady',
   /** Answer to RequestMatrix. */
   MatrixReply = 'matrixReply',
   /** Answer to RequestOverview. */
@@ -132,7 +134,11 @@ export interface BusyMessage {
   detail: string;
 }
 
-/** A finished analysis. Attention is fetched afterwards, by runId. */
+/**
+ * An analysis whose attentions are ready. Attention is fetched afterwards, by runId. With
+ * `predictionsPending` the LM head is still running: `predictions` and `actual` are empty and a
+ * PredictionsReady for the same runId follows.
+ */
 export interface AnalysisReadyMessage {
   type: MessageType.AnalysisReady;
   runId: number;
@@ -154,6 +160,16 @@ export interface AnalysisReadyMessage {
   initialQuery?: number;
   /** Tokens [start, end) that the model generated (Explain Completion): marked in the token strip. */
   generated?: { start: number; end: number };
+  /** True while the predictions and surprisal are still being computed (see PredictionsReady). */
+  predictionsPending?: boolean;
+}
+
+/** The second phase of run `runId`: its predictions and surprisal (T entries each). */
+export interface PredictionsReadyMessage {
+  type: MessageType.PredictionsReady;
+  runId: number;
+  predictions: Prediction[];
+  actual: ActualToken[];
 }
 
 /** One matrix, quantised, row-major [T × T]; row = query, column = key. */
@@ -207,6 +223,7 @@ export type ToWebviewMessage =
   | InitMessage
   | BusyMessage
   | AnalysisReadyMessage
+  | PredictionsReadyMessage
   | MatrixReplyMessage
   | OverviewReplyMessage
   | SelectTokenInPanelMessage
@@ -284,6 +301,7 @@ const TO_WEBVIEW = new Set<string>([
   MessageType.Init,
   MessageType.Busy,
   MessageType.AnalysisReady,
+  MessageType.PredictionsReady,
   MessageType.MatrixReply,
   MessageType.OverviewReply,
   MessageType.SelectTokenInPanel,
@@ -341,10 +359,30 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
   }
 }
 
-/** Checks a message that arrived from the host (by type only: the host is trusted). */
+const isPrediction = (p: unknown): boolean =>
+  isObject(p) && Array.isArray(p.texts) && Array.isArray(p.probs) && p.texts.length === p.probs.length && p.texts.every((t) => typeof t === 'string');
+/** NaN may arrive as null (JSON). */
+const isNumberish = (x: unknown): boolean => typeof x === 'number' || x === null;
+const isActualToken = (a: unknown): boolean => isObject(a) && isNumberish(a.prob) && isNumberish(a.rank) && isNumberish(a.surprisal);
+
+/**
+ * Checks a message that arrived from the host: a known type; the host is trusted, so most are
+ * checked by type only, PredictionsReady (which fills in a run already shown) by its fields too.
+ */
 export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
   if (!isObject(x) || typeof x.type !== 'string' || !TO_WEBVIEW.has(x.type)) return undefined;
-  return x as unknown as ToWebviewMessage;
+  const m = x as unknown as ToWebviewMessage;
+  if (m.type === MessageType.PredictionsReady) {
+    const ok =
+      isInt(m.runId) &&
+      Array.isArray(m.predictions) &&
+      Array.isArray(m.actual) &&
+      m.predictions.length === m.actual.length &&
+      m.predictions.every(isPrediction) &&
+      m.actual.every(isActualToken);
+    return ok ? m : undefined;
+  }
+  return m;
 }
 
 /** Calls the handler for a message's type; returns false when none is registered. */

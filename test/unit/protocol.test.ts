@@ -11,6 +11,7 @@ import {
   type FromWebviewMessage,
   type Handlers,
   type MatrixSource,
+  type PredictionsReadyMessage,
 } from '../../src/shared/protocol';
 
 describe('shared/protocol', () => {
@@ -57,11 +58,41 @@ describe('shared/protocol', () => {
 
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(MessageType);
-    const to = all.filter((t) => parseToWebview({ type: t }) !== undefined);
+    const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === MessageType.PredictionsReady);
     const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [MessageType.RequestMatrix, MessageType.RequestOverview, MessageType.SelectToken, MessageType.RevealToken].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(MessageType.MatrixReply) && from.includes(MessageType.RequestMatrix));
+  });
+
+  it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {
+    const good: PredictionsReadyMessage = {
+      type: MessageType.PredictionsReady,
+      runId: 4,
+      predictions: [
+        { texts: [' the', ' a'], probs: [0.5, 0.25] },
+        { texts: ['.'], probs: [0.9] },
+      ],
+      actual: [
+        { prob: NaN, rank: NaN, surprisal: NaN },
+        { prob: 0.9, rank: 1, surprisal: 0.152 },
+      ],
+    };
+    assert.strictEqual(parseToWebview(good), good);
+    const viaJson: unknown = JSON.parse(JSON.stringify(good));
+    assert.deepStrictEqual(parseToWebview(viaJson), viaJson);
+    const bad: unknown[] = [
+      { type: MessageType.PredictionsReady },
+      { ...good, runId: '4' },
+      { ...good, runId: 1.5 },
+      { ...good, predictions: 'x' },
+      { ...good, actual: good.actual.slice(1) },
+      { ...good, predictions: [{ texts: [' the'], probs: [] }, good.predictions[1]] },
+      { ...good, predictions: [{ texts: [7], probs: [1] }, good.predictions[1]] },
+      { ...good, actual: [good.actual[0], { prob: '0.9', rank: 1, surprisal: 0 }] },
+      { ...good, actual: [good.actual[0], null] },
+    ];
+    for (const m of bad) assert.strictEqual(parseToWebview(m), undefined, JSON.stringify(m));
   });
 
   it('validates matrix sources', () => {
