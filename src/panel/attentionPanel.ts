@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { checkInput } from '../analysis/inputText';
 import { tokenRangeOf } from '../analysis/promptWindow';
 import { EngineError } from '../engine/errors';
-import type { AnalysisSummary } from '../engine/session';
+import type { EarlyAttentions } from '../engine/client';
+import type { AnalysisSummary, AttentionSummary } from '../engine/session';
 import type { EditorAttention } from '../host/decorations';
 import { ModelUnavailableError, type ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
@@ -66,6 +67,8 @@ export class AttentionPanel implements vscode.Disposable {
   private seq = 0;
   private abort: AbortController | undefined;
   private selected: { source: MatrixSource; query: number } | undefined;
+  /** The run the editor decorations show (set once its surprisal is known). */
+  private decoratedRun: number | undefined;
 
   /** Shows the panel beside the editor, creating it if needed. */
   static createOrShow(deps: PanelDeps): AttentionPanel {
@@ -150,43 +153,69 @@ export class AttentionPanel implements vscode.Disposable {
       const loaded = this.deps.models.state.kind === 'ready' || this.deps.models.state.kind === 'busy';
       this.post({ type: MessageType.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? vscode.l10n.t('Analysing…') : vscode.l10n.t('Loading the model…') });
       const settings = readSettings();
-      const summary = await this.deps.models.withModel('Analysing', ({ client }) =>
-        client.analyze(checked.text, { truncate: true, topK: settings.topK }, abort.signal),
-      );
-      const { client, info } = await this.deps.models.ensureLoaded();
+      const loadedModel = await this.deps.models.ensureLoaded();
+      const info = loadedModel.info;
+      let client = loadedModel.client;
+      const model = { name: info.name, nLayer: info.config.nLayer, nHead: info.config.nHead, contextLength: info.contextLength, vocabSize: info.vocabSize, numParams: info.numParams };
+      const source = { uri: req.uri, fileName: req.fileName, startOffset: start, endOffset: end, startLine: doc.positionAt(start).line, endLine: doc.positionAt(end).line, origin: req.origin };
+      /** The AnalysisReady of a run whose first phase (attentions, no predictions) is shown. */
+      let shown: AnalysisReadyMessage | undefined;
+      /** Makes `first` the panel's run and sends it; without `full`, its predictions follow in a PredictionsReady. */
+      const show = (first: AttentionSummary, attentions?: Float32Array, full?: AnalysisSummary): AnalysisReadyMessage => {
+        void this.run?.release();
+        this.run = new AnalysisRun(client, first, this.deps.runs.hold(client, first.runId), attentions);
+        this.stale = false;
+        const generated = req.marked ? tokenRangeOf(first.tokens, req.marked.start - start, req.marked.end - start) : undefined;
+        const query = generated ? generated.start : this.selected && this.selected.query < first.T ? this.selected.query : first.T - 1;
+        this.lastReady = {
+          type: MessageType.AnalysisReady,
+          runId: first.runId,
+          model,
+          source,
+          tokens: first.tokens,
+          T: first.T,
+          truncated: first.truncated,
+          totalTokens: first.totalTokens,
+          clippedChars: checked.clippedChars,
+          predictions: full ? full.predictions.map((p) => ({ texts: p.texts, probs: p.probs })) : [],
+          actual: full ? full.actual : [],
+          settings: displaySettings(settings),
+          initialQuery: query,
+          generated,
+          ...(full ? {} : { predictionsPending: true }),
+        };
+        this.post(this.lastReady);
+        return this.lastReady;
+      };
+      // First phase: the overview and the heatmaps as soon as the blocks have run (the LM head follows).
+      const onAttentions = (early: EarlyAttentions): void => {
+        if (seq !== this.seq || this.disposed) return; // a newer analysis started: dropped
+        shown = show(early.summary, early.attentions);
+      };
+      const summary = await this.deps.models.withModel('Analysing', ({ client: c }) => {
+        client = c;
+        return c.analyze(checked.text, { truncate: true, topK: settings.topK }, abort.signal, onAttentions);
+      });
       if (seq !== this.seq) {
         void client.release(summary.runId).catch(() => undefined);
         return;
       }
-      void this.run?.release();
-      this.run = new AnalysisRun(client, summary, this.deps.runs.hold(client, summary.runId));
-      this.stale = false;
+      const predictions = summary.predictions.map((p) => ({ texts: p.texts, probs: p.probs }));
+      if (shown && shown === this.lastReady && this.run?.runId === summary.runId) {
+        // Second phase: fill in the predictions and surprisal of the run already shown.
+        this.lastReady = { ...shown, predictions, actual: summary.actual, predictionsPending: false };
+        this.post({ type: MessageType.PredictionsReady, runId: summary.runId, predictions, actual: summary.actual });
+      } else {
+        show(summary, undefined, summary);
+      }
       const textLength = summary.truncated ? summary.tokens[summary.T - 1].end : checked.text.length;
       log.info(`Run ${summary.runId}: ${summary.T} tokens${summary.truncated ? ` of ${summary.totalTokens}` : ''} from ${req.fileName} [${start}, ${end})`);
       this.deps.decorations.setRun({ runId: summary.runId, uri: doc.uri, base: start, length: textLength, requestedLength: end - start, tokens: summary.tokens, actual: summary.actual });
-      const generated = req.marked ? tokenRangeOf(summary.tokens, req.marked.start - start, req.marked.end - start) : undefined;
-      const query = generated ? generated.start : this.selected && this.selected.query < summary.T ? this.selected.query : summary.T - 1;
-      this.lastReady = {
-        type: MessageType.AnalysisReady,
-        runId: summary.runId,
-        model: { name: info.name, nLayer: info.config.nLayer, nHead: info.config.nHead, contextLength: info.contextLength, vocabSize: info.vocabSize, numParams: info.numParams },
-        source: { uri: req.uri, fileName: req.fileName, startOffset: start, endOffset: end, startLine: doc.positionAt(start).line, endLine: doc.positionAt(end).line, origin: req.origin },
-        tokens: summary.tokens,
-        T: summary.T,
-        truncated: summary.truncated,
-        totalTokens: summary.totalTokens,
-        clippedChars: checked.clippedChars,
-        predictions: summary.predictions.map((p) => ({ texts: p.texts, probs: p.probs })),
-        actual: summary.actual,
-        settings: displaySettings(settings),
-        initialQuery: query,
-        generated,
-      };
-      this.post(this.lastReady);
-      const lines = this.lastReady.source;
+      this.decoratedRun = summary.runId;
+      void this.decorate(); // the selection made while the predictions were computed
       analyzed.fire({
         summary,
-        source: { uri: req.uri, base: start, length: textLength, label: rangeLabel(req.fileName, lines.startLine, lines.endLine) },
+        source: { uri: req.uri, base: start, length: textLength, label: rangeLabel(req.fileName, source.startLine, source.endLine) },
         retain: () => this.deps.runs.hold(client, summary.runId),
       });
       if (doc.version !== version) {
@@ -327,7 +356,7 @@ export class AttentionPanel implements vscode.Disposable {
   private async decorate(): Promise<void> {
     const run = this.run;
     const sel = this.selected;
-    if (!run || !sel || this.stale) return;
+    if (!run || !sel || this.stale || run.runId !== this.decoratedRun) return;
     try {
       const row = await run.row(sel.source, Math.min(sel.query, run.T - 1));
       if (run !== this.run || sel !== this.selected) return;

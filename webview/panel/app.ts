@@ -12,6 +12,7 @@ import {
   type ErrorAction,
   type Handlers,
   type MatrixSource,
+  type PredictionsReadyMessage,
   type ToWebviewMessage,
 } from '../../src/shared/protocol';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
@@ -124,6 +125,7 @@ export class PanelApp {
   private readonly handlers: Handlers<ToWebviewMessage> = {
     [MessageType.Busy]: (m) => this.setStatus(m.detail, 'busy'),
     [MessageType.AnalysisReady]: (m) => this.onAnalysis(m),
+    [MessageType.PredictionsReady]: (m) => this.onPredictions(m),
     [MessageType.MatrixReply]: (m) => {
       if (!this.matrixGate.accepts(m)) return; // an older run or request: dropped
       const key = sourceKey(m.source);
@@ -177,6 +179,7 @@ export class PanelApp {
     this.ui.content.hidden = false;
     this.tokens.render(m.tokens, m.generated);
     this.surprisal.set(m.tokens, m.actual);
+    this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360);
     this.overview.setSelected(this.source);
     this.showNotice();
@@ -185,6 +188,24 @@ export class PanelApp {
     this.showMatrix();
     this.selectQuery(this.query, false, true);
     this.drawAll();
+  }
+
+  /** The second phase of the current run: predictions and surprisal fill in what is shown. */
+  private onPredictions(m: PredictionsReadyMessage): void {
+    const run = this.run;
+    if (!run || m.runId !== run.runId || m.predictions.length !== run.T) return; // an older run: dropped
+    // JSON turns the first token's NaN into null.
+    const actual = m.actual.map((a) => ({ prob: a.prob ?? NaN, rank: a.rank ?? NaN, surprisal: a.surprisal ?? NaN }));
+    this.run = { ...run, predictions: m.predictions, actual, predictionsPending: false };
+    this.surprisal.set(run.tokens, actual);
+    this.markPredictionsPending(false);
+    this.predictions.render(run.tokens, m.predictions, actual, this.query);
+    this.surprisal.draw(this.theme);
+  }
+
+  private markPredictionsPending(pending: boolean): void {
+    this.ui.predictionsCard.setAttribute('aria-busy', String(pending));
+    this.surprisal.node.setAttribute('aria-busy', String(pending));
   }
 
   private requestOverview(): void {

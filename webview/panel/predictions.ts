@@ -19,7 +19,7 @@ export class PredictionsView {
     const T = tokens.length;
     const last = T - 1;
     const q = Math.max(0, Math.min(query, last));
-    const next = q < last ? { token: tokens[q + 1], stats: actual[q + 1] } : undefined;
+    const next = q < last && actual[q + 1] ? { token: tokens[q + 1], stats: actual[q + 1] } : undefined; // none yet while pending
     this.fill(this.selectedCard, t('predAfter', quote(tokens[q]?.text ?? ''), q), predictions[q], next);
     this.lastCard.hidden = q === last;
     if (q !== last) this.fill(this.lastCard, t('predAfterLast', quote(tokens[last]?.text ?? '')), predictions[last], undefined);
