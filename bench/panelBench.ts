@@ -1,7 +1,12 @@
 // `npm run bench:panel`: the host side of Show Attention, through the real engine worker
 // (dist/engine-worker.js): from the client.analyze() call to the first heatmap's data ready on the
 // host (layer 0 head 0, quantised to 16 bits exactly as AnalysisRun.quantized serves it to the
-// webview). Random weights; the bundled shape at 128 tokens and GPT-2 small at 256 tokens. The
+// webview). Two paths, interleaved run by run in the same process (A/B): "two-phase" (what the
+// panel does: the run starts from the analysis's first phase, the attentions sent before the LM
+// head) and "after analyze" (the old path: wait for the whole analysis, then fetch the head); for
+// the two-phase path also when the predictions (the second phase) arrive. The first run after the
+// model loads (wasm code cold) is a two-phase one. Random weights; the bundled shape at 128 tokens
+// and GPT-2 small at 256 tokens. The
 // webview's paint (postMessage to the webview, decode, canvas draw) is NOT included. Also the
 // extension's activation: require('dist/extension.js') + activate() with a minimal stand-in for
 // the `vscode` module (a benchmark shortcut, not a test).
@@ -12,7 +17,7 @@ import Module from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EngineClient } from '../src/engine/client';
+import { EngineClient, type EarlyAttentions } from '../src/engine/client';
 import { AnalysisRun } from '../src/panel/analysisRun';
 import { BENCH_CONFIGS } from './benchConfigs';
 import { writeRandomCheckpoint } from './randomCheckpoint';
@@ -56,12 +61,23 @@ interface PanelFigures {
   model: string;
   tokens: number;
   loadMs: number;
-  /** The first Show Attention after the model loaded (wasm code still cold). */
+  /** Two-phase, the first Show Attention after the model loaded (wasm code still cold): first heatmap data. */
   firstMs: number;
-  /** Median over the runs after it. */
-  warmMs: number;
-  warmAnalyzeMs: number;
-  warmFirstMatrixMs: number;
+  /** …and its predictions (the whole analysis). */
+  firstPredictionsMs: number;
+  /** Medians over the warm runs. Two-phase: first heatmap data, then the predictions. */
+  warmTwoPhaseMs: number;
+  warmTwoPhasePredictionsMs: number;
+  /** The old path: the whole analysis, then the heatmap fetched from the engine. */
+  warmAfterAnalyzeMs: number;
+  warmAfterAnalyzeAnalyzeMs: number;
+}
+
+interface Timing {
+  /** First heatmap data ready. */
+  heatmap: number;
+  /** The analysis promise resolved (predictions ready). */
+  analyze: number;
 }
 
 async function panelCase(name: 'bundled' | 'gpt2', T: number, runs: number): Promise<PanelFigures> {
@@ -70,28 +86,71 @@ async function panelCase(name: 'bundled' | 'gpt2', T: number, runs: number): Pro
   try {
     writeRandomCheckpoint(dir, BENCH_CONFIGS[name], { seed: 1, std: 0.02 });
     writeTokenizer(dir, name);
-    let t0 = now();
+    const t0 = now();
     await client.load(dir);
     const loadMs = now() - t0;
     const text = await textOfTokens(client, T);
-    const once = async (): Promise<{ total: number; analyze: number; matrix: number }> => {
+    const check = (q: { data: ArrayLike<number> }, summaryT: number): void => {
+      if (summaryT !== T || q.data.length !== T * T) throw new Error(`expected ${T} tokens, got ${summaryT}`);
+    };
+    /** The old path: the whole analysis, then the head from the engine. */
+    const afterAnalyze = async (): Promise<Timing> => {
       const t = now();
       const summary = await client.analyze(text);
       const analyzed = now();
       const run = new AnalysisRun(client, summary);
       const q = await run.quantized({ kind: 'head', layer: 0, head: 0 });
       const done = now();
-      if (summary.T !== T || q.data.length !== T * T) throw new Error(`expected ${T} tokens, got ${summary.T}`);
+      check(q, summary.T);
       await run.release();
-      return { total: done - t, analyze: analyzed - t, matrix: done - analyzed };
+      return { heatmap: done - t, analyze: analyzed - t };
     };
-    t0 = now();
-    const first = await once();
-    const warm: { total: number; analyze: number; matrix: number }[] = [];
-    for (let r = 0; r < runs; r++) warm.push(await once());
-    warm.sort((a, b) => a.total - b.total);
-    const mid = warm[Math.floor(warm.length / 2)];
-    return { model: name, tokens: T, loadMs, firstMs: first.total, warmMs: mid.total, warmAnalyzeMs: mid.analyze, warmFirstMatrixMs: mid.matrix };
+    /** The panel's path: the run from the first phase, served from the early attentions. */
+    const twoPhase = async (): Promise<Timing> => {
+      const t = now();
+      let heatmap: Promise<number> | undefined;
+      const serve = async (early: EarlyAttentions): Promise<number> => {
+        const run = new AnalysisRun(client, early.summary, undefined, early.attentions);
+        const q = await run.quantized({ kind: 'head', layer: 0, head: 0 });
+        const done = now();
+        check(q, early.summary.T);
+        return done - t;
+      };
+      const summary = await client.analyze(text, {}, undefined, (early) => {
+        heatmap = serve(early);
+        heatmap.catch(() => undefined); // awaited below; this only keeps a failure from being "unhandled" meanwhile
+      });
+      const analyzed = now();
+      if (!heatmap) throw new Error('no first phase');
+      const h = await heatmap;
+      await client.release(summary.runId);
+      return { heatmap: h, analyze: analyzed - t };
+    };
+    const first = await twoPhase();
+    const a: Timing[] = [];
+    const b: Timing[] = [];
+    for (let r = 0; r < runs; r++) {
+      // Alternate which goes first, so that neither path always runs right after the other.
+      if (r % 2 === 0) {
+        b.push(await twoPhase());
+        a.push(await afterAnalyze());
+      } else {
+        a.push(await afterAnalyze());
+        b.push(await twoPhase());
+      }
+    }
+    const med = (xs: Timing[], k: keyof Timing): number => median(xs.map((x) => x[k]));
+    return {
+      model: name,
+      tokens: T,
+      loadMs,
+      firstMs: first.heatmap,
+      firstPredictionsMs: first.analyze,
+      warmTwoPhaseMs: med(b, 'heatmap'),
+      warmTwoPhasePredictionsMs: med(b, 'analyze'),
+      warmAfterAnalyzeMs: med(a, 'heatmap'),
+      warmAfterAnalyzeAnalyzeMs: med(a, 'analyze'),
+    };
   } finally {
     await client.dispose();
     rmSync(dir, { recursive: true, force: true });
@@ -165,8 +224,10 @@ async function main(): Promise<void> {
     const r = await panelCase(name, T, runs);
     results.push(r);
     process.stdout.write(
-      `${name} ${T} tokens: load ${r.loadMs.toFixed(0)} ms; analyze → first heatmap data (L0 H0, 16-bit) ready: ` +
-        `first ${r.firstMs.toFixed(0)} ms, warm ${r.warmMs.toFixed(0)} ms (analyze ${r.warmAnalyzeMs.toFixed(0)} + matrix ${r.warmFirstMatrixMs.toFixed(0)})\n`,
+      `${name} ${T} tokens: load ${r.loadMs.toFixed(0)} ms; command → first heatmap data (L0 H0, 16-bit) ready: ` +
+        `two-phase first ${r.firstMs.toFixed(0)} ms (predictions at ${r.firstPredictionsMs.toFixed(0)}); ` +
+        `warm medians over ${runs} interleaved A/B runs: two-phase ${r.warmTwoPhaseMs.toFixed(0)} ms (predictions at ${r.warmTwoPhasePredictionsMs.toFixed(0)}) ` +
+        `vs after analyze ${r.warmAfterAnalyzeMs.toFixed(0)} ms (analyze ${r.warmAfterAnalyzeAnalyzeMs.toFixed(0)})\n`,
     );
   }
   process.stdout.write(`${JSON.stringify({ loadavg: loadavg()[0], activationMs: act, panel: results, webviewPaintIncluded: false })}\n`);
