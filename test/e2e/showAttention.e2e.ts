@@ -68,6 +68,19 @@ describe('Show Attention', function () {
     }
   });
 
+  it('fills in the next-token predictions after the heatmaps (the second phase)', async function () {
+    this.timeout(60_000);
+    await frame.waitForFunction(
+      () => document.querySelector('.predictions-card')?.getAttribute('aria-busy') === 'false' && document.querySelectorAll('.pred-row').length > 0,
+      undefined,
+      { timeout: 45_000 },
+    );
+    const rows = await frame.locator('.predictions-card .pred-row').count();
+    assert.ok(rows >= 1, `prediction rows shown: ${rows}`);
+    const probs = await frame.locator('.predictions-card .pred-prob').allTextContents();
+    assert.ok(probs.length === rows && probs.every((p) => /\d/.test(p)), `each row has a probability: ${probs.join(', ')}`);
+  });
+
   it('shows a tooltip with a three-decimal weight when hovering the matrix', async function () {
     this.timeout(60_000);
     const { workbench } = session();
