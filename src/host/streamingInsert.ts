@@ -151,7 +151,9 @@ export class StreamingInsert implements vscode.Disposable {
     // What the document now holds there (line breaks normalised); nothing seen = nothing changed.
     const written = expected.seen ?? (text.length === 0 && removeLength === 0 ? '' : undefined);
     if (!ok || written === undefined) {
-      this.stop(first ? 'read-only' : 'document-changed');
+      // Nothing of ours landed yet: the editor refused the edit (a read-only editor, e.g.
+      // files.readonlyInclude, accepts the empty first edit and then silently drops the text).
+      this.stop(first || this.text.length === 0 ? 'read-only' : 'document-changed');
       return;
     }
     this.started = true;
