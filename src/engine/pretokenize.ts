@@ -6,7 +6,7 @@
  * JavaScript's, which differs from Python's `regex` on U+0085 and U+FEFF only; js-tiktoken and
  * transformers.js make the same choice.
  */
-const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+export const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 /** A piece of the original text: `special` holds the id when the piece is a whole added token. */
 export interface TextPiece {

@@ -3,8 +3,9 @@
 // frequent adjacent pair is merged until the vocabulary is full. Pair counts are kept
 // incrementally with an index pair → words, so a merge only touches the words that hold the pair.
 
-/** GPT-2's pre-tokenizer (encoder.py) with the `u` flag, as the engine uses it. */
-const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+// The engine's own pre-tokenizer pattern and byte table, so training and encoding cannot drift.
+import { GPT2_PATTERN } from '../engine/pretokenize';
+import { BYTE_TO_CHAR } from '../engine/byteLevel';
 
 /**
  * GPT-2's bytes_to_unicode: printable Latin-1 bytes map to themselves, the other 68 to U+0100
@@ -12,11 +13,7 @@ const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}
  * GPT-2's own order ("!" = 0, …, "Ā" (byte 0) = 188, "Ġ" (space) = 220).
  */
 export function byteLevelAlphabet(): { byteToChar: string[]; byteToId: Int32Array; idToChar: string[] } {
-  const printable = (b: number): boolean =>
-    (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  const byteToChar: string[] = new Array<string>(256);
-  let extra = 0;
-  for (let b = 0; b < 256; b++) byteToChar[b] = String.fromCharCode(printable(b) ? b : 256 + extra++);
+  const byteToChar = [...BYTE_TO_CHAR];
   const order = [...byteToChar.keys()].sort((x, y) => byteToChar[x].charCodeAt(0) - byteToChar[y].charCodeAt(0));
   const byteToId = new Int32Array(256);
   order.forEach((b, id) => (byteToId[b] = id));

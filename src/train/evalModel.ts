@@ -8,6 +8,7 @@ import { loadCheckpoint } from '../engine/checkpoint';
 import { GPTModel } from '../engine/model';
 import { ByteLevelBPETokenizer } from '../engine/tokenizer';
 import { logSoftmax } from '../engine/sampler';
+import type { HeadSummary } from '../analysis/headStats';
 import {
   attentionEntropy,
   firstTokenSinkScore,
@@ -16,14 +17,8 @@ import {
   previousTokenScore,
 } from '../analysis/headStats';
 
-export interface HeadEval {
-  layer: number;
-  head: number;
-  prevToken: number;
-  induction: number;
-  sink: number;
-  entropy: number;
-}
+/** One head's statistics: the same record the panel's head statistics use. */
+export type HeadEval = HeadSummary;
 
 export interface ModelEval {
   windows: number;
