@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedWeightShapes, loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint';
 import { configToJson, parseConfig } from '../../src/engine/config';
-import { EngineError, type EngineErrorCode } from '../../src/engine/errors';
+import { expectError } from '../helpers/engineErrors';
 import { SafetensorsFile, f16BitsToF32, f32BitsToF16, writeSafetensors } from '../../src/engine/safetensors';
 import type { GPTConfig, WeightMap } from '../../src/engine/types';
 
@@ -26,20 +26,6 @@ interface Reference {
   files: string[];
 }
 
-function expectError(fn: () => unknown, code: EngineErrorCode, file: string, pattern?: RegExp): EngineError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof EngineError, `expected an EngineError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.file, file);
-    assert.ok(err.message.includes(file), `message names the file: ${err.message}`);
-    assert.ok(!err.message.includes('\n'), `one line: ${err.message}`);
-    if (pattern) assert.match(err.message, pattern);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 const SMALL: GPTConfig = {
   modelType: 'gpt2',

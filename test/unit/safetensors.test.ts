@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EngineError, type EngineErrorCode } from '../../src/engine/errors';
+import type { EngineErrorCode } from '../../src/engine/errors';
+import { expectError } from '../helpers/engineErrors';
 import {
   SafetensorsFile,
   bf16ToF32,
@@ -26,20 +27,6 @@ function rawFile(path: string, header: unknown, data: Uint8Array | number = 0, l
   return path;
 }
 
-function expectError(fn: () => unknown, code: EngineErrorCode, file: string, pattern?: RegExp): EngineError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof EngineError, `expected an EngineError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.file, file);
-    assert.ok(err.message.includes(file), `message names the file: ${err.message}`);
-    assert.ok(!err.message.includes('\n'), `one line: ${err.message}`);
-    if (pattern) assert.match(err.message, pattern);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe('16-bit float conversion', () => {
   it('widens hand-written F16 bit patterns exactly', () => {
