@@ -4,10 +4,10 @@
 // parameters from SharedArrayBuffers. The parts' gradients are summed in a FIXED order (part 0,
 // then 1, ...), so a seeded run gives the same bits every time and a resumed run reproduces an
 // uninterrupted one. The sum differs from a one-thread step only by float rounding.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { GPTConfig } from '../engine/types';
+import { workerSource, type WorkerSource } from '../engine/workerSource';
 import type { GPTTrain, LossResult, TokenBatch } from './gptTrain';
 import type { GradReply, GradRequest, GradWorkerData } from './gradWorker';
 
@@ -28,16 +28,9 @@ interface Pending {
 }
 
 /** How to start a gradient worker from wherever this code runs (a bundle, or TypeScript under tsx). */
-function workerSource(script?: string): { file: string; eval: boolean } {
+function gradWorkerSource(script?: string): WorkerSource {
   if (script) return { file: script, eval: false };
-  const bundled = path.join(__dirname, 'train-worker.js');
-  if (fs.existsSync(bundled)) return { file: bundled, eval: false };
-  const source = path.join(__dirname, 'gradWorker.ts');
-  if (fs.existsSync(source)) {
-    // Running from source (tests, tsx): load the TypeScript worker through tsx's require hook.
-    return { file: `require('tsx/cjs'); require(${JSON.stringify(source)});`, eval: true };
-  }
-  throw new Error(`cannot find the gradient worker: ${bundled} is missing (build it with \`node esbuild.config.mjs\`)`);
+  return workerSource(path.join(__dirname, 'train-worker.js'), path.join(__dirname, 'gradWorker.ts'));
 }
 
 /** Rows [start, end) of a batch, copied. */
@@ -116,7 +109,7 @@ export class DataParallel {
     const nWorkers = mainComputes ? threads - 1 : threads;
     if (threads < 2 || nWorkers < 1) throw new Error(`data parallelism needs at least 2 threads, got ${threads}`);
     const buffers = sizes.map((n) => new SharedArrayBuffer(n * 4));
-    const src = workerSource(opts.workerScript);
+    const src = gradWorkerSource(opts.workerScript);
     const workers = Array.from({ length: nWorkers }, (_, i) => new GradWorker(i + (mainComputes ? 1 : 0), src, { config, params: buffers }));
     try {
       await Promise.all(workers.map((w) => w.whenReady()));
