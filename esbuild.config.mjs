@@ -20,6 +20,7 @@ const node = {
 const entries = [
   { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'engine-worker': 'src/engine/worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'engine-peer': 'src/engine/parallel/peerWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { train: 'src/train/cli.ts' }, outdir: 'dist' },

@@ -105,8 +105,9 @@ function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], past: PastKV)
 }
 
 function batchedAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number, past: PastKV): AttentionTensors {
-  const [T, d] = x.shape;
-  const hd = d / nHead;
+  const T = x.shape[0];
+  const hd = w.heads[0].q.weight.shape[1];
+  const d = nHead * hd; // the model's width, or this shard's heads' width
   const qkv = linear(x, w.c_attn); // [T, 3d]
   const [qFlat, kFlat, vFlat] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // 3 × [T, d]
   const q = splitHeads(qFlat, nHead); // [H, T, hd]

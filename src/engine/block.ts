@@ -97,16 +97,25 @@ export function activation(kind: GPTConfig['activation'], x: tf.Tensor2D): tf.Te
   }
 }
 
-/** Runs one block on x [T, d] (new positions pos0..pos0+T-1) given the cached keys/values. */
-export function runBlock(x: tf.Tensor2D, w: BlockWeights, config: GPTConfig, past: PastKV): BlockTensors {
+/** Sums a partial [T, d] over the threads of a tensor-parallel model (absent on a single thread). */
+export type Reduce = (partial: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Runs one block on x [T, d] (new positions pos0..pos0+T-1) given the cached keys/values. On a
+ * shard of a tensor-parallel model, `w` holds some of the heads and MLP units and `reduce` sums the
+ * two row-parallel outputs (attn.c_proj, mlp.c_proj) over the threads; the result is the full block.
+ */
+export function runBlock(x: tf.Tensor2D, w: BlockWeights, config: GPTConfig, past: PastKV, reduce?: Reduce): BlockTensors {
   const eps = config.layerNormEps;
   const ln1 = layerNorm(x, w.ln_1, eps); // [T, d]
-  const att = causalSelfAttention(ln1, w.attn, config.nHead, past);
-  const residualMid = tf.add(x, att.attnOut) as tf.Tensor2D; // [T, d]
+  const att = causalSelfAttention(ln1, w.attn, w.attn.heads.length, past);
+  const attnOut = reduce ? reduce(att.attnOut) : att.attnOut; // [T, d]
+  const residualMid = tf.add(x, attnOut) as tf.Tensor2D; // [T, d]
   const ln2 = layerNorm(residualMid, w.ln_2, eps); // [T, d]
-  const ffnPre = linear(ln2, w.mlp.c_fc); // [T, nInner]
+  const ffnPre = linear(ln2, w.mlp.c_fc); // [T, nInner] (this shard's units)
   const ffnAct = activation(config.activation, ffnPre); // [T, nInner]
-  const ffnOut = linear(ffnAct, w.mlp.c_proj); // [T, d]
+  const ffnPartial = linear(ffnAct, w.mlp.c_proj); // [T, d]
+  const ffnOut = reduce ? reduce(ffnPartial) : ffnPartial; // [T, d]
   const residualOut = tf.add(residualMid, ffnOut) as tf.Tensor2D; // [T, d]
-  return { ...att, residualIn: x, ln1, residualMid, ln2, ffnPre, ffnAct, ffnOut, residualOut };
+  return { ...att, attnOut, residualIn: x, ln1, residualMid, ln2, ffnPre, ffnAct, ffnOut, residualOut };
 }

@@ -1,27 +1,32 @@
 // The KV cache (llama2.c's RunState): per layer, the keys and values of every position decoded so
-// far: keys transposed [H, hd, length] (q·kᵀ is then a plain matMul, which is what wasm runs fast),
-// values [H, length, hd]. It is the single owner of those tensors; GPTModel.step replaces them (the
-// new ones are the old ones with the new rows concatenated) and dispose() frees them.
-//
-// Grown by concat rather than preallocated: tfjs has no in-place write, so a preallocated
-// [H, Tmax, hd] buffer would be copied by every update (scatter) *and* sliced for every read,
-// while concat copies only the rows that exist.
+// far, for the heads this thread holds, in plain Float32Arrays [H, maxLength, hd] allocated on first
+// use. Plain arrays rather than tensors: a new token's row is written in place (tfjs has no in-place
+// write, so a tensor cache is re-concatenated, i.e. copied whole, on every token), and the
+// single-token decoder (decode.ts) reads it directly. A multi-token step with a non-empty cache
+// gets tensors of the cached rows from tensors() — a rare path (a prompt continued in one pass).
 import { tf } from './backend';
 import { EngineError } from './errors';
 
 export class KVCache {
   /** Number of positions cached. */
   length = 0;
-  readonly nLayer: number;
-  /** The context length: length never exceeds it. */
-  readonly maxLength: number;
-  private keys: (tf.Tensor3D | undefined)[];
-  private values: (tf.Tensor3D | undefined)[];
+  private readonly keys: (Float32Array | undefined)[];
+  private readonly values: (Float32Array | undefined)[];
   private disposed = false;
 
-  constructor(nLayer: number, maxLength: number) {
-    this.nLayer = nLayer;
-    this.maxLength = maxLength;
+  /**
+   * `nHead`: heads on this thread; `id` names the cache to the peer threads of a tensor-parallel
+   * model (each holds its own heads' rows under it) and `onDispose` tells them to free theirs.
+   */
+  constructor(
+    readonly nLayer: number,
+    /** The context length: length never exceeds it. */
+    readonly maxLength: number,
+    readonly nHead: number,
+    readonly headDim: number,
+    readonly id = 0,
+    private readonly onDispose?: () => void,
+  ) {
     this.keys = new Array(nLayer).fill(undefined);
     this.values = new Array(nLayer).fill(undefined);
   }
@@ -31,21 +36,39 @@ export class KVCache {
     return this.maxLength - this.length;
   }
 
-  /** Layer `i`'s cached keys [H, hd, length] and values [H, length, hd] (undefined while empty). */
-  get(i: number): { kT?: tf.Tensor3D; v?: tf.Tensor3D } {
+  /** Layer `l`'s key and value stores, [H × maxLength × hd] each (rows ≥ length are unused). */
+  layer(l: number): { k: Float32Array; v: Float32Array } {
     this.checkAlive();
-    return { kT: this.keys[i], v: this.values[i] };
+    const size = this.nHead * this.maxLength * this.headDim;
+    const k = (this.keys[l] ??= new Float32Array(size));
+    const v = (this.values[l] ??= new Float32Array(size));
+    return { k, v };
   }
 
-  /** Takes ownership of layer `i`'s new keys [H, hd, length + n] and values [H, length + n, hd], freeing the old ones. */
-  set(i: number, k: tf.Tensor3D, v: tf.Tensor3D): void {
-    this.checkAlive();
-    const oldK = this.keys[i];
-    const oldV = this.values[i];
-    this.keys[i] = k;
-    this.values[i] = v;
-    if (oldK && oldK !== k) oldK.dispose();
-    if (oldV && oldV !== v) oldV.dispose();
+  /** Writes `n` new rows per head at positions length…length+n−1 of layer `l`; kNew, vNew: [H × n × hd]. */
+  write(l: number, kNew: Float32Array, vNew: Float32Array, n: number): void {
+    const { k, v } = this.layer(l);
+    const { nHead: H, headDim: hd, maxLength: P } = this;
+    if (this.length + n > P) throw new EngineError('CONTEXT_TOO_LONG', `the KV cache holds at most ${P} positions`);
+    for (let h = 0; h < H; h++) {
+      const src = h * n * hd;
+      const dst = (h * P + this.length) * hd;
+      k.set(kNew.subarray(src, src + n * hd), dst);
+      v.set(vNew.subarray(src, src + n * hd), dst);
+    }
+  }
+
+  /** The cached rows of layer `l` as tensors: keys transposed [H, hd, length], values [H, length, hd]. Call inside tf.tidy. */
+  tensors(l: number): { kT?: tf.Tensor3D; v?: tf.Tensor3D } {
+    if (this.length === 0) return {};
+    const { k, v } = this.layer(l);
+    const { nHead: H, headDim: hd, maxLength: P, length: n } = this;
+    const rows = (store: Float32Array) => {
+      const out = new Float32Array(H * n * hd); // [H, n, hd]
+      for (let h = 0; h < H; h++) out.set(store.subarray(h * P * hd, (h * P + n) * hd), h * n * hd);
+      return tf.tensor3d(out, [H, n, hd]);
+    };
+    return { kT: tf.transpose(rows(k), [0, 2, 1]) as tf.Tensor3D, v: rows(v) };
   }
 
   /** Called once every layer holds `n` more rows. */
@@ -60,10 +83,10 @@ export class KVCache {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const t of [...this.keys, ...this.values]) t?.dispose();
     this.keys.fill(undefined);
     this.values.fill(undefined);
     this.length = 0;
+    this.onDispose?.();
   }
 
   private checkAlive(): void {

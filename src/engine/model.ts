@@ -1,11 +1,21 @@
 // The GPT-2 decoder (nanoGPT's GPT): wte + wpe → h[0..L) blocks → ln_f → tied LM head. Exposes
 // what it computes: per-layer attention maps, the residual stream after every block, and one
 // layer's internals at one position (the learner's stepper) — all read from the same pass.
-import { tf } from './backend';
-import { layerNorm, runBlock, type BlockTensors } from './block';
+//
+// On more than one thread (createParallel) this object is rank 0 of a tensor-parallel model: it
+// holds a shard of every layer (shards.ts), asks its peers to run the same operation, sums the
+// partial activations with them twice per layer (allReduce.ts) and stitches their shares of the
+// attention maps, the capture and the logits back together, so callers see the same model.
+import { tf, type BackendOptions } from './backend';
+import { layerNorm, runBlock, type BlockTensors, type Reduce } from './block';
+import { decodeOne, layerNormRow, type ReduceArray } from './decode';
 import { EngineError } from './errors';
 import { KVCache } from './kvCache';
 import { allTensors, buildModelTensors, type ModelTensors } from './modelWeights';
+import { AllReduce, createReduceBuffer } from './parallel/allReduce';
+import { PeerLink, type PeerCall } from './parallel/peerLink';
+import { CAPTURE_SPLIT_KEYS, type PartialCapture } from './parallel/peerProtocol';
+import { planShards, shardWeights, type Shard } from './parallel/shards';
 import type { CaptureRequest, ForwardOptions, ForwardResult, GPTConfig, LayerCapture, WeightMap } from './types';
 
 type CaptureKey = Exclude<keyof LayerCapture, 'layer' | 'position' | 'headDim'>;
@@ -47,8 +57,56 @@ export interface ForwardHooks {
    * Every layer's attention [H × T × T] (the same arrays the result will carry), as soon as the
    * last block has run and before ln_f + the LM head; awaited before the head runs.
    */
-  afterBlocks?: (attentions: Float32Array[]) => void | Promise<void>;
+  afterBlocks?: (attentions: Float32Array[], capture?: LayerCapture) => void | Promise<void>;
 }
+
+export interface ParallelOptions {
+  /** Threads to split every layer over (1 = this thread only). */
+  threads: number;
+  /** How the other threads initialise tfjs. */
+  backend?: BackendOptions;
+  /** The peer thread's script (default: engine-peer.js beside this bundle). */
+  peerScript?: string;
+}
+
+/** Concatenates arrays end to end. */
+function concatF32(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Row-major [T × w_i] blocks side by side → [T × Σw_i]. */
+function concatColumns(parts: Float32Array[], T: number): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const widths = parts.map((p) => p.length / T);
+  const W = widths.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(T * W); // [T × W]
+  for (let t = 0; t < T; t++) {
+    let col = 0;
+    parts.forEach((p, i) => {
+      out.set(p.subarray(t * widths[i], (t + 1) * widths[i]), t * W + col);
+      col += widths[i];
+    });
+  }
+  return out;
+}
+
+/** A capture from rank 0 completed with the peers' heads and units, in rank order. */
+function mergeCapture(local: LayerCapture, peers: PartialCapture[]): LayerCapture {
+  const out = { ...local };
+  for (const key of CAPTURE_SPLIT_KEYS) {
+    out[key] = concatF32([local[key], ...peers.map((p) => p[key] ?? new Float32Array(0))]);
+  }
+  return out;
+}
+
+let nextCacheId = 1;
 
 async function read(t: tf.Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;
@@ -58,20 +116,85 @@ export class GPTModel {
   readonly config: GPTConfig;
   readonly numParams: number;
   private readonly w: ModelTensors;
+  private readonly reduce: Reduce | undefined;
+  private readonly reduceArray: ReduceArray | undefined;
   private disposed = false;
 
-  private constructor(config: GPTConfig, w: ModelTensors) {
+  private constructor(
+    config: GPTConfig,
+    w: ModelTensors,
+    private readonly comm?: AllReduce,
+    private readonly peers: PeerLink[] = [],
+  ) {
     this.config = config;
     this.w = w;
     this.numParams = w.numParams;
+    this.reduce = comm
+      ? (partial) => tf.tensor2d(comm.sum(partial.dataSync() as Float32Array), partial.shape) // [T, d]
+      : undefined;
+    this.reduceArray = comm ? (partial) => comm.sum(partial) : undefined;
   }
 
   /** Copies the weights into tensors (checking every shape); the WeightMap can be dropped after. */
   static create(config: GPTConfig, weights: WeightMap): GPTModel {
+    GPTModel.checkConfig(config);
+    return new GPTModel(config, buildModelTensors(config, weights));
+  }
+
+  /** One shard of a tensor-parallel model (a peer thread builds its part with this). */
+  static createShard(config: GPTConfig, weights: WeightMap, shard: Shard, comm: AllReduce): GPTModel {
+    GPTModel.checkConfig(config);
+    return new GPTModel(config, buildModelTensors(config, weights, shard), comm);
+  }
+
+  /**
+   * The model split over `threads` threads (at most one per head): this thread holds the first
+   * shard, and one worker thread per other shard holds its own, with its own tfjs backend. The
+   * result behaves exactly like create()'s. With threads ≤ 1 it is create().
+   */
+  static async createParallel(config: GPTConfig, weights: WeightMap, opts: ParallelOptions): Promise<GPTModel> {
+    GPTModel.checkConfig(config);
+    const n = Math.min(Math.max(1, Math.floor(opts.threads)), config.nHead);
+    if (n === 1) return GPTModel.create(config, weights);
+    const plan = planShards(config, n);
+    const reduceFloats = config.nPositions * config.nEmbd; // the largest partial: [T, d]
+    const sab = createReduceBuffer(n, reduceFloats);
+    const comm = new AllReduce(sab, 0, n, reduceFloats);
+    // The peers' shards are cut first and handed over (transferred), then this thread builds its own.
+    const starts = plan.slice(1).map((shard) =>
+      PeerLink.start(
+        { config, shard, weights: shardWeights(config, weights, shard), reduceBuffer: sab, reduceFloats, backend: opts.backend ?? {} },
+        () => comm.fail(),
+        opts.peerScript,
+      ),
+    );
+    const settled = Promise.allSettled(starts);
+    let w: ModelTensors | undefined;
+    try {
+      w = buildModelTensors(config, shardWeights(config, weights, plan[0]), plan[0]);
+      const peers = await Promise.all(starts);
+      return new GPTModel(config, w, comm, peers);
+    } catch (err) {
+      for (const r of await settled) if (r.status === 'fulfilled') r.value.dispose();
+      if (w) for (const t of allTensors(w)) t.dispose();
+      throw err;
+    }
+  }
+
+  /** How long this thread has waited for its peers at the sums, in ms (benchmarks report it). */
+  get syncWaitMs(): number {
+    return this.comm?.waitedMs ?? 0;
+  }
+
+  /** Threads this model runs on. */
+  get threads(): number {
+    return 1 + this.peers.length;
+  }
+
+  private static checkConfig(config: GPTConfig): void {
     if (config.nEmbd % config.nHead !== 0) {
       throw new EngineError('BAD_CONFIG', `n_embd (${config.nEmbd}) must be divisible by n_head (${config.nHead})`);
     }
-    return new GPTModel(config, buildModelTensors(config, weights));
   }
 
   /** A full forward pass over `ids` from position 0. */
@@ -83,9 +206,10 @@ export class GPTModel {
     const wantAttentions = opts.attentions ?? true;
     const cap = opts.capture;
     if (cap) this.checkCapture(cap, T);
+    const remote = this.ask({ op: 'forward', ids, opts: { attentions: wantAttentions, capture: cap } });
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
-    const attentions: Float32Array[] = [];
+    let attentions: Float32Array[] = [];
     const residuals: Float32Array[] = [];
     const emb = tf.tidy(() => {
       const tok = tf.gather(this.w.wte, tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [T, d]
@@ -94,36 +218,44 @@ export class GPTModel {
     });
     let x = emb.x; // [T, d]
     try {
-      if (cap) {
-        result.tokenEmbeddings = await read(emb.tok);
-        result.positionEmbeddings = await read(emb.pos);
-      }
-      emb.tok.dispose();
-      emb.pos.dispose();
-      if (opts.residuals) residuals.push(await read(x));
-
-      for (let l = 0; l < nLayer; l++) {
-        const out = tf.tidy(() => {
-          const r = runBlock(x, this.w.h[l], this.config, { pos0: 0 });
-          return {
-            next: r.residualOut, // [T, d]
-            att: wantAttentions ? r.part('weights') : undefined, // [H, T, T]
-            cap: cap && cap.layer === l ? captureSlices(r, cap.position) : undefined,
-          };
-        });
-        x.dispose();
-        x = out.next;
-        try {
-          if (out.att) attentions.push(await read(out.att));
-          if (out.cap && cap) result.capture = await this.readCapture(out.cap, cap);
-          if (opts.residuals) residuals.push(await read(x));
-        } finally {
-          out.att?.dispose();
-          if (out.cap) for (const t of Object.values(out.cap)) t.dispose();
+      await this.whileReducing(async () => {
+        if (cap) {
+          result.tokenEmbeddings = await read(emb.tok);
+          result.positionEmbeddings = await read(emb.pos);
         }
-      }
+        emb.tok.dispose();
+        emb.pos.dispose();
+        if (opts.residuals) residuals.push(await read(x));
 
-      if (hooks.afterBlocks) await hooks.afterBlocks(attentions);
+        for (let l = 0; l < nLayer; l++) {
+          const out = tf.tidy(() => {
+            const r = runBlock(x, this.w.h[l], this.config, { pos0: 0 }, this.reduce);
+            return {
+              next: r.residualOut, // [T, d]
+              att: wantAttentions ? r.part('weights') : undefined, // [H, T, T] (this shard's heads)
+              cap: cap && cap.layer === l ? captureSlices(r, cap.position) : undefined,
+            };
+          });
+          x.dispose();
+          x = out.next;
+          try {
+            if (out.att) attentions.push(await read(out.att));
+            if (out.cap && cap) result.capture = await this.readCapture(out.cap, cap);
+            if (opts.residuals) residuals.push(await read(x));
+          } finally {
+            out.att?.dispose();
+            if (out.cap) for (const t of Object.values(out.cap)) t.dispose();
+          }
+        }
+      });
+
+      if (remote.length > 0) {
+        // Every thread has run its blocks: add the peers' heads (and units) to this thread's.
+        const parts = await Promise.all(remote.map((r) => r.blocks));
+        if (wantAttentions) attentions = attentions.map((a, l) => concatF32([a, ...parts.map((p) => p.attentions?.[l] ?? new Float32Array(0))]));
+        if (result.capture) result.capture = mergeCapture(result.capture, parts.map((p) => p.capture ?? {}));
+      }
+      if (hooks.afterBlocks) await hooks.afterBlocks(attentions, result.capture);
       if (cap) {
         const lnF = tf.tidy(() => layerNorm(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D, this.w.ln_f, this.config.layerNormEps)); // [1, d]
         try {
@@ -132,9 +264,9 @@ export class GPTModel {
           lnF.dispose();
         }
       }
-      const logits = tf.tidy(() => this.head(x)); // [T, V]
+      const logits = tf.tidy(() => this.head(x)); // [T, V] (this shard's columns)
       try {
-        result.logits = await read(logits);
+        result.logits = await this.withPeerColumns(await read(logits), remote, T);
       } finally {
         logits.dispose();
       }
@@ -149,7 +281,14 @@ export class GPTModel {
   /** An empty KV cache for this model; the caller disposes it. */
   newCache(): KVCache {
     this.checkAlive();
-    return new KVCache(this.config.nLayer, this.config.nPositions);
+    const id = nextCacheId++;
+    for (const p of this.peers) p.post({ op: 'newCache', cacheId: id });
+    const peers = this.peers;
+    const [h0, h1] = this.w.shard.heads;
+    const { nLayer, nPositions, nEmbd, nHead } = this.config;
+    return new KVCache(nLayer, nPositions, h1 - h0, nEmbd / nHead, id, () => {
+      for (const p of peers) p.post({ op: 'disposeCache', cacheId: id });
+    });
   }
 
   /** Appends `ids` to the cache (one pass over all of them) and returns the last position's logits [V]. */
@@ -160,31 +299,62 @@ export class GPTModel {
     }
     const pos0 = cache.length;
     this.checkIds(ids, pos0);
-    const { nLayer, nEmbd: d } = this.config;
     const T = ids.length;
-    let x = tf.tidy(() => {
-      const tok = tf.gather(this.w.wte, tf.tensor1d(ids, 'int32')); // [T, d]
-      const pos = tf.slice(this.w.wpe, [pos0, 0], [T, d]); // [T, d]
-      return tf.add(tok, pos) as tf.Tensor2D; // [T, d]
+    const remote = this.ask({ op: 'step', cacheId: cache.id, ids });
+    let last: Float32Array | undefined; // the last position's block output [d]
+    await this.whileReducing(async () => {
+      const x = tf.tidy(() => {
+        const tok = tf.gather(this.w.wte, tf.tensor1d(ids, 'int32')); // [T, d]
+        const pos = tf.gather(this.w.wpe, tf.tensor1d(Array.from({ length: T }, (_, i) => pos0 + i), 'int32')); // [T, d]
+        return tf.add(tok, pos) as tf.Tensor2D; // [T, d]
+      });
+      if (T === 1) {
+        try {
+          last = decodeOne(this.w, this.config, cache, x.dataSync() as Float32Array, this.reduceArray);
+        } finally {
+          x.dispose();
+        }
+      } else {
+        last = await this.stepRows(cache, x, pos0);
+      }
+    });
+    cache.advance(T);
+    const logits = tf.tidy(() => {
+      const xf = layerNormRow(last!, this.w.lnArrays.ln_f, this.config.layerNormEps); // [d]
+      return this.headOn(tf.tensor2d(xf, [1, xf.length])); // [1, V] (this shard's columns)
     });
     try {
-      for (let l = 0; l < nLayer; l++) {
-        const past = cache.get(l);
+      return await this.withPeerColumns(await read(logits), remote, 1);
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /** Several new rows x [T, d] (disposed here) through every block with tensors; writes their keys and values to the cache. */
+  private async stepRows(cache: KVCache, x: tf.Tensor2D, pos0: number): Promise<Float32Array> {
+    const T = x.shape[0];
+    const d = this.config.nEmbd;
+    try {
+      for (let l = 0; l < this.config.nLayer; l++) {
         const out = tf.tidy(() => {
-          const r = runBlock(x, this.w.h[l], this.config, { kT: past.kT, v: past.v, pos0 });
-          return { next: r.residualOut, kT: r.part('kT'), v: r.part('v') }; // [T, d], [H, hd, pos0+T], [H, pos0+T, hd]
+          const r = runBlock(x, this.w.h[l], this.config, { ...cache.tensors(l), pos0 }, this.reduce);
+          return { next: r.residualOut, k: r.part('k'), v: r.part('v') }; // [T, d], [H, T, hd], [H, pos0+T, hd]
         });
-        cache.set(l, out.kT, out.v);
+        try {
+          const k = (await out.k.data()) as Float32Array; // new rows only
+          const vAll = (await out.v.data()) as Float32Array; // every row
+          const [H, Tk, hd] = out.v.shape;
+          const vNew = pos0 === 0 ? vAll : new Float32Array(H * T * hd);
+          if (pos0 > 0) for (let h = 0; h < H; h++) vNew.set(vAll.subarray((h * Tk + pos0) * hd, (h * Tk + Tk) * hd), h * T * hd);
+          cache.write(l, k, vNew, T);
+        } finally {
+          out.k.dispose();
+          out.v.dispose();
+        }
         x.dispose();
         x = out.next;
       }
-      cache.advance(T);
-      const logits = tf.tidy(() => this.head(tf.slice(x, [T - 1, 0], [1, d]) as tf.Tensor2D)); // [1, V]
-      try {
-        return await read(logits);
-      } finally {
-        logits.dispose();
-      }
+      return (await read(x)).slice((T - 1) * d, T * d); // the last row [d]
     } finally {
       x.dispose();
     }
@@ -197,9 +367,10 @@ export class GPTModel {
     if (!Number.isInteger(T) || T < 1 || residual.length !== T * d) {
       throw new EngineError('BAD_ARGUMENT', `unembed needs T × n_embd = ${T} × ${d} values, got ${residual.length}`);
     }
+    const remote = this.ask({ op: 'unembed', residual, T });
     const logits = tf.tidy(() => this.head(tf.tensor2d(residual, [T, d]))); // [T, V]
     try {
-      return await read(logits);
+      return await this.withPeerColumns(await read(logits), remote, T);
     } finally {
       logits.dispose();
     }
@@ -209,11 +380,41 @@ export class GPTModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const t of allTensors(this.w)) t.dispose();
+    for (const p of this.peers) p.dispose();
+  }
+
+  /** Starts the same operation on every peer (none on a single thread). */
+  private ask(msg: Parameters<PeerLink['request']>[0]): PeerCall[] {
+    return this.peers.map((p) => p.request(msg));
+  }
+
+  /**
+   * Runs the part of an operation during which the threads sum activations together. If this thread
+   * fails there, the peers are told (they would otherwise wait for it), and the model is broken.
+   */
+  private async whileReducing(body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (err) {
+      this.comm?.fail();
+      throw err;
+    }
+  }
+
+  /** This thread's logits columns [T × its share] followed by the peers' → [T × V]. */
+  private async withPeerColumns(local: Float32Array, remote: PeerCall[], T: number): Promise<Float32Array> {
+    if (remote.length === 0) return local;
+    const tails = await Promise.all(remote.map((r) => r.done));
+    return concatColumns([local, ...tails.map((t) => t.logits)], T);
   }
 
   /** ln_f, then x @ wteᵀ with the pre-transposed head, block by block. */
   private head(x: tf.Tensor2D): tf.Tensor2D {
-    const xf = layerNorm(x, this.w.ln_f, this.config.layerNormEps); // [T, d]
+    return this.headOn(layerNorm(x, this.w.ln_f, this.config.layerNormEps));
+  }
+
+  /** xf [T, d] (after ln_f) @ wteᵀ, block by block. */
+  private headOn(xf: tf.Tensor2D): tf.Tensor2D {
     const blocks = this.w.headChunks.map((c) => tf.matMul(xf, c) as tf.Tensor2D); // each [T, ≤ HEAD_CHUNK]
     return blocks.length === 1 ? blocks[0] : (tf.concat(blocks, 1) as tf.Tensor2D); // [T, V]
   }
@@ -261,5 +462,8 @@ export class GPTModel {
 
   private checkAlive(): void {
     if (this.disposed) throw new EngineError('NOT_LOADED', 'the model has been disposed');
+    if (this.comm?.failed || this.peers.some((p) => p.broken)) {
+      throw new EngineError('WORKER_DIED', "one of the engine's threads stopped; the model must be loaded again");
+    }
   }
 }

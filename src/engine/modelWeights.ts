@@ -7,19 +7,30 @@
 import { tf } from './backend';
 import type { BlockWeights, HeadWeights, LayerNormWeights, Linear } from './block';
 import { EngineError } from './errors';
+import { isWhole, wholeShard, type Shard } from './parallel/shards';
 import type { GPTConfig, WeightMap } from './types';
 
 /** Columns per block of the LM head. */
 export const HEAD_CHUNK = 4096;
 
+/** A layer norm's parameters as plain arrays (the single-token decoder normalises in JS). */
+export interface LayerNormArrays {
+  weight: Float32Array; // [d]
+  bias: Float32Array; // [d]
+}
+
 export interface ModelTensors {
   wte: tf.Tensor2D; // [V, d]
-  /** The tied LM head wteᵀ in column blocks, left to right. */
+  /** The tied LM head wteᵀ in column blocks, left to right (only the shard's vocabulary columns). */
   headChunks: tf.Tensor2D[]; // each [d, ≤ HEAD_CHUNK]
+  /** What part of each layer these tensors hold (the whole model on a single thread). */
+  shard: Shard;
   wpe: tf.Tensor2D; // [P, d]
   h: BlockWeights[];
   ln_f: LayerNormWeights;
-  /** Parameters in the checkpoint (the transposed head copy not counted). */
+  /** The layer norms again, as arrays. */
+  lnArrays: { h: { ln_1: LayerNormArrays; ln_2: LayerNormArrays }[]; ln_f: LayerNormArrays };
+  /** Parameters in the whole checkpoint (the transposed head copy not counted), whatever the shard. */
   numParams: number;
 }
 
@@ -35,12 +46,12 @@ export function allTensors(m: ModelTensors): tf.Tensor[] {
   return out;
 }
 
-/** c_attn [d, 3d] → per head h: columns [h·hd, (h+1)·hd) of the q, k and v thirds. */
-function splitAttnHeads(c_attn: Linear, nHead: number): HeadWeights[] {
+/** c_attn [d, 3·n·hd] (q | k | v of n heads) → per head h: columns [h·hd, (h+1)·hd) of each third. */
+function splitAttnHeads(c_attn: Linear, nHead: number, hd: number): HeadWeights[] {
   const d = c_attn.weight.shape[0];
-  const hd = d / nHead;
-  const cut = (third: number, h: number): Linear => {
-    const col = third * d + h * hd;
+  const third = nHead * hd;
+  const cut = (t: number, h: number): Linear => {
+    const col = t * third + h * hd;
     return {
       weight: tf.slice(c_attn.weight, [0, col], [d, hd]) as tf.Tensor2D, // [d, hd]
       bias: tf.slice(c_attn.bias, [col], [hd]) as tf.Tensor1D, // [hd]
@@ -49,8 +60,22 @@ function splitAttnHeads(c_attn: Linear, nHead: number): HeadWeights[] {
   return Array.from({ length: nHead }, (_, h) => ({ q: cut(0, h), k: cut(1, h), v: cut(2, h) }));
 }
 
-export function buildModelTensors(config: GPTConfig, weights: WeightMap): ModelTensors {
-  const { vocabSize: V, nPositions: P, nEmbd: d, nInner: f, nLayer: L } = config;
+export function countParams(c: GPTConfig): number {
+  const { vocabSize: V, nPositions: P, nEmbd: d, nInner: f, nLayer: L } = c;
+  const block = 4 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * f + f) + (f * d + d);
+  return V * d + P * d + L * block + 2 * d;
+}
+
+/**
+ * Builds the tensors of `shard` from `weights`, which must already be cut to it (shardWeights):
+ * c_attn [d, 3·heads·hd], attn.c_proj [heads·hd, d], c_fc [d, inner], mlp.c_proj [inner, d].
+ */
+export function buildModelTensors(config: GPTConfig, weights: WeightMap, shard: Shard = wholeShard(config)): ModelTensors {
+  const { vocabSize: V, nPositions: P, nEmbd: d, nLayer: L } = config;
+  const hd = d / config.nHead;
+  const hl = shard.heads[1] - shard.heads[0]; // heads on this shard
+  const f = shard.inner[1] - shard.inner[0]; // MLP units on this shard
+  const [v0, v1] = shard.vocab;
   const created: tf.Tensor[] = [];
   let numParams = 0;
 
@@ -83,12 +108,12 @@ export function buildModelTensors(config: GPTConfig, weights: WeightMap): ModelT
     const wpe = take<tf.Rank.R2>('wpe.weight', [P, d]); // [P, d]
     const h: BlockWeights[] = [];
     for (let i = 0; i < L; i++) {
-      const c_attn = conv1d(`h.${i}.attn.c_attn`, d, 3 * d);
-      const heads = splitAttnHeads(c_attn, config.nHead);
+      const c_attn = conv1d(`h.${i}.attn.c_attn`, d, 3 * hl * hd);
+      const heads = splitAttnHeads(c_attn, hl, hd);
       for (const hw of heads) created.push(hw.q.weight, hw.q.bias, hw.k.weight, hw.k.bias, hw.v.weight, hw.v.bias);
       h.push({
         ln_1: ln(`h.${i}.ln_1`),
-        attn: { c_attn, c_proj: conv1d(`h.${i}.attn.c_proj`, d, d), heads },
+        attn: { c_attn, c_proj: conv1d(`h.${i}.attn.c_proj`, hl * hd, d), heads },
         ln_2: ln(`h.${i}.ln_2`),
         mlp: { c_fc: conv1d(`h.${i}.mlp.c_fc`, d, f), c_proj: conv1d(`h.${i}.mlp.c_proj`, f, d) },
       });
@@ -97,11 +122,19 @@ export function buildModelTensors(config: GPTConfig, weights: WeightMap): ModelT
     const headChunks = tf.tidy(() => {
       const wteT = tf.transpose(wte) as tf.Tensor2D; // [d, V]
       const chunks: tf.Tensor2D[] = [];
-      for (let c = 0; c < V; c += HEAD_CHUNK) chunks.push(tf.slice(wteT, [0, c], [d, Math.min(HEAD_CHUNK, V - c)])); // [d, ≤ HEAD_CHUNK]
+      for (let c = v0; c < v1; c += HEAD_CHUNK) chunks.push(tf.slice(wteT, [0, c], [d, Math.min(HEAD_CHUNK, v1 - c)])); // [d, ≤ HEAD_CHUNK]
       return chunks;
     });
     created.push(...headChunks);
-    return { wte, headChunks, wpe, h, ln_f, numParams };
+    const lnArrays = (prefix: string): LayerNormArrays => ({
+      weight: weights.get(`${prefix}.weight`)!.data.slice(), // checked by take() above
+      bias: weights.get(`${prefix}.bias`)!.data.slice(),
+    });
+    const lnAll = {
+      h: Array.from({ length: L }, (_, i) => ({ ln_1: lnArrays(`h.${i}.ln_1`), ln_2: lnArrays(`h.${i}.ln_2`) })),
+      ln_f: lnArrays('ln_f'),
+    };
+    return { wte, headChunks, wpe, h, ln_f, lnArrays: lnAll, shard, numParams: isWhole(shard) ? numParams : countParams(config) };
   } catch (err) {
     for (const t of created) t.dispose();
     throw err;

@@ -1,5 +1,7 @@
 // The engine against an independent float64 numpy reference (test/fixtures/gen_conformance.py):
-// for every case folder in test/fixtures/conformance, logits, attentions and 32 greedy ids.
+// for every case folder in test/fixtures/conformance, logits, attentions and 32 greedy ids — on one
+// thread, and split over 2 and 3 threads (tensor parallelism, real worker threads) where the case
+// has the heads for it; case a (3 heads, 2 threads) and c (5 heads) split unevenly.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -43,15 +45,17 @@ describe('conformance with the numpy reference', function () {
     assert.ok(cases.length > 0, `no case folders with reference.json in ${CASES_DIR}`);
   });
 
-  for (const name of cases) {
-    describe(name, function () {
-      const dir = path.join(CASES_DIR, name);
-      const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as Reference;
+  for (const name of cases) for (const threads of [1, 2, 3]) {
+    const dir = path.join(CASES_DIR, name);
+    const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as Reference;
+    if (threads > ref.nHead) continue;
+    describe(threads === 1 ? name : `${name} on ${threads} threads`, function () {
       let model: GPTModel;
 
-      before(() => {
+      before(async () => {
         const { config, weights } = loadCheckpoint(dir);
-        model = GPTModel.create(config, weights);
+        model = threads === 1 ? GPTModel.create(config, weights) : await GPTModel.createParallel(config, weights, { threads });
+        assert.strictEqual(model.threads, threads);
         assert.strictEqual(config.vocabSize, ref.vocabSize);
         assert.strictEqual(config.nLayer, ref.nLayer);
         assert.strictEqual(config.nHead, ref.nHead);

@@ -1,0 +1,118 @@
+// One new token through every block, the path generation spends its time on. With a single row,
+// each tfjs op costs more in dispatch than in arithmetic, so only the four weight multiplications
+// per layer (and the activation) run in tfjs; the layer norms, residual adds and the attention of
+// that one query over the cache run here on plain arrays. Still the explicit formula: q·kᵀ / √hd,
+// softmax, Σ weights·v, per head. On a tensor-parallel shard, `reduce` sums the two row-parallel
+// outputs over the threads, as runBlock does for prompts.
+import { tf } from './backend';
+import { activation, type Linear } from './block';
+import type { KVCache } from './kvCache';
+import type { LayerNormArrays, ModelTensors } from './modelWeights';
+import type { GPTConfig } from './types';
+
+/** Sums a partial [d] over the threads of a tensor-parallel model. */
+export type ReduceArray = (partial: Float32Array) => Float32Array;
+
+/** LayerNorm of one row (biased variance, as torch), accumulated in float64. */
+export function layerNormRow(x: Float32Array, p: LayerNormArrays, eps: number): Float32Array {
+  const n = x.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += x[i];
+  mean /= n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (x[i] - mean) * (x[i] - mean);
+  variance /= n;
+  const inv = 1 / Math.sqrt(variance + eps);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (x[i] - mean) * inv * p.weight[i] + p.bias[i];
+  return out;
+}
+
+/** row [n] @ W [n, m] + b → [m], one GEMM in tfjs. */
+function matVec(row: Float32Array, p: Linear): Float32Array {
+  const y = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(row, [1, row.length]), b: p.weight, bias: p.bias })); // [1, m]
+  try {
+    return y.dataSync() as Float32Array;
+  } finally {
+    y.dispose();
+  }
+}
+
+function addRows(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
+  return out;
+}
+
+/**
+ * Attention of the query at position `pos` (= cache.length) over keys 0…pos, for this thread's
+ * heads; writes the new key and value rows into the cache. qkv: [q | k | v], each [H × hd].
+ * Returns the heads' outputs concatenated [H × hd].
+ */
+function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number): Float32Array {
+  const { nHead: H, headDim: hd, maxLength: P } = cache;
+  const { k, v } = cache.layer(l);
+  const width = H * hd;
+  const out = new Float32Array(width);
+  const scores = new Float64Array(pos + 1);
+  const scale = Math.sqrt(hd);
+  for (let h = 0; h < H; h++) {
+    const base = h * P * hd; // this head's rows in the stores
+    k.set(qkv.subarray(width + h * hd, width + (h + 1) * hd), base + pos * hd);
+    v.set(qkv.subarray(2 * width + h * hd, 2 * width + (h + 1) * hd), base + pos * hd);
+    const q = h * hd;
+    let max = -Infinity;
+    for (let j = 0; j <= pos; j++) {
+      const kj = base + j * hd;
+      let s = 0;
+      for (let i = 0; i < hd; i++) s += qkv[q + i] * k[kj + i];
+      s /= scale; // the scaled score; no mask: every cached key is at or before the query
+      scores[j] = s;
+      if (s > max) max = s;
+    }
+    let sum = 0;
+    for (let j = 0; j <= pos; j++) {
+      scores[j] = Math.exp(scores[j] - max);
+      sum += scores[j];
+    }
+    const acc = new Float64Array(hd);
+    for (let j = 0; j <= pos; j++) {
+      const w = scores[j] / sum; // softmax weight of key j
+      const vj = base + j * hd;
+      for (let i = 0; i < hd; i++) acc[i] += w * v[vj + i];
+    }
+    for (let i = 0; i < hd; i++) out[q + i] = acc[i];
+  }
+  return out;
+}
+
+/**
+ * Runs the residual stream x [d] of the token at position cache.length through every block,
+ * appending its keys and values to the cache (the caller advances it). Returns the last block's
+ * output [d].
+ */
+export function decodeOne(w: ModelTensors, config: GPTConfig, cache: KVCache, x: Float32Array, reduce?: ReduceArray): Float32Array {
+  const eps = config.layerNormEps;
+  const pos = cache.length;
+  for (let l = 0; l < config.nLayer; l++) {
+    const b = w.h[l];
+    const ln = w.lnArrays.h[l];
+    const qkv = matVec(layerNormRow(x, ln.ln_1, eps), b.attn.c_attn); // [3 × H × hd]
+    const heads = attendOne(qkv, cache, l, pos); // [H × hd]
+    const attnPartial = matVec(heads, b.attn.c_proj); // [d]
+    const mid = addRows(x, reduce ? reduce(attnPartial) : attnPartial); // [d]
+    const ln2 = layerNormRow(mid, ln.ln_2, eps);
+    const y = tf.tidy(() => {
+      const pre = tf.fused.matMul({ a: tf.tensor2d(ln2, [1, ln2.length]), b: b.mlp.c_fc.weight, bias: b.mlp.c_fc.bias }) as tf.Tensor2D; // [1, nInner]
+      return tf.fused.matMul({ a: activation(config.activation, pre), b: b.mlp.c_proj.weight, bias: b.mlp.c_proj.bias }); // [1, d]
+    });
+    let ffnPartial: Float32Array;
+    try {
+      ffnPartial = y.dataSync() as Float32Array;
+    } finally {
+      y.dispose();
+    }
+    x = addRows(mid, reduce ? reduce(ffnPartial) : ffnPartial); // [d]
+  }
+  return x;
+}
