@@ -190,6 +190,7 @@ export class EngineClient {
     const init: WorkerInit = {};
     if (this.opts.backend) init.backend = this.opts.backend;
     if (this.opts.wasmDir) init.wasmDir = this.opts.wasmDir;
+    if (this.opts.threads !== undefined) init.threads = this.opts.threads;
     const w = new Worker(this.opts.workerPath ?? join(__dirname, 'engine-worker.js'), { workerData: init });
     this.worker = w;
     this.lastError = undefined;

@@ -16,6 +16,8 @@ export interface ModelInfo {
   bosTokenId?: number;
   /** The folder's README.md (its model card), first 20 KB, if there is one. */
   card?: string;
+  /** Threads the engine split the model over (tensor parallelism); 1 when it runs on one. */
+  threads: number;
 }
 
 /** How much of README.md `card` keeps. */
@@ -40,6 +42,7 @@ export function buildModelInfo(
   config: GPTConfig,
   numParams: number,
   tokenizer: { vocabSize: number; eosTokenId?: number; bosTokenId?: number },
+  threads = 1,
 ): ModelInfo {
   const abs = resolve(dir);
   const info: ModelInfo = {
@@ -49,6 +52,7 @@ export function buildModelInfo(
     numParams,
     vocabSize: config.vocabSize,
     contextLength: config.nPositions,
+    threads,
   };
   const eos = config.eosTokenId ?? tokenizer.eosTokenId;
   const bos = config.bosTokenId ?? tokenizer.bosTokenId;

@@ -127,7 +127,13 @@ async function handle(msg: EngineRequest): Promise<void> {
     }
     send({ type: MessageType.Result, id: msg.id, value }, buffersOf(value));
   } catch (err) {
-    send({ type: MessageType.Error, id: msg.id, error: EngineError.from(err).toData() });
+    const e = EngineError.from(err);
+    send({ type: MessageType.Error, id: msg.id, error: e.toData() });
+    if (e.code === 'WORKER_DIED') {
+      // One of the model's own threads stopped (tensor parallelism): this session cannot go on.
+      // Ending this thread makes the client start a fresh one and load the model again.
+      setImmediate(() => process.exit(1));
+    }
   } finally {
     live.delete(msg.id);
     cancelled.delete(msg.id);

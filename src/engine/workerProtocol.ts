@@ -3,8 +3,7 @@
 // Generate request also gets Token events before its reply, an Analyze request that asks for it
 // one Attentions event (the first phase: the blocks have run, the LM head has not). Typed arrays travel in transfer lists.
 import type { EngineErrorData } from './errors';
-import type { BackendOptions } from './backend';
-import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult, ModelInfo } from './session';
+import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, EngineOptions, LogitLensResult, ModelInfo } from './session';
 import type { GeneratedToken, GenerationResult, SamplingOptions, TokenSpan } from './types';
 
 export enum MessageType {
@@ -32,7 +31,8 @@ export enum MessageType {
 export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Passed as `workerData` when the worker starts. */
-export type WorkerInit = BackendOptions;
+/** workerData of the engine worker: how to set up tfjs, and how many threads to split a model over. */
+export type WorkerInit = EngineOptions;
 
 /** Loads a model folder, replacing (and disposing) any model loaded before. → ModelInfo */
 export interface LoadRequest {

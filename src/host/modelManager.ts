@@ -58,6 +58,7 @@ export class ModelManager implements vscode.Disposable {
       this.modelEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.modelPath`)) void this.onModelPathChanged();
+        else if (e.affectsConfiguration(`${SECTION}.engineThreads`)) void this.onThreadsChanged();
       }),
     );
   }
@@ -150,7 +151,8 @@ export class ModelManager implements vscode.Disposable {
       this.loadedDir = dir;
       this.output.info(
         `Loaded "${info.name}": ${info.config.nLayer} layers × ${info.config.nHead} heads, d=${info.config.nEmbd}, ` +
-          `${info.numParams.toLocaleString('en-US')} parameters, context ${info.contextLength} (${Date.now() - started} ms)`,
+          `${info.numParams.toLocaleString('en-US')} parameters, context ${info.contextLength}, ` +
+          `${info.threads === 1 ? 'one thread' : `split over ${info.threads} threads`} (${Date.now() - started} ms)`,
       );
       this.setState({ kind: 'ready', info });
       this.modelEmitter.fire(info);
@@ -170,7 +172,8 @@ export class ModelManager implements vscode.Disposable {
     // Loaded here, not at the top of the file: the extension activates without the engine.
     const { EngineClient } = await import('../engine/client');
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist').fsPath;
-    const client = EngineClient.start({ workerPath: join(dist, 'engine-worker.js'), wasmDir: dist });
+    const threads = readSettings().engineThreads;
+    const client = EngineClient.start({ workerPath: join(dist, 'engine-worker.js'), wasmDir: dist, threads: threads > 0 ? threads : undefined });
     client.onDidCrash = (err) => {
       this.output.error(`The engine stopped: ${err.message}`);
     };
@@ -180,6 +183,11 @@ export class ModelManager implements vscode.Disposable {
 
   private async onModelPathChanged(): Promise<void> {
     this.output.info(`"attentionLens.modelPath" changed to "${readSettings().modelPath || '(bundled model)'}"`);
+    await this.reload();
+  }
+
+  /** Drops the loaded model and, if one was loaded (or failed to), loads the one the settings name. */
+  private async reload(): Promise<void> {
     const wasLoaded = this.loadedDir !== undefined || this._state.kind === 'error';
     this.loadedDir = undefined;
     if (this.loading) await this.loading.catch(() => undefined);
@@ -187,6 +195,16 @@ export class ModelManager implements vscode.Disposable {
     this.setState({ kind: 'idle' });
     this.modelEmitter.fire(undefined);
     if (wasLoaded) await this.ensureLoaded().catch(() => undefined);
+  }
+
+  /** A new thread count needs a new engine: the old one is shut down and the model loaded again if it was. */
+  private async onThreadsChanged(): Promise<void> {
+    this.output.info(`"attentionLens.engineThreads" changed to ${readSettings().engineThreads || 'automatic'}`);
+    if (this.loading) await this.loading.catch(() => undefined);
+    const old = this.client;
+    this.client = undefined;
+    await old?.dispose();
+    await this.reload();
   }
 
   private setState(s: ModelState): void {

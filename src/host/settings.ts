@@ -9,18 +9,22 @@ export interface Settings extends DisplaySettings {
   modelPath: string;
   /** Next-token predictions kept per position. */
   topK: number;
+  /** Threads the engine splits a model over; 0 = automatic. */
+  engineThreads: number;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
   const scale = c.get<string>('colorScale', 'linear');
   const topK = c.get<number>('topK', 10);
+  const threads = c.get<number>('engineThreads', 0);
   return {
     modelPath: c.get<string>('modelPath', '').trim(),
     colorScale: (scale === 'gamma' ? 'gamma' : 'linear') satisfies ColorScale,
     surprisalUnderlines: c.get<boolean>('surprisalUnderlines', false),
     editorHighlights: c.get<boolean>('editorHighlights', true),
     topK: Number.isInteger(topK) && topK >= 1 && topK <= 50 ? topK : 10,
+    engineThreads: Number.isInteger(threads) && threads >= 0 && threads <= 8 ? threads : 0,
   };
 }
 
