@@ -4,7 +4,9 @@
 // table and one JSON line.
 //
 //   node dist/bench.js [--quick] [--json FILE] [--config gpt2|bundled|mini|PATH/config.json]
-//                      [--ts 128,512] [--backend wasm|cpu] [--no-torch]
+//                      [--ts 128,512] [--backend wasm|cpu] [--threads N] [--no-torch]
+// --threads: threads the model is split over (tensor parallelism); default as the extension
+// chooses (chooseThreads: 2 for GPT-2 small on a machine with 2 cores, 1 for the bundled shape).
 // gpt2: GPT-2 small (12 layers, 12 heads, 768 wide, vocab 50257), forward at T = 128, 512, 1024.
 // bundled: the bundled model's shape (4 layers, 4 heads, 128 wide, context 256, vocab 4096),
 // forward at T = 128, 256. Generation: 64 new tokens after a 128-token prompt, greedy.
@@ -19,6 +21,8 @@ import { initBackend } from '../src/engine/backend';
 import { loadCheckpoint } from '../src/engine/checkpoint';
 import { generateIds } from '../src/engine/generate';
 import { GPTModel } from '../src/engine/model';
+import { countParams } from '../src/engine/modelWeights';
+import { chooseThreads } from '../src/engine/session';
 import { benchConfig, randomIds } from './benchConfigs';
 import { writeRandomCheckpoint } from './randomCheckpoint';
 
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
       ts: { type: 'string' },
       backend: { type: 'string', default: 'wasm' },
       'no-torch': { type: 'boolean' },
+      threads: { type: 'string' },
     },
     strict: true,
   });
@@ -96,9 +101,11 @@ async function main(): Promise<void> {
 
     t0 = process.hrtime.bigint();
     const { config: loaded, weights } = loadCheckpoint(dir);
-    const model = GPTModel.create(loaded, weights);
+    const threads = chooseThreads(values.threads === undefined ? undefined : Number(values.threads), countParams(loaded), loaded.nHead);
+    const model = await GPTModel.createParallel(loaded, weights, { threads, backend: { backend: backendKind, wasmDir: __dirname } });
     weights.clear();
     report.loadMs = ms(t0);
+    report.threads = model.threads;
     report.numParams = model.numParams;
 
     const V = config.vocabSize;
@@ -174,7 +181,7 @@ async function main(): Promise<void> {
 function printTable(r: Record<string, unknown>): void {
   const f = (x: number, digits = 0): string => x.toFixed(digits);
   const rows: [string, string][] = [
-    ['model', `${r.config} (${((r.numParams as number) / 1e6).toFixed(1)}M params), backend ${r.backend}, load average ${f(r.loadavg as number, 1)}`],
+    ['model', `${r.config} (${((r.numParams as number) / 1e6).toFixed(1)}M params), backend ${r.backend}, ${r.threads} thread(s), load average ${f(r.loadavg as number, 1)}`],
     ['load (read + tensors)', `${f(r.loadMs as number)} ms`],
   ];
   const fw = r.forwardMs as Record<string, number>;
