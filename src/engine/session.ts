@@ -11,6 +11,7 @@ import { loadCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
 import { generate } from './generate';
 import { buildModelInfo, type ModelInfo } from './modelInfo';
+import { PER_HEAD_MIN_ROWS } from './attention';
 import { GPTModel } from './model';
 import { countParams } from './modelWeights';
 import { ByteLevelBPETokenizer } from './tokenizer';
@@ -90,6 +91,23 @@ export function chooseThreads(requested: number | undefined, numParams: number, 
   return cores >= 2 && numParams >= PARALLEL_MIN_PARAMS && nHead >= 2 ? 2 : 1;
 }
 
+/**
+ * Runs every weight once: a short prompt (the per-head path and the LM head) and one decoded token
+ * (the fused c_attn). The wasm backend packs a weight for its GEMM the first time it is used, which
+ * made the first analysis after loading GPT-2 small ~0.9 s slower than the next; this moves that
+ * cost into loading, where it is expected, and any failure of the backend (memory) with it.
+ */
+async function warmUp(model: GPTModel): Promise<void> {
+  const ids = new Array<number>(Math.min(PER_HEAD_MIN_ROWS, model.config.nPositions)).fill(0);
+  await model.forward(ids, { attentions: false });
+  const cache = model.newCache();
+  try {
+    await model.step(cache, [0]);
+  } finally {
+    cache.dispose();
+  }
+}
+
 export interface GenerateHooks {
   onToken?: (token: GeneratedToken, index: number) => void;
   isCancelled?: () => boolean;
@@ -155,6 +173,12 @@ export class EngineSession {
     const threads = chooseThreads(opts.threads, countParams(config), config.nHead);
     const model = threads > 1 ? await GPTModel.createParallel(config, weights, { threads, backend }) : GPTModel.create(config, weights);
     weights.clear(); // the tensors hold their own copies
+    try {
+      await warmUp(model);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
     const info = buildModelInfo(modelDir, config, model.numParams, tokenizer, model.threads);
     return new EngineSession(model, tokenizer, info);
   }
