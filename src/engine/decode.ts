@@ -60,13 +60,23 @@ function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number): F
     const base = h * P * hd; // this head's rows in the stores
     k.set(qkv.subarray(width + h * hd, width + (h + 1) * hd), base + pos * hd);
     v.set(qkv.subarray(2 * width + h * hd, 2 * width + (h + 1) * hd), base + pos * hd);
-    const q = h * hd;
+    const q = qkv.subarray(h * hd, (h + 1) * hd);
     let max = -Infinity;
     for (let j = 0; j <= pos; j++) {
       const kj = base + j * hd;
-      let s = 0;
-      for (let i = 0; i < hd; i++) s += qkv[q + i] * k[kj + i];
-      s /= scale; // the scaled score; no mask: every cached key is at or before the query
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i + 3 < hd; i += 4) {
+        s0 += q[i] * k[kj + i];
+        s1 += q[i + 1] * k[kj + i + 1];
+        s2 += q[i + 2] * k[kj + i + 2];
+        s3 += q[i + 3] * k[kj + i + 3];
+      }
+      for (; i < hd; i++) s0 += q[i] * k[kj + i];
+      const s = (s0 + s1 + s2 + s3) / scale; // the scaled score; no mask: every cached key is at or before the query
       scores[j] = s;
       if (s > max) max = s;
     }
@@ -81,7 +91,7 @@ function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number): F
       const vj = base + j * hd;
       for (let i = 0; i < hd; i++) acc[i] += w * v[vj + i];
     }
-    for (let i = 0; i < hd; i++) out[q + i] = acc[i];
+    out.set(acc, h * hd);
   }
   return out;
 }
