@@ -173,3 +173,46 @@ describe('EngineClient + worker thread', function () {
     assert.deepEqual(await client.attention(a.runId, 0, 1), local.attention(b.runId, 0, 1));
   });
 });
+
+describe('EngineClient + worker thread, the model split over two threads', function () {
+  this.timeout(120_000);
+  let client: EngineClient;
+  let local: EngineSession;
+
+  before(async () => {
+    if (!existsSync(WORKER)) execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, stdio: 'ignore' });
+    // The bundled worker starts its peer from the bundled dist/engine-peer.js, as in the extension.
+    client = EngineClient.start({ workerPath: WORKER, threads: 2 });
+    local = await EngineSession.load(TINY, { threads: 1 });
+  });
+  after(async () => {
+    await client?.dispose();
+    local?.dispose();
+  });
+
+  it('loads on two threads and analyses, slices, captures and generates like one thread', async () => {
+    const info = await client.load(TINY);
+    assert.equal(info.threads, 2);
+    assert.equal(local.info.threads, 1);
+    assert.deepEqual({ ...info, threads: 1 }, local.info);
+    const a = await client.analyze(TEXT, { topK: 5 });
+    const b = await local.analyze(TEXT, { topK: 5 });
+    assert.deepEqual(a.tokens, b.tokens);
+    assert.deepEqual(
+      a.predictions.map((p) => p.ids),
+      b.predictions.map((p) => p.ids),
+    );
+    const x = await client.allAttentions(a.runId);
+    const y = local.allAttentions(b.runId);
+    assert.equal(x.length, y.length);
+    let maxDiff = 0;
+    for (let i = 0; i < x.length; i++) maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+    assert.ok(maxDiff < 1e-5, `attentions differ by ${maxDiff}`);
+    const cap = await client.capture(a.runId, 1, 4);
+    const ref = await local.capture(b.runId, 1, 4);
+    assert.equal(cap.capture.weights.length, ref.capture.weights.length);
+    const gen = await client.generate(TEXT, { maxNewTokens: 10, temperature: 0, stopAtEos: false }).result;
+    const same = await local.generate(TEXT, { maxNewTokens: 10, temperature: 0, stopAtEos: false });
+    assert.deepEqual(gen.ids, same.ids);
+  });
+});
