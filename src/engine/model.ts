@@ -206,7 +206,6 @@ export class GPTModel {
     const wantAttentions = opts.attentions ?? true;
     const cap = opts.capture;
     if (cap) this.checkCapture(cap, T);
-    const remote = this.ask({ op: 'forward', ids, opts: { attentions: wantAttentions, capture: cap } });
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
     let attentions: Float32Array[] = [];
@@ -216,6 +215,7 @@ export class GPTModel {
       const pos = tf.slice(this.w.wpe, [0, 0], [T, d]) as tf.Tensor2D; // [T, d]
       return { tok, pos, x: tf.add(tok, pos) as tf.Tensor2D }; // [T, d]
     });
+    const remote = this.ask({ op: 'forward', ids, opts: { attentions: wantAttentions, capture: cap } });
     let x = emb.x; // [T, d]
     try {
       await this.whileReducing(async () => {
