@@ -46,12 +46,55 @@ export function argmax(logits: Float32Array): number {
   return best;
 }
 
+/**
+ * The k-th largest value of `xs` (duplicates counted), as `xs.slice().sort()[n − k]` gives it, in
+ * O(n log k): a min-heap of the k largest seen so far. Per token this replaces two sorts of the
+ * whole vocabulary (50,257 values for GPT-2), which cost more than a decoding step's bookkeeping.
+ */
+function kthLargest(xs: Float32Array, k: number): number {
+  const heap = new Float64Array(k);
+  let size = 0;
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < size && heap[l] < heap[m]) m = l;
+      if (r < size && heap[r] < heap[m]) m = r;
+      if (m === i) return;
+      const t = heap[i];
+      heap[i] = heap[m];
+      heap[m] = t;
+      i = m;
+    }
+  };
+  for (let n = 0; n < xs.length; n++) {
+    const x = xs[n];
+    if (size < k) {
+      let i = size++;
+      heap[i] = x;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (heap[parent] <= heap[i]) break;
+        const t = heap[i];
+        heap[i] = heap[parent];
+        heap[parent] = t;
+        i = parent;
+      }
+    } else if (x > heap[0]) {
+      heap[0] = x;
+      down(0);
+    }
+  }
+  return heap[0];
+}
+
 /** Keeps the k highest logits (exactly k, ties to the lowest ids); the rest become −Infinity. */
 export function filterTopK(logits: Float32Array, k: number): Float32Array {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`topK must be a positive integer, got ${k}`);
   if (k >= logits.length) return logits.slice();
-  // The k-th largest value by a native typed-array sort, then one pass (ties: lowest ids first).
-  const threshold = logits.slice().sort()[logits.length - k];
+  // The k-th largest value, then one pass (ties: lowest ids first).
+  const threshold = kthLargest(logits, k);
   const out = new Float32Array(logits.length).fill(-Infinity);
   let above = 0;
   for (let i = 0; i < logits.length; i++) if (logits[i] > threshold) above++;
@@ -77,7 +120,16 @@ export function filterTopP(logits: Float32Array, p: number): Float32Array {
   for (let i = 0; i < logits.length; i++) probs[i] /= sum;
   // Walk the probabilities in descending order (a native typed-array sort) to the value at which
   // the mass reaches p, then keep everything above it and just enough ties, lowest ids first.
-  const sorted = probs.slice().sort();
+  // Only the non-zero ones need sorting (after top-k, 40 of 50,257): zeros add no mass.
+  let nonZero = 0;
+  for (let i = 0; i < probs.length; i++) if (probs[i] > 0) nonZero++;
+  let sorted: Float64Array;
+  if (nonZero < probs.length) {
+    sorted = new Float64Array(nonZero);
+    let j = 0;
+    for (let i = 0; i < probs.length; i++) if (probs[i] > 0) sorted[j++] = probs[i];
+    sorted.sort();
+  } else sorted = probs.slice().sort();
   let mass = 0;
   let threshold = 0;
   let tiesNeeded = 0;

@@ -80,6 +80,33 @@ describe('filters', function () {
   });
 });
 
+describe('filters over a whole vocabulary', function () {
+  /** The k-th largest by a full sort, the definition the heap in filterTopK must match. */
+  const byFullSort = (xs: Float32Array, k: number): number => xs.slice().sort()[xs.length - k];
+
+  it('top-k keeps exactly the entries a full sort picks, ties included, and top-p after it sorts only what is left', function () {
+    const rng = new Rng(11);
+    for (const V of [7, 1000, 50257]) {
+      // a coarse grid of values, so that ties are common
+      const logits = Float32Array.from({ length: V }, () => Math.round(rng.next() * 40) / 4 - 5);
+      for (const k of [1, 2, 40, V - 1].filter((k) => k < V)) {
+        const out = filterTopK(logits, k);
+        const t = byFullSort(logits, k);
+        let kept = 0;
+        for (let i = 0; i < V; i++) {
+          if (out[i] !== -Infinity) {
+            kept++;
+            assert.ok(logits[i] >= t, `V=${V} k=${k}: kept ${logits[i]} below the threshold ${t}`);
+          } else assert.ok(logits[i] <= t, `V=${V} k=${k}: dropped ${logits[i]} above the threshold ${t}`);
+        }
+        assert.strictEqual(kept, k, `V=${V} k=${k}`);
+        const p = filterTopP(out, 0.9);
+        for (let i = 0; i < V; i++) if (out[i] === -Infinity) assert.strictEqual(p[i], -Infinity);
+      }
+    }
+  });
+});
+
 describe('sampleNext', function () {
   const logits = new Float32Array([0.1, 2.5, -1, 2.4, 0.3]);
 
