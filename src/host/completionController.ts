@@ -145,7 +145,12 @@ export class CompletionController implements vscode.Disposable {
               options: toSamplingOptions(options),
               nPositions: info.contextLength,
               signal: abort.signal,
-              onText: (t) => ins.push(t),
+              // Nothing more after a cancel: the user's Escape or click ends VS Code's undo group,
+              // so text arriving after it (tokens held back at a split character or a possible
+              // stop sequence) would become a second undo step.
+              onText: (t) => {
+                if (!abort.signal.aborted) ins.push(t);
+              },
               onToken: (_t, i) => {
                 this.status.setGenerating(i + 1);
                 if ((i + 1) % 4 === 0) progress.report({ message: vscode.l10n.t('{0} tokens', i + 1) });
@@ -154,7 +159,7 @@ export class CompletionController implements vscode.Disposable {
           );
         },
       );
-      const result = await ins.finish(outcome.result.text);
+      const result = await ins.finish(abort.signal.aborted ? undefined : outcome.result.text);
       this.status.setFinished(outcome.stats);
       log.info(
         `Complete in ${doc.uri.toString()}: ${describeRun(outcome.stats)}, stop: ${ins.stopped ?? outcome.result.stopReason}, ` +

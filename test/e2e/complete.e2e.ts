@@ -285,6 +285,11 @@ describe('Writers: Complete', function () {
         await workbench.screenshot(how === 'Cancel' ? '26-long-completion-cancelled' : '28-long-completion-escaped');
         assert.equal(await editorText(page), text, 'nothing is inserted after the stop');
         assert.ok(text.startsWith(OPENING) && text.length > OPENING.length, 'what was generated before the stop is kept');
+        // What was kept is still one undo step.
+        await workbench.focusEditor();
+        await page.keyboard.press('Control+Z');
+        await page.waitForTimeout(1000);
+        assert.equal(await editorText(page), OPENING, `one Ctrl+Z removes the stopped completion (${how})`);
       });
     }
   });
