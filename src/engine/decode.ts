@@ -28,14 +28,18 @@ export function layerNormRow(x: Float32Array, p: LayerNormArrays, eps: number): 
   return out;
 }
 
+/** The values of a tensor this code owns, which it then frees. */
+function takeData(t: tf.Tensor): Float32Array {
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 /** row [n] @ W [n, m] + b → [m], one GEMM in tfjs. */
 function matVec(row: Float32Array, p: Linear): Float32Array {
-  const y = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(row, [1, row.length]), b: p.weight, bias: p.bias })); // [1, m]
-  try {
-    return y.dataSync() as Float32Array;
-  } finally {
-    y.dispose();
-  }
+  return takeData(tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(row, [1, row.length]), b: p.weight, bias: p.bias }))); // [m]
 }
 
 function addRows(a: Float32Array, b: Float32Array): Float32Array {
@@ -141,16 +145,12 @@ export function decodeOne(w: ModelTensors, config: GPTConfig, cache: KVCache, x:
     const attnPartial = matVec(heads, b.attn.c_proj); // [d]
     const mid = addRows(x, reduce ? reduce(attnPartial) : attnPartial); // [d]
     const ln2 = layerNormRow(mid, ln.ln_2, eps);
-    const y = tf.tidy(() => {
-      const pre = tf.fused.matMul({ a: tf.tensor2d(ln2, [1, ln2.length]), b: b.mlp.c_fc.weight, bias: b.mlp.c_fc.bias }) as tf.Tensor2D; // [1, nInner]
-      return tf.fused.matMul({ a: activation(config.activation, pre), b: b.mlp.c_proj.weight, bias: b.mlp.c_proj.bias }); // [1, d]
-    });
-    let ffnPartial: Float32Array;
-    try {
-      ffnPartial = y.dataSync() as Float32Array;
-    } finally {
-      y.dispose();
-    }
+    const ffnPartial = takeData(
+      tf.tidy(() => {
+        const pre = tf.fused.matMul({ a: tf.tensor2d(ln2, [1, ln2.length]), b: b.mlp.c_fc.weight, bias: b.mlp.c_fc.bias }) as tf.Tensor2D; // [1, nInner]
+        return tf.fused.matMul({ a: activation(config.activation, pre), b: b.mlp.c_proj.weight, bias: b.mlp.c_proj.bias }); // [1, d]
+      }),
+    );
     x = addRows(mid, reduce ? reduce(ffnPartial) : ffnPartial); // [d]
   }
   return x;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { EngineError } from '../errors';
 import { workerSource } from '../workerSource';
 import type { PeerCallRequest, PeerInit, PeerReply, PeerRequest } from './peerProtocol';
+import { weightBuffers } from './shards';
 
 type BlocksReply = Extract<PeerReply, { kind: 'blocks' }>;
 type DoneReply = Extract<PeerReply, { kind: 'done' }>;
@@ -54,9 +55,7 @@ export class PeerLink {
     const src = script
       ? { file: script, eval: false }
       : workerSource(join(__dirname, 'engine-peer.js'), join(__dirname, 'peerWorker.ts'));
-    const transfer = new Set<ArrayBuffer>();
-    for (const w of init.weights.values()) if (w.data.buffer instanceof ArrayBuffer) transfer.add(w.data.buffer);
-    const worker = new Worker(src.file, { eval: src.eval, workerData: init, transferList: [...transfer] });
+    const worker = new Worker(src.file, { eval: src.eval, workerData: init, transferList: weightBuffers(init.weights) });
     const link = new PeerLink(worker, init.shard.rank, onFailure);
     return new Promise<PeerLink>((resolve, reject) => {
       let ready = false;
