@@ -95,6 +95,44 @@ export class ShuffledBatches {
   }
 }
 
+/** The synthetic copy task (TrainConfig.copyTask). */
+export interface CopyTaskOptions {
+  /** Rows per step, added to every optimizer step as one more micro-batch. */
+  rows: number;
+  /** Row length (≤ the context: short rows make attending to the right key easier to learn). */
+  length: number;
+  /** Each row repeats a random span of P tokens, P uniform in [periodMin, periodMax]. */
+  periodMin: number;
+  periodMax: number;
+  /** Token ids are drawn from [idsFrom, idsTo) (e.g. past the 256 byte tokens; excluding specials). */
+  idsFrom: number;
+  idsTo: number;
+}
+
+/**
+ * The copy task's batch for an optimizer step: every row is a span of random tokens repeated with
+ * period P, and only the repeats carry loss (the first P targets cannot be known). Nothing in
+ * natural text teaches copying this directly: the only way to lower this loss is a previous-token
+ * head feeding an induction head. Seeded by (seed, step), so a resumed run draws the same rows.
+ */
+export function copyTaskBatch(o: CopyTaskOptions, seed: number, step: number): TokenBatch {
+  const rng = new Rng(mixSeed(seed ^ 0xc0b1, step));
+  const { rows: B, length: T } = o;
+  const inputs = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const weights = new Float32Array(B * T);
+  for (let r = 0; r < B; r++) {
+    const P = o.periodMin + rng.int(o.periodMax - o.periodMin + 1);
+    const span = Array.from({ length: P }, () => o.idsFrom + rng.int(o.idsTo - o.idsFrom));
+    for (let i = 0; i < T; i++) {
+      inputs[r * T + i] = span[i % P];
+      targets[r * T + i] = span[(i + 1) % P];
+      weights[r * T + i] = i + 1 >= P ? 1 : 0;
+    }
+  }
+  return { B, T, inputs, targets, weights };
+}
+
 /** `count` fixed batches of B windows spread evenly over the stream (the validation set). */
 export function fixedBatches(windows: TokenWindows, B: number, count: number): TokenBatch[] {
   const total = Math.min(windows.count, B * count);

@@ -3,6 +3,7 @@
 // through npm). The vocabulary size comes from the tokenizer folder, never from this file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CopyTaskOptions } from './data';
 
 export interface TrainConfig {
   /** Model name written into config.json and the card. */
@@ -17,6 +18,11 @@ export interface TrainConfig {
   batchSize: number;
   /** Fraction of training windows built as "half a window, then the same half again" (0 = none). */
   repeatFraction: number;
+  /**
+   * A synthetic copy task added to every step as one more micro-batch (random spans repeated, loss
+   * on the repeats), to grow induction heads; absent = none. See copyTaskBatch in data.ts.
+   */
+  copyTask?: CopyTaskOptions;
   /** Micro-batches per optimizer step. */
   gradAccum: number;
   steps: number;
@@ -113,9 +119,28 @@ export function parseTrainConfig(json: unknown, file: string): TrainConfig {
     workers: num('workers', true, 1) as 1 | 2,
     out: path.resolve(str(c.out, 'out')),
   };
+  if (c.copyTask !== undefined) cfg.copyTask = parseCopyTask(c.copyTask, cfg.contextLength, file);
   if (cfg.workers > 2) throw new Error(`${file}: "workers" must be 1 or 2, got ${cfg.workers}`);
   if (cfg.model.nEmbd % cfg.model.nHead !== 0) throw new Error(`${file}: model.nEmbd must be divisible by model.nHead`);
   return cfg;
+}
+
+function parseCopyTask(x: unknown, contextLength: number, file: string): CopyTaskOptions {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Error(`${file}: "copyTask" must be an object`);
+  const o = x as Record<string, unknown>;
+  const int = (k: string, min: number, max = Infinity): number => {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new Error(`${file}: "copyTask.${k}" must be an integer in [${min}, ${max === Infinity ? '∞' : max}], got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const length = int('length', 2, contextLength);
+  const periodMin = int('periodMin', 1, length - 1);
+  const periodMax = int('periodMax', periodMin, length - 1);
+  const idsFrom = int('idsFrom', 0);
+  const idsTo = int('idsTo', idsFrom + 2);
+  return { rows: int('rows', 1), length, periodMin, periodMax, idsFrom, idsTo };
 }
 
 export function loadTrainConfig(file: string): TrainConfig {

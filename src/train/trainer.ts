@@ -9,7 +9,7 @@ import { ByteLevelBPETokenizer } from '../engine/tokenizer';
 import type { GPTConfig, Tokenizer } from '../engine/types';
 import { AdamW } from './adamw';
 import { DataParallel } from './dataParallel';
-import { ShuffledBatches, TokenWindows, fixedBatches, tokenizeFile } from './data';
+import { ShuffledBatches, TokenWindows, copyTaskBatch, fixedBatches, tokenizeFile } from './data';
 import { exportModel } from './export';
 import { GPTTrain, type TokenBatch } from './gptTrain';
 import { Rng } from './rng';
@@ -108,6 +108,7 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
     rng.state = meta.rngState;
     log(`resuming from ${stateFile} at step ${meta.step}`);
   }
+  if (cfg.copyTask && cfg.copyTask.idsTo > gcfg.vocabSize) throw new Error(`copyTask.idsTo (${cfg.copyTask.idsTo}) is past the vocabulary (${gcfg.vocabSize})`);
   const batches = new ShuffledBatches(trainWin, cfg.batchSize, cfg.seed, meta.cursor, cfg.repeatFraction);
   const tokensPerStep = cfg.batchSize * cfg.gradAccum * T;
   log(
@@ -145,9 +146,18 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
         if (!grads) grads = r.grads;
         else for (let k = 0; k < grads.length; k++) for (let i = 0; i < grads[k].length; i++) grads[k][i] += r.grads[k][i];
       }
+      lastLoss = lossSum / weightSum;
+      let copyLoss = NaN;
+      if (cfg.copyTask) {
+        // One more micro-batch: the synthetic copy task, weighted by its share of the targets.
+        const batch = copyTaskBatch(cfg.copyTask, cfg.seed, step);
+        const r = dp ? await dp.lossAndGrads(model, batch) : model.lossAndGrads(batch);
+        copyLoss = r.lossSum / r.weightSum;
+        weightSum += r.weightSum;
+        for (let k = 0; k < grads!.length; k++) for (let i = 0; i < grads![k].length; i++) grads![k][i] += r.grads[k][i];
+      }
       const lr = learningRate(step, schedule);
       const gnorm = adam.step(model.params, grads!, lr, 1 / weightSum, cfg.gradClip);
-      lastLoss = lossSum / weightSum;
       const ms = Date.now() - t0;
       sessionStepMs += ms;
       sessionTokens += tokensPerStep;
@@ -159,7 +169,8 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
         point.loss = lastLoss;
         const tps = (sessionTokens / sessionStepMs) * 1000;
         const eta = ((cfg.steps - step) * sessionStepMs) / (sessionTokens / tokensPerStep) / 1000;
-        log(`step ${step}/${cfg.steps} | loss ${lastLoss.toFixed(4)} | lr ${lr.toExponential(2)} | gnorm ${gnorm.toFixed(2)} | ${tps.toFixed(0)} tok/s | ETA ${fmtTime(eta)}`);
+        const copy = cfg.copyTask ? ` | copy ${copyLoss.toFixed(3)}` : '';
+        log(`step ${step}/${cfg.steps} | loss ${lastLoss.toFixed(4)}${copy} | lr ${lr.toExponential(2)} | gnorm ${gnorm.toFixed(2)} | ${tps.toFixed(0)} tok/s | ETA ${fmtTime(eta)}`);
       }
       if (step % cfg.evalEvery === 0 || step === cfg.steps) {
         const te = Date.now();

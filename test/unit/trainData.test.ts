@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { ShuffledBatches, TokenWindows } from '../../src/train/data';
+import { ShuffledBatches, TokenWindows, copyTaskBatch, type CopyTaskOptions } from '../../src/train/data';
+import { parseTrainConfig } from '../../src/train/trainConfig';
 
 describe('training data: windows and the copy curriculum', () => {
   const tokens = Int32Array.from({ length: 4001 }, (_, i) => i);
@@ -45,5 +46,45 @@ describe('training data: windows and the copy curriculum', () => {
       const b = none.next();
       for (let r = 0; r < 5; r++) assert.equal(isRepeat(b, r), false);
     }
+  });
+
+  const copy: CopyTaskOptions = { rows: 6, length: 40, periodMin: 5, periodMax: 12, idsFrom: 256, idsTo: 300 };
+
+  it('copy task: each row repeats a random span, with loss only where the span is known', () => {
+    const b = copyTaskBatch(copy, 7, 3);
+    assert.equal(b.B, 6);
+    assert.equal(b.T, 40);
+    const periods = new Set<number>();
+    for (let r = 0; r < b.B; r++) {
+      const seq = [...Array.from(b.inputs.subarray(r * 40, r * 40 + 40)), b.targets[r * 40 + 39]];
+      for (const id of seq) assert.ok(id >= 256 && id < 300, `id ${id}`);
+      // the smallest P with seq[i] = seq[i − P] everywhere
+      let P = 1;
+      while (seq.some((x, i) => i >= P && x !== seq[i - P])) P++;
+      assert.ok(P >= 5 && P <= 12, `period ${P}`);
+      periods.add(P);
+      for (let i = 0; i < 40; i++) {
+        assert.equal(b.targets[r * 40 + i], seq[i + 1]);
+        assert.equal(b.weights![r * 40 + i], i + 1 >= P ? 1 : 0, `row ${r} position ${i}`);
+      }
+    }
+    assert.ok(periods.size > 1, 'the period varies between rows');
+  });
+
+  it('copy task: the same (seed, step) draws the same rows, another step other rows', () => {
+    assert.deepEqual(copyTaskBatch(copy, 7, 3), copyTaskBatch(copy, 7, 3));
+    assert.notDeepEqual(copyTaskBatch(copy, 7, 3).inputs, copyTaskBatch(copy, 7, 4).inputs);
+    assert.notDeepEqual(copyTaskBatch(copy, 7, 3).inputs, copyTaskBatch(copy, 8, 3).inputs);
+  });
+
+  it('copy task: the config is checked with a message naming the field', () => {
+    const base = { tokenizer: 't', data: { train: 'a', val: 'b' }, model: { nLayer: 1, nHead: 1, nEmbd: 8 }, contextLength: 32, batchSize: 1, steps: 1, lr: 0.001, out: 'o' };
+    const ok = parseTrainConfig({ ...base, copyTask: { ...copy, length: 32 } }, 'c.json');
+    assert.deepEqual(ok.copyTask, { ...copy, length: 32 });
+    assert.equal(parseTrainConfig(base, 'c.json').copyTask, undefined);
+    assert.throws(() => parseTrainConfig({ ...base, copyTask: { ...copy } }, 'c.json'), /copyTask\.length/); // 40 > context 32
+    assert.throws(() => parseTrainConfig({ ...base, copyTask: { ...copy, length: 32, periodMin: 0 } }, 'c.json'), /copyTask\.periodMin/);
+    assert.throws(() => parseTrainConfig({ ...base, copyTask: { ...copy, length: 32, periodMax: 4 } }, 'c.json'), /copyTask\.periodMax/);
+    assert.throws(() => parseTrainConfig({ ...base, copyTask: 'yes' }, 'c.json'), /"copyTask" must be an object/);
   });
 });
