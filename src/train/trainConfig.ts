@@ -29,6 +29,12 @@ export interface TrainConfig {
   lr: number;
   minLr: number;
   warmupSteps: number;
+  /**
+   * The step the learning-rate schedule (warm-up, then cosine to minLr at `steps`) starts after;
+   * default 0. Set to the last step of a finished run to continue it as a new stage with its own
+   * warm-up and decay (e.g. with a copyTask added).
+   */
+  scheduleStart: number;
   weightDecay: number;
   beta1: number;
   beta2: number;
@@ -53,6 +59,7 @@ const DEFAULTS = {
   repeatFraction: 0,
   minLr: 0,
   warmupSteps: 100,
+  scheduleStart: 0,
   weightDecay: 0.1,
   beta1: 0.9,
   beta2: 0.99,
@@ -106,6 +113,7 @@ export function parseTrainConfig(json: unknown, file: string): TrainConfig {
     lr: num('lr', false, 0),
     minLr: num('minLr', false, 0),
     warmupSteps: num('warmupSteps', true, 0),
+    scheduleStart: num('scheduleStart', true, 0),
     weightDecay: num('weightDecay', false, 0),
     beta1: num('beta1', false, 0),
     beta2: num('beta2', false, 0),
@@ -119,6 +127,7 @@ export function parseTrainConfig(json: unknown, file: string): TrainConfig {
     workers: num('workers', true, 1) as 1 | 2,
     out: path.resolve(str(c.out, 'out')),
   };
+  if (cfg.scheduleStart >= cfg.steps) throw new Error(`${file}: "scheduleStart" (${cfg.scheduleStart}) must be below "steps" (${cfg.steps})`);
   if (c.copyTask !== undefined) cfg.copyTask = parseCopyTask(c.copyTask, cfg.contextLength, file);
   if (cfg.workers > 2) throw new Error(`${file}: "workers" must be 1 or 2, got ${cfg.workers}`);
   if (cfg.model.nEmbd % cfg.model.nHead !== 0) throw new Error(`${file}: model.nEmbd must be divisible by model.nHead`);

@@ -123,7 +123,7 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
     meta.rngState = rng.state;
     saveTrainState(stateFile, model.specs, { meta, params: model.params, m: adam.m, v: adam.v });
   };
-  const schedule = { lr: cfg.lr, minLr: cfg.minLr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps };
+  const schedule = { lr: cfg.lr, minLr: cfg.minLr, warmupSteps: cfg.warmupSteps, totalSteps: cfg.steps, startStep: cfg.scheduleStart };
   const sessionStart = Date.now();
   let sessionTokens = 0;
   let sessionStepMs = 0;

@@ -68,6 +68,12 @@ describe('train: the trainable GPT', () => {
     assert.equal(learningRate(10, o), 1);
     assert.ok(Math.abs(learningRate(60, o) - 0.55) < 1e-12);
     assert.equal(learningRate(110, o), 0.1);
+    // A warm restart: the same shape, shifted to start after step 1000.
+    const r = { ...o, totalSteps: 1110, startStep: 1000 };
+    assert.equal(learningRate(1005, r), 0.5);
+    assert.equal(learningRate(1010, r), 1);
+    assert.ok(Math.abs(learningRate(1060, r) - 0.55) < 1e-12);
+    assert.equal(learningRate(1110, r), 0.1);
   });
 
   it('seeded shuffling visits every window once per epoch and resumes from a cursor', () => {
