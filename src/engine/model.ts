@@ -58,6 +58,12 @@ export interface ForwardHooks {
    * last block has run and before ln_f + the LM head; awaited before the head runs.
    */
   afterBlocks?: (attentions: Float32Array[], capture?: LayerCapture) => void | Promise<void>;
+  /**
+   * Layer `layer`'s attention [H × T × T], every head (a split model's peers' heads included), as
+   * soon as that layer has run on every thread, in layer order, while the next layers run. Only
+   * with `attentions`. A thread of a split model calls it with its own heads only.
+   */
+  afterLayer?: (layer: number, attention: Float32Array) => void;
 }
 
 export interface ParallelOptions {
@@ -215,7 +221,16 @@ export class GPTModel {
       const pos = tf.slice(this.w.wpe, [0, 0], [T, d]) as tf.Tensor2D; // [T, d]
       return { tok, pos, x: tf.add(tok, pos) as tf.Tensor2D }; // [T, d]
     });
-    const remote = this.ask({ op: 'forward', ids, opts: { attentions: wantAttentions, capture: cap } });
+    const streamLayers = wantAttentions && hooks.afterLayer !== undefined;
+    const remote = this.ask({ op: 'forward', ids, opts: { attentions: wantAttentions, capture: cap }, ...(streamLayers ? { streamLayers: true } : {}) });
+    // Layer by layer, the hook gets this thread's heads joined with the peers' (they send each layer
+    // as they finish it); chained so that it sees the layers in order.
+    let layersSent: Promise<void> = Promise.resolve();
+    const sendLayer = (l: number, own: Float32Array): void => {
+      const parts = Promise.all(remote.map((r) => r.layer(l)));
+      layersSent = layersSent.then(async () => hooks.afterLayer!(l, remote.length ? concatF32([own, ...(await parts)]) : own));
+      layersSent.catch(() => undefined); // awaited after the blocks; a failure before that must not go unhandled
+    };
     let x = emb.x; // [T, d]
     try {
       await this.whileReducing(async () => {
@@ -239,7 +254,15 @@ export class GPTModel {
           x.dispose();
           x = out.next;
           try {
-            if (out.att) attentions.push(await read(out.att));
+            if (out.att) {
+              attentions.push(await read(out.att));
+              if (streamLayers) {
+                sendLayer(l, attentions[l]);
+                // Let the peers' 'layer' messages in (they arrive as macrotasks, which a run of
+                // awaits on tensor reads never yields to), so the layer goes out now, not after the blocks.
+                if (remote.length > 0) await new Promise<void>((r) => setImmediate(r));
+              }
+            }
             if (out.cap && cap) result.capture = await this.readCapture(out.cap, cap);
             if (opts.residuals) residuals.push(await read(x));
           } finally {
@@ -252,9 +275,13 @@ export class GPTModel {
       if (remote.length > 0) {
         // Every thread has run its blocks: add the peers' heads (and units) to this thread's.
         const parts = await Promise.all(remote.map((r) => r.blocks));
-        if (wantAttentions) attentions = attentions.map((a, l) => concatF32([a, ...parts.map((p) => p.attentions?.[l] ?? new Float32Array(0))]));
+        if (streamLayers) {
+          const layers = await Promise.all(remote.map((r) => Promise.all(attentions.map((_, l) => r.layer(l)))));
+          attentions = attentions.map((a, l) => concatF32([a, ...layers.map((p) => p[l])]));
+        } else if (wantAttentions) attentions = attentions.map((a, l) => concatF32([a, ...parts.map((p) => p.attentions?.[l] ?? new Float32Array(0))]));
         if (result.capture) result.capture = mergeCapture(result.capture, parts.map((p) => p.capture ?? {}));
       }
+      await layersSent;
       if (hooks.afterBlocks) await hooks.afterBlocks(attentions, result.capture);
       if (cap) {
         const lnF = tf.tidy(() => layerNorm(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D, this.w.ln_f, this.config.layerNormEps)); // [1, d]

@@ -51,8 +51,15 @@ export interface AnalysisSummary {
  */
 export type AttentionSummary = Omit<AnalysisSummary, 'predictions' | 'actual'>;
 
-/** Gets the first phase of an analysis; `attentions` are the run's own arrays (L × [H × T × T]): copy, don't modify. */
-export type AttentionsReady = (first: AttentionSummary, attentions: readonly Float32Array[]) => void;
+/**
+ * The first phase of an analysis as it happens: the summary before the forward runs, then each
+ * layer's attention [H × T × T] as soon as the layer has run, in order (the run's own arrays: copy,
+ * don't modify). The LM head, top-k and surprisal follow the last layer.
+ */
+export interface AttentionStream {
+  start(first: AttentionSummary): void;
+  layer(layer: number, attention: Float32Array): void;
+}
 
 export interface CaptureSlice {
   capture: LayerCapture;
@@ -195,13 +202,13 @@ export class EngineSession {
   /**
    * Runs the model over `text` once with every attention, keeps the run for slicing, and returns
    * the tokens, top-k predictions and per-token surprisal. `isCancelled` is polled between stages.
-   * `onAttentions` is called once the blocks have run, before the LM head, top-k and surprisal.
+   * `stream` gets the summary before the forward and every layer's attention as it is computed.
    */
   async analyze(
     text: string,
     opts: AnalyzeOptions = {},
     isCancelled: () => boolean = () => false,
-    onAttentions?: AttentionsReady,
+    stream?: AttentionStream,
   ): Promise<AnalysisSummary> {
     this.checkAlive();
     const { nPositions, nLayer, nHead, vocabSize: V } = this.info.config;
@@ -228,13 +235,21 @@ export class EngineSession {
     const T = ids.length;
     if (isCancelled()) throw cancelled();
     const runId = this.nextRunId++;
+    stream?.start({ runId, tokens, T, truncated, totalTokens, nLayer, nHead });
     const out = await this.model.forward(
       ids,
       { attentions: true },
       {
-        afterBlocks: (attentions) => {
+        ...(stream
+          ? {
+              afterLayer: (layer: number, attention: Float32Array) => {
+                if (isCancelled()) throw cancelled();
+                stream.layer(layer, attention);
+              },
+            }
+          : {}),
+        afterBlocks: () => {
           if (isCancelled()) throw cancelled();
-          onAttentions?.({ runId, tokens, T, truncated, totalTokens, nLayer, nHead }, attentions);
         },
       },
     );

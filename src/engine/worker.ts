@@ -3,7 +3,7 @@
 // Nothing that goes wrong in a request ends the thread: every failure becomes an Error reply.
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineError } from './errors';
-import { EngineSession, type AttentionSummary } from './session';
+import { EngineSession, type AttentionStream } from './session';
 import {
   EVENT_ATTENTIONS_MAX_BYTES,
   MessageType,
@@ -60,21 +60,21 @@ function cancelCheck(id: number, flag?: SharedArrayBuffer): () => boolean {
   return () => cancelled.has(id) || (view !== undefined && Atomics.load(view, 0) !== 0);
 }
 
-/** The first phase of an analysis: its summary and, when small enough, a copy of every attention. */
-function sendAttentions(id: number, summary: AttentionSummary, atts: readonly Float32Array[]): void {
-  const total = atts.reduce((s, a) => s + a.length, 0);
-  let attentions: Float32Array | undefined;
-  let buffer: ArrayBuffer | undefined;
-  if (total * 4 <= EVENT_ATTENTIONS_MAX_BYTES) {
-    buffer = new ArrayBuffer(total * 4);
-    attentions = new Float32Array(buffer); // [L × H × T × T]
-    let off = 0;
-    for (const a of atts) {
-      attentions.set(a, off);
-      off += a.length;
-    }
-  }
-  send({ type: MessageType.Attentions, id, summary, attentions }, buffer ? [buffer] : []);
+/** The first phase of analysis `id`, streamed to the client: the summary, then each layer (a copy). */
+function attentionStream(id: number): AttentionStream {
+  let streamed = false;
+  return {
+    start: (summary) => {
+      const { nLayer, nHead, T } = summary;
+      streamed = nLayer * nHead * T * T * 4 <= EVENT_ATTENTIONS_MAX_BYTES;
+      send({ type: MessageType.Attentions, id, summary, streamed });
+    },
+    layer: (layer, a) => {
+      if (!streamed) return;
+      const attention = a.slice(); // the run keeps its own array
+      send({ type: MessageType.AttentionsLayer, id, layer, attention }, [attention.buffer as ArrayBuffer]);
+    },
+  };
 }
 
 async function dispatch(msg: EngineRequest): Promise<ResultMap[ReplyingType]> {
@@ -87,8 +87,7 @@ async function dispatch(msg: EngineRequest): Promise<ResultMap[ReplyingType]> {
     }
     case MessageType.Analyze: {
       const id = msg.id;
-      const early = msg.early ? (summary: AttentionSummary, atts: readonly Float32Array[]) => sendAttentions(id, summary, atts) : undefined;
-      return loaded().analyze(msg.text, msg.opts, cancelCheck(id, msg.cancelFlag), early);
+      return loaded().analyze(msg.text, msg.opts, cancelCheck(id, msg.cancelFlag), msg.early ? attentionStream(id) : undefined);
     }
     case MessageType.Attention:
       return loaded().attention(msg.runId, msg.layer, msg.head);

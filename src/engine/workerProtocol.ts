@@ -1,7 +1,7 @@
 // The messages between EngineClient (main thread) and the engine worker. Every request carries an
 // id; the worker answers each with exactly one Result or Error reply carrying the same id; a
 // Generate request also gets Token events before its reply, an Analyze request that asks for it
-// one Attentions event (the first phase: the blocks have run, the LM head has not). Typed arrays travel in transfer lists.
+// an Attentions event and one AttentionsLayer event per layer (the first phase: the blocks as they run, before the LM head). Typed arrays travel in transfer lists.
 import type { EngineErrorData } from './errors';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, EngineOptions, LogitLensResult, ModelInfo } from './session';
 import type { GeneratedToken, GenerationResult, SamplingOptions, TokenSpan } from './types';
@@ -25,6 +25,7 @@ export enum MessageType {
   Error = 'error',
   Token = 'token',
   Attentions = 'attentions',
+  AttentionsLayer = 'attentionsLayer',
 }
 
 /** An Attentions event carries the attentions themselves up to this many bytes (else only the summary). */
@@ -52,7 +53,7 @@ export interface AnalyzeRequest {
   opts: AnalyzeOptions;
   /** Int32Array(1) over a SharedArrayBuffer; the client stores 1 to cancel without a round trip. */
   cancelFlag?: SharedArrayBuffer;
-  /** Send an Attentions event as soon as the blocks have run, before the LM head. */
+  /** Send an Attentions event before the forward, then the layers as they run (see AttentionsEvent). */
   early?: boolean;
 }
 
@@ -188,15 +189,25 @@ export interface TokenEvent {
 }
 
 /**
- * The first phase of Analyze request `id` (asked for with `early`), sent before its reply: the
- * summary without predictions and, when they take at most EVENT_ATTENTIONS_MAX_BYTES, a copy of
- * every attention [L × H × T × T] (requests by runId wait in the queue until the analysis ends).
+ * The first phase of Analyze request `id` (asked for with `early`) starts: its summary without
+ * predictions, sent before the forward runs. With `streamed` (every attention takes at most
+ * EVENT_ATTENTIONS_MAX_BYTES), an AttentionsLayer event follows for each layer, in order, as soon
+ * as it has run; else the attentions are fetched by runId (those requests wait in the queue until
+ * the analysis ends).
  */
 export interface AttentionsEvent {
   type: MessageType.Attentions;
   id: number;
   summary: AttentionSummary;
-  attentions?: Float32Array;
+  streamed: boolean;
 }
 
-export type EngineResponse = ResultReply | ErrorReply | TokenEvent | AttentionsEvent;
+/** One layer of a streamed first phase: a copy of its attention [H × T × T]. */
+export interface AttentionsLayerEvent {
+  type: MessageType.AttentionsLayer;
+  id: number;
+  layer: number;
+  attention: Float32Array;
+}
+
+export type EngineResponse = ResultReply | ErrorReply | TokenEvent | AttentionsEvent | AttentionsLayerEvent;

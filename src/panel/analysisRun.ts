@@ -1,11 +1,13 @@
 // One analysis on the host side: which engine run it is, where its text sits in the document, and
 // the matrices the webview asks for (fetched from the engine on demand, cached, rollout computed
-// here). It can start from the analysis's first phase: with the attentions the engine sent early
-// it serves every matrix without asking the engine (which is still busy with the LM head).
+// here). It can start from the analysis's first phase: with the layers the engine streams as the
+// blocks run, it serves a layer's matrices as soon as that layer is here, without asking the engine
+// (which is still busy with the next layers and the LM head).
 // No vscode import: the document is described by plain values.
 import { rolloutStep, withResidual } from '../analysis/rollout';
 import { poolMatrix } from '../analysis/thumbnail';
 import type { EngineClient } from '../engine/client';
+import type { LayerStream } from '../engine/layerStream';
 import type { AttentionSummary } from '../engine/session';
 import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/protocol';
@@ -29,13 +31,15 @@ export class AnalysisRun {
     readonly summary: AttentionSummary,
     /** The panel's hold on the run when others may share it (else release() forgets the run outright). */
     private readonly hold?: RunHold,
-    /** Every attention of the run [L × H × T × T], when the engine sent them: served from here. */
-    private attentions?: Float32Array,
+    /** The run's layers as the engine streams them: served from here (else fetched by runId). */
+    private layers?: LayerStream,
   ) {
-    const { nLayer, nHead, T } = summary;
-    if (attentions && attentions.length !== nLayer * nHead * T * T) {
-      throw new RangeError(`expected ${nLayer} × ${nHead} × ${T} × ${T} attention weights, got ${attentions.length}`);
-    }
+    if (layers && layers.nLayer !== summary.nLayer) throw new RangeError(`a stream of ${layers.nLayer} layers for a ${summary.nLayer}-layer model`);
+  }
+
+  /** Layers from 0 that can be served now without waiting (all of them once the analysis is done). */
+  get layersReady(): number {
+    return this.layers?.streamed ? this.layers.ready : this.summary.nLayer;
   }
 
   get runId(): number {
@@ -85,9 +89,15 @@ export class AnalysisRun {
     return m.slice(query * T, (query + 1) * T);
   }
 
-  /** Thumbnails [S × S] for every layer × head, layer-major, 8 bits, each scaled to its own max. */
-  async overview(size: number): Promise<{ size: number; thumbs: QuantizedArray[] }> {
+  /**
+   * Thumbnails [S × S] of every head of layers [fromLayer, fromLayer + layers), layer-major, 8 bits,
+   * each scaled to its own max. From a streamed run it waits for layer `fromLayer` and answers with
+   * the layers here by then, a quarter of the model's at most; the caller asks again from where the
+   * answer ends.
+   */
+  async overview(size: number, fromLayer = 0): Promise<{ size: number; fromLayer: number; layers: number; thumbs: QuantizedArray[] }> {
     const { nLayer, nHead, T } = this.summary;
+    if (!Number.isInteger(fromLayer) || fromLayer < 0 || fromLayer >= nLayer) throw new RangeError(`layer ${fromLayer} is outside 0..${nLayer - 1}`);
     const thumbs: QuantizedArray[] = [];
     let S = Math.min(size, T);
     const add = (m: Float32Array): void => {
@@ -95,13 +105,29 @@ export class AnalysisRun {
       S = p.size;
       thumbs.push(quantize(p.data, 8));
     };
-    if (this.attentions || nLayer * nHead * T * T * 4 <= ALL_AT_ONCE_BYTES) {
-      const all = this.attentions ?? (await this.engine.allAttentions(this.runId)); // [L × H × T × T]
-      for (let i = 0; i < nLayer * nHead; i++) add(all.subarray(i * T * T, (i + 1) * T * T));
-    } else {
-      for (let l = 0; l < nLayer; l++) for (let h = 0; h < nHead; h++) add(await this.engine.attention(this.runId, l, h));
+    const first = await this.layerHere(fromLayer);
+    if (first) {
+      // A quarter of the layers at most per answer: the first heatmaps go out (and get drawn) sooner.
+      const end = Math.min(nLayer, fromLayer + Math.max(1, Math.ceil(nLayer / 4)));
+      let l = fromLayer;
+      for (let a: Float32Array | undefined = first; a && l < end; a = this.layers?.get(++l)) {
+        for (let h = 0; h < nHead; h++) add(a.subarray(h * T * T, (h + 1) * T * T));
+      }
+      return { size: S, fromLayer, layers: l - fromLayer, thumbs };
     }
-    return { size: S, thumbs };
+    if ((nLayer - fromLayer) * nHead * T * T * 4 <= ALL_AT_ONCE_BYTES) {
+      const all = await this.engine.allAttentions(this.runId); // [L × H × T × T]
+      for (let i = fromLayer * nHead; i < nLayer * nHead; i++) add(all.subarray(i * T * T, (i + 1) * T * T));
+    } else {
+      for (let l = fromLayer; l < nLayer; l++) for (let h = 0; h < nHead; h++) add(await this.engine.attention(this.runId, l, h));
+    }
+    return { size: S, fromLayer, layers: nLayer - fromLayer, thumbs };
+  }
+
+  /** Layer `l` [H × T × T] from the stream (waiting for it while it streams), or undefined: ask the engine. */
+  private async layerHere(l: number): Promise<Float32Array | undefined> {
+    if (!this.layers?.streamed) return undefined;
+    return this.layers.get(l) ?? this.layers.whenLayer(l).catch(() => undefined);
   }
 
   /** Lets go of the run (once): the engine forgets it unless someone else still holds it. */
@@ -110,17 +136,17 @@ export class AnalysisRun {
     this.released = true;
     this.cache.clear();
     this.rollouts = [];
-    this.attentions = undefined;
+    this.layers = undefined;
     if (this.hold) await this.hold.release();
     else await this.engine.release(this.runId).catch(() => undefined);
   }
 
   /** One head [T × T] (head −1: the heads' mean, summed in the engine's order), here or from the engine. */
   private async attention(layer: number, head: number): Promise<Float32Array> {
-    const all = this.attentions;
+    const all = await this.layerHere(layer); // [H × T × T]
     if (!all) return this.engine.attention(this.runId, layer, head);
     const { nHead, T } = this.summary;
-    const at = (h: number): Float32Array => all.subarray((layer * nHead + h) * T * T, (layer * nHead + h + 1) * T * T); // [T × T]
+    const at = (h: number): Float32Array => all.subarray(h * T * T, (h + 1) * T * T); // [T × T]
     if (head >= 0) return at(head).slice();
     const mean = new Float32Array(T * T); // [T × T]
     for (let h = 0; h < nHead; h++) {

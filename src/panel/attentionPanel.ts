@@ -6,6 +6,7 @@ import { checkInput } from '../analysis/inputText';
 import { tokenRangeOf } from '../analysis/promptWindow';
 import { EngineError } from '../engine/errors';
 import type { EarlyAttentions } from '../engine/client';
+import type { LayerStream } from '../engine/layerStream';
 import type { AnalysisSummary, AttentionSummary } from '../engine/session';
 import type { EditorAttention } from '../host/decorations';
 import { ModelUnavailableError, type ModelManager } from '../host/modelManager';
@@ -69,6 +70,8 @@ export class AttentionPanel implements vscode.Disposable {
   private selected: { source: MatrixSource; query: number } | undefined;
   /** The run the editor decorations show (set once its surprisal is known). */
   private decoratedRun: number | undefined;
+  /** When the current run was asked for, to log how long its first heatmaps took to paint. */
+  private paintClock: { runId: number; requestedAt: number; shownAt: number; T: number; logged: Set<string> } | undefined;
 
   /** Shows the panel beside the editor, creating it if needed. */
   static createOrShow(deps: PanelDeps): AttentionPanel {
@@ -135,8 +138,11 @@ export class AttentionPanel implements vscode.Disposable {
     deps.decorations.setOptions({ underlines: s.surprisalUnderlines, enabled: s.editorHighlights });
   }
 
-  /** Analyses a range of a document; a newer call cancels this one. */
-  async analyze(req: AnalysisRequest): Promise<void> {
+  /**
+   * Analyses a range of a document; a newer call cancels this one. `requestedAt` (performance.now()
+   * when the user asked, default now) is what the log's "painted N ms after the request" counts from.
+   */
+  async analyze(req: AnalysisRequest, requestedAt = performance.now()): Promise<void> {
     const seq = ++this.seq;
     this.abort?.abort();
     const abort = new AbortController();
@@ -161,9 +167,10 @@ export class AttentionPanel implements vscode.Disposable {
       /** The AnalysisReady of a run whose first phase (attentions, no predictions) is shown. */
       let shown: AnalysisReadyMessage | undefined;
       /** Makes `first` the panel's run and sends it; without `full`, its predictions follow in a PredictionsReady. */
-      const show = (first: AttentionSummary, attentions?: Float32Array, full?: AnalysisSummary): AnalysisReadyMessage => {
+      const show = (first: AttentionSummary, layers?: LayerStream, full?: AnalysisSummary): AnalysisReadyMessage => {
         void this.run?.release();
-        this.run = new AnalysisRun(client, first, this.deps.runs.hold(client, first.runId), attentions);
+        this.run = new AnalysisRun(client, first, this.deps.runs.hold(client, first.runId), layers);
+        this.paintClock = { runId: first.runId, requestedAt, shownAt: performance.now(), T: first.T, logged: new Set() };
         this.stale = false;
         const generated = req.marked ? tokenRangeOf(first.tokens, req.marked.start - start, req.marked.end - start) : undefined;
         const query = generated ? generated.start : this.selected && this.selected.query < first.T ? this.selected.query : first.T - 1;
@@ -187,10 +194,11 @@ export class AttentionPanel implements vscode.Disposable {
         this.post(this.lastReady);
         return this.lastReady;
       };
-      // First phase: the overview and the heatmaps as soon as the blocks have run (the LM head follows).
+      // First phase: the tokens at once, each layer's heatmaps as soon as that layer has run (the
+      // webview asks for the overview layer by layer; the LM head follows the last layer).
       const onAttentions = (early: EarlyAttentions): void => {
         if (seq !== this.seq || this.disposed) return; // a newer analysis started: dropped
-        shown = show(early.summary, early.attentions);
+        shown = show(early.summary, early.layers);
       };
       const summary = await this.deps.models.withModel('Analysing', ({ client: c }) => {
         client = c;
@@ -305,19 +313,19 @@ export class AttentionPanel implements vscode.Disposable {
         if (this.run !== run) return;
         this.post({ type: MessageType.MatrixReply, requestId: m.requestId, runId: m.runId, source: m.source, T: run.T, matrix });
       } catch (err) {
-        this.requestFailed(err);
+        if (this.run === run) this.requestFailed(err);
       }
     },
     [MessageType.RequestOverview]: async (m) => {
       const run = this.run;
       if (!run || m.runId !== run.runId) return;
       try {
-        const { size, thumbs } = await run.overview(Math.min(m.size, 64));
+        const { size, fromLayer, layers, thumbs } = await run.overview(Math.min(m.size, 64), m.fromLayer ?? 0);
         if (this.run !== run) return;
         const { nLayer, nHead } = run.summary;
-        this.post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer, nHead, size, thumbs });
+        this.post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer, nHead, size, fromLayer, layers, thumbs });
       } catch (err) {
-        this.requestFailed(err);
+        if (this.run === run) this.requestFailed(err); // else a replaced run's wait, ended by its cancel
       }
     },
     [MessageType.SelectToken]: (m) => {
@@ -336,6 +344,13 @@ export class AttentionPanel implements vscode.Disposable {
     [MessageType.SetSurprisalUnderlines]: (m) => void updateSetting('surprisalUnderlines', m.enabled),
     [MessageType.RevealToken]: (m) => {
       if (m.runId === this.run?.runId) void this.deps.decorations.reveal(m.index);
+    },
+    [MessageType.Painted]: (m) => {
+      const c = this.paintClock;
+      if (!c || m.runId !== c.runId || c.logged.has(m.what)) return;
+      c.logged.add(m.what);
+      const ms = performance.now() - c.requestedAt;
+      this.deps.models.output.info(`Run ${m.runId}: ${m.what === 'overview' ? 'overview heatmaps' : 'head matrix'} painted ${ms.toFixed(0)} ms after the request (${c.T} tokens; attention ready at ${(c.shownAt - c.requestedAt).toFixed(0)} ms)`);
     },
   };
 

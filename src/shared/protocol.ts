@@ -50,6 +50,8 @@ export enum MessageType {
   SetSurprisalUnderlines = 'setSurprisalUnderlines',
   /** Move the editor cursor to a token and show it. */
   RevealToken = 'revealToken',
+  /** A run's first overview or matrix is on screen (the host logs the time since the request). */
+  Painted = 'painted',
 }
 
 /** Which T × T matrix: one head, the mean over a layer's heads, or the rollout up to a layer. */
@@ -182,7 +184,11 @@ export interface MatrixReplyMessage {
   matrix: QuantizedArray;
 }
 
-/** Thumbnails [size × size] for every layer (rows) × head (columns), layer-major. */
+/**
+ * Thumbnails [size × size] for layers [fromLayer, fromLayer + layers) × every head, layer-major.
+ * While a run's layers are still being computed, a reply holds the layers done so far (at least
+ * one: the host waits for `fromLayer`); the webview asks again from where it ends.
+ */
 export interface OverviewReplyMessage {
   type: MessageType.OverviewReply;
   requestId: number;
@@ -190,7 +196,9 @@ export interface OverviewReplyMessage {
   nLayer: number;
   nHead: number;
   size: number;
-  /** nLayer × nHead thumbnails, index layer * nHead + head; each is scaled to its own max. */
+  fromLayer: number;
+  layers: number;
+  /** layers × nHead thumbnails, index (layer − fromLayer) * nHead + head; each is scaled to its own max. */
   thumbs: QuantizedArray[];
 }
 
@@ -251,6 +259,8 @@ export interface RequestOverviewMessage {
   runId: number;
   /** Wanted thumbnail side in cells (the host uses min(size, T)). */
   size: number;
+  /** The first layer wanted (default 0); the reply holds it and the layers after it that are done. */
+  fromLayer?: number;
 }
 
 export interface SelectTokenMessage {
@@ -280,6 +290,13 @@ export interface RevealTokenMessage {
   index: number;
 }
 
+/** Sent once per run and kind, in the frame after the canvas was drawn. */
+export interface PaintedMessage {
+  type: MessageType.Painted;
+  runId: number;
+  what: 'overview' | 'matrix';
+}
+
 export type FromWebviewMessage =
   | ReadyMessage
   | RequestMatrixMessage
@@ -288,7 +305,8 @@ export type FromWebviewMessage =
   | RerunMessage
   | OpenSettingsMessage
   | SetSurprisalUnderlinesMessage
-  | RevealTokenMessage;
+  | RevealTokenMessage
+  | PaintedMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 
@@ -319,6 +337,7 @@ const FROM_WEBVIEW = new Set<string>([
   MessageType.OpenSettings,
   MessageType.SetSurprisalUnderlines,
   MessageType.RevealToken,
+  MessageType.Painted,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -345,13 +364,15 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
     case MessageType.RequestMatrix:
       return isInt(m.requestId) && isInt(m.runId) && isMatrixSource(m.source) ? m : undefined;
     case MessageType.RequestOverview:
-      return isInt(m.requestId) && isInt(m.runId) && isInt(m.size) && m.size > 0 ? m : undefined;
+      return isInt(m.requestId) && isInt(m.runId) && isInt(m.size) && m.size > 0 && (m.fromLayer === undefined || (isInt(m.fromLayer) && m.fromLayer >= 0)) ? m : undefined;
     case MessageType.SelectToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
     case MessageType.RevealToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
     case MessageType.SetSurprisalUnderlines:
       return typeof m.enabled === 'boolean' ? m : undefined;
+    case MessageType.Painted:
+      return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') ? m : undefined;
     case MessageType.Ready:
       return m.state === undefined || isObject(m.state) ? m : undefined;
     default:

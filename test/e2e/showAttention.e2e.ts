@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { canvasStats, isNonBlank } from './lib/canvas';
+import { paintEntries } from './lib/outputLog';
 import { session } from './lib/session';
 
 const command = 'Attention Lens: Show Attention';
@@ -65,6 +66,24 @@ describe('Show Attention', function () {
         assert.ok(s, `a canvas for layer ${l} head ${h}`);
         assert.ok(isNonBlank(s), `layer ${l} head ${h} is painted: ${JSON.stringify(s)}`);
       }
+    }
+  });
+
+  it('logs, once per run, when its overview and its head matrix were painted, counted from the command', async function () {
+    this.timeout(30_000);
+    const { server, workbench } = session();
+    const tokens = await frame.locator('.token[data-index]').count();
+    let entries = paintEntries(server.userDataDir);
+    for (let i = 0; i < 100 && !(entries.some((e) => e.what === 'overview') && entries.some((e) => e.what === 'matrix')); i++) {
+      await workbench.page.waitForTimeout(200);
+      entries = paintEntries(server.userDataDir);
+    }
+    const runId = Math.max(...entries.map((e) => e.runId));
+    const run = entries.filter((e) => e.runId === runId);
+    assert.deepEqual(run.map((e) => e.what).sort(), ['matrix', 'overview'], `one line per kind: ${JSON.stringify(entries)}`);
+    for (const e of run) {
+      assert.equal(e.tokens, tokens, 'the logged run is the one shown');
+      assert.ok(e.ms > 0 && e.ms < 180_000, `a time since the command: ${e.ms} ms`);
     }
   });
 

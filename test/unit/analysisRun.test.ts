@@ -8,6 +8,7 @@ import { attentionRollout } from '../../src/analysis/rollout';
 import { tokenIndexAtOffset } from '../../src/analysis/tokenMapping';
 import { EngineClient, type EarlyAttentions } from '../../src/engine/client';
 import { AnalysisRun } from '../../src/panel/analysisRun';
+import { LayerStream } from '../../src/engine/layerStream';
 import { dequantize, quantizationErrorBound, reviveQuantized } from '../../src/shared/quantize';
 
 const ROOT = join(__dirname, '..', '..');
@@ -78,14 +79,14 @@ describe('panel AnalysisRun with the engine worker', function () {
   it('started from the first phase, serves the same matrices and overview without the engine', async () => {
     let early: EarlyAttentions | undefined;
     const full = await client.analyze(TEXT, { truncate: true, topK: 10 }, undefined, (e) => (early = e));
-    assert.ok(early?.attentions, 'the first phase carries the attentions');
+    assert.ok(early?.layers.complete, 'the first phase streamed every layer');
     const served = [0];
     const counting = {
       attention: (...a: Parameters<EngineClient['attention']>) => (served[0]++, client.attention(...a)),
       allAttentions: (id: number) => (served[0]++, client.allAttentions(id)),
       release: (id: number) => client.release(id),
     };
-    const fromEarly = new AnalysisRun(counting, early.summary, undefined, early.attentions);
+    const fromEarly = new AnalysisRun(counting, early.summary, undefined, early.layers);
     const fromEngine = new AnalysisRun(client, full);
     const { nLayer, nHead } = full;
     for (let l = 0; l < nLayer; l++) {
@@ -95,9 +96,61 @@ describe('panel AnalysisRun with the engine worker', function () {
       assert.deepEqual(await fromEarly.matrix({ kind: 'layerMean', layer: l }), await fromEngine.matrix({ kind: 'layerMean', layer: l }));
       assert.deepEqual(await fromEarly.matrix({ kind: 'rollout', layer: l }), await fromEngine.matrix({ kind: 'rollout', layer: l }));
     }
-    assert.deepEqual(await fromEarly.overview(8), await fromEngine.overview(8));
+    // Streamed, the overview comes a few layers per answer; together they are the engine's.
+    const parts = [await fromEarly.overview(8)];
+    while (parts[parts.length - 1].fromLayer + parts[parts.length - 1].layers < nLayer) {
+      const last = parts[parts.length - 1];
+      parts.push(await fromEarly.overview(8, last.fromLayer + last.layers));
+    }
+    const whole = await fromEngine.overview(8);
+    assert.deepEqual(parts.flatMap((p) => p.thumbs), whole.thumbs);
+    assert.ok(parts.every((p) => p.size === whole.size && p.layers >= 1));
     assert.equal(served[0], 0, 'no matrix was fetched from the engine');
-    assert.throws(() => new AnalysisRun(client, full, undefined, new Float32Array(3)), RangeError);
+    assert.throws(() => new AnalysisRun(client, full, undefined, new LayerStream(full.nLayer + 1, true)), RangeError);
+    await fromEngine.release();
+  });
+
+  it('while the layers stream in: serves a layer once it is here, the overview layer by layer; falls back to the engine if the stream fails', async () => {
+    let early: EarlyAttentions | undefined;
+    const full = await client.analyze(TEXT, { truncate: true, topK: 10 }, undefined, (e) => (early = e));
+    const { nLayer, nHead } = full;
+    assert.ok(nLayer >= 2);
+    const served = [0];
+    const counting = {
+      attention: (...a: Parameters<EngineClient['attention']>) => (served[0]++, client.attention(...a)),
+      allAttentions: (id: number) => (served[0]++, client.allAttentions(id)),
+      release: (id: number) => client.release(id),
+    };
+    const stream = new LayerStream(nLayer, true);
+    stream.add(0, early!.layers.get(0)!);
+    const run2 = new AnalysisRun(counting, early!.summary, undefined, stream);
+    assert.equal(run2.layersReady, 1);
+    const head1 = { kind: 'head', layer: 1, head: nHead - 1 } as const;
+    let got: Float32Array | undefined;
+    const waiting = run2.matrix(head1).then((m) => (got = m));
+    const overview1 = run2.overview(8, 1);
+    const o0 = await run2.overview(8);
+    assert.deepEqual([o0.fromLayer, o0.layers, o0.thumbs.length], [0, 1, nHead], 'only layer 0 so far');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(got, undefined, 'layer 1 is not here yet');
+    stream.add(1, early!.layers.get(1)!);
+    await waiting;
+    const fromEngine = new AnalysisRun(client, full);
+    assert.deepEqual(got, await fromEngine.matrix(head1));
+    const o1 = await overview1;
+    assert.equal(o1.fromLayer, 1);
+    assert.ok(o1.layers >= 1);
+    assert.deepEqual(o1.thumbs, (await fromEngine.overview(8, 1)).thumbs.slice(0, o1.layers * nHead));
+    assert.equal(served[0], 0, 'nothing was fetched from the engine');
+    // A stream that ends early (a failed or cancelled run): the missing layers come from the engine.
+    const broken = new LayerStream(nLayer, true);
+    broken.add(0, early!.layers.get(0)!);
+    const run3 = new AnalysisRun(counting, early!.summary, undefined, broken);
+    const late = run3.matrix({ kind: 'layerMean', layer: nLayer - 1 });
+    broken.fail(new Error('cancelled'));
+    assert.deepEqual(await late, await fromEngine.matrix({ kind: 'layerMean', layer: nLayer - 1 }));
+    assert.ok(served[0] > 0, 'the engine served it');
+    await assert.rejects(run2.overview(8, nLayer), RangeError);
     await fromEngine.release();
   });
 

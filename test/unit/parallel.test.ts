@@ -217,6 +217,21 @@ describe('tensor parallelism', function () {
           assertClose(seen[1], ref.attentions![1], TOL.attention, 'afterBlocks attentions[1]');
         });
 
+        it('streams each layer, every head, in order and before the LM head, and still returns them all', async function () {
+          const order: string[] = [];
+          const layers: Float32Array[] = [];
+          const out = await model.forward(ids, {}, {
+            afterLayer: (l, a) => {
+              order.push(`layer ${l}`);
+              layers[l] = a.slice();
+            },
+            afterBlocks: () => void order.push('blocks'),
+          });
+          assert.deepStrictEqual(order, [...Array.from({ length: config.nLayer }, (_, l) => `layer ${l}`), 'blocks']);
+          layers.forEach((a, l) => assertClose(a, ref.attentions![l], TOL.attention, `streamed layer ${l}`, [config.nHead, T, T]));
+          out.attentions!.forEach((a, l) => assertClose(a, ref.attentions![l], TOL.attention, `attentions[${l}]`, [config.nHead, T, T]));
+        });
+
         it('unembeds a residual stream (the logit lens) over the whole vocabulary', async function () {
           const logits = await model.unembed(ref.residuals![1], T);
           assertClose(logits, await single.unembed(ref.residuals![1], T), TOL.logits, 'unembed');

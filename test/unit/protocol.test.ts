@@ -29,6 +29,8 @@ describe('shared/protocol', () => {
       { type: MessageType.OpenSettings },
       { type: MessageType.SetSurprisalUnderlines, enabled: true },
       { type: MessageType.RevealToken, runId: 4, index: 7 },
+      { type: MessageType.Painted, runId: 4, what: 'overview' },
+      { type: MessageType.Painted, runId: 4, what: 'matrix' },
     ];
     for (const m of good) assert.deepStrictEqual(parseFromWebview(m), m, m.type);
   });
@@ -52,6 +54,9 @@ describe('shared/protocol', () => {
       { type: MessageType.RevealToken, runId: 4 },
       { type: MessageType.SetSurprisalUnderlines, enabled: 'yes' },
       { type: MessageType.Ready, state: 'x' },
+      { type: MessageType.Painted, runId: 4 },
+      { type: MessageType.Painted, runId: 4, what: 'everything' },
+      { type: MessageType.Painted, runId: '4', what: 'matrix' },
     ];
     for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
   });
@@ -59,7 +64,7 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(MessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === MessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [MessageType.RequestMatrix, MessageType.RequestOverview, MessageType.SelectToken, MessageType.RevealToken].includes(t));
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [MessageType.RequestMatrix, MessageType.RequestOverview, MessageType.SelectToken, MessageType.RevealToken, MessageType.Painted].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(MessageType.MatrixReply) && from.includes(MessageType.RequestMatrix));

@@ -188,37 +188,43 @@ describe('EngineSession (tiny-model)', () => {
     assert.equal(s.logits(a.runId).length, 128 * 557);
   });
 
-  it('onAttentions: the first phase comes before the promise settles, with the final run’s attentions', async () => {
+  it('a stream gets the summary before the forward, then every layer in order, all before the promise settles', async () => {
     const long = `${TEXT} `.repeat(8);
-    const seen: { summary: AttentionSummary; attentions: Float32Array[]; settled: boolean }[] = [];
+    const events: string[] = [];
+    let summary: AttentionSummary | undefined;
+    const layers: Float32Array[] = [];
     let settled = false;
-    const p = s.analyze(long, { truncate: true, topK: 3 }, undefined, (summary, attentions) => {
-      seen.push({ summary, attentions: attentions.map((a) => a.slice()), settled });
+    const p = s.analyze(long, { truncate: true, topK: 3 }, undefined, {
+      start: (first) => {
+        events.push(`start${settled ? ' late' : ''}`);
+        summary = first;
+      },
+      layer: (l, a) => {
+        events.push(`layer ${l}${settled ? ' late' : ''}`);
+        layers[l] = a.slice();
+      },
     });
     const a = await p.finally(() => (settled = true));
-    assert.equal(seen.length, 1);
-    const [first] = seen;
-    assert.equal(first.settled, false);
+    assert.deepEqual(events, ['start', ...Array.from({ length: a.nLayer }, (_, l) => `layer ${l}`)]);
     const { predictions, actual, ...rest } = a;
     assert.equal(predictions.length, a.T);
     assert.equal(actual.length, a.T);
-    assert.deepEqual(first.summary, rest);
-    assert.equal(first.summary.truncated, true);
-    assert.equal(first.attentions.length, a.nLayer);
-    const joined = new Float32Array(first.attentions.reduce((n, x) => n + x.length, 0));
-    first.attentions.reduce((off, x) => (joined.set(x, off), off + x.length), 0);
-    assert.deepEqual(joined, s.allAttentions(a.runId));
+    assert.deepEqual(summary, rest);
+    assert.equal(summary!.truncated, true);
+    const { nHead, T } = a;
+    const all = s.allAttentions(a.runId);
+    layers.forEach((x, l) => assert.deepEqual(x, all.subarray(l * nHead * T * T, (l + 1) * nHead * T * T), `layer ${l}`));
   });
 
-  it('a cancel noticed after the blocks: no first phase, CANCELLED', async () => {
-    let calls = 0;
+  it('a cancel noticed during the layers: the stream stops there, CANCELLED', async () => {
+    const got: number[] = [];
     let polls = 0;
-    // Cancelled from the second poll on: the one just before the LM head.
+    // Cancelled from the third poll on: the first two are before the forward and after layer 0.
     await rejectsWith(
-      s.analyze(TEXT, {}, () => ++polls > 1, () => calls++),
+      s.analyze(TEXT, {}, () => ++polls > 2, { start: () => undefined, layer: (l) => got.push(l) }),
       'CANCELLED',
     );
-    assert.equal(calls, 0);
+    assert.deepEqual(got, [0]);
   });
 
   it('empty or whitespace text is a BAD_ARGUMENT with a clear message', async () => {

@@ -64,7 +64,7 @@ describe('EngineClient + worker thread', function () {
     await assert.rejects(client.attention(a.runId, 0, 0), (e) => assertEngineError(e, ['BAD_ARGUMENT']));
   });
 
-  it('onAttentions: the first phase arrives before the reply, with the run’s attentions', async () => {
+  it('onAttentions: the first phase arrives before the reply, its layers streamed one by one', async () => {
     const seen: { early: EarlyAttentions; settled: boolean }[] = [];
     let settled = false;
     const p = client.analyze(TEXT, { topK: 5 }, undefined, (early) => seen.push({ early, settled }));
@@ -76,8 +76,12 @@ describe('EngineClient + worker thread', function () {
     assert.equal(predictions.length, a.T);
     assert.equal(actual.length, a.T);
     assert.deepEqual(early.summary, rest);
-    assert.ok(early.attentions instanceof Float32Array);
-    assert.deepEqual(early.attentions, await client.allAttentions(a.runId));
+    assert.ok(early.layers.streamed);
+    assert.equal(early.layers.ready, a.nLayer, 'every layer arrived before the reply');
+    const all = await client.allAttentions(a.runId);
+    const per = a.nHead * a.T * a.T;
+    for (let l = 0; l < a.nLayer; l++) assert.deepEqual(early.layers.get(l), all.subarray(l * per, (l + 1) * per), `layer ${l}`);
+    assert.deepEqual(await early.layers.whenLayer(a.nLayer - 1), early.layers.get(a.nLayer - 1));
     await client.release(a.runId);
   });
 

@@ -50,6 +50,8 @@ export class PanelApp {
   private readonly underlineButton: HTMLButtonElement;
 
   private run: AnalysisReadyMessage | undefined;
+  /** What of the current run has been reported painted (see reportPainted). */
+  private readonly painted = new Set<'overview' | 'matrix'>();
   private stale = false;
   private source: MatrixSource = { kind: 'head', layer: 0, head: 0 };
   private lastHead = { layer: 0, head: 0 };
@@ -130,12 +132,19 @@ export class PanelApp {
       if (!this.matrixGate.accepts(m)) return; // an older run or request: dropped
       const key = sourceKey(m.source);
       this.matrices.set(key, dequantize(reviveQuantized(m.matrix)));
-      if (key === sourceKey(this.source)) this.showMatrix();
+      if (key === sourceKey(this.source)) {
+        this.showMatrix();
+        this.reportPainted('matrix');
+      }
     },
     [MessageType.OverviewReply]: (m) => {
       if (!this.overviewGate.accepts(m)) return;
       this.overview.setThumbs(m);
       this.overview.draw(this.theme, this.scale);
+      this.reportPainted('overview');
+      // Layers still being computed: ask for the rest (the host answers when the next one is done).
+      const next = m.fromLayer + m.layers;
+      if (next < m.nLayer) this.requestOverview(next);
     },
     [MessageType.SelectTokenInPanel]: (m) => {
       if (m.runId === this.run?.runId) this.selectQuery(m.index, true);
@@ -165,6 +174,7 @@ export class PanelApp {
       this.matrixGate.setRun(m.runId);
       this.overviewGate.setRun(m.runId);
       this.pendingKey = undefined;
+      this.painted.clear();
       if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
     }
     const { nLayer, nHead } = m.model;
@@ -208,10 +218,10 @@ export class PanelApp {
     this.surprisal.node.setAttribute('aria-busy', String(pending));
   }
 
-  private requestOverview(): void {
+  private requestOverview(fromLayer = 0): void {
     if (!this.run) return;
     const size = Math.min(this.run.T, 48);
-    send({ type: MessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size });
+    send({ type: MessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size, fromLayer });
   }
 
   /** Shows the current source's matrix, asking the host for it if it is not here yet. */
@@ -353,6 +363,18 @@ export class PanelApp {
 
   private persist(): void {
     saveState({ source: this.run?.source, selected: { source: this.source, query: this.query }, view: this.view });
+  }
+
+  /**
+   * Tells the host, once per run and kind, that a heatmap of the run is on screen: the canvas was
+   * drawn in this task, the browser paints it before the next animation frame's callbacks finish,
+   * and the message goes in the task after that frame.
+   */
+  private reportPainted(what: 'overview' | 'matrix'): void {
+    const runId = this.run?.runId;
+    if (runId === undefined || this.painted.has(what)) return;
+    this.painted.add(what);
+    requestAnimationFrame(() => setTimeout(() => send({ type: MessageType.Painted, runId, what }), 0));
   }
 
   private schedule(): void {

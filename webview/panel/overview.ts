@@ -86,15 +86,16 @@ export class OverviewGrid {
     }
   }
 
+  /** Fills in the layers of a reply (a run's first reply starts afresh); the others stay blank. */
   setThumbs(msg: OverviewReplyMessage): void {
-    const { nLayer, nHead, size } = msg;
-    this.size = size;
+    const { nLayer, nHead, size, fromLayer, layers } = msg;
     const cols = nHead + 1;
-    this.thumbs = new Array(nLayer * cols);
-    for (let l = 0; l < nLayer; l++) {
+    if (fromLayer === 0 || size !== this.size || this.thumbs.length !== nLayer * cols) this.thumbs = new Array(nLayer * cols);
+    this.size = size;
+    for (let l = fromLayer; l < Math.min(nLayer, fromLayer + layers); l++) {
       const mean = new Float32Array(size * size);
       for (let h = 0; h < nHead; h++) {
-        const q = reviveQuantized(msg.thumbs[l * nHead + h]);
+        const q = reviveQuantized(msg.thumbs[(l - fromLayer) * nHead + h]);
         const v = dequantize(q); // real pooled weights
         for (let i = 0; i < v.length; i++) mean[i] += v[i] / nHead;
         const k = 1 / q.scale;

@@ -31,13 +31,34 @@ function deferred<T>(): Deferred<T> {
 
 /** What a request sent to a peer resolves to, phase by phase. */
 export interface PeerCall {
+  /** Only for 'forward' with streamLayers: layer `l`'s attention, the peer's heads. */
+  layer(l: number): Promise<Float32Array>;
   /** Only for 'forward': after the peer's blocks. */
   blocks: Promise<BlocksReply>;
   done: Promise<DoneReply>;
 }
 
+interface PendingCall {
+  layers: Map<number, Deferred<Float32Array>>;
+  blocks: Deferred<BlocksReply>;
+  done: Deferred<DoneReply>;
+  /** Set once the request failed: layers asked for later reject with it. */
+  failure?: Error;
+}
+
+/** The deferred of layer `l` of a call, created on first use (by the reply or by the one waiting). */
+function layerOf(p: PendingCall, l: number): Deferred<Float32Array> {
+  let d = p.layers.get(l);
+  if (!d) {
+    d = deferred<Float32Array>();
+    if (p.failure) d.reject(p.failure);
+    p.layers.set(l, d);
+  }
+  return d;
+}
+
 export class PeerLink {
-  private readonly pending = new Map<number, { blocks: Deferred<BlocksReply>; done: Deferred<DoneReply> }>();
+  private readonly pending = new Map<number, PendingCall>();
   private nextId = 1;
   private failure: EngineError | undefined;
 
@@ -87,17 +108,16 @@ export class PeerLink {
 
   /** Sends a request that has replies; both phases reject if the peer fails. */
   request(msg: PeerCallRequest): PeerCall {
-    const blocks = deferred<BlocksReply>();
-    const done = deferred<DoneReply>();
+    const call: PendingCall = { layers: new Map(), blocks: deferred<BlocksReply>(), done: deferred<DoneReply>() };
+    const handle: PeerCall = { layer: (l) => layerOf(call, l).promise, blocks: call.blocks.promise, done: call.done.promise };
     if (this.failure) {
-      blocks.reject(this.failure);
-      done.reject(this.failure);
-      return { blocks: blocks.promise, done: done.promise };
+      rejectCall(call, this.failure);
+      return handle;
     }
     const id = this.nextId++;
-    this.pending.set(id, { blocks, done });
+    this.pending.set(id, call);
     this.worker.postMessage({ ...msg, id } as PeerRequest);
-    return { blocks: blocks.promise, done: done.promise };
+    return handle;
   }
 
   /** Sends a request that has no reply. */
@@ -119,6 +139,10 @@ export class PeerLink {
     if (m.kind === 'ready') return;
     const p = m.id === undefined ? undefined : this.pending.get(m.id);
     if (!p) return;
+    if (m.kind === 'layer') {
+      layerOf(p, m.layer).resolve(m.attention);
+      return;
+    }
     if (m.kind === 'blocks') {
       p.blocks.resolve(m);
       return;
@@ -128,19 +152,22 @@ export class PeerLink {
       p.done.resolve(m);
       return;
     }
-    const e = EngineError.fromData(m.error);
-    p.blocks.reject(e);
-    p.done.reject(e);
+    rejectCall(p, EngineError.fromData(m.error));
   }
 
   private fail(e: EngineError): void {
     if (this.failure) return;
     this.failure = e;
-    for (const p of this.pending.values()) {
-      p.blocks.reject(e);
-      p.done.reject(e);
-    }
+    for (const p of this.pending.values()) rejectCall(p, e);
     this.pending.clear();
     this.onFailure();
   }
+}
+
+/** Fails every phase of a call, the layers not yet asked for included. */
+function rejectCall(p: PendingCall, e: Error): void {
+  p.failure = e;
+  for (const d of p.layers.values()) d.reject(e);
+  p.blocks.reject(e);
+  p.done.reject(e);
 }

@@ -20,7 +20,8 @@ export interface PeerInit {
 }
 
 export type PeerRequest =
-  | { op: 'forward'; id: number; ids: number[]; opts: ForwardOptions }
+  /** `streamLayers`: send each layer's attention as a 'layer' reply as soon as it has run. */
+  | { op: 'forward'; id: number; ids: number[]; opts: ForwardOptions; streamLayers?: boolean }
   | { op: 'step'; id: number; cacheId: number; ids: number[] }
   | { op: 'unembed'; id: number; residual: Float32Array; T: number }
   | { op: 'newCache'; cacheId: number }
@@ -31,7 +32,9 @@ export type PartialCapture = Partial<LayerCapture>;
 
 export type PeerReply =
   | { kind: 'ready' }
-  /** After the blocks of a forward: the peer's heads' attention maps (L × [h × T × T]) and capture. */
+  /** During a forward asked with streamLayers: one layer's attention, the peer's heads [h × T × T]. */
+  | { kind: 'layer'; id: number; layer: number; attention: Float32Array }
+  /** After the blocks of a forward: the peer's heads' attention maps (L × [h × T × T], unless streamed) and capture. */
   | { kind: 'blocks'; id: number; attentions?: Float32Array[]; capture?: PartialCapture }
   /** The end of a request: the peer's logits columns, [T × its vocabulary share]. */
   | { kind: 'done'; id: number; logits: Float32Array }

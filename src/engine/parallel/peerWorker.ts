@@ -51,8 +51,11 @@ async function main(): Promise<void> {
       case 'forward': {
         const id = msg.id;
         const out = await model.forward(msg.ids, msg.opts, {
+          // Streamed layers are copies: the forward keeps its own arrays until it returns.
+          ...(msg.streamLayers ? { afterLayer: (layer: number, a: Float32Array) => send({ kind: 'layer', id, layer, attention: a.slice() }) } : {}),
           afterBlocks: (attentions, capture) => {
-            send({ kind: 'blocks', id, attentions, capture }, [...attentions.flatMap(own)]);
+            if (msg.streamLayers) send({ kind: 'blocks', id, capture });
+            else send({ kind: 'blocks', id, attentions, capture }, [...attentions.flatMap(own)]);
           },
         });
         send({ kind: 'done', id, logits: out.logits }, own(out.logits));

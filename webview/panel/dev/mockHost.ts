@@ -71,9 +71,11 @@ const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatc
         });
         break;
       case MessageType.RequestOverview: {
+        // One layer per reply, as while a real run's layers are still being computed.
+        const l = m.fromLayer ?? 0;
         const thumbs = [];
-        for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) thumbs.push(quantize(poolMatrix(head(l, h), T, m.size).data, 8));
-        post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer: L, nHead: H, size: Math.min(m.size, T), thumbs });
+        for (let h = 0; h < H; h++) thumbs.push(quantize(poolMatrix(head(l, h), T, m.size).data, 8));
+        post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer: L, nHead: H, size: Math.min(m.size, T), fromLayer: l, layers: 1, thumbs });
         break;
       }
       case MessageType.RequestMatrix: {

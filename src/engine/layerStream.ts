@@ -1,0 +1,88 @@
+// The first phase of an analysis on the client side: the attention of each layer as the worker
+// streams it (AttentionsLayer events), for whoever shows heatmaps before the whole forward is done.
+// Plain data and promises: no worker, no tfjs.
+
+interface Waiter {
+  resolve: (a: Float32Array) => void;
+  reject: (e: Error) => void;
+}
+
+export class LayerStream {
+  private readonly layers: (Float32Array | undefined)[];
+  private readonly waiters = new Map<number, Waiter[]>();
+  private readonly listeners = new Set<(ready: number) => void>();
+  private failure: Error | undefined;
+  private contiguous = 0;
+
+  /**
+   * `streamed` false: the worker sends no layers (they were too big for events); every wait then
+   * rejects at once, and the caller fetches the attention by runId instead.
+   */
+  constructor(
+    readonly nLayer: number,
+    readonly streamed: boolean,
+  ) {
+    this.layers = new Array<Float32Array | undefined>(nLayer);
+    if (!streamed) this.failure = new Error('the attentions are not streamed for this run');
+  }
+
+  /** How many layers, from layer 0, are here. */
+  get ready(): number {
+    return this.contiguous;
+  }
+
+  get complete(): boolean {
+    return this.contiguous === this.nLayer;
+  }
+
+  /** Layer `l` [H × T × T] if it has arrived. */
+  get(l: number): Float32Array | undefined {
+    return this.layers[l];
+  }
+
+  /** Layer `l` when it arrives; rejects if the analysis fails or stops before it (or nothing is streamed). */
+  whenLayer(l: number): Promise<Float32Array> {
+    if (!Number.isInteger(l) || l < 0 || l >= this.nLayer) return Promise.reject(new RangeError(`layer ${l} is outside 0..${this.nLayer - 1}`));
+    const have = this.layers[l];
+    if (have) return Promise.resolve(have);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(l) ?? [];
+      list.push({ resolve, reject });
+      this.waiters.set(l, list);
+    });
+  }
+
+  /** Calls `f(ready)` whenever more layers are here (not for the ones already here). */
+  onProgress(f: (ready: number) => void): { dispose(): void } {
+    this.listeners.add(f);
+    return { dispose: () => this.listeners.delete(f) };
+  }
+
+  /** A layer arrived (the client, from an AttentionsLayer event). */
+  add(l: number, attention: Float32Array): void {
+    if (l < 0 || l >= this.nLayer || this.layers[l] || this.failure) return;
+    this.layers[l] = attention;
+    for (const w of this.waiters.get(l) ?? []) w.resolve(attention);
+    this.waiters.delete(l);
+    const before = this.contiguous;
+    while (this.contiguous < this.nLayer && this.layers[this.contiguous]) this.contiguous++;
+    if (this.contiguous > before) {
+      for (const f of this.listeners) {
+        try {
+          f(this.contiguous);
+        } catch {
+          // a listener's failure is not the stream's
+        }
+      }
+    }
+  }
+
+  /** The analysis ended without the missing layers (failed, cancelled): their waits reject with `e`. */
+  fail(e: Error): void {
+    if (this.complete || this.failure) return;
+    this.failure = e;
+    for (const list of this.waiters.values()) for (const w of list) w.reject(e);
+    this.waiters.clear();
+  }
+}
