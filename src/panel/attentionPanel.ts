@@ -71,7 +71,7 @@ export class AttentionPanel implements vscode.Disposable {
   /** The run the editor decorations show (set once its surprisal is known). */
   private decoratedRun: number | undefined;
   /** When the current run was asked for, to log how long its first heatmaps took to paint. */
-  private paintClock: { runId: number; requestedAt: number; shownAt: number; T: number; logged: Set<string> } | undefined;
+  private paintClock: { runId: number; requestedAt: number; T: number; logged: Set<string> } | undefined;
 
   /** Shows the panel beside the editor, creating it if needed. */
   static createOrShow(deps: PanelDeps): AttentionPanel {
@@ -170,7 +170,7 @@ export class AttentionPanel implements vscode.Disposable {
       const show = (first: AttentionSummary, layers?: LayerStream, full?: AnalysisSummary): AnalysisReadyMessage => {
         void this.run?.release();
         this.run = new AnalysisRun(client, first, this.deps.runs.hold(client, first.runId), layers);
-        this.paintClock = { runId: first.runId, requestedAt, shownAt: performance.now(), T: first.T, logged: new Set() };
+        this.paintClock = { runId: first.runId, requestedAt, T: first.T, logged: new Set() };
         this.stale = false;
         const generated = req.marked ? tokenRangeOf(first.tokens, req.marked.start - start, req.marked.end - start) : undefined;
         const query = generated ? generated.start : this.selected && this.selected.query < first.T ? this.selected.query : first.T - 1;
@@ -350,7 +350,7 @@ export class AttentionPanel implements vscode.Disposable {
       if (!c || m.runId !== c.runId || c.logged.has(m.what)) return;
       c.logged.add(m.what);
       const ms = performance.now() - c.requestedAt;
-      this.deps.models.output.info(`Run ${m.runId}: ${m.what === 'overview' ? 'overview heatmaps' : 'head matrix'} painted ${ms.toFixed(0)} ms after the request (${c.T} tokens; attention ready at ${(c.shownAt - c.requestedAt).toFixed(0)} ms)`);
+      this.deps.models.output.info(`Run ${m.runId}: ${m.what === 'overview' ? 'overview heatmaps' : 'head matrix'} painted ${ms.toFixed(0)} ms after the request (${c.T} tokens)`);
     },
   };
 

@@ -25,22 +25,20 @@ export function outputLogLines(userDataDir: string): string[] {
 }
 
 /** What the extension logs when a run's first heatmaps are on screen (see AttentionPanel). */
-export const PAINT_LINE = /Run (\d+): (overview heatmaps|head matrix) painted (\d+) ms after the request \((\d+) tokens; attention ready at (\d+) ms\)/;
+export const PAINT_LINE = /Run (\d+): (overview heatmaps|head matrix) painted (\d+) ms after the request \((\d+) tokens\)/;
 
 export interface PaintEntry {
   runId: number;
   what: 'overview' | 'matrix';
   ms: number;
   tokens: number;
-  /** When the run's attention reached the host (its first phase), ms after the request. */
-  readyMs: number;
 }
 
 export function paintEntries(userDataDir: string): PaintEntry[] {
   const out: PaintEntry[] = [];
   for (const line of outputLogLines(userDataDir)) {
     const m = PAINT_LINE.exec(line);
-    if (m) out.push({ runId: Number(m[1]), what: m[2] === 'overview heatmaps' ? 'overview' : 'matrix', ms: Number(m[3]), tokens: Number(m[4]), readyMs: Number(m[5]) });
+    if (m) out.push({ runId: Number(m[1]), what: m[2] === 'overview heatmaps' ? 'overview' : 'matrix', ms: Number(m[3]), tokens: Number(m[4]) });
   }
   return out;
 }
