@@ -2,12 +2,12 @@
 // (dist/engine-worker.js): from the client.analyze() call to the first heatmap's data ready on the
 // host (layer 0 head 0, quantised to 16 bits exactly as AnalysisRun.quantized serves it to the
 // webview). Two paths, interleaved run by run in the same process (A/B): "two-phase" (what the
-// panel does: the run starts from the analysis's first phase, the attentions sent before the LM
-// head) and "after analyze" (the old path: wait for the whole analysis, then fetch the head); for
-// the two-phase path also when the predictions (the second phase) arrive. The first run after the
-// model loads (wasm code cold) is a two-phase one. Random weights; the bundled shape at 128 tokens
-// and GPT-2 small at 256 tokens. The
-// webview's paint (postMessage to the webview, decode, canvas draw) is NOT included. Also the
+// panel does: the run starts from the analysis's first phase, whose layers stream in as the blocks
+// run, so layer 0 is served as soon as it has run) and "after analyze" (the old path: wait for the
+// whole analysis, then fetch the head); for the two-phase path also when the predictions (the
+// second phase) arrive. The first run after the model loads (wasm code cold) is a two-phase one.
+// Random weights; the bundled shape at 128 tokens and GPT-2 small at 256 tokens. The webview's
+// paint is NOT included here (`npm run bench:paint` measures it, in VS Code for the Web). Also the
 // extension's activation: require('dist/extension.js') + activate() with a minimal stand-in for
 // the `vscode` module (a benchmark shortcut, not a test).
 //
