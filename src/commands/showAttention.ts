@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { checkInput, findParagraph } from '../analysis/inputText';
 import type { AnalysisRequest } from '../panel/analysisRequest';
 import { AttentionPanel, type PanelDeps } from '../panel/attentionPanel';
+import { inputProblemText } from '../host/inputProblems';
 
 export const SHOW_ATTENTION = 'attentionLens.showAttention';
 
@@ -19,7 +20,7 @@ export async function showAttention(deps: PanelDeps): Promise<void> {
   const checked = checkInput(text);
   if (!checked.ok) {
     deps.models.output.info(`Nothing analysed in ${req.fileName}: ${checked.message}`);
-    void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', checked.message));
+    void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', inputProblemText(checked.problem)));
     return;
   }
   if (editor.selections.length > 1) deps.models.output.info(`${editor.selections.length} selections: analysing the primary one`);

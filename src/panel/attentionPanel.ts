@@ -29,6 +29,7 @@ import type { AnalysisRequest } from './analysisRequest';
 import { AnalysisRun } from './analysisRun';
 import { rangeLabel } from '../views/stepperRun';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './panelHtml';
+import { inputProblemText } from '../host/inputProblems';
 
 export const VIEW_TYPE = 'attentionLens.attentionPanel';
 
@@ -154,7 +155,7 @@ export class AttentionPanel implements vscode.Disposable {
       const start = Math.max(0, Math.min(req.start, doc.getText().length));
       const end = Math.max(start, Math.min(req.end, doc.getText().length));
       const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(start), doc.positionAt(end))));
-      if (!checked.ok) return this.showError(checked.message, [], checked.problem);
+      if (!checked.ok) return this.showError(inputProblemText(checked.problem), [], checked.problem);
       const version = doc.version;
       const loaded = this.deps.models.state.kind === 'ready' || this.deps.models.state.kind === 'busy';
       this.post({ type: MessageType.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? vscode.l10n.t('Analysing…') : vscode.l10n.t('Loading the model…') });

@@ -20,6 +20,7 @@ import {
 import { modelFacts } from './modelFacts';
 import { StepperHighlights } from './stepperHighlights';
 import { READOUT_TOP_K, StepperRun, rangeLabel, type StepperRunSource } from './stepperRun';
+import { inputProblemText } from '../host/inputProblems';
 
 export const STEPPER_VIEW_ID = 'attentionLens.layerStepper';
 export const STEP_THROUGH_LAYERS = 'attentionLens.stepThroughLayers';
@@ -116,7 +117,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
     const span = sel.isEmpty ? findParagraph(doc.getText(), doc.offsetAt(sel.active)) : { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
     const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end))));
     if (!checked.ok) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', checked.message));
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', inputProblemText(checked.problem)));
       return;
     }
     await vscode.commands.executeCommand(`${STEPPER_VIEW_ID}.focus`);
