@@ -327,7 +327,8 @@ describe('Writers: Complete with Options, status menu, read-only, a second Compl
     await page.waitForTimeout(1500); // the settings file is watched
     fs.writeFileSync(path.join(session().workspace.dir, LOCKED), OPENING);
     await openByQuickOpen(page, LOCKED);
-    await page.waitForSelector(`.tabs-container .tab.active[aria-label*="Read-only" i], .tabs-container .tab.active[aria-label*="read-only" i]`, { timeout: 20_000 }).catch(() => undefined);
+    // VS Code marks a read-only editor's tab with a lock codicon.
+    await page.waitForSelector(`.tabs-container .tab.active [class*="codicon-lock"], .tabs-container .tab.active[aria-label*="read-only" i]`, { timeout: 20_000 }).catch(() => undefined);
     await workbench.focusEditor();
     await page.keyboard.press('Control+End');
     await workbench.runCommand('Attention Lens: Complete');
