@@ -173,7 +173,8 @@ async function main(): Promise<void> {
     const closed = median(r.panelClosed.map((p) => p.firstMs));
     const ov = median(r.panelOpen.map((p) => p.overviewMs));
     const mx = median(r.panelOpen.map((p) => p.matrixMs));
-    const met = Math.max(open, closed) <= r.targetMs ? 'met' : 'MISSED';
+    const verdict = (ms: number): string => (ms <= r.targetMs ? 'met' : 'MISSED');
+    const met = `panel open ${verdict(open)}, panel closed ${verdict(closed)}`;
     console.log(`| ${r.model === 'bundled' ? 'bundled' : 'GPT-2 small (random)'} | ${r.tokens} | ${open} ms | ${closed} ms | ${ov} / ${mx} ms | ${r.first.firstMs} ms | ≤ ${r.targetMs} ms (${met}) |`);
   }
   console.log(JSON.stringify({ results }, null, 0));
