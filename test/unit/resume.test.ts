@@ -61,6 +61,29 @@ describe('train: resume', function () {
     }
   });
 
+  it('the same with the copy task, repeated windows and a schedule restart: the resumed run draws the same batches', async () => {
+    const dir = tempDir('resume-copy');
+    try {
+      const extra = {
+        steps: 20,
+        checkpointEvery: 6,
+        evalEvery: 10,
+        repeatFraction: 0.3,
+        scheduleStart: 4,
+        copyTask: { rows: 2, length: 16, periodMin: 3, periodMax: 6, idsFrom: 0, idsTo: 40 },
+      };
+      const logs: string[] = [];
+      const whole = await runTraining(tinyConfig(dir, { ...extra, out: path.join(dir, 'a') }), { log: (l) => logs.push(l) });
+      assert.ok(logs.some((l) => /\| copy \d/.test(l)), 'the progress line shows the copy loss');
+      const cfg = tinyConfig(dir, { ...extra, out: path.join(dir, 'b') });
+      await runTraining(cfg, { log: () => {}, stopAfterStep: 9 }); // saved at 6
+      const resumed = await runTraining(cfg, { log: () => {} });
+      assertSameRun(whole, resumed);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a `node dist/train.js train` killed with SIGKILL mid-run resumes and ends where an uninterrupted run ends', async () => {
     await esbuild.build({
       entryPoints: { train: path.join(ROOT, 'src/train/cli.ts'), 'train-worker': path.join(ROOT, 'src/train/gradWorker.ts') },
