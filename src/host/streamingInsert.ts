@@ -3,6 +3,11 @@
 // finish() closes it. Text that arrives while an edit is in flight is coalesced into the next one.
 // An edit by anyone else in the document, or the editor/document closing, stops the stream and
 // keeps what was already inserted.
+//
+// Saves: VS Code closes the document's open undo group before and after running its save
+// participants, so an edit of ours landing during a save (e.g. an auto save, on by default in VS
+// Code for the Web, of what the user typed just before asking for a completion) would split the
+// completion into two undo steps. Edits wait while the document is being saved.
 import * as vscode from 'vscode';
 
 export type InsertStop = 'document-changed' | 'document-closed' | 'editor-closed' | 'read-only';
@@ -23,6 +28,9 @@ export interface InsertResult {
 export function isReadOnlyDocument(doc: vscode.TextDocument): boolean {
   return vscode.workspace.fs.isWritableFileSystem(doc.uri.scheme) === false;
 }
+
+/** How long edits wait for a save to report that it is done (a failed save never does). */
+const SAVE_WAIT_MS = 3000;
 
 export class StreamingInsert implements vscode.Disposable {
   private readonly doc: vscode.TextDocument;
@@ -46,6 +54,9 @@ export class StreamingInsert implements vscode.Disposable {
   private expected: { offset: number; length: number; seen?: string } | undefined;
   private _stopped: InsertStop | undefined;
   private version: number;
+  /** Resolves when the save of the document in progress is done (undefined: none). */
+  private saving: Promise<void> | undefined;
+  private endSaving: (() => void) | undefined;
 
   /**
    * Prepares an insertion at `range.start`, replacing `range` (empty for a plain insertion at the
@@ -64,6 +75,12 @@ export class StreamingInsert implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d === this.doc) this.stop('document-closed');
+      }),
+      vscode.workspace.onWillSaveTextDocument((e) => {
+        if (e.document === this.doc) this.saveStarted();
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (d === this.doc) this.saveEnded();
       }),
     );
   }
@@ -112,11 +129,31 @@ export class StreamingInsert implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.saveEnded();
     for (const d of this.disposables) d.dispose();
+  }
+
+  private saveStarted(): void {
+    if (this.saving) return;
+    let end!: () => void;
+    this.saving = new Promise<void>((resolve) => (end = resolve));
+    const timer = setTimeout(() => this.saveEnded(), SAVE_WAIT_MS);
+    this.endSaving = () => {
+      clearTimeout(timer);
+      end();
+    };
+  }
+
+  private saveEnded(): void {
+    const end = this.endSaving;
+    this.saving = undefined;
+    this.endSaving = undefined;
+    end?.();
   }
 
   private enqueue(extra: string, force: boolean): void {
     this.chain = this.chain.then(async () => {
+      if (this.saving) await this.saving; // text arriving meanwhile joins this edit
       const text = this.pending + extra;
       this.pending = '';
       if (this._stopped || (!force && text.length === 0)) return;
@@ -126,6 +163,7 @@ export class StreamingInsert implements vscode.Disposable {
 
   /** Replaces `replaceLength` characters at the end of the inserted text with `text`. */
   private async edit(replaceLength: number, text: string, append: boolean): Promise<void> {
+    if (this.saving) await this.saving;
     if (this._stopped) return;
     const first = !this.started;
     const at = this.start + this.text.length - (append ? 0 : replaceLength);
