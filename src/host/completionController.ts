@@ -11,7 +11,7 @@ import { readCompletionSettings } from './completionSettings';
 import { ModelUnavailableError, type ModelManager } from './modelManager';
 import { openSettings } from './settings';
 import { describeRun, type StatusBar } from './statusBar';
-import { StreamingInsert, isReadOnlyDocument, type InsertStop } from './streamingInsert';
+import { StreamingInsert, isReadOnlyDocument, settleAutoSave, type InsertStop } from './streamingInsert';
 
 export const GENERATING_CONTEXT = 'attentionLens.generating';
 
@@ -123,6 +123,8 @@ export class CompletionController implements vscode.Disposable {
     let insert: StreamingInsert | undefined;
     try {
       const { info } = await this.models.ensureLoaded();
+      if (abort.signal.aborted) return undefined;
+      await settleAutoSave(doc);
       if (abort.signal.aborted) return undefined;
       const range = new vscode.Range(editor.selection.start, editor.selection.end);
       const startOffset = doc.offsetAt(range.start);

@@ -29,6 +29,18 @@ export function isReadOnlyDocument(doc: vscode.TextDocument): boolean {
   return vscode.workspace.fs.isWritableFileSystem(doc.uri.scheme) === false;
 }
 
+/**
+ * With `files.autoSave: afterDelay` (VS Code for the Web's default), a dirty document is about to be
+ * saved; a save landing while a completion streams would split its undo step (see above). Saving it
+ * now, before the first edit, is what auto save would do within the delay anyway; the stream's own
+ * edits then keep postponing the next auto save until they stop. Other modes are left alone.
+ */
+export async function settleAutoSave(doc: vscode.TextDocument): Promise<void> {
+  if (!doc.isDirty || doc.isUntitled || doc.isClosed) return;
+  if (vscode.workspace.getConfiguration('files', doc.uri).get<string>('autoSave') !== 'afterDelay') return;
+  await Promise.resolve(doc.save()).catch(() => false);
+}
+
 /** How long edits wait for a save to report that it is done (a failed save never does). */
 const SAVE_WAIT_MS = 3000;
 
