@@ -12,10 +12,10 @@
 // Measured 2026-11-29 (from scratch, P = T/2, ids over all of V): V=64 T=64 D=64 L=2 falls to 0.08
 // nats by step 150; the bundled size (V=4096 T=256 D=128 L=4 H=4) stayed at chance until step ~1200.
 import { initBackend } from '../src/engine/backend';
-import { Rng } from '../src/engine/sampler';
 import { makeRepeatedRandomTokens } from '../src/analysis/headStats';
 import { AdamW } from '../src/train/adamw';
 import { GPTTrain, type TokenBatch } from '../src/train/gptTrain';
+import { copyTaskBatch } from '../src/train/data';
 import { DataParallel } from '../src/train/dataParallel';
 import { loadTrainState } from '../src/train/trainState';
 
@@ -43,7 +43,6 @@ async function main(): Promise<void> {
     console.log(`from ${process.env.INIT} (step ${s.meta.step}); fresh optimizer state`);
   }
   const dp = env('WORKERS', 1) > 1 ? await DataParallel.start(config, model.params.map((p) => p.length), { threads: 2 }) : undefined;
-  const rng = new Rng(7);
   // The eval's test: n = NPOS/2 distinct ids of the whole vocabulary, then the same ids again.
   const N = nPos;
   const test: TokenBatch = { B: 4, T: N, inputs: new Int32Array(4 * N), targets: new Int32Array(4 * N), weights: new Float32Array(4 * N) };
@@ -57,16 +56,8 @@ async function main(): Promise<void> {
   }
   const t0 = Date.now();
   for (let step = 1; step <= env('S', 400); step++) {
-    const batch: TokenBatch = { B, T, inputs: new Int32Array(B * T), targets: new Int32Array(B * T), weights: new Float32Array(B * T) };
-    for (let b = 0; b < B; b++) {
-      const P = pMin + Math.floor(rng.next() * (pMax - pMin + 1));
-      const seq = Array.from({ length: P }, () => lo + Math.floor(rng.next() * (hi - lo)));
-      for (let i = 0; i < T; i++) {
-        batch.inputs[b * T + i] = seq[i % P];
-        batch.targets[b * T + i] = seq[(i + 1) % P];
-        batch.weights![b * T + i] = i + 1 >= P ? 1 : 0; // only the repeats are predictable
-      }
-    }
+    // The trainer's copy task (only the repeats carry loss), seeded by step.
+    const batch = copyTaskBatch({ rows: B, length: T, periodMin: pMin, periodMax: pMax, idsFrom: lo, idsTo: hi }, 7, step);
     const r = dp ? await dp.lossAndGrads(model, batch) : model.lossAndGrads(batch);
     adam.step(model.params, r.grads, lr, 1 / r.weightSum, 1);
     if (step % 25 === 0) {

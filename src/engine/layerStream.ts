@@ -10,7 +10,6 @@ interface Waiter {
 export class LayerStream {
   private readonly layers: (Float32Array | undefined)[];
   private readonly waiters = new Map<number, Waiter[]>();
-  private readonly listeners = new Set<(ready: number) => void>();
   private failure: Error | undefined;
   private contiguous = 0;
 
@@ -53,29 +52,13 @@ export class LayerStream {
     });
   }
 
-  /** Calls `f(ready)` whenever more layers are here (not for the ones already here). */
-  onProgress(f: (ready: number) => void): { dispose(): void } {
-    this.listeners.add(f);
-    return { dispose: () => this.listeners.delete(f) };
-  }
-
   /** A layer arrived (the client, from an AttentionsLayer event). */
   add(l: number, attention: Float32Array): void {
     if (l < 0 || l >= this.nLayer || this.layers[l] || this.failure) return;
     this.layers[l] = attention;
     for (const w of this.waiters.get(l) ?? []) w.resolve(attention);
     this.waiters.delete(l);
-    const before = this.contiguous;
     while (this.contiguous < this.nLayer && this.layers[this.contiguous]) this.contiguous++;
-    if (this.contiguous > before) {
-      for (const f of this.listeners) {
-        try {
-          f(this.contiguous);
-        } catch {
-          // a listener's failure is not the stream's
-        }
-      }
-    }
   }
 
   /** The analysis ended without the missing layers (failed, cancelled): their waits reject with `e`. */

@@ -60,8 +60,9 @@ export interface ForwardHooks {
   afterBlocks?: (attentions: Float32Array[], capture?: LayerCapture) => void | Promise<void>;
   /**
    * Layer `layer`'s attention [H × T × T], every head (a split model's peers' heads included), as
-   * soon as that layer has run on every thread, in layer order, while the next layers run. Only
-   * with `attentions`. A thread of a split model calls it with its own heads only.
+   * soon as that layer has run on every thread, in layer order, while the next layers run (the same
+   * array the result will carry: copy, don't modify). Only with `attentions`. A thread of a split
+   * model calls it with its own heads only.
    */
   afterLayer?: (layer: number, attention: Float32Array) => void;
 }
@@ -223,12 +224,16 @@ export class GPTModel {
     });
     const streamLayers = wantAttentions && hooks.afterLayer !== undefined;
     const remote = this.ask({ op: 'forward', ids, opts: { attentions: wantAttentions, capture: cap }, ...(streamLayers ? { streamLayers: true } : {}) });
-    // Layer by layer, the hook gets this thread's heads joined with the peers' (they send each layer
-    // as they finish it); chained so that it sees the layers in order.
+    // Layer by layer, this thread's heads are joined with the peers' (they send each layer as they
+    // finish it) into the array the result carries, and handed to the hook; chained so that it sees
+    // the layers in order.
     let layersSent: Promise<void> = Promise.resolve();
-    const sendLayer = (l: number, own: Float32Array): void => {
+    const sendLayer = (l: number): void => {
       const parts = Promise.all(remote.map((r) => r.layer(l)));
-      layersSent = layersSent.then(async () => hooks.afterLayer!(l, remote.length ? concatF32([own, ...(await parts)]) : own));
+      layersSent = layersSent.then(async () => {
+        if (remote.length > 0) attentions[l] = concatF32([attentions[l], ...(await parts)]);
+        hooks.afterLayer!(l, attentions[l]);
+      });
       layersSent.catch(() => undefined); // awaited after the blocks; a failure before that must not go unhandled
     };
     let x = emb.x; // [T, d]
@@ -257,7 +262,7 @@ export class GPTModel {
             if (out.att) {
               attentions.push(await read(out.att));
               if (streamLayers) {
-                sendLayer(l, attentions[l]);
+                sendLayer(l);
                 // Let the peers' 'layer' messages in (they arrive as macrotasks, which a run of
                 // awaits on tensor reads never yields to), so the layer goes out now, not after the blocks.
                 if (remote.length > 0) await new Promise<void>((r) => setImmediate(r));
@@ -272,16 +277,13 @@ export class GPTModel {
         }
       });
 
+      await layersSent; // streamed: every layer already holds the peers' heads
       if (remote.length > 0) {
         // Every thread has run its blocks: add the peers' heads (and units) to this thread's.
         const parts = await Promise.all(remote.map((r) => r.blocks));
-        if (streamLayers) {
-          const layers = await Promise.all(remote.map((r) => Promise.all(attentions.map((_, l) => r.layer(l)))));
-          attentions = attentions.map((a, l) => concatF32([a, ...layers.map((p) => p[l])]));
-        } else if (wantAttentions) attentions = attentions.map((a, l) => concatF32([a, ...parts.map((p) => p.attentions?.[l] ?? new Float32Array(0))]));
+        if (wantAttentions && !streamLayers) attentions = attentions.map((a, l) => concatF32([a, ...parts.map((p) => p.attentions?.[l] ?? new Float32Array(0))]));
         if (result.capture) result.capture = mergeCapture(result.capture, parts.map((p) => p.capture ?? {}));
       }
-      await layersSent;
       if (hooks.afterBlocks) await hooks.afterBlocks(attentions, result.capture);
       if (cap) {
         const lnF = tf.tidy(() => layerNorm(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D, this.w.ln_f, this.config.layerNormEps)); // [1, d]

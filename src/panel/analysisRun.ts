@@ -37,10 +37,6 @@ export class AnalysisRun {
     if (layers && layers.nLayer !== summary.nLayer) throw new RangeError(`a stream of ${layers.nLayer} layers for a ${summary.nLayer}-layer model`);
   }
 
-  /** Layers from 0 that can be served now without waiting (all of them once the analysis is done). */
-  get layersReady(): number {
-    return this.layers?.streamed ? this.layers.ready : this.summary.nLayer;
-  }
 
   get runId(): number {
     return this.summary.runId;

@@ -11,7 +11,7 @@ import { AdamW } from './adamw';
 import { DataParallel } from './dataParallel';
 import { ShuffledBatches, TokenWindows, copyTaskBatch, fixedBatches, tokenizeFile } from './data';
 import { exportModel } from './export';
-import { GPTTrain, type TokenBatch } from './gptTrain';
+import { GPTTrain, type LossResult, type TokenBatch } from './gptTrain';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
 import type { TrainConfig } from './trainConfig';
@@ -138,23 +138,25 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
       let lossSum = 0;
       let weightSum = 0;
       let grads: Float32Array[] | undefined;
-      for (let a = 0; a < cfg.gradAccum; a++) {
-        const batch = batches.next();
+      /** One micro-batch's loss; its gradient is added to the step's. */
+      const accumulate = async (batch: TokenBatch): Promise<LossResult> => {
         const r = dp ? await dp.lossAndGrads(model, batch) : model.lossAndGrads(batch);
-        lossSum += r.lossSum;
-        weightSum += r.weightSum;
         if (!grads) grads = r.grads;
         else for (let k = 0; k < grads.length; k++) for (let i = 0; i < grads[k].length; i++) grads[k][i] += r.grads[k][i];
+        return r;
+      };
+      for (let a = 0; a < cfg.gradAccum; a++) {
+        const r = await accumulate(batches.next());
+        lossSum += r.lossSum;
+        weightSum += r.weightSum;
       }
       lastLoss = lossSum / weightSum;
       let copyLoss = NaN;
       if (cfg.copyTask) {
         // One more micro-batch: the synthetic copy task, weighted by its share of the targets.
-        const batch = copyTaskBatch(cfg.copyTask, cfg.seed, step);
-        const r = dp ? await dp.lossAndGrads(model, batch) : model.lossAndGrads(batch);
+        const r = await accumulate(copyTaskBatch(cfg.copyTask, cfg.seed, step));
         copyLoss = r.lossSum / r.weightSum;
         weightSum += r.weightSum;
-        for (let k = 0; k < grads!.length; k++) for (let i = 0; i < grads![k].length; i++) grads![k][i] += r.grads[k][i];
       }
       const lr = learningRate(step, schedule);
       const gnorm = adam.step(model.params, grads!, lr, 1 / weightSum, cfg.gradClip);

@@ -124,7 +124,7 @@ describe('panel AnalysisRun with the engine worker', function () {
     const stream = new LayerStream(nLayer, true);
     stream.add(0, early!.layers.get(0)!);
     const run2 = new AnalysisRun(counting, early!.summary, undefined, stream);
-    assert.equal(run2.layersReady, 1);
+    assert.equal(stream.ready, 1);
     const head1 = { kind: 'head', layer: 1, head: nHead - 1 } as const;
     let got: Float32Array | undefined;
     const waiting = run2.matrix(head1).then((m) => (got = m));
