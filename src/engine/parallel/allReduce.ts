@@ -75,16 +75,21 @@ export class AllReduce {
     return Atomics.load(this.header, FAILED) !== 0;
   }
 
+  /**
+   * Until `target` contributions have arrived. A sum every rank contributed to is complete even if
+   * a rank failed right after giving its part (that failure stops the next sum), so arrival is
+   * checked before failure.
+   */
   private waitFor(target: number): void {
     const h = this.header;
     for (let i = 0; i < SPIN_POLLS; i++) {
-      if (Atomics.load(h, ARRIVED) >= target) return this.checkFailed();
+      if (Atomics.load(h, ARRIVED) >= target) return;
     }
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
-      this.checkFailed();
       const seen = Atomics.load(h, ARRIVED);
       if (seen >= target) return;
+      this.checkFailed();
       const left = deadline - Date.now();
       if (left <= 0) {
         this.fail();
