@@ -1,6 +1,7 @@
 // One build, three bundles: the extension (node/cjs, `vscode` external), the webview (browser)
 // and the CLI (node). The engine's worker is bundled on its own so it can run in a worker thread,
-// and the wasm backend's .wasm files are copied beside the bundles (they ship in the VSIX).
+// and the .wasm files (the tfjs wasm backend's and our GEMM's, src/engine/gemm) are copied beside
+// the bundles (they ship in the VSIX).
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,9 +37,10 @@ const entries = [
 ].filter((e) => Object.values(e.entryPoints).every((p) => existsSync(p)));
 
 function copyWasm() {
-  const src = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
   mkdirSync('dist', { recursive: true });
-  for (const f of readdirSync(src)) if (f.endsWith('.wasm')) copyFileSync(join(src, f), join('dist', f));
+  for (const src of ['node_modules/@tensorflow/tfjs-backend-wasm/dist', 'src/engine/gemm']) {
+    for (const f of readdirSync(src)) if (f.endsWith('.wasm')) copyFileSync(join(src, f), join('dist', f));
+  }
 }
 
 copyWasm();

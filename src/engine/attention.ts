@@ -2,17 +2,18 @@
 // kernel: the intermediate scores and the weights are what the extension shows.
 //
 // Speed on the wasm backend, measured (bench/profileForward.ts):
-// - only a plain 2-D matMul reaches XNNPACK's GEMM; a batched [H, …] matMul runs a scalar loop
-//   10–40× slower, O(T²) per head;
+// - c_attn and c_proj run in our GEMM (gemm/gemm.ts, through block.ts's linear);
+// - in tfjs, only a plain 2-D matMul reaches XNNPACK's GEMM; a batched [H, …] matMul runs a scalar
+//   loop 10–40× slower, O(T²) per head;
 // - tf.slice/split/unstack copy their WHOLE input first (readSync), so cutting heads out of a
 //   [H, T, T] tensor costs H full copies; tf.concat/stack are cheap.
-// So a prompt (T ≥ PER_HEAD_MIN_ROWS) runs head by head from per-head c_attn blocks (cut once at
-// load): every tensor is born per head, nothing is sliced, and stacked [H, …] views are built only
-// for what the caller asks for (part()). A few decoding rows use the batched ops instead (one op
-// per head would cost more than the tiny matmuls). Keys are kept transposed, [H, hd, Tk], also in
-// the KV cache, so q·kᵀ is a plain matMul.
+// So a prompt (T ≥ PER_HEAD_MIN_ROWS) runs head by head: c_attn's output is cut into per-head
+// q, k, v as plain arrays, q·kᵀ and weights·v run in our GEMM too (Gemm.product), every tensor is
+// born per head, nothing is sliced, and stacked [H, …] views are built only for what the caller
+// asks for (part()). A few decoding rows use the batched tfjs ops instead (one op per head would
+// cost more than the tiny matmuls). Keys are kept transposed, [H, hd, Tk], also in the KV cache.
 import { tf } from './backend';
-import type { BlockWeights, PastKV } from './block';
+import { linear, type BlockWeights, type PastKV } from './block';
 
 /** The stacked [H, …] pieces of one attention call (see AttentionTensors.part). */
 export interface AttentionParts {
@@ -66,11 +67,6 @@ function causalMask(T: number, Tk: number, pos0: number): tf.Tensor2D {
   return tf.tensor2d(data, [T, Tk]); // [T, Tk]
 }
 
-/** x @ W + b as one XNNPACK call (bias fused). */
-function linear(x: tf.Tensor2D, p: { weight: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: p.weight, bias: p.bias }) as tf.Tensor2D; // [T, out]
-}
-
 /** Memoised stacking of per-head tensors. */
 function stacker(heads: HeadTensors[]): AttentionTensors['part'] {
   const done: Partial<AttentionParts> = {};
@@ -80,23 +76,35 @@ function stacker(heads: HeadTensors[]): AttentionTensors['part'] {
   };
 }
 
-function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], past: PastKV): AttentionTensors {
+/** Columns [col, col + width) of a row-major [T × W] array → [T × width]. */
+function columns(a: Float32Array, T: number, W: number, col: number, width: number): Float32Array {
+  const out = new Float32Array(T * width);
+  for (let t = 0; t < T; t++) out.set(a.subarray(t * W + col, t * W + col + width), t * width);
+  return out; // [T × width]
+}
+
+function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number, past: PastKV): AttentionTensors {
   const T = x.shape[0];
-  const hd = w.heads[0].q.weight.shape[1];
+  const width = w.c_attn.outDim; // 3 · nHead · hd
+  const hd = width / (3 * nHead);
   const pastLen = past.kT ? past.kT.shape[2] : 0;
   const mask = causalMask(T, pastLen + T, past.pos0); // [T, Tk]
-  const heads = w.heads.map((hw, h): HeadTensors => {
-    const q = linear(x, hw.q); // [T, hd]
-    const k = linear(x, hw.k); // [T, hd]
-    const vNew = linear(x, hw.v); // [T, hd]
+  const gemm = w.c_attn.owner;
+  const qkv = w.c_attn.matmul(x.dataSync() as Float32Array, T); // [T, 3 · nHead · hd]
+  const qArr = (h: number): Float32Array => columns(qkv, T, width, h * hd, hd); // [T × hd]
+  const heads = Array.from({ length: nHead }, (_, h): HeadTensors => {
+    const q = tf.tensor2d(qArr(h), [T, hd]); // [T, hd]
+    const k = tf.tensor2d(columns(qkv, T, width, (nHead + h) * hd, hd), [T, hd]); // [T, hd]
+    const vNew = tf.tensor2d(columns(qkv, T, width, (2 * nHead + h) * hd, hd), [T, hd]); // [T, hd]
     const kTNew = tf.transpose(k) as tf.Tensor2D; // [hd, T]
     const kT = past.kT ? (tf.concat([cachedHead(past.kT, h), kTNew], 1) as tf.Tensor2D) : kTNew; // [hd, Tk]
     const v = past.v ? (tf.concat([cachedHead(past.v, h), vNew], 0) as tf.Tensor2D) : vNew; // [Tk, hd]
-    const rawScores = tf.matMul(q, kT) as tf.Tensor2D; // [T, Tk]
+    const Tk = kT.shape[1];
+    const rawScores = tf.tensor2d(gemm.product(qArr(h), T, kT.dataSync() as Float32Array, hd, Tk), [T, Tk]); // q·kᵀ [T, Tk]
     const scaledScores = tf.div(rawScores, Math.sqrt(hd)) as tf.Tensor2D; // [T, Tk]
     const maskedScores = tf.add(scaledScores, mask) as tf.Tensor2D; // [T, Tk]
     const weights = tf.softmax(maskedScores, -1) as tf.Tensor2D; // [T, Tk]
-    const headOutputs = tf.matMul(weights, v) as tf.Tensor2D; // [T, hd]
+    const headOutputs = tf.tensor2d(gemm.product(weights.dataSync() as Float32Array, T, v.dataSync() as Float32Array, Tk, hd), [T, hd]); // weights·v [T, hd]
     return { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
   });
   const concat = tf.concat(heads.map((h) => h.headOutputs), 1) as tf.Tensor2D; // [T, d]
@@ -106,8 +114,8 @@ function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], past: PastKV)
 
 function batchedAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number, past: PastKV): AttentionTensors {
   const T = x.shape[0];
-  const hd = w.heads[0].q.weight.shape[1];
-  const d = nHead * hd; // the model's width, or this shard's heads' width
+  const d = w.c_attn.outDim / 3; // the model's width, or this shard's heads' width
+  const hd = d / nHead;
   const qkv = linear(x, w.c_attn); // [T, 3d]
   const [qFlat, kFlat, vFlat] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // 3 × [T, d]
   const q = splitHeads(qFlat, nHead); // [H, T, hd]
@@ -140,5 +148,5 @@ export function causalSelfAttention(
   nHead: number,
   past: PastKV,
 ): AttentionTensors {
-  return x.shape[0] >= PER_HEAD_MIN_ROWS ? perHeadAttention(x, w, past) : batchedAttention(x, w, nHead, past);
+  return x.shape[0] >= PER_HEAD_MIN_ROWS ? perHeadAttention(x, w, nHead, past) : batchedAttention(x, w, nHead, past);
 }

@@ -4,6 +4,7 @@
 // Call inside tf.tidy: everything returned here is a fresh tensor owned by that scope.
 import { tf } from './backend';
 import { causalSelfAttention, type AttentionTensors } from './attention';
+import type { PackedMatrix } from './gemm/gemm';
 import type { GPTConfig } from './types';
 
 export interface LayerNormWeights {
@@ -11,31 +12,20 @@ export interface LayerNormWeights {
   bias: tf.Tensor1D; // [d]
 }
 
-/** A block's weights under the checkpoint's names (`h.{i}.…`). Conv1D layout: [in, out]. */
-export interface Linear {
-  weight: tf.Tensor2D; // [in, out]
-  bias: tf.Tensor1D; // [out]
-}
-
-/** One head's slice of c_attn (derived at load, not in the checkpoint). */
-export interface HeadWeights {
-  q: Linear; // [d, hd], [hd]
-  k: Linear; // [d, hd], [hd]
-  v: Linear; // [d, hd], [hd]
-}
-
+/**
+ * A block's weights under the checkpoint's names (`h.{i}.…`). The four matrices are packed for
+ * our GEMM (Conv1D layout: [in, out], with their biases).
+ */
 export interface BlockWeights {
   ln_1: LayerNormWeights;
   attn: {
-    c_attn: Linear; // [d, 3d], [3d]
-    c_proj: Linear; // [d, d], [d]
-    /** c_attn cut into per-head column blocks, for prompts (see attention.ts). */
-    heads: HeadWeights[];
+    c_attn: PackedMatrix; // [d, 3d] (q | k | v, each head by head)
+    c_proj: PackedMatrix; // [d, d]
   };
   ln_2: LayerNormWeights;
   mlp: {
-    c_fc: { weight: tf.Tensor2D; bias: tf.Tensor1D }; // [d, nInner], [nInner]
-    c_proj: { weight: tf.Tensor2D; bias: tf.Tensor1D }; // [nInner, d], [d]
+    c_fc: PackedMatrix; // [d, nInner]
+    c_proj: PackedMatrix; // [nInner, d]
   };
 }
 
@@ -67,9 +57,10 @@ export function layerNorm(x: tf.Tensor2D, ln: LayerNormWeights, eps: number): tf
   return tf.add(tf.mul(normed, ln.weight), ln.bias) as tf.Tensor2D; // [T, d]
 }
 
-/** x @ W + b with W in Conv1D layout [in, out], the bias added inside the GEMM. */
-export function linear(x: tf.Tensor2D, p: Linear): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: p.weight, bias: p.bias }) as tf.Tensor2D; // [T, out]
+/** x @ W + b with W in Conv1D layout [in, out], by our GEMM: the values leave tfjs and come back. */
+export function linear(x: tf.Tensor2D, p: PackedMatrix): tf.Tensor2D {
+  const T = x.shape[0];
+  return tf.tensor2d(p.matmul(x.dataSync() as Float32Array, T), [T, p.outDim]); // [T, out]
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -97,6 +88,11 @@ export function activation(kind: GPTConfig['activation'], x: tf.Tensor2D): tf.Te
   }
 }
 
+/** Width of one head. */
+export function headDim(config: GPTConfig): number {
+  return config.nEmbd / config.nHead;
+}
+
 /** Sums a partial [T, d] over the threads of a tensor-parallel model (absent on a single thread). */
 export type Reduce = (partial: tf.Tensor2D) => tf.Tensor2D;
 
@@ -108,7 +104,7 @@ export type Reduce = (partial: tf.Tensor2D) => tf.Tensor2D;
 export function runBlock(x: tf.Tensor2D, w: BlockWeights, config: GPTConfig, past: PastKV, reduce?: Reduce): BlockTensors {
   const eps = config.layerNormEps;
   const ln1 = layerNorm(x, w.ln_1, eps); // [T, d]
-  const att = causalSelfAttention(ln1, w.attn, w.attn.heads.length, past);
+  const att = causalSelfAttention(ln1, w.attn, w.attn.c_attn.outDim / (3 * headDim(config)), past); // this shard's heads
   const attnOut = reduce ? reduce(att.attnOut) : att.attnOut; // [T, d]
   const residualMid = tf.add(x, attnOut) as tf.Tensor2D; // [T, d]
   const ln2 = layerNorm(residualMid, w.ln_2, eps); // [T, d]

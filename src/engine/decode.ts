@@ -1,11 +1,12 @@
 // One new token through every block, the path generation spends its time on. With a single row,
-// each tfjs op costs more in dispatch than in arithmetic, so only the four weight multiplications
-// per layer (and the activation) run in tfjs; the layer norms, residual adds and the attention of
-// that one query over the cache run here on plain arrays. Still the explicit formula: q·kᵀ / √hd,
+// each tfjs op costs more in dispatch than in arithmetic, so the four weight multiplications per
+// layer run in our GEMM (gemm/gemm.ts), only the activation in tfjs, and the layer norms, residual
+// adds and the attention of that one query over the cache here on plain arrays. Still the explicit formula: q·kᵀ / √hd,
 // softmax, Σ weights·v, per head. On a tensor-parallel shard, `reduce` sums the two row-parallel
 // outputs over the threads, as runBlock does for prompts.
 import { tf } from './backend';
-import { activation, type Linear } from './block';
+import { activation } from './block';
+import type { PackedMatrix } from './gemm/gemm';
 import type { KVCache } from './kvCache';
 import type { LayerNormArrays, ModelTensors } from './modelWeights';
 import type { GPTConfig } from './types';
@@ -37,9 +38,9 @@ function takeData(t: tf.Tensor): Float32Array {
   }
 }
 
-/** row [n] @ W [n, m] + b → [m], one GEMM in tfjs. */
-function matVec(row: Float32Array, p: Linear): Float32Array {
-  return takeData(tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(row, [1, row.length]), b: p.weight, bias: p.bias }))); // [m]
+/** row [n] @ W [n, m] + b → [m]. */
+function matVec(row: Float32Array, p: PackedMatrix): Float32Array {
+  return p.matmul(row, 1); // [m]
 }
 
 function addRows(a: Float32Array, b: Float32Array): Float32Array {
@@ -145,12 +146,9 @@ export function decodeOne(w: ModelTensors, config: GPTConfig, cache: KVCache, x:
     const attnPartial = matVec(heads, b.attn.c_proj); // [d]
     const mid = addRows(x, reduce ? reduce(attnPartial) : attnPartial); // [d]
     const ln2 = layerNormRow(mid, ln.ln_2, eps);
-    const ffnPartial = takeData(
-      tf.tidy(() => {
-        const pre = tf.fused.matMul({ a: tf.tensor2d(ln2, [1, ln2.length]), b: b.mlp.c_fc.weight, bias: b.mlp.c_fc.bias }) as tf.Tensor2D; // [1, nInner]
-        return tf.fused.matMul({ a: activation(config.activation, pre), b: b.mlp.c_proj.weight, bias: b.mlp.c_proj.bias }); // [1, d]
-      }),
-    );
+    const pre = matVec(ln2, b.mlp.c_fc); // [nInner]
+    const act = takeData(tf.tidy(() => activation(config.activation, tf.tensor2d(pre, [1, pre.length])))); // [nInner]
+    const ffnPartial = matVec(act, b.mlp.c_proj); // [d]
     x = addRows(mid, reduce ? reduce(ffnPartial) : ffnPartial); // [d]
   }
   return x;

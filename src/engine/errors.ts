@@ -14,6 +14,7 @@ export type EngineErrorCode =
   | 'NOT_LOADED'
   | 'CANCELLED'
   | 'WORKER_DIED'
+  | 'OUT_OF_MEMORY'
   | 'INTERNAL';
 
 export interface EngineErrorData {

@@ -183,7 +183,10 @@ export class GPTModel {
       return new GPTModel(config, w, comm, peers);
     } catch (err) {
       for (const r of await settled) if (r.status === 'fulfilled') r.value.dispose();
-      if (w) for (const t of allTensors(w)) t.dispose();
+      if (w) {
+        for (const t of allTensors(w)) t.dispose();
+        w.gemm.dispose();
+      }
       throw err;
     }
   }
@@ -293,12 +296,7 @@ export class GPTModel {
           lnF.dispose();
         }
       }
-      const logits = tf.tidy(() => this.head(x)); // [T, V] (this shard's columns)
-      try {
-        result.logits = await this.withPeerColumns(await read(logits), remote, T);
-      } finally {
-        logits.dispose();
-      }
+      result.logits = await this.withPeerColumns(this.head(x), remote, T); // [T, V]
     } finally {
       x.dispose();
     }
@@ -348,15 +346,8 @@ export class GPTModel {
       }
     });
     cache.advance(T);
-    const logits = tf.tidy(() => {
-      const xf = layerNormRow(last!, this.w.lnArrays.ln_f, this.config.layerNormEps); // [d]
-      return this.headOn(tf.tensor2d(xf, [1, xf.length])); // [1, V] (this shard's columns)
-    });
-    try {
-      return await this.withPeerColumns(await read(logits), remote, 1);
-    } finally {
-      logits.dispose();
-    }
+    const xf = layerNormRow(last!, this.w.lnArrays.ln_f, this.config.layerNormEps); // [d]
+    return this.withPeerColumns(this.w.head.matmul(xf, 1), remote, 1); // [V]
   }
 
   /** Several new rows x [T, d] (disposed here) through every block with tensors; writes their keys and values to the cache. */
@@ -397,11 +388,11 @@ export class GPTModel {
       throw new EngineError('BAD_ARGUMENT', `unembed needs T × n_embd = ${T} × ${d} values, got ${residual.length}`);
     }
     const remote = this.ask({ op: 'unembed', residual, T });
-    const logits = tf.tidy(() => this.head(tf.tensor2d(residual, [T, d]))); // [T, V]
+    const x = tf.tensor2d(residual, [T, d]);
     try {
-      return await this.withPeerColumns(await read(logits), remote, T);
+      return await this.withPeerColumns(this.head(x), remote, T); // [T, V]
     } finally {
-      logits.dispose();
+      x.dispose();
     }
   }
 
@@ -409,6 +400,7 @@ export class GPTModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const t of allTensors(this.w)) t.dispose();
+    this.w.gemm.dispose();
     for (const p of this.peers) p.dispose();
   }
 
@@ -437,15 +429,14 @@ export class GPTModel {
     return concatColumns([local, ...tails.map((t) => t.logits)], T);
   }
 
-  /** ln_f, then x @ wteᵀ with the pre-transposed head, block by block. */
-  private head(x: tf.Tensor2D): tf.Tensor2D {
-    return this.headOn(layerNorm(x, this.w.ln_f, this.config.layerNormEps));
-  }
-
-  /** xf [T, d] (after ln_f) @ wteᵀ, block by block. */
-  private headOn(xf: tf.Tensor2D): tf.Tensor2D {
-    const blocks = this.w.headChunks.map((c) => tf.matMul(xf, c) as tf.Tensor2D); // each [T, ≤ HEAD_CHUNK]
-    return blocks.length === 1 ? blocks[0] : (tf.concat(blocks, 1) as tf.Tensor2D); // [T, V]
+  /** ln_f, then x [T, d] @ wteᵀ with the packed head → [T, this shard's vocabulary]. */
+  private head(x: tf.Tensor2D): Float32Array {
+    const xf = tf.tidy(() => layerNorm(x, this.w.ln_f, this.config.layerNormEps)); // [T, d]
+    try {
+      return this.w.head.matmul(xf.dataSync() as Float32Array, x.shape[0]);
+    } finally {
+      xf.dispose();
+    }
   }
 
   private async readCapture(t: CaptureTensors, req: CaptureRequest): Promise<LayerCapture> {

@@ -1,11 +1,10 @@
-// The engine's speed paths against its plain ones: the LM head cut into column blocks (a vocabulary
-// larger than one block, not a multiple of it) against logits computed by hand from the final
-// residual stream, and the per-head attention GEMMs with a KV cache behind them (a long chunk after
+// The engine's speed paths against its plain ones: the LM head packed in panels of 16 columns (a
+// vocabulary of several thousand, not a multiple of 16) against logits computed by hand from the
+// final residual stream, and the per-head attention GEMMs with a KV cache behind them (a long chunk after
 // a long prefill) against the full forward pass.
 import * as assert from 'assert';
 import { initBackend } from '../../src/engine/backend';
 import { GPTModel } from '../../src/engine/model';
-import { HEAD_CHUNK } from '../../src/engine/modelWeights';
 import type { GPTConfig, WeightMap } from '../../src/engine/types';
 import { assertClose, rowOf, TOL } from '../helpers/numeric';
 import { randomIds, randomWeights, tinyConfig } from '../helpers/randomModel';
@@ -36,8 +35,8 @@ describe('GPTModel speed paths', function () {
     await initBackend();
   });
 
-  it('the LM head in column blocks gives every logit of a vocabulary over two blocks', async function () {
-    const config = tinyConfig({ vocabSize: 2 * HEAD_CHUNK + 123, nEmbd: 16, nHead: 2, nLayer: 1, eosTokenId: undefined });
+  it('the packed LM head gives every logit of a vocabulary that is not a multiple of its panels', async function () {
+    const config = tinyConfig({ vocabSize: 2 * 4096 + 123, nEmbd: 16, nHead: 2, nLayer: 1, eosTokenId: undefined });
     const weights = randomWeights(config, 11);
     const model = GPTModel.create(config, weights);
     try {

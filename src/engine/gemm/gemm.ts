@@ -1,0 +1,232 @@
+// The engine's matrix multiplications by weights: one WebAssembly instance (kernelWat.ts) per model
+// and thread, holding that thread's weights packed once at load, and a scratch area above them for
+// the activations of each call. The tfjs graph around it hands over plain arrays (see block.ts).
+// Memory only grows (wasm memories cannot shrink); it is freed with the instance, on dispose().
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { EngineError } from '../errors';
+import { KERNEL_FILES, PANEL, type KernelKind } from './kernelWat';
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, the most a wasm32 memory can hold
+const ALIGN = 64; // bytes: a cache line
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  gemm(a: number, b: number, bias: number, c: number, M: number, K: number, Np: number): void;
+}
+
+/** Where the .wasm files are: beside the bundle (dist/), or beside this source file (tests, tsx). */
+function kernelBytes(kind: KernelKind): Uint8Array<ArrayBuffer> {
+  const file = KERNEL_FILES[kind];
+  const dirs = [__dirname, join(__dirname, 'gemm'), join(__dirname, '..', '..', '..', 'dist')];
+  const dir = dirs.find((d) => existsSync(join(d, file)));
+  if (!dir) throw new EngineError('FILE_NOT_FOUND', `cannot find ${file} (looked in ${dirs.join(', ')})`, join(dirs[0], file));
+  return new Uint8Array(readFileSync(join(dir, file)));
+}
+
+const compiled = new Map<KernelKind, WebAssembly.Module>();
+
+/** Whether the runtime validates relaxed SIMD, turning on V8's flag for it where it needs one. */
+function relaxedSupported(): boolean {
+  const relaxed = kernelBytes('relaxed');
+  if (WebAssembly.validate(relaxed)) return true;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(relaxed);
+}
+
+/**
+ * The relaxed-SIMD kernel where the runtime takes it, else the plain one. V8 ships relaxed SIMD
+ * from 11.4 (Chrome 114; every desktop VS Code since 1.80); Node 20 (V8 11.3, what code-server
+ * runs extensions on) has it behind --experimental-wasm-relaxed-simd, a flag that only changes
+ * which instructions validate, so it is turned on here when needed. ATTENTION_LENS_GEMM=simd or
+ * =relaxed forces one (tests and benchmarks compare them).
+ */
+export function defaultKernelKind(): KernelKind {
+  const forced = process.env.ATTENTION_LENS_GEMM;
+  if (forced === 'simd' || forced === 'relaxed') return forced;
+  return relaxedSupported() ? 'relaxed' : 'simd';
+}
+
+function kernelModule(kind: KernelKind): WebAssembly.Module {
+  let module = compiled.get(kind);
+  if (module) return module;
+  if (kind === 'relaxed' && !relaxedSupported()) {
+    throw new EngineError('INTERNAL', 'this runtime has no WebAssembly relaxed SIMD');
+  }
+  const bytes = kernelBytes(kind);
+  if (!WebAssembly.validate(bytes)) {
+    throw new EngineError('INTERNAL', 'this runtime has no WebAssembly SIMD, which the engine needs (Node 16.4 or newer)');
+  }
+  module = new WebAssembly.Module(bytes);
+  compiled.set(kind, module);
+  return module;
+}
+
+export interface PackOptions {
+  bias?: Float32Array;
+  /** W is given as its transpose, stored [N × K]. */
+  transposed?: boolean;
+  /** Only columns [c0, c1) of W. */
+  columns?: [number, number];
+}
+
+/** A weight matrix W [K × N] (with its bias) packed into a Gemm's memory. */
+export class PackedMatrix {
+  constructor(
+    /** The instance holding it (whose product() serves the activations' own products). */
+    readonly owner: Gemm,
+    /** Rows of W: the input width. */
+    readonly inDim: number,
+    /** Columns of W: the output width. */
+    readonly outDim: number,
+    /** Byte offsets of the panels and of the bias [Np]. */
+    readonly offset: number,
+    readonly biasOffset: number,
+  ) {}
+
+  /** a [M × inDim] (row-major) · W + bias → a new [M × outDim]. */
+  matmul(a: Float32Array, M: number): Float32Array {
+    return this.owner.matmul(a, M, this);
+  }
+}
+
+export class Gemm {
+  readonly kind: KernelKind;
+  private exports: KernelExports | undefined;
+  /** First free byte above the packed weights. */
+  private top = ALIGN;
+
+  constructor(kind: KernelKind = defaultKernelKind()) {
+    this.kind = kind;
+    this.exports = new WebAssembly.Instance(kernelModule(kind)).exports as unknown as KernelExports;
+  }
+
+  /** Bytes this instance's memory holds (weights and the largest scratch so far). */
+  get memoryBytes(): number {
+    return this.exports?.memory.buffer.byteLength ?? 0;
+  }
+
+  /**
+   * Copies W into panels of 16 columns, once. W is [K × N] row-major, or with `transposed` its
+   * transpose stored [N × K] (the tied LM head: wte [V × d] used as wteᵀ). `columns` takes only
+   * columns [c0, c1) of W.
+   */
+  pack(w: Float32Array, K: number, N: number, opts: PackOptions = {}): PackedMatrix {
+    const n = this.checkPack(w, K, N, opts);
+    const Np = Math.ceil(n / PANEL) * PANEL;
+    const offset = this.alloc(K * Np * 4);
+    const biasOffset = this.alloc(Np * 4);
+    this.packAt(offset, biasOffset, w, K, N, opts);
+    return new PackedMatrix(this, K, n, offset, biasOffset);
+  }
+
+  /**
+   * a [M × K] · B [K × N] for a B used once (attention's q·kᵀ and weights·v): B is packed into the
+   * scratch area, not kept. B is [K × N] row-major, or with `transposed` stored [N × K].
+   */
+  product(a: Float32Array, M: number, b: Float32Array, K: number, N: number, opts: { transposed?: boolean } = {}): Float32Array {
+    this.checkPack(b, K, N, opts);
+    const Np = Math.ceil(N / PANEL) * PANEL;
+    const offset = this.top;
+    const biasOffset = offset + K * Np * 4;
+    this.ensure(biasOffset + Np * 4);
+    this.packAt(offset, biasOffset, b, K, N, opts);
+    return this.multiply(a, M, new PackedMatrix(this, K, N, offset, biasOffset), biasOffset + Np * 4);
+  }
+
+  private checkPack(w: Float32Array, K: number, N: number, opts: PackOptions): number {
+    const [c0, c1] = opts.columns ?? [0, N];
+    const n = c1 - c0;
+    if (w.length !== K * N || c0 < 0 || c1 > N || n < 1 || K < 1) {
+      throw new EngineError('INTERNAL', `cannot pack ${w.length} values as [${K} × ${N}] columns ${c0}…${c1}`);
+    }
+    if (opts.bias && opts.bias.length !== n) throw new EngineError('INTERNAL', `a bias of ${opts.bias.length} for ${n} columns`);
+    return n;
+  }
+
+  /** Writes W's panels at `offset` and its bias (or zeros) at `biasOffset`. */
+  private packAt(offset: number, biasOffset: number, w: Float32Array, K: number, N: number, opts: PackOptions): void {
+    const [c0, c1] = opts.columns ?? [0, N];
+    const n = c1 - c0;
+    const Np = Math.ceil(n / PANEL) * PANEL;
+    const f = this.f32();
+    let dst = offset / 4;
+    for (let p = 0; p < n; p += PANEL) {
+      const width = Math.min(PANEL, n - p);
+      for (let k = 0; k < K; k++, dst += PANEL) {
+        if (opts.transposed) {
+          for (let j = 0; j < width; j++) f[dst + j] = w[(c0 + p + j) * K + k];
+        } else {
+          const src = k * N + c0 + p;
+          for (let j = 0; j < width; j++) f[dst + j] = w[src + j];
+        }
+        if (width < PANEL) f.fill(0, dst + width, dst + PANEL); // padding columns (this memory may have been scratch)
+      }
+    }
+    f.fill(0, biasOffset / 4, biasOffset / 4 + Np);
+    if (opts.bias) f.set(opts.bias, biasOffset / 4);
+  }
+
+  /** a [M × K] · W + bias → a new [M × N]. */
+  matmul(a: Float32Array, M: number, w: PackedMatrix): Float32Array {
+    return this.multiply(a, M, w, this.top);
+  }
+
+  /** a · W with the activations in the scratch area from byte `scratch` on. */
+  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number): Float32Array {
+    const { inDim: K, outDim: N } = w;
+    if (!Number.isInteger(M) || M < 1 || a.length < M * K) {
+      throw new EngineError('INTERNAL', `matmul: ${a.length} values are not [${M} × ${K}]`);
+    }
+    const Np = Math.ceil(N / PANEL) * PANEL;
+    const aOff = Math.ceil(scratch / ALIGN) * ALIGN;
+    const cOff = aOff + Math.ceil((M * K * 4) / ALIGN) * ALIGN;
+    this.ensure(cOff + M * Np * 4);
+    const ex = this.live();
+    this.f32().set(a.subarray(0, M * K), aOff / 4);
+    ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np);
+    const c = this.f32();
+    if (N === Np) return c.slice(cOff / 4, cOff / 4 + M * N);
+    const out = new Float32Array(M * N);
+    for (let i = 0; i < M; i++) out.set(c.subarray(cOff / 4 + i * Np, cOff / 4 + i * Np + N), i * N);
+    return out;
+  }
+
+  dispose(): void {
+    this.exports = undefined;
+  }
+
+  private live(): KernelExports {
+    if (!this.exports) throw new EngineError('NOT_LOADED', 'the model has been disposed');
+    return this.exports;
+  }
+
+  private f32(): Float32Array {
+    return new Float32Array(this.live().memory.buffer);
+  }
+
+  private alloc(bytes: number): number {
+    const at = this.top;
+    this.top = at + Math.ceil(bytes / ALIGN) * ALIGN;
+    this.ensure(this.top);
+    return at;
+  }
+
+  /** Grows the memory to hold `end` bytes. */
+  private ensure(end: number): void {
+    const memory = this.live().memory;
+    const pages = Math.ceil(end / PAGE);
+    const have = memory.buffer.byteLength / PAGE;
+    if (pages <= have) return;
+    if (pages > MAX_PAGES) {
+      throw new EngineError('OUT_OF_MEMORY', `the model's weights and activations need ${(end / 2 ** 30).toFixed(1)} GiB in one thread; WebAssembly holds at most 4 GiB (try more threads, a shorter text or a smaller model)`);
+    }
+    try {
+      memory.grow(pages - have);
+    } catch {
+      throw new EngineError('OUT_OF_MEMORY', `could not grow the engine's memory to ${(end / 2 ** 30).toFixed(1)} GiB`);
+    }
+  }
+}

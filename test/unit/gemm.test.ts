@@ -1,0 +1,139 @@
+// Our GEMM (src/engine/gemm): both kernels against a float64 product computed here, over shapes
+// that exercise every edge of the tiling (one row, an odd row count, widths below, at and past a
+// panel of 16, a single input), the transposed packing of the tied LM head, a column range (a
+// shard's vocabulary), growth of the memory with matrices already packed, and the committed
+// .wasm files against the generator's text.
+import * as assert from 'assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assembleKernel } from '../../scripts/assembleGemm';
+import { EngineError } from '../../src/engine/errors';
+import { Gemm } from '../../src/engine/gemm/gemm';
+import { KERNEL_FILES, type KernelKind } from '../../src/engine/gemm/kernelWat';
+import { assertClose } from '../helpers/numeric';
+
+/** Deterministic values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** a [M × K] · W + bias in float64, W [K × N] row-major (or stored [N × K] when transposed), columns [c0, c1). */
+function reference(a: Float32Array, M: number, w: Float32Array, K: number, N: number, opts: { bias?: Float32Array; transposed?: boolean; columns?: [number, number] }): Float64Array {
+  const [c0, c1] = opts.columns ?? [0, N];
+  const n = c1 - c0;
+  const out = new Float64Array(M * n);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = opts.bias ? opts.bias[j] : 0;
+      for (let k = 0; k < K; k++) s += a[i * K + k] * (opts.transposed ? w[(c0 + j) * K + k] : w[k * N + c0 + j]);
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+// f32 accumulation over K terms of size ≤ 1: a few ulps of K
+const tol = (K: number): number => 1e-6 * (K + 8);
+
+const KINDS: KernelKind[] = ['simd', 'relaxed'];
+
+describe('GEMM kernel (WebAssembly SIMD)', function () {
+  for (const kind of KINDS) {
+    describe(kind, function () {
+      it('multiplies every tile shape exactly like a float64 product, with and without bias', function () {
+        const gemm = new Gemm(kind);
+        assert.strictEqual(gemm.kind, kind);
+        let seed = 1;
+        for (const M of [1, 2, 3, 7]) {
+          for (const K of [1, 5, 64]) {
+            for (const N of [1, 15, 16, 17, 40]) {
+              for (const withBias of [false, true]) {
+                const w = values(K * N, seed++);
+                const bias = withBias ? values(N, seed++) : undefined;
+                const a = values(M * K, seed++);
+                const got = gemm.pack(w, K, N, { bias }).matmul(a, M);
+                assert.strictEqual(got.length, M * N);
+                assertClose(got, reference(a, M, w, K, N, { bias }), tol(K), `M=${M} K=${K} N=${N} bias=${withBias}`);
+              }
+            }
+          }
+        }
+      });
+
+      it('packs a transposed matrix (the tied LM head) and a column range of it (a shard)', function () {
+        const gemm = new Gemm(kind);
+        const [K, N, M] = [24, 101, 5];
+        const wte = values(N * K, 7); // [N × K]: the head is its transpose
+        const a = values(M * K, 8);
+        assertClose(gemm.pack(wte, K, N, { transposed: true }).matmul(a, M), reference(a, M, wte, K, N, { transposed: true }), tol(K), 'whole');
+        const columns: [number, number] = [33, 70];
+        assertClose(gemm.pack(wte, K, N, { transposed: true, columns }).matmul(a, M), reference(a, M, wte, K, N, { transposed: true, columns }), tol(K), 'columns 33…70');
+        const w = values(K * N, 9); // and a column range of a [K × N] matrix
+        assertClose(gemm.pack(w, K, N, { columns }).matmul(a, M), reference(a, M, w, K, N, { columns }), tol(K), 'plain columns');
+      });
+
+      it('product() multiplies by a matrix used once, plain or transposed, leaving packed ones intact', function () {
+        const gemm = new Gemm(kind);
+        const [M, K, N] = [13, 64, 37]; // q [T × hd] · kᵀ, then weights [T × Tk] · v
+        const kept = values(K * N, 30);
+        const packed = gemm.pack(kept, K, N);
+        const a = values(M * K, 31);
+        const before = packed.matmul(a, M);
+        const k = values(N * K, 32); // [N × K], used as its transpose
+        assertClose(gemm.product(a, M, k, K, N, { transposed: true }), reference(a, M, k, K, N, { transposed: true }), tol(K), 'a · kᵀ');
+        const v = values(K * N, 33);
+        assertClose(gemm.product(a, M, v, K, N), reference(a, M, v, K, N, {}), tol(K), 'a · v');
+        assert.deepStrictEqual(packed.matmul(a, M), before, 'the packed matrix after two products');
+      });
+
+      it('keeps earlier matrices intact when a large product grows the memory', function () {
+        const gemm = new Gemm(kind);
+        const [K, N] = [32, 48];
+        const w = values(K * N, 3);
+        const bias = values(N, 4);
+        const packed = gemm.pack(w, K, N, { bias });
+        const small = values(2 * K, 5);
+        const before = packed.matmul(small, 2);
+        const bytes = gemm.memoryBytes;
+        const M = Math.ceil((4 * bytes) / (4 * (K + N))); // activations four times the memory so far
+        const big = values(M * K, 6);
+        const out = packed.matmul(big, M);
+        assert.ok(gemm.memoryBytes > bytes, `memory grew from ${bytes} to ${gemm.memoryBytes}`);
+        for (const i of [0, M - 1]) {
+          assertClose(out.subarray(i * N, (i + 1) * N), reference(big.subarray(i * K, (i + 1) * K), 1, w, K, N, { bias }), tol(K), `row ${i}`);
+        }
+        assert.deepStrictEqual(packed.matmul(small, 2), before, 'the same product after the growth');
+      });
+
+      it('refuses wrong sizes and use after dispose with an EngineError', function () {
+        const gemm = new Gemm(kind);
+        assert.throws(() => gemm.pack(new Float32Array(5), 2, 3), EngineError);
+        assert.throws(() => gemm.pack(new Float32Array(6), 2, 3, { bias: new Float32Array(2) }), EngineError);
+        const p = gemm.pack(new Float32Array(6), 2, 3);
+        assert.throws(() => p.matmul(new Float32Array(3), 2), EngineError);
+        gemm.dispose();
+        assert.throws(() => p.matmul(new Float32Array(2), 1), (e: unknown) => e instanceof EngineError && e.code === 'NOT_LOADED');
+      });
+    });
+  }
+
+  it('the relaxed kernel fuses multiply-add or not, within rounding of the plain one', function () {
+    const [M, K, N] = [9, 300, 33];
+    const w = values(K * N, 21);
+    const a = values(M * K, 22);
+    const plain = new Gemm('simd').pack(w, K, N).matmul(a, M);
+    const fused = new Gemm('relaxed').pack(w, K, N).matmul(a, M);
+    assertClose(fused, plain, tol(K), 'relaxed vs simd');
+  });
+
+  it('the committed .wasm files are what the generator assembles (run `npm run gemm:build` after changing kernelWat.ts)', async function () {
+    for (const kind of KINDS) {
+      const committed = readFileSync(join(__dirname, '..', '..', 'src', 'engine', 'gemm', KERNEL_FILES[kind]));
+      assert.ok(Buffer.from(await assembleKernel(kind)).equals(committed), `${KERNEL_FILES[kind]} is out of date`);
+    }
+  });
+});
