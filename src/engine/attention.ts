@@ -104,7 +104,8 @@ function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number
     const scaledScores = tf.div(rawScores, Math.sqrt(hd)) as tf.Tensor2D; // [T, Tk]
     const maskedScores = tf.add(scaledScores, mask) as tf.Tensor2D; // [T, Tk]
     const weights = tf.softmax(maskedScores, -1) as tf.Tensor2D; // [T, Tk]
-    const headOutputs = tf.tensor2d(gemm.product(weights.dataSync() as Float32Array, T, v.dataSync() as Float32Array, Tk, hd), [T, hd]); // weights·v [T, hd]
+    // weights·v, skipping the zeros above the diagonal (query i sees keys 0 … pos0 + i)
+    const headOutputs = tf.tensor2d(gemm.product(weights.dataSync() as Float32Array, T, v.dataSync() as Float32Array, Tk, hd, { causal: past.pos0 + 1 }), [T, hd]); // [T, hd]
     return { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
   });
   const concat = tf.concat(heads.map((h) => h.headOutputs), 1) as tf.Tensor2D; // [T, d]

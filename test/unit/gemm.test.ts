@@ -90,6 +90,26 @@ describe('GEMM kernel (WebAssembly SIMD)', function () {
         assert.deepStrictEqual(packed.matmul(a, M), before, 'the packed matrix after two products');
       });
 
+      it('product() with a causal offset skips what lies past the diagonal, for every row parity', function () {
+        const gemm = new Gemm(kind);
+        for (const [M, pos0] of [[1, 0], [2, 0], [7, 0], [8, 3], [5, 20]]) {
+          const K = pos0 + M; // keys 0 … pos0 + M − 1
+          const N = 19;
+          // weights: zero just past the diagonal (a row pair's first row may read that one), then
+          // garbage that must never be read
+          const w = values(M * K, 40 + M);
+          const zeroed = w.slice();
+          for (let i = 0; i < M; i++) {
+            zeroed.fill(0, i * K + pos0 + i + 1, (i + 1) * K);
+            if (pos0 + i + 1 < K) w[i * K + pos0 + i + 1] = 0;
+          }
+          const v = values(K * N, 50 + M);
+          const got = gemm.product(w, M, v, K, N, { causal: pos0 + 1 });
+          assertClose(got, reference(zeroed, M, v, K, N, {}), tol(K), `M=${M} pos0=${pos0}`);
+        }
+        assert.throws(() => gemm.product(values(4, 1), 2, values(4, 2), 2, 2, { causal: 0 }), EngineError);
+      });
+
       it('keeps earlier matrices intact when a large product grows the memory', function () {
         const gemm = new Gemm(kind);
         const [K, N] = [32, 48];

@@ -14,7 +14,7 @@ const ALIGN = 64; // bytes: a cache line
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  gemm(a: number, b: number, bias: number, c: number, M: number, K: number, Np: number): void;
+  gemm(a: number, b: number, bias: number, c: number, M: number, K: number, Np: number, causal: number): void;
 }
 
 /** Where the .wasm files are: beside the bundle (dist/), or beside this source file (tests, tsx). */
@@ -124,16 +124,19 @@ export class Gemm {
 
   /**
    * a [M × K] · B [K × N] for a B used once (attention's q·kᵀ and weights·v): B is packed into the
-   * scratch area, not kept. B is [K × N] row-major, or with `transposed` stored [N × K].
+   * scratch area, not kept. B is [K × N] row-major, or with `transposed` stored [N × K]. With
+   * `causal` = c ≥ 1, row i of `a` must be zero past column c + i − 1 (causal attention weights,
+   * c = pos0 + 1): those columns are skipped, all but the first of them for the first row of a
+   * pair of rows, which runs as far as the second row.
    */
-  product(a: Float32Array, M: number, b: Float32Array, K: number, N: number, opts: { transposed?: boolean } = {}): Float32Array {
+  product(a: Float32Array, M: number, b: Float32Array, K: number, N: number, opts: { transposed?: boolean; causal?: number } = {}): Float32Array {
     this.checkPack(b, K, N, opts);
     const Np = Math.ceil(N / PANEL) * PANEL;
     const offset = this.top;
     const biasOffset = offset + K * Np * 4;
     this.ensure(biasOffset + Np * 4);
     this.packAt(offset, biasOffset, b, K, N, opts);
-    return this.multiply(a, M, new PackedMatrix(this, K, N, offset, biasOffset), biasOffset + Np * 4);
+    return this.multiply(a, M, new PackedMatrix(this, K, N, offset, biasOffset), biasOffset + Np * 4, opts.causal);
   }
 
   private checkPack(w: Float32Array, K: number, N: number, opts: PackOptions): number {
@@ -175,18 +178,19 @@ export class Gemm {
   }
 
   /** a · W with the activations in the scratch area from byte `scratch` on. */
-  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number): Float32Array {
+  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal = -1): Float32Array {
     const { inDim: K, outDim: N } = w;
     if (!Number.isInteger(M) || M < 1 || a.length < M * K) {
       throw new EngineError('INTERNAL', `matmul: ${a.length} values are not [${M} × ${K}]`);
     }
+    if (causal !== -1 && !(Number.isInteger(causal) && causal >= 1)) throw new EngineError('INTERNAL', `causal offset ${causal}`);
     const Np = Math.ceil(N / PANEL) * PANEL;
     const aOff = Math.ceil(scratch / ALIGN) * ALIGN;
     const cOff = aOff + Math.ceil((M * K * 4) / ALIGN) * ALIGN;
     this.ensure(cOff + M * Np * 4);
     const ex = this.live();
     this.f32().set(a.subarray(0, M * K), aOff / 4);
-    ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np);
+    ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np, causal);
     const c = this.f32();
     if (N === Np) return c.slice(cOff / 4, cOff / 4 + M * N);
     const out = new Float32Array(M * N);
