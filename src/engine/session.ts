@@ -99,10 +99,10 @@ export function chooseThreads(requested: number | undefined, numParams: number, 
 }
 
 /**
- * Runs every weight once: a short prompt (the per-head path and the LM head) and one decoded token
- * (the fused c_attn). The wasm backend packs a weight for its GEMM the first time it is used, which
- * made the first analysis after loading GPT-2 small ~0.9 s slower than the next; this moves that
- * cost into loading, where it is expected, and any failure of the backend (memory) with it.
+ * Runs every path once: a short prompt (the per-head path and the LM head) and one decoded token.
+ * The weights are packed for our GEMM at load, but tfjs's kernels and V8's code for the wasm
+ * instances warm up on first use; this moves that cost into loading, where it is expected, and
+ * any failure of a backend (memory) with it.
  */
 async function warmUp(model: GPTModel): Promise<void> {
   const ids = new Array<number>(Math.min(PER_HEAD_MIN_ROWS, model.config.nPositions)).fill(0);
