@@ -32,7 +32,7 @@ export async function explainCompletion(controller: CompletionController, deps: 
       void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: the document changed; run Explain Completion again after a new completion.'));
       return;
     }
-    const panel = AttentionPanel.createOrShow(deps);
+    const panel = AttentionPanel.createOrShow(deps, editor);
     await panel.analyze({
       uri: doc.uri.toString(),
       fileName: vscode.workspace.asRelativePath(doc.uri),

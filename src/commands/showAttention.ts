@@ -24,7 +24,7 @@ export async function showAttention(deps: PanelDeps): Promise<void> {
     return;
   }
   if (editor.selections.length > 1) deps.models.output.info(`${editor.selections.length} selections: analysing the primary one`);
-  const panel = AttentionPanel.createOrShow(deps);
+  const panel = AttentionPanel.createOrShow(deps, editor);
   await panel.analyze(req, requestedAt);
 }
 

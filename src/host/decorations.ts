@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { surprisalBucket, type SurprisalBucket } from '../analysis/gltr';
 import { adjustSpanForEdits, editTouchesSpan, tokenIndexAtOffset, type Span } from '../analysis/tokenMapping';
 import type { ActualToken, PanelToken } from '../shared/protocol';
+import { documentColumn } from './editorColumns';
 
 /** Opacity levels of the attention background; weights are binned relative to the row's max. */
 const LEVELS = 8;
@@ -117,14 +118,18 @@ export class EditorAttention implements vscode.Disposable {
     this.render();
   }
 
-  /** Selects token `index` in the editor (moving the cursor there) and scrolls to it. */
-  async reveal(index: number): Promise<void> {
+  /**
+   * Selects token `index` in the editor (moving the cursor there) and scrolls to it; a document no
+   * longer shown opens in a group other than `panelColumn`'s, so that it does not cover the panel.
+   */
+  async reveal(index: number, panelColumn?: number): Promise<void> {
     const run = this.run;
     const tok = run?.tokens[index];
     if (!run || !tok) return;
     const doc = await vscode.workspace.openTextDocument(run.uri);
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === run.uri.toString());
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: false });
+    const to = documentColumn({ visible: visible?.viewColumn, panel: panelColumn, groups: vscode.window.tabGroups.all.length });
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: to === 'beside' ? vscode.ViewColumn.Beside : to, preserveFocus: false });
     const range = new vscode.Range(doc.positionAt(run.base + tok.start), doc.positionAt(run.base + tok.end));
     this.revealing = true;
     try {

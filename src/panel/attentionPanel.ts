@@ -9,6 +9,7 @@ import type { EarlyAttentions } from '../engine/client';
 import type { LayerStream } from '../engine/layerStream';
 import type { AnalysisSummary, AttentionSummary } from '../engine/session';
 import type { EditorAttention } from '../host/decorations';
+import { panelColumn } from '../host/editorColumns';
 import { ModelUnavailableError, type ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
 import { displaySettings, openSettings, readSettings, updateSetting } from '../host/settings';
@@ -74,18 +75,19 @@ export class AttentionPanel implements vscode.Disposable {
   /** When the current run was asked for, to log how long its first heatmaps took to paint. */
   private paintClock: { runId: number; requestedAt: number; T: number; logged: Set<string> } | undefined;
 
-  /** Shows the panel beside the editor, creating it if needed. */
-  static createOrShow(deps: PanelDeps): AttentionPanel {
-    if (AttentionPanel.current) {
-      AttentionPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
-      return AttentionPanel.current;
+  /**
+   * Shows the panel for the text of `editor` without taking the focus: an open panel stays in its
+   * group unless it shares the editor's; a new one goes beside the editor (see panelColumn).
+   */
+  static createOrShow(deps: PanelDeps, editor: vscode.TextEditor): AttentionPanel {
+    const current = AttentionPanel.current;
+    const to = panelColumn({ editor: editor.viewColumn, panel: current?.panel.viewColumn, groups: vscode.window.tabGroups.all.length });
+    const column = to === 'beside' ? vscode.ViewColumn.Beside : to;
+    if (current) {
+      current.panel.reveal(column, true);
+      return current;
     }
-    const panel = vscode.window.createWebviewPanel(
-      VIEW_TYPE,
-      'Attention Lens',
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      webviewOptions(deps.extensionUri),
-    );
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Attention Lens', { viewColumn: column, preserveFocus: true }, webviewOptions(deps.extensionUri));
     AttentionPanel.current = new AttentionPanel(panel, deps);
     return AttentionPanel.current;
   }
@@ -344,7 +346,7 @@ export class AttentionPanel implements vscode.Disposable {
     [MessageType.OpenSettings]: () => void openSettings('modelPath'),
     [MessageType.SetSurprisalUnderlines]: (m) => void updateSetting('surprisalUnderlines', m.enabled),
     [MessageType.RevealToken]: (m) => {
-      if (m.runId === this.run?.runId) void this.deps.decorations.reveal(m.index);
+      if (m.runId === this.run?.runId) void this.deps.decorations.reveal(m.index, this.panel.viewColumn);
     },
     [MessageType.Painted]: (m) => {
       const c = this.paintClock;

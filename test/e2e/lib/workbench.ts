@@ -9,6 +9,15 @@ const quickInputBox = `${quickInput} .quick-input-box input`;
 const quickInputRows = `${quickInput} .quick-input-list .monaco-list-row`;
 const activeEditor = '.editor-group-container.active .monaco-editor';
 
+/** One editor group as the page shows it (see Workbench.editorGroups). */
+export interface EditorGroup {
+  active: boolean;
+  /** Each tab's aria-label, e.g. "paragraph.txt, preview" or "Attention Lens". */
+  tabs: string[];
+  /** The aria-label of the tab the group shows. */
+  shown: string;
+}
+
 export class Workbench {
   constructor(
     readonly page: Page,
@@ -149,6 +158,20 @@ export class Workbench {
         const r = h.getBoundingClientRect();
         return `${h.className}@${Math.round(r.left)},${Math.round(r.top)},${Math.round(r.width)}`;
       }),
+    );
+  }
+
+  /**
+   * The editor groups (`.editor-group-container`), in the order the page lays them out: each one's
+   * tab labels, the label of the tab it shows, and whether it is the active group.
+   */
+  async editorGroups(): Promise<EditorGroup[]> {
+    return this.page.$$eval('.part.editor .editor-group-container', (groups) =>
+      groups.map((g) => ({
+        active: g.classList.contains('active'),
+        tabs: [...g.querySelectorAll('.tabs-container .tab')].map((t) => t.getAttribute('aria-label') ?? ''),
+        shown: g.querySelector('.tabs-container .tab.active')?.getAttribute('aria-label') ?? '',
+      })),
     );
   }
 
