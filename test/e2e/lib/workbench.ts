@@ -105,17 +105,20 @@ export class Workbench {
   }
 
   /**
-   * Runs a command by its title from the F1 palette. Retries when the palette drops keystrokes or
-   * the row has not appeared yet (e.g. the extension is still being registered).
+   * Runs a command by its title from the F1 palette. Retries when the palette closes before the
+   * title is typed, drops keystrokes, or the row has not appeared yet (e.g. the extension is still
+   * being registered).
    */
   async runCommand(title: string, attempts = 4): Promise<void> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await this.openPalette();
-      await this.page.fill(quickInputBox, `>${title}`);
       const row = this.page.locator(quickInputRows).filter({
         has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
       });
       try {
+        await this.openPalette();
+        // the palette can close again before the text is in (focus taken by a webview or a
+        // notification that was still arriving): that attempt fails and the next opens it again
+        await this.page.fill(quickInputBox, `>${title}`, { timeout: 10_000 });
         await row.first().waitFor({ timeout: 10_000 });
         await row.first().click();
         await this.page.waitForSelector(`${quickInput}`, { state: 'hidden', timeout: 10_000 });
