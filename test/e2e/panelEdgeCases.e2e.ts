@@ -6,10 +6,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { chips, chipText, panelShowing } from './lib/panelFrame';
 import { session } from './lib/session';
 
 const command = 'Attention Lens: Show Attention';
-const chips = '.token[data-index]';
 const phrase = 'When the fog came in from the sea,';
 const errorStatus = '#status.error';
 
@@ -17,25 +17,6 @@ const errorStatus = '#status.error';
 async function chipIds(frame: Frame): Promise<number[]> {
   const titles = await frame.$$eval(chips, (els) => els.map((e) => e.getAttribute('title') ?? ''));
   return titles.map((t) => Number(/\bid (\d+)/.exec(t)?.[1] ?? NaN));
-}
-
-/** The chips' text with the panel's visible spaces (·) turned back into spaces. */
-async function chipText(frame: Frame): Promise<string> {
-  return (await frame.$$eval(chips, (els) => els.map((e) => e.textContent ?? '').join(''))).replace(/·/g, ' ');
-}
-
-/** The panel frame once its chips spell `text`. */
-async function panelShowing(text: string, timeoutMs = 120_000): Promise<Frame> {
-  const { workbench } = session();
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    const frame = await workbench.findWebviewFrame(chips, Math.max(1000, deadline - Date.now()));
-    last = await chipText(frame).catch(() => '');
-    if (last === text) return frame;
-    await workbench.page.waitForTimeout(250);
-  }
-  throw new Error(`the panel does not show "${text}" (last: "${last}")`);
 }
 
 /**

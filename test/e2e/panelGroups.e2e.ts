@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import { chips, panelShowing } from './lib/panelFrame';
 import { session } from './lib/session';
 import type { EditorGroup } from './lib/workbench';
 
@@ -16,31 +17,11 @@ const FILE = 'paragraph.txt';
 const OTHER = 'README.md';
 const PROSE = 'placement-notes.txt';
 const PROSE_TEXT = 'The keeper wrote the weather in his notebook every evening, and then he';
-const chips = '.token[data-index]';
 const phrases = [
   'The old lighthouse keeper climbed the stairs every evening at dusk.',
   'When the fog came in from the sea,',
   'he stayed awake until morning,',
 ];
-
-/** The chips' text with the panel's visible spaces (·) turned back into spaces. */
-async function chipText(frame: Frame): Promise<string> {
-  return (await frame.$$eval(chips, (els) => els.map((e) => e.textContent ?? '').join(''))).replace(/·/g, ' ');
-}
-
-/** The panel frame once its chips spell `text`. */
-async function panelShowing(text: string, timeoutMs = 120_000): Promise<Frame> {
-  const { workbench } = session();
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    const frame = await workbench.findWebviewFrame(chips, Math.max(1000, deadline - Date.now()));
-    last = await chipText(frame).catch(() => '');
-    if (last === text) return frame;
-    await workbench.page.waitForTimeout(250);
-  }
-  throw new Error(`the panel does not show "${text}" (last: "${last}")`);
-}
 
 const holdsPanel = (g: EditorGroup): boolean => g.tabs.some((t) => t.startsWith(PANEL));
 
