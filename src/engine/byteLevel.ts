@@ -66,6 +66,17 @@ export function utf8WithOffsets(text: string): Utf8WithOffsets {
 
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
+/**
+ * UTF-8 decoding of bytes arriving in pieces: each push returns the characters completed so far
+ * (a character split across pieces comes out whole with its last byte; bytes that cannot form a
+ * character become U+FFFD as soon as that is certain), finish() what an unfinished character
+ * leaves (U+FFFD). The pushes and finish() together equal decodeUtf8 of all the bytes.
+ */
+export function utf8Stream(): { push(bytes: Uint8Array): string; finish(): string } {
+  const d = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  return { push: (bytes) => d.decode(bytes, { stream: true }), finish: () => d.decode() };
+}
+
 /** Decodes UTF-8; bytes that do not form a whole character become U+FFFD. */
 export function decodeUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);

@@ -2,6 +2,7 @@
 // time. generateIds is the id-level loop (no tokenizer); generate adds text, stop strings and
 // streaming, holding back tokens that might be the start of a stop string so that onToken sees
 // exactly the tokens that end up in the result.
+import { utf8Stream } from './byteLevel';
 import { EngineError } from './errors';
 import type { GPTModel } from './model';
 import { Rng, sampleNext } from './sampler';
@@ -171,8 +172,13 @@ export async function generate(
   const ends: number[] = []; // text length after each token
   let emitted = 0;
   let kept = -1; // number of tokens kept when a stop string was found
+  const text = utf8Stream(); // the emitted tokens' text so far, for each token's delta
   const emitUpTo = (n: number) => {
-    for (; emitted < n; emitted++) hooks.onToken?.(tokens[emitted], emitted);
+    for (; emitted < n; emitted++) {
+      const t = tokens[emitted];
+      t.delta = text.push(tokenizer.tokenBytes(t.id));
+      hooks.onToken?.(t, emitted);
+    }
   };
 
   const out = await generateIds(
@@ -186,7 +192,7 @@ export async function generate(
     {
       isCancelled: hooks.isCancelled,
       onId: (id, logprob) => {
-        tokens.push({ id, text: tokenizer.decode([id]), logprob });
+        tokens.push({ id, text: tokenizer.decode([id]), delta: '', logprob }); // delta set when emitted
         if (stops.length === 0) {
           emitUpTo(tokens.length);
           return;

@@ -177,7 +177,7 @@ export class ByteLevelBPETokenizer implements Tokenizer {
     return pieces;
   }
 
-  private tokenBytes(id: number): Uint8Array {
+  tokenBytes(id: number): Uint8Array {
     const hit = this.bytesCache[id];
     if (hit) return hit;
     const added = this.addedById.get(id);

@@ -51,6 +51,8 @@ export interface Tokenizer {
   encode(text: string): TokenSpan[];
   encodeIds(text: string): number[];
   decode(ids: readonly number[]): string;
+  /** The UTF-8 bytes an id stands for (part of a character, for ids that split one). */
+  tokenBytes(id: number): Uint8Array;
   /** The raw vocabulary string of an id (byte-level form, e.g. "Ġthe"). */
   idToToken(id: number): string | undefined;
 }
@@ -138,7 +140,14 @@ export interface SamplingOptions {
 
 export interface GeneratedToken {
   id: number;
+  /** This token alone, decoded (U+FFFD where it holds part of a character). */
   text: string;
+  /**
+   * What this token adds to the text generated so far: the characters whose last byte it brings
+   * ('' while a character split across tokens is incomplete, then the whole character). The deltas
+   * of a run concatenate to its text, but for a character the run ended in the middle of.
+   */
+  delta: string;
   /** log-probability of the token under the (unfiltered, temperature-1) distribution. */
   logprob: number;
 }

@@ -24,7 +24,7 @@ export interface CompletionOutcome {
   stats: CompletionStats;
   /** Characters of the prefix that were sent (the end of the prefix). */
   promptChars: number;
-  /** What onText received; `result.text` starts with it unless a partial character was held. */
+  /** What onText received: `result.text`, less a character the run ended in the middle of. */
   streamed: string;
 }
 
@@ -35,9 +35,8 @@ export interface CompletionRequest {
   /** The model's context length, to clip the prefix before sending it. */
   nPositions: number;
   /**
-   * Text to insert, as tokens arrive (stop sequences never reach it). A token that decodes to a
-   * partial character (U+FFFD: a character split across tokens) holds back the stream until the
-   * end; the outcome's `text` is then the whole truth and `streamed` what was sent here.
+   * Text to insert, as tokens arrive (stop sequences never reach it): each token's delta, so a
+   * character split across tokens arrives whole with the token that completes it.
    */
   onText?: (text: string) => void;
   /** Every token as it arrives, held back or not. */
@@ -56,7 +55,6 @@ export async function runCompletion(engine: Generator, req: CompletionRequest): 
   let last: number | undefined;
   let count = 0;
   let streamed = '';
-  let holding = false;
   const stats = (): CompletionStats => ({
     tokens: count,
     firstTokenMs: first === undefined ? undefined : first - t0,
@@ -71,10 +69,9 @@ export async function runCompletion(engine: Generator, req: CompletionRequest): 
     first ??= last;
     count++;
     req.onToken?.(token, index);
-    holding ||= token.text.includes('\uFFFD');
-    if (!holding && token.text.length > 0) {
-      streamed += token.text;
-      req.onText?.(token.text);
+    if (token.delta.length > 0) {
+      streamed += token.delta;
+      req.onText?.(token.delta);
     }
   });
   const abort = (): void => handle.cancel();

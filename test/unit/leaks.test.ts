@@ -17,6 +17,7 @@ const bytes: Tokenizer = {
   },
   encodeIds: (text) => [...Buffer.from(text, 'utf8')],
   decode: (ids) => Buffer.from(ids.filter((i) => i < 256)).toString('utf8'),
+  tokenBytes: (id) => Uint8Array.from(id < 256 ? [id] : []),
   idToToken: (id) => (id < 256 ? String.fromCharCode(id) : id === 256 ? '<|endoftext|>' : undefined),
 };
 

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { getEncoding } from 'js-tiktoken';
 import { ByteLevelBPETokenizer } from '../../src/engine/tokenizer';
-import { BYTE_TO_CHAR } from '../../src/engine/byteLevel';
+import { BYTE_TO_CHAR, utf8Stream } from '../../src/engine/byteLevel';
 import { EngineError } from '../../src/engine/errors';
 import type { TokenSpan } from '../../src/engine/types';
 
@@ -217,6 +217,29 @@ describe('ByteLevelBPETokenizer (GPT-2)', () => {
       const [a, b] = gpt2.encodeIds('你');
       assert.strictEqual(gpt2.decode([a]), REPLACEMENT);
       assert.strictEqual(gpt2.decode([a, b]), '你');
+    });
+
+    it('one id at a time (utf8Stream over tokenBytes, as generation streams): split characters come out whole with their last piece', () => {
+      let split = 0;
+      for (const c of TABLE.cases) {
+        const stream = utf8Stream();
+        const deltas = gpt2.encodeIds(c.text).map((id) => stream.push(gpt2.tokenBytes(id)));
+        assert.equal(deltas.join('') + stream.finish(), c.text, c.name);
+        for (const d of deltas) assert.ok(!d.includes(REPLACEMENT), `${c.name}: no replacement character in ${JSON.stringify(d)}`);
+        split += deltas.filter((d) => d === '').length;
+      }
+      assert.ok(split > 0, 'the table has characters split across tokens');
+      // an emoji in three tokens: nothing, nothing, then the emoji with its space
+      const stream = utf8Stream();
+      const ids = gpt2.encodeIds(' 🦙');
+      assert.ok(ids.length > 1, `' 🦙' is ${ids.length} tokens`);
+      const deltas = ids.map((id) => stream.push(gpt2.tokenBytes(id)));
+      assert.ok(deltas[deltas.length - 1].endsWith('🦙'), `the last piece brings the emoji: ${JSON.stringify(deltas)}`);
+      assert.ok(deltas.slice(0, -1).every((d) => d === '' || d === ' '), `the first pieces bring at most the space: ${JSON.stringify(deltas)}`);
+      assert.equal(deltas.join(''), ' 🦙');
+      // a run that ends inside a character leaves one U+FFFD to finish()
+      const cut = utf8Stream();
+      assert.equal(cut.push(gpt2.tokenBytes(ids[0])) + cut.finish(), gpt2.decode([ids[0]]));
     });
 
     it('rejects an unknown id with BAD_ARGUMENT', () => {
