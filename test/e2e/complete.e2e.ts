@@ -2,12 +2,14 @@
 // "Attention Lens: Complete" from the palette, watch the text stream in, undo it in one step,
 // read tokens/s in the status bar; explain a completion in the attention panel; pick one of
 // several suggested continuations; stop a long completion with the notification's Cancel button
-// and with Escape, keeping what was inserted.
+// and with Escape, keeping what was inserted; and see it stop, keeping what was inserted and
+// saying why, when the document is edited elsewhere or its editor is closed while it streams.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { gpt2Config, randomWeights } from '../../bench/randomCheckpoint';
+import { CHAR_TO_BYTE } from '../../src/engine/byteLevel';
 import { saveCheckpoint } from '../../src/engine/checkpoint';
 import { tinyModelDir } from './lib/paths';
 import { session } from './lib/session';
@@ -83,6 +85,48 @@ async function waitForStatus(page: Page, re: RegExp, timeout: number): Promise<s
 async function generatingCount(page: Page): Promise<number> {
   const m = /generating (\d+)/.exec(await statusLabel(page));
   return m ? Number(m[1]) : -1;
+}
+
+/**
+ * Tokens the last run generated, from the status item's hover ("… 116 tokens in 626 ms …"): under
+ * maxNewTokens when something stopped the run, which the label alone ("· 196.2 tok/s") cannot tell.
+ */
+async function lastRunTokens(page: Page): Promise<number> {
+  await page.locator(statusItem).first().hover();
+  const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: /\d+ tokens in/ }).first();
+  await hover.waitFor({ timeout: 10_000 });
+  const text = (await hover.textContent()) ?? '';
+  await page.mouse.move(800, 400);
+  return Number(/(\d+) tokens in/.exec(text)![1]);
+}
+
+/** Waits until the active editor shows more than `chars` characters (text has streamed in). */
+async function waitForLongerThan(page: Page, chars: number, timeout: number): Promise<void> {
+  await page.waitForFunction(
+    ([sel, n]) => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('\n').length > n,
+    [`${activeEditor} .view-lines .view-line`, chars] as const,
+    { timeout },
+  );
+}
+
+/**
+ * The message of a notification matching `re`: a toast, or (a toast may have been hidden by then)
+ * an entry of the notification centre, which this opens to look.
+ */
+async function waitForNotification(page: Page, re: RegExp, timeout: number): Promise<string> {
+  const messages = (sel: string): Promise<string[]> => page.$$eval(sel, (els) => els.map((e) => (e.textContent ?? '').trim()));
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const hit = (await messages('.notification-toast .notification-list-item-message')).find((m) => re.test(m));
+    if (hit) return hit;
+    await page.waitForTimeout(250);
+  }
+  await session().workbench.runCommand('Notifications: Show Notifications');
+  const all = await messages('.notifications-center .notification-list-item-message');
+  await page.keyboard.press('Escape');
+  const hit = all.find((m) => re.test(m));
+  if (hit) return hit;
+  throw new Error(`no notification matches ${re}; the notification centre holds: ${all.join(' | ') || '-'}`);
 }
 
 describe('Writers: Complete', function () {
@@ -238,6 +282,8 @@ describe('Writers: Complete', function () {
   });
 
   describe('a long completion', function () {
+    const maxNewTokens = 1000;
+
     before(async function () {
       this.timeout(120_000);
       // A model slow enough to stop by hand: random weights, 1024 positions, the tiny tokenizer.
@@ -246,10 +292,22 @@ describe('Writers: Complete', function () {
       const config = gpt2Config({ vocabSize: 557, nPositions: 1024, nEmbd: 384, nLayer: 6, nHead: 6, name: 'slow-random' });
       const weights = randomWeights(config, { seed: 5 });
       // <|endoftext|> (id 556) gets a zero embedding, hence a zero logit: the run is not cut short by it.
-      weights.get('wte.weight')!.data.fill(0, 556 * config.nEmbd, 557 * config.nEmbd);
+      const wte = weights.get('wte.weight')!.data;
+      wte.fill(0, 556 * config.nEmbd, 557 * config.nEmbd);
+      // A token holding a byte of a multi-byte character holds the stream back until the run ends
+      // (runCompletion), and random weights pick one within a few tokens: the tests would then
+      // interfere with a run that inserts nothing more. Tokens that are not printable ASCII (or a
+      // line break) get a logit far below the others' (about −25 against ±1): ln_f's bias puts 5
+      // on h[0], and their embeddings −5 there.
+      weights.get('ln_f.bias')!.data[0] = 5;
+      const vocab = JSON.parse(fs.readFileSync(path.join(tinyModelDir, 'vocab.json'), 'utf8')) as Record<string, number>;
+      for (const [piece, id] of Object.entries(vocab)) {
+        const bytes = [...piece].map((c) => CHAR_TO_BYTE.get(c) ?? -1);
+        if (bytes.some((b) => b < 0 || b >= 0x7f || (b < 0x20 && b !== 0x0a))) wte[id * config.nEmbd] = -5;
+      }
       saveCheckpoint(dir, config, weights, { dtype: 'F32' });
       for (const f of ['vocab.json', 'merges.txt', 'tokenizer.json']) fs.copyFileSync(path.join(tinyModelDir, f), path.join(dir, f));
-      writeSettings({ 'attentionLens.modelPath': dir, 'attentionLens.completion.maxNewTokens': 1000, 'attentionLens.completion.seed': 3 });
+      writeSettings({ 'attentionLens.modelPath': dir, 'attentionLens.completion.maxNewTokens': maxNewTokens, 'attentionLens.completion.seed': 3 });
       await session().workbench.page.waitForTimeout(1500); // the settings file is watched
     });
 
@@ -271,7 +329,10 @@ describe('Writers: Complete', function () {
           await cancel.click();
         } else {
           await workbench.screenshot('27-long-completion-escape');
-          await workbench.focusEditor();
+          // The editor has the focus back from the palette. No click: a click moves the cursor,
+          // and VS Code closes the document's undo group on a cursor move, which would make the
+          // text streamed after the click a second undo step.
+          await page.waitForSelector(`${activeEditor}.focused`, { timeout: 10_000 });
           await page.keyboard.press('Escape');
         }
         const stopped = await waitForStatus(page, /tok\/s/, 30_000).catch(async (err) => {
@@ -292,5 +353,106 @@ describe('Writers: Complete', function () {
         assert.equal(await editorText(page), OPENING, `one Ctrl+Z removes the stopped completion (${how})`);
       });
     }
+
+    it('stops when the user types elsewhere in the document, keeping both texts, and says why', async function () {
+      this.timeout(240_000);
+      const { workbench } = session();
+      const page = workbench.page;
+      await workbench.runCommand('Notifications: Clear All Notifications');
+      await freshWriterFile(page, session().workspace.dir);
+      await workbench.runCommand('Attention Lens: Complete');
+      await waitForStatus(page, /generating ([3-9]|\d\d+)/, 90_000).catch(async (err) => {
+        await workbench.screenshot('33-long-edit-failed');
+        throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
+      });
+      await waitForLongerThan(page, OPENING.length, 30_000); // something has streamed in before the user types
+      await workbench.screenshot('33-long-completion-edit');
+      // The user goes back to the top of the document and starts a numbered line there.
+      const typed = '1. ';
+      await workbench.focusEditor();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.type(typed, { delay: 30 });
+      const stopped = await waitForStatus(page, /tok\/s/, 30_000).catch(async (err) => {
+        await workbench.screenshot('34-long-edit-not-stopped');
+        throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
+      });
+      assert.equal(await generatingCount(page), -1, `not generating any more: ${stopped}`);
+      const message = await waitForNotification(page, /edited while the completion streamed/, 15_000);
+      const tokens = await lastRunTokens(page);
+      assert.ok(tokens < maxNewTokens, `the edit stopped the generation, not just the insertion: ${tokens} tokens`);
+      await page.waitForTimeout(500);
+      const text = await editorText(page);
+      await page.waitForTimeout(1500);
+      await workbench.screenshot('34-long-completion-edited');
+      assert.equal(await editorText(page), text, 'nothing is inserted after the stop');
+      assert.ok(text.startsWith(typed + OPENING), `what the user typed is intact, before the prompt: ${JSON.stringify(text.slice(0, 120))}`);
+      assert.ok(text.length > typed.length + OPENING.length, `what was generated before the stop is kept: ${JSON.stringify(text)}`);
+      const kept = /the (\d+) characters already inserted were kept/.exec(message);
+      assert.ok(kept, `the notification says what was kept: ${message}`);
+      assert.equal(text.length - typed.length - OPENING.length, Number(kept[1]), `the notification counts what the editor holds: ${message}`);
+      await workbench.runCommand('Notifications: Clear All Notifications');
+    });
+
+    it('stops when its editor is closed, and the file keeps what was inserted', async function () {
+      this.timeout(240_000);
+      const { workbench, workspace } = session();
+      const page = workbench.page;
+      const file = path.join(workspace.dir, FILE);
+      const tab = `.tabs-container .tab[aria-label^="${FILE}"]`;
+      await workbench.runCommand('Notifications: Clear All Notifications');
+      await freshWriterFile(page, workspace.dir);
+      await workbench.runCommand('Attention Lens: Complete');
+      await waitForStatus(page, /generating ([3-9]|\d\d+)/, 90_000).catch(async (err) => {
+        await workbench.screenshot('35-long-close-failed');
+        throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
+      });
+      await waitForLongerThan(page, OPENING.length, 30_000);
+      await workbench.screenshot('35-long-completion-close');
+      await workbench.runCommand('View: Close Editor');
+      // The streamed text is unsaved (each edit postpones the auto save). VS Code for the Web's
+      // auto save (afterDelay, 1 s: a "short delay") closes such an editor without asking and saves
+      // the document a moment later; with other settings VS Code asks, and the user saves.
+      const save = page.locator('.monaco-dialog-box .dialog-buttons .monaco-button', { hasText: /^Save$/ });
+      await page.waitForFunction(
+        ([t, d]) => !document.querySelector(t) || document.querySelector(d) !== null,
+        [tab, '.monaco-dialog-box'] as const,
+        { timeout: 10_000 },
+      );
+      if ((await save.count()) > 0) {
+        await workbench.screenshot('36-long-completion-save-prompt');
+        await save.first().click();
+      }
+      const stopped = await waitForStatus(page, /tok\/s/, 30_000).catch(async (err) => {
+        await workbench.screenshot('37-long-close-not-stopped');
+        throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
+      });
+      assert.equal(await generatingCount(page), -1, `not generating any more: ${stopped}`);
+      await page.waitForSelector(tab, { state: 'detached', timeout: 10_000 }).catch(() => undefined);
+      const message = await waitForNotification(page, /(editor|document) was closed while the completion streamed/, 15_000);
+      const kept = /the (\d+) characters already inserted were kept/.exec(message);
+      assert.ok(kept, `the notification says what was kept: ${message}`);
+      const tokens = await lastRunTokens(page);
+      assert.ok(tokens < maxNewTokens, `closing stopped the generation, not just the insertion: ${tokens} tokens`);
+      // The save lands within the auto save delay; then nothing more is written.
+      const expectedLength = OPENING.length + Number(kept[1]);
+      for (let i = 0; i < 40 && fs.readFileSync(file, 'utf8').length !== expectedLength; i++) await page.waitForTimeout(250);
+      const saved = fs.readFileSync(file, 'utf8');
+      await page.waitForTimeout(1500);
+      await workbench.screenshot('37-long-completion-closed');
+      const notes = await workbench.notifications();
+      assert.equal(await page.locator(tab).count(), 0, 'the editor is closed');
+      assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no dialog is left open');
+      assert.equal(await page.locator('.notification-toast .codicon-error').count(), 0, `no error notification: ${notes.join(' | ')}`);
+      assert.ok(!notes.some((n) => /failed|edited while/.test(n)), `only the closed message: ${notes.join(' | ')}`);
+      assert.equal(fs.readFileSync(file, 'utf8'), saved, 'nothing is written to the file after the stop');
+      assert.ok(saved.startsWith(OPENING) && saved.length > OPENING.length, `the file holds the prompt and what was inserted: ${JSON.stringify(saved)}`);
+      assert.equal(saved.length, expectedLength, `the file holds what the notification says was kept: ${message}`);
+
+      // Opened again, the editor shows the saved file: nothing was left unsaved in VS Code's copy.
+      await openWriterFile(page);
+      await workbench.screenshot('38-long-completion-reopened');
+      assert.equal(await editorText(page), saved, 'the reopened editor shows the saved text');
+      await workbench.runCommand('Notifications: Clear All Notifications');
+    });
   });
 });
