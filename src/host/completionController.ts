@@ -29,6 +29,7 @@ export interface CompletionRecord {
 
 const STOP_MESSAGES: Record<InsertStop, string> = {
   'document-changed': 'the document was edited while the completion streamed',
+  'cursor-moved': 'the cursor was moved while the completion streamed',
   'document-closed': 'the document was closed while the completion streamed',
   'editor-closed': 'the editor was closed while the completion streamed',
   'read-only': 'the document is read-only',
@@ -195,12 +196,13 @@ export class CompletionController implements vscode.Disposable {
 
 /** The notification for a completion that stopped early (the log keeps the English line). */
 function stopNotice(why: Exclude<InsertStop, 'read-only'>, kept: number): string {
-  const reason =
-    why === 'document-changed'
-      ? vscode.l10n.t('the document was edited while the completion streamed')
-      : why === 'document-closed'
-        ? vscode.l10n.t('the document was closed while the completion streamed')
-        : vscode.l10n.t('the editor was closed while the completion streamed');
+  const reasons: Record<typeof why, () => string> = {
+    'document-changed': () => vscode.l10n.t('the document was edited while the completion streamed'),
+    'cursor-moved': () => vscode.l10n.t('the cursor was moved while the completion streamed'),
+    'document-closed': () => vscode.l10n.t('the document was closed while the completion streamed'),
+    'editor-closed': () => vscode.l10n.t('the editor was closed while the completion streamed'),
+  };
+  const reason = reasons[why]();
   return kept > 0
     ? vscode.l10n.t('Attention Lens: the completion stopped: {0}; the {1} characters already inserted were kept.', reason, kept)
     : vscode.l10n.t('Attention Lens: the completion stopped: {0}.', reason);

@@ -10,7 +10,7 @@
 // completion into two undo steps. Edits wait while the document is being saved.
 import * as vscode from 'vscode';
 
-export type InsertStop = 'document-changed' | 'document-closed' | 'editor-closed' | 'read-only';
+export type InsertStop = 'document-changed' | 'cursor-moved' | 'document-closed' | 'editor-closed' | 'read-only';
 
 export interface InsertResult {
   /** The text now in the document where the insertion happened. */
@@ -44,6 +44,17 @@ export async function settleAutoSave(doc: vscode.TextDocument): Promise<void> {
 /** How long edits wait for a save to report that it is done (a failed save never does). */
 const SAVE_WAIT_MS = 3000;
 
+/** Our in-flight edit: where it changes the document, what it writes, and what the document got. */
+interface Expected {
+  offset: number;
+  length: number;
+  text: string;
+  seen?: string;
+}
+
+/** Text with every line break as \n: VS Code writes line breaks as the document's. */
+const oneEol = (t: string): string => t.replace(/\r\n|\r/g, '\n');
+
 export class StreamingInsert implements vscode.Disposable {
   private readonly doc: vscode.TextDocument;
   /** Document offset where the inserted text starts. */
@@ -63,7 +74,7 @@ export class StreamingInsert implements vscode.Disposable {
    * Where our in-flight edit changes the document: a change there is ours (its text may differ
    * from what we sent: VS Code turns line breaks into the document's), any other is someone else's.
    */
-  private expected: { offset: number; length: number; seen?: string } | undefined;
+  private expected: Expected | undefined;
   private _stopped: InsertStop | undefined;
   private version: number;
   /** Resolves when the save of the document in progress is done (undefined: none). */
@@ -87,6 +98,13 @@ export class StreamingInsert implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d === this.doc) this.stop('document-closed');
+      }),
+      // The user moving the cursor in the document (a click, the arrow keys) stops the stream: VS
+      // Code ends the undo group at a cursor move, so the insertion would no longer undo in one
+      // step. Our own edits move it too, but not as Mouse or Keyboard.
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        const byUser = e.kind === vscode.TextEditorSelectionChangeKind.Mouse || e.kind === vscode.TextEditorSelectionChangeKind.Keyboard;
+        if (byUser && e.textEditor.document === this.doc && this.started) this.stop('cursor-moved');
       }),
       vscode.workspace.onWillSaveTextDocument((e) => {
         if (e.document === this.doc) this.saveStarted();
@@ -182,7 +200,7 @@ export class StreamingInsert implements vscode.Disposable {
     const removeLength = first && this.replace ? this.doc.offsetAt(this.replace.end) - this.start : append ? 0 : replaceLength;
     const range = new vscode.Range(this.doc.positionAt(at), this.doc.positionAt(at + removeLength));
     this.inFlight = true;
-    const expected: { offset: number; length: number; seen?: string } = { offset: at, length: removeLength };
+    const expected: Expected = { offset: at, length: removeLength, text };
     this.expected = expected;
     let ok: boolean;
     try {
@@ -197,36 +215,48 @@ export class StreamingInsert implements vscode.Disposable {
       this.inFlight = false;
       this.expected = undefined;
     }
-    if (this._stopped) return;
     // What the document now holds there (line breaks normalised); nothing seen = nothing changed.
     const written = expected.seen ?? (text.length === 0 && removeLength === 0 ? '' : undefined);
+    if (this._stopped) {
+      // Stopped while the edit was on its way (the user moved the cursor, say): if it landed, it
+      // is in the document and counts as inserted.
+      if (ok && written !== undefined) this.landed(written, append, replaceLength);
+      return;
+    }
     if (!ok || written === undefined) {
       // Nothing of ours landed yet: the editor refused the edit (a read-only editor, e.g.
       // files.readonlyInclude, accepts the empty first edit and then silently drops the text).
       this.stop(first || this.text.length === 0 ? 'read-only' : 'document-changed');
       return;
     }
+    this.landed(written, append, replaceLength);
+    if (this.pending && !this.inFlight) this.enqueue('', false);
+  }
+
+  /** Records an edit of ours that is in the document. */
+  private landed(written: string, append: boolean, replaceLength: number): void {
     this.started = true;
     this.replace = undefined;
     this.text = append ? this.text + written : this.text.slice(0, this.text.length - replaceLength) + written;
     this.version = this.doc.version;
-    if (this.pending && !this.inFlight) this.enqueue('', false);
   }
 
   private onChange(e: vscode.TextDocumentChangeEvent): void {
-    if (e.document !== this.doc || e.contentChanges.length === 0 || this._stopped) return;
+    if (e.document !== this.doc || e.contentChanges.length === 0) return;
     const x = this.expected;
+    // The user typing at the end of the inserted text changes the same place: the text tells.
     const ours =
       x !== undefined &&
       x.seen === undefined &&
       e.contentChanges.length === 1 &&
       e.contentChanges[0].rangeOffset === x.offset &&
-      e.contentChanges[0].rangeLength === x.length;
+      e.contentChanges[0].rangeLength === x.length &&
+      oneEol(e.contentChanges[0].text) === oneEol(x.text);
     if (ours) {
-      x.seen = e.contentChanges[0].text; // one change per edit
+      x.seen = e.contentChanges[0].text; // one change per edit (also after a stop: it counts as inserted)
       return;
     }
-    this.stop('document-changed');
+    if (!this._stopped) this.stop('document-changed');
   }
 
   private stop(why: InsertStop): void {

@@ -354,42 +354,81 @@ describe('Writers: Complete', function () {
       });
     }
 
-    it('stops when the user types elsewhere in the document, keeping both texts, and says why', async function () {
-      this.timeout(240_000);
+    /** Starts a long completion in a fresh file and waits until some of it has streamed in. */
+    async function streaming(shot: string): Promise<void> {
       const { workbench } = session();
       const page = workbench.page;
       await workbench.runCommand('Notifications: Clear All Notifications');
       await freshWriterFile(page, session().workspace.dir);
       await workbench.runCommand('Attention Lens: Complete');
       await waitForStatus(page, /generating ([3-9]|\d\d+)/, 90_000).catch(async (err) => {
-        await workbench.screenshot('33-long-edit-failed');
+        await workbench.screenshot(`${shot}-failed`);
         throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
       });
-      await waitForLongerThan(page, OPENING.length, 30_000); // something has streamed in before the user types
-      await workbench.screenshot('33-long-completion-edit');
-      // The user goes back to the top of the document and starts a numbered line there.
-      const typed = '1. ';
-      await workbench.focusEditor();
-      await page.keyboard.press('Control+Home');
-      await page.keyboard.type(typed, { delay: 30 });
+      await waitForLongerThan(page, OPENING.length, 30_000);
+      await workbench.screenshot(shot);
+    }
+
+    /** Waits until the run has stopped early; returns its notice and the text, checked to stay put. */
+    async function stoppedBy(notice: RegExp, shot: string): Promise<{ message: string; text: string }> {
+      const { workbench } = session();
+      const page = workbench.page;
       const stopped = await waitForStatus(page, /tok\/s/, 30_000).catch(async (err) => {
-        await workbench.screenshot('34-long-edit-not-stopped');
+        await workbench.screenshot(`${shot}-not-stopped`);
         throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}`);
       });
       assert.equal(await generatingCount(page), -1, `not generating any more: ${stopped}`);
-      const message = await waitForNotification(page, /edited while the completion streamed/, 15_000);
+      const message = await waitForNotification(page, notice, 15_000);
       const tokens = await lastRunTokens(page);
-      assert.ok(tokens < maxNewTokens, `the edit stopped the generation, not just the insertion: ${tokens} tokens`);
+      assert.ok(tokens < maxNewTokens, `the generation stopped, not just the insertion: ${tokens} tokens`);
       await page.waitForTimeout(500);
       const text = await editorText(page);
       await page.waitForTimeout(1500);
-      await workbench.screenshot('34-long-completion-edited');
+      await workbench.screenshot(shot);
       assert.equal(await editorText(page), text, 'nothing is inserted after the stop');
-      assert.ok(text.startsWith(typed + OPENING), `what the user typed is intact, before the prompt: ${JSON.stringify(text.slice(0, 120))}`);
-      assert.ok(text.length > typed.length + OPENING.length, `what was generated before the stop is kept: ${JSON.stringify(text)}`);
+      return { message, text };
+    }
+
+    it('stops when the user types into the document, keeping both texts, and says why', async function () {
+      this.timeout(240_000);
+      const { workbench } = session();
+      const page = workbench.page;
+      await streaming('33-long-completion-edit');
+      // The editor has the focus back from the palette; the user types where the cursor is.
+      const typed = ' [note]';
+      await page.waitForSelector(`${activeEditor}.focused`, { timeout: 10_000 });
+      await page.keyboard.type(typed, { delay: 30 });
+      const { message, text } = await stoppedBy(/edited while the completion streamed/, '34-long-completion-edited');
+      assert.ok(text.startsWith(OPENING), `the prompt is intact: ${JSON.stringify(text.slice(0, 120))}`);
+      assert.ok(text.includes(typed), `what the user typed is there: ${JSON.stringify(text)}`);
       const kept = /the (\d+) characters already inserted were kept/.exec(message);
       assert.ok(kept, `the notification says what was kept: ${message}`);
-      assert.equal(text.length - typed.length - OPENING.length, Number(kept[1]), `the notification counts what the editor holds: ${message}`);
+      assert.ok(Number(kept[1]) > 0, `something streamed before the edit: ${message}`);
+      assert.equal(text.length, OPENING.length + Number(kept[1]) + typed.length, `the document holds the prompt, what was kept and what was typed: ${message}`);
+      await workbench.runCommand('Notifications: Clear All Notifications');
+    });
+
+    it('stops when the user moves the cursor, says why, and Ctrl+Z takes back what it inserted', async function () {
+      this.timeout(240_000);
+      const { workbench } = session();
+      const page = workbench.page;
+      await streaming('39-long-completion-cursor');
+      // A cursor move would end VS Code's undo group, so the completion stops there.
+      await page.waitForSelector(`${activeEditor}.focused`, { timeout: 10_000 });
+      await page.keyboard.press('Control+Home');
+      const { message, text } = await stoppedBy(/cursor was moved while the completion streamed/, '39-long-completion-cursor-moved');
+      const kept = /the (\d+) characters already inserted were kept/.exec(message);
+      assert.ok(kept, `the notification says what was kept: ${message}`);
+      assert.equal(text.length, OPENING.length + Number(kept[1]), `the document holds the prompt and what was kept: ${message}`);
+      // One Ctrl+Z removes it, or two when one of its edits was on its way as the cursor moved: that
+      // edit lands after the move, which has already closed the undo group.
+      let undos = 0;
+      while (undos < 2 && (await editorText(page)) !== OPENING) {
+        await page.keyboard.press('Control+Z');
+        undos++;
+        await page.waitForTimeout(1000);
+      }
+      assert.equal(await editorText(page), OPENING, `Ctrl+Z removes the stopped completion (${undos} undo steps)`);
       await workbench.runCommand('Notifications: Clear All Notifications');
     });
 

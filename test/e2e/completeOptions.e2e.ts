@@ -390,7 +390,9 @@ describe('Writers: Complete with Options, status menu, read-only, a second Compl
         progress = await toasts.count();
       }
       await workbench.screenshot('50-second-complete-running');
-      await workbench.focusEditor();
+      // The editor has the focus back from the palette (a click would move the cursor, which stops
+      // a completion too).
+      await page.waitForSelector(`${activeEditor}.focused`, { timeout: 10_000 });
       await page.keyboard.press('Escape');
       await waitForStatus(page, /tok\/s/, 30_000);
       await page.waitForTimeout(500);
