@@ -91,21 +91,26 @@ function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number
   const mask = causalMask(T, pastLen + T, past.pos0); // [T, Tk]
   const gemm = w.c_attn.owner;
   const qkv = w.c_attn.matmul(x.dataSync() as Float32Array, T); // [T, 3 · nHead · hd]
-  const qArr = (h: number): Float32Array => columns(qkv, T, width, h * hd, hd); // [T × hd]
   const heads = Array.from({ length: nHead }, (_, h): HeadTensors => {
-    const q = tf.tensor2d(qArr(h), [T, hd]); // [T, hd]
-    const k = tf.tensor2d(columns(qkv, T, width, (nHead + h) * hd, hd), [T, hd]); // [T, hd]
-    const vNew = tf.tensor2d(columns(qkv, T, width, (2 * nHead + h) * hd, hd), [T, hd]); // [T, hd]
+    const qArr = columns(qkv, T, width, h * hd, hd); // [T × hd]
+    const kArr = columns(qkv, T, width, (nHead + h) * hd, hd); // [T × hd]
+    const vArr = columns(qkv, T, width, (2 * nHead + h) * hd, hd); // [T × hd]
+    const q = tf.tensor2d(qArr, [T, hd]); // [T, hd]
+    const k = tf.tensor2d(kArr, [T, hd]); // [T, hd]
+    const vNew = tf.tensor2d(vArr, [T, hd]); // [T, hd]
     const kTNew = tf.transpose(k) as tf.Tensor2D; // [hd, T]
     const kT = past.kT ? (tf.concat([cachedHead(past.kT, h), kTNew], 1) as tf.Tensor2D) : kTNew; // [hd, Tk]
     const v = past.v ? (tf.concat([cachedHead(past.v, h), vNew], 0) as tf.Tensor2D) : vNew; // [Tk, hd]
     const Tk = kT.shape[1];
-    const rawScores = tf.tensor2d(gemm.product(qArr(h), T, kT.dataSync() as Float32Array, hd, Tk), [T, Tk]); // q·kᵀ [T, Tk]
+    // q·kᵀ: without a cache, kᵀ is this head's keys [T × hd] read transposed
+    const scores = past.kT ? gemm.product(qArr, T, kT.dataSync() as Float32Array, hd, Tk) : gemm.product(qArr, T, kArr, hd, Tk, { transposed: true });
+    const rawScores = tf.tensor2d(scores, [T, Tk]); // [T, Tk]
     const scaledScores = tf.div(rawScores, Math.sqrt(hd)) as tf.Tensor2D; // [T, Tk]
     const maskedScores = tf.add(scaledScores, mask) as tf.Tensor2D; // [T, Tk]
     const weights = tf.softmax(maskedScores, -1) as tf.Tensor2D; // [T, Tk]
     // weights·v, skipping the zeros above the diagonal (query i sees keys 0 … pos0 + i)
-    const headOutputs = tf.tensor2d(gemm.product(weights.dataSync() as Float32Array, T, v.dataSync() as Float32Array, Tk, hd, { causal: past.pos0 + 1 }), [T, hd]); // [T, hd]
+    const values = past.v ? (v.dataSync() as Float32Array) : vArr; // [Tk × hd]
+    const headOutputs = tf.tensor2d(gemm.product(weights.dataSync() as Float32Array, T, values, Tk, hd, { causal: past.pos0 + 1 }), [T, hd]); // [T, hd]
     return { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
   });
   const concat = tf.concat(heads.map((h) => h.headOutputs), 1) as tf.Tensor2D; // [T, d]

@@ -110,6 +110,22 @@ describe('GEMM kernel (WebAssembly SIMD)', function () {
         assert.throws(() => gemm.product(values(4, 1), 2, values(4, 2), 2, 2, { causal: 0 }), EngineError);
       });
 
+      it('matmulInto writes a shard\'s columns into a wider result and nothing else', function () {
+        const gemm = new Gemm(kind);
+        const [M, K, N, stride, col] = [5, 12, 21, 50, 17];
+        const w = values(K * N, 60);
+        const bias = values(N, 61);
+        const a = values(M * K, 62);
+        const out = new Float32Array(M * stride).fill(7);
+        gemm.pack(w, K, N, { bias }).matmulInto(a, M, out, stride, col);
+        const want = reference(a, M, w, K, N, { bias });
+        for (let i = 0; i < M; i++) {
+          assertClose(out.subarray(i * stride + col, i * stride + col + N), want.subarray(i * N, (i + 1) * N), tol(K), `row ${i}`);
+          for (let j = 0; j < stride; j++) if (j < col || j >= col + N) assert.equal(out[i * stride + j], 7, `row ${i} column ${j} untouched`);
+        }
+        assert.throws(() => gemm.pack(w, K, N).matmulInto(a, M, out, stride, stride - N + 1), EngineError);
+      });
+
       it('keeps earlier matrices intact when a large product grows the memory', function () {
         const gemm = new Gemm(kind);
         const [K, N] = [32, 48];

@@ -90,6 +90,11 @@ export class PackedMatrix {
   matmul(a: Float32Array, M: number): Float32Array {
     return this.owner.matmul(a, M, this);
   }
+
+  /** The same product written into `out`: row i at out[i · stride + col …]. */
+  matmulInto(a: Float32Array, M: number, out: Float32Array, stride: number, col: number): void {
+    this.owner.matmulInto(a, M, this, out, stride, col);
+  }
 }
 
 export class Gemm {
@@ -177,8 +182,19 @@ export class Gemm {
     return this.multiply(a, M, w, this.top);
   }
 
+  /** a [M × K] · W + bias written into `out`: row i at out[i · stride + col …] (a shard's columns of a wider result). */
+  matmulInto(a: Float32Array, M: number, w: PackedMatrix, out: Float32Array, stride: number, col: number): void {
+    const N = w.outDim;
+    if (col < 0 || col + N > stride || out.length < (M - 1) * stride + col + N) {
+      throw new EngineError('INTERNAL', `matmulInto: [${M} × ${N}] does not fit at column ${col} of rows of ${stride} in ${out.length} values`);
+    }
+    this.multiply(a, M, w, this.top, -1, { out, stride, col });
+  }
+
   /** a · W with the activations in the scratch area from byte `scratch` on. */
-  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal = -1): Float32Array {
+  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal?: number): Float32Array;
+  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal: number, into: { out: Float32Array; stride: number; col: number }): void;
+  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal = -1, into?: { out: Float32Array; stride: number; col: number }): Float32Array | void {
     const { inDim: K, outDim: N } = w;
     if (!Number.isInteger(M) || M < 1 || a.length < M * K) {
       throw new EngineError('INTERNAL', `matmul: ${a.length} values are not [${M} × ${K}]`);
@@ -192,6 +208,10 @@ export class Gemm {
     this.f32().set(a.subarray(0, M * K), aOff / 4);
     ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np, causal);
     const c = this.f32();
+    if (into) {
+      for (let i = 0; i < M; i++) into.out.set(c.subarray(cOff / 4 + i * Np, cOff / 4 + i * Np + N), i * into.stride + into.col);
+      return;
+    }
     if (N === Np) return c.slice(cOff / 4, cOff / 4 + M * N);
     const out = new Float32Array(M * N);
     for (let i = 0; i < M; i++) out.set(c.subarray(cOff / 4 + i * Np, cOff / 4 + i * Np + N), i * N);

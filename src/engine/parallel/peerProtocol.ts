@@ -20,8 +20,14 @@ export interface PeerInit {
 }
 
 export type PeerRequest =
-  /** `streamLayers`: send each layer's attention as a 'layer' reply as soon as it has run. */
-  | { op: 'forward'; id: number; ids: number[]; opts: ForwardOptions; streamLayers?: boolean }
+  /**
+   * `streamLayers`: send each layer's attention as a 'layer' reply as soon as it has run.
+   * `logitsOut`: the whole [T × V] logits, on a SharedArrayBuffer: write this peer's columns there
+   * (then 'done' carries none), so that no thread copies them together. `attentionsOut`: likewise
+   * every layer's [H × T × T] attention; write this peer's heads there (then 'layer' and 'blocks'
+   * carry none).
+   */
+  | { op: 'forward'; id: number; ids: number[]; opts: ForwardOptions; streamLayers?: boolean; logitsOut?: Float32Array; attentionsOut?: Float32Array[] }
   | { op: 'step'; id: number; cacheId: number; ids: number[] }
   | { op: 'unembed'; id: number; residual: Float32Array; T: number }
   | { op: 'newCache'; cacheId: number }
@@ -36,7 +42,7 @@ export type PeerReply =
   | { kind: 'layer'; id: number; layer: number; attention: Float32Array }
   /** After the blocks of a forward: the peer's heads' attention maps (L × [h × T × T], unless streamed) and capture. */
   | { kind: 'blocks'; id: number; attentions?: Float32Array[]; capture?: PartialCapture }
-  /** The end of a request: the peer's logits columns, [T × its vocabulary share]. */
+  /** The end of a request: the peer's logits columns, [T × its vocabulary share] (empty when written to logitsOut). */
   | { kind: 'done'; id: number; logits: Float32Array }
   | { kind: 'error'; id?: number; error: EngineErrorData };
 

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../backend';
 import { EngineError } from '../errors';
 import type { KVCache } from '../kvCache';
-import { GPTModel } from '../model';
+import { GPTModel, type ForwardHooks } from '../model';
 import { AllReduce } from './allReduce';
 import type { PeerInit, PeerReply, PeerRequest } from './peerProtocol';
 
@@ -50,15 +50,20 @@ async function main(): Promise<void> {
         return;
       case 'forward': {
         const id = msg.id;
-        const out = await model.forward(msg.ids, msg.opts, {
+        const hooks: ForwardHooks = {
           // Streamed layers are copies: the forward keeps its own arrays until it returns.
-          ...(msg.streamLayers ? { afterLayer: (layer: number, a: Float32Array) => send({ kind: 'layer', id, layer, attention: a.slice() }) } : {}),
+          // In shared arrays (attentionsOut) the layer is already where rank 0 reads it: only say so.
+          ...(msg.streamLayers
+            ? { afterLayer: (layer: number, a: Float32Array) => send({ kind: 'layer', id, layer, attention: msg.attentionsOut ? new Float32Array(0) : a.slice() }) }
+            : {}),
           afterBlocks: (attentions, capture) => {
-            if (msg.streamLayers) send({ kind: 'blocks', id, capture });
+            if (msg.streamLayers || msg.attentionsOut) send({ kind: 'blocks', id, capture });
             else send({ kind: 'blocks', id, attentions, capture }, [...attentions.flatMap(own)]);
           },
-        });
-        send({ kind: 'done', id, logits: out.logits }, own(out.logits));
+        };
+        const out = await model.forward(msg.ids, msg.opts, hooks, msg.logitsOut, msg.attentionsOut);
+        if (msg.logitsOut) send({ kind: 'done', id, logits: new Float32Array(0) });
+        else send({ kind: 'done', id, logits: out.logits }, own(out.logits));
         return;
       }
       case 'step': {
