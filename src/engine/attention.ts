@@ -37,6 +37,11 @@ export interface AttentionTensors {
   part<K extends AttentionPart>(name: K): AttentionParts[K];
   concat: tf.Tensor2D; // [T, d]
   attnOut: tf.Tensor2D; // [T, d]
+  /**
+   * The weights of each head as arrays [T × Tk], when this path read them anyway (head by head,
+   * for weights·v): the caller can take the attention maps from here instead of stacking them.
+   */
+  weightsData?: Float32Array[];
 }
 
 /** From this many new rows on, one GEMM per head beats the batched scalar matMul. */
@@ -91,6 +96,7 @@ function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number
   const mask = causalMask(T, pastLen + T, past.pos0); // [T, Tk]
   const gemm = w.c_attn.owner;
   const qkv = w.c_attn.matmul(x.dataSync() as Float32Array, T); // [T, 3 · nHead · hd]
+  const weightsData: Float32Array[] = [];
   const heads = Array.from({ length: nHead }, (_, h): HeadTensors => {
     const qArr = columns(qkv, T, width, h * hd, hd); // [T × hd]
     const kArr = columns(qkv, T, width, (nHead + h) * hd, hd); // [T × hd]
@@ -110,12 +116,13 @@ function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number
     const weights = tf.softmax(maskedScores, -1) as tf.Tensor2D; // [T, Tk]
     // weights·v, skipping the zeros above the diagonal (query i sees keys 0 … pos0 + i)
     const values = past.v ? (v.dataSync() as Float32Array) : vArr; // [Tk × hd]
-    const headOutputs = tf.tensor2d(gemm.product(weights.dataSync() as Float32Array, T, values, Tk, hd, { causal: past.pos0 + 1 }), [T, hd]); // [T, hd]
+    weightsData.push(weights.dataSync() as Float32Array); // [T × Tk], a copy
+    const headOutputs = tf.tensor2d(gemm.product(weightsData[h], T, values, Tk, hd, { causal: past.pos0 + 1 }), [T, hd]); // [T, hd]
     return { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
   });
   const concat = tf.concat(heads.map((h) => h.headOutputs), 1) as tf.Tensor2D; // [T, d]
   const attnOut = linear(concat, w.c_proj); // [T, d]
-  return { part: stacker(heads), concat, attnOut };
+  return { part: stacker(heads), concat, attnOut, weightsData };
 }
 
 function batchedAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number, past: PastKV): AttentionTensors {

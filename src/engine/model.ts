@@ -274,25 +274,31 @@ export class GPTModel {
         if (opts.residuals) residuals.push(await read(x));
 
         for (let l = 0; l < nLayer; l++) {
+          // Per head [T × T], when the attention path read them: kept out of tidy's result, which
+          // would walk every number of them looking for tensors.
+          let heads: Float32Array[] | undefined;
           const out = tf.tidy(() => {
             const r = runBlock(x, this.w.h[l], this.config, { pos0: 0 }, this.reduce);
+            heads = wantAttentions ? r.weightsData : undefined;
             return {
               next: r.residualOut, // [T, d]
-              att: wantAttentions ? r.part('weights') : undefined, // [H, T, T] (this shard's heads)
+              att: wantAttentions && !heads ? r.part('weights') : undefined, // [H, T, T] (this shard's heads)
               cap: cap && cap.layer === l ? captureSlices(r, cap.position) : undefined,
             };
           });
           x.dispose();
           x = out.next;
           try {
-            if (out.att && attentionsOut) {
-              // this thread's heads, at their place among all heads
-              attentionsOut[l].set(out.att.dataSync() as Float32Array, this.w.shard.heads[0] * T * T);
-              attentions.push(attentionsOut[l]);
-            } else if (out.att) {
-              attentions.push(await read(out.att));
-            }
-            if (out.att) {
+            if (wantAttentions) {
+              // this thread's heads [h × T × T], at their place among all heads when the threads share one array
+              const mine = heads ?? [await read(out.att!)];
+              const layer = attentionsOut?.[l] ?? new Float32Array(mine.reduce((n, a) => n + a.length, 0));
+              let at = attentionsOut ? this.w.shard.heads[0] * T * T : 0;
+              for (const a of mine) {
+                layer.set(a, at);
+                at += a.length;
+              }
+              attentions.push(layer);
               if (streamLayers) {
                 sendLayer(l);
                 // Let the peers' 'layer' messages in (they arrive as macrotasks, which a run of
