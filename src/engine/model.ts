@@ -254,10 +254,16 @@ export class GPTModel {
     // the layers in order.
     let layersSent: Promise<void> = Promise.resolve();
     const sendLayer = (l: number): void => {
+      if (remote.length === 0) {
+        // One thread, or a peer: the layer is complete here; hand it over now (a chained callback
+        // would wait for the loop's next await, and the layer loop may not await at all).
+        hooks.afterLayer!(l, attentions[l]);
+        return;
+      }
       const parts = Promise.all(remote.map((r) => r.layer(l)));
       layersSent = layersSent.then(async () => {
         const peerHeads = await parts; // empty when the peers wrote into attentionsOut
-        if (remote.length > 0 && !attentionsOut) attentions[l] = concatF32([attentions[l], ...peerHeads]);
+        if (!attentionsOut) attentions[l] = concatF32([attentions[l], ...peerHeads]);
         hooks.afterLayer!(l, attentions[l]);
       });
       layersSent.catch(() => undefined); // awaited after the blocks; a failure before that must not go unhandled
