@@ -1,12 +1,11 @@
 // One new token through every block, the path generation spends its time on. With a single row,
 // each tfjs op costs more in dispatch than in arithmetic, so the four weight multiplications per
 // layer run in our GEMM (gemm/gemm.ts), only the activation in tfjs, and the layer norms, residual
-// adds and the attention of that one query over the cache here on plain arrays. Still the explicit formula: q·kᵀ / √hd,
-// softmax, Σ weights·v, per head. On a tensor-parallel shard, `reduce` sums the two row-parallel
+// adds and the attention of that one query over the cache here on plain arrays. Still the
+// explicit formula: q·kᵀ / √hd, softmax, Σ weights·v, per head. On a tensor-parallel shard, `reduce` sums the two row-parallel
 // outputs over the threads, as runBlock does for prompts.
 import { tf } from './backend';
 import { activation } from './block';
-import type { PackedMatrix } from './gemm/gemm';
 import type { KVCache } from './kvCache';
 import type { LayerNormArrays, ModelTensors } from './modelWeights';
 import type { GPTConfig } from './types';
@@ -36,11 +35,6 @@ function takeData(t: tf.Tensor): Float32Array {
   } finally {
     t.dispose();
   }
-}
-
-/** row [n] @ W [n, m] + b → [m]. */
-function matVec(row: Float32Array, p: PackedMatrix): Float32Array {
-  return p.matmul(row, 1); // [m]
 }
 
 function addRows(a: Float32Array, b: Float32Array): Float32Array {
@@ -141,14 +135,14 @@ export function decodeOne(w: ModelTensors, config: GPTConfig, cache: KVCache, x:
   for (let l = 0; l < config.nLayer; l++) {
     const b = w.h[l];
     const ln = w.lnArrays.h[l];
-    const qkv = matVec(layerNormRow(x, ln.ln_1, eps), b.attn.c_attn); // [3 × H × hd]
+    const qkv = b.attn.c_attn.matmul(layerNormRow(x, ln.ln_1, eps), 1); // [3 × H × hd]
     const heads = attendOne(qkv, cache, l, pos); // [H × hd]
-    const attnPartial = matVec(heads, b.attn.c_proj); // [d]
+    const attnPartial = b.attn.c_proj.matmul(heads, 1); // [d]
     const mid = addRows(x, reduce ? reduce(attnPartial) : attnPartial); // [d]
     const ln2 = layerNormRow(mid, ln.ln_2, eps);
-    const pre = matVec(ln2, b.mlp.c_fc); // [nInner]
+    const pre = b.mlp.c_fc.matmul(ln2, 1); // [nInner]
     const act = takeData(tf.tidy(() => activation(config.activation, tf.tensor2d(pre, [1, pre.length])))); // [nInner]
-    const ffnPartial = matVec(act, b.mlp.c_proj); // [d]
+    const ffnPartial = b.mlp.c_proj.matmul(act, 1); // [d]
     x = addRows(mid, reduce ? reduce(ffnPartial) : ffnPartial); // [d]
   }
   return x;

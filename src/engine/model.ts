@@ -209,9 +209,9 @@ export class GPTModel {
 
   /**
    * A full forward pass over `ids` from position 0. A split model's peers get from rank 0
-   * `logitsInto`, a [T × V] array to write this thread's columns of the logits into, and
+   * `logitsInto`, the [T × V] array to write this thread's columns of the logits into, and
    * `attentionsInto`, one [H × T × T] array per layer for this thread's heads; the result holds
-   * those arrays.
+   * those arrays (without them, this thread makes its own).
    */
   async forward(ids: number[], opts: ForwardOptions = {}, hooks: ForwardHooks = {}, logitsInto?: Float32Array, attentionsInto?: Float32Array[]): Promise<ForwardResult> {
     this.checkAlive();
@@ -223,7 +223,7 @@ export class GPTModel {
     if (cap) this.checkCapture(cap, T);
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
-    let attentions: Float32Array[] = [];
+    const attentions: Float32Array[] = []; // the layers done so far (attentionsOut's, in order)
     const residuals: Float32Array[] = [];
     const emb = tf.tidy(() => {
       const tok = tf.gather(this.w.wte, tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [T, d]
@@ -231,27 +231,23 @@ export class GPTModel {
       return { tok, pos, x: tf.add(tok, pos) as tf.Tensor2D }; // [T, d]
     });
     const streamLayers = wantAttentions && hooks.afterLayer !== undefined;
-    // Split over threads, every thread writes its columns of the logits into one shared array:
-    // nobody copies them together (that copy of [T × V] took 150–330 ms at T = 512 on GPT-2 small).
-    // The same for the attention maps: each thread writes its heads into one array per layer.
-    const V = this.config.vocabSize;
-    const sharedArray = (n: number): Float32Array => new Float32Array(new SharedArrayBuffer(n * 4));
+    // Split over threads, every thread writes its columns of the logits into one shared array, and
+    // its heads of each layer's attention into one shared array per layer: nobody copies them
+    // together (that copy of the [T × V] logits took 150–330 ms at T = 512 on GPT-2 small).
     const split = this.peers.length > 0;
-    const shared = split ? sharedArray(T * V) : undefined; // [T × V]
-    const sharedAtt = split && wantAttentions ? Array.from({ length: nLayer }, () => sharedArray(this.config.nHead * T * T)) : undefined; // L × [H × T × T]
-    const logitsOut = logitsInto ?? shared;
-    const attentionsOut = attentionsInto ?? sharedAtt;
+    const array = (n: number): Float32Array => (split ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n));
+    const logitsOut = logitsInto ?? array(T * this.config.vocabSize); // [T × V]
+    const attentionsOut = attentionsInto ?? (wantAttentions ? Array.from({ length: nLayer }, () => array(this.config.nHead * T * T)) : []); // L × [H × T × T]
     const remote = this.ask({
       op: 'forward',
       ids,
       opts: { attentions: wantAttentions, capture: cap },
       ...(streamLayers ? { streamLayers: true } : {}),
-      ...(shared ? { logitsOut: shared } : {}),
-      ...(sharedAtt ? { attentionsOut: sharedAtt } : {}),
+      logitsOut,
+      attentionsOut,
     });
-    // Layer by layer, this thread's heads are joined with the peers' (they send each layer as they
-    // finish it) into the array the result carries, and handed to the hook; chained so that it sees
-    // the layers in order.
+    // Layer by layer, once the peers say they have written their heads of it, the layer goes to the
+    // hook; chained so that it sees the layers in order.
     let layersSent: Promise<void> = Promise.resolve();
     const sendLayer = (l: number): void => {
       if (remote.length === 0) {
@@ -260,10 +256,9 @@ export class GPTModel {
         hooks.afterLayer!(l, attentions[l]);
         return;
       }
-      const parts = Promise.all(remote.map((r) => r.layer(l)));
+      const peersDone = Promise.all(remote.map((r) => r.layer(l)));
       layersSent = layersSent.then(async () => {
-        const peerHeads = await parts; // empty when the peers wrote into attentionsOut
-        if (!attentionsOut) attentions[l] = concatF32([attentions[l], ...peerHeads]);
+        await peersDone;
         hooks.afterLayer!(l, attentions[l]);
       });
       layersSent.catch(() => undefined); // awaited after the blocks; a failure before that must not go unhandled
@@ -296,15 +291,13 @@ export class GPTModel {
           x = out.next;
           try {
             if (wantAttentions) {
-              // this thread's heads [h × T × T], at their place among all heads when the threads share one array
-              const mine = heads ?? [await read(out.att!)];
-              const layer = attentionsOut?.[l] ?? new Float32Array(mine.reduce((n, a) => n + a.length, 0));
-              let at = attentionsOut ? this.w.shard.heads[0] * T * T : 0;
-              for (const a of mine) {
-                layer.set(a, at);
+              // this thread's heads [h × T × T], at their place among all heads
+              let at = this.w.shard.heads[0] * T * T;
+              for (const a of heads ?? [await read(out.att!)]) {
+                attentionsOut[l].set(a, at);
                 at += a.length;
               }
-              attentions.push(layer);
+              attentions.push(attentionsOut[l]);
               if (streamLayers) {
                 sendLayer(l);
                 // Let the peers' 'layer' messages in (they arrive as macrotasks, which a run of
@@ -323,9 +316,8 @@ export class GPTModel {
 
       await layersSent; // streamed: every layer already holds the peers' heads
       if (remote.length > 0) {
-        // Every thread has run its blocks: add the peers' heads (and units) to this thread's.
+        // Every thread has run its blocks (their heads are in attentionsOut): add the peers' parts of the capture.
         const parts = await Promise.all(remote.map((r) => r.blocks));
-        if (wantAttentions && !streamLayers && !attentionsOut) attentions = attentions.map((a, l) => concatF32([a, ...parts.map((p) => p.attentions?.[l] ?? new Float32Array(0))]));
         if (result.capture) result.capture = mergeCapture(result.capture, parts.map((p) => p.capture ?? {}));
       }
       if (hooks.afterBlocks) await hooks.afterBlocks(attentions, result.capture);
@@ -337,13 +329,9 @@ export class GPTModel {
           lnF.dispose();
         }
       }
-      if (logitsOut) {
-        this.headInto(x, logitsOut); // this thread's columns
-        await Promise.all(remote.map((r) => r.done)); // and the peers'
-        result.logits = logitsOut; // [T, V]
-      } else {
-        result.logits = this.head(x); // [T, V]
-      }
+      this.headInto(x, logitsOut); // this thread's columns
+      await Promise.all(remote.map((r) => r.done)); // and the peers'
+      result.logits = logitsOut; // [T, V]
     } finally {
       x.dispose();
     }

@@ -256,7 +256,7 @@ export class StreamingInsert implements vscode.Disposable {
       x.seen = e.contentChanges[0].text; // one change per edit (also after a stop: it counts as inserted)
       return;
     }
-    if (!this._stopped) this.stop('document-changed');
+    this.stop('document-changed');
   }
 
   private stop(why: InsertStop): void {

@@ -114,15 +114,15 @@ async function waitForLongerThan(page: Page, chars: number, timeout: number): Pr
  * an entry of the notification centre, which this opens to look.
  */
 async function waitForNotification(page: Page, re: RegExp, timeout: number): Promise<string> {
-  const messages = (sel: string): Promise<string[]> => page.$$eval(sel, (els) => els.map((e) => (e.textContent ?? '').trim()));
+  const { workbench } = session();
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
-    const hit = (await messages('.notification-toast .notification-list-item-message')).find((m) => re.test(m));
+    const hit = (await workbench.notifications()).find((m) => re.test(m));
     if (hit) return hit;
     await page.waitForTimeout(250);
   }
-  await session().workbench.runCommand('Notifications: Show Notifications');
-  const all = await messages('.notifications-center .notification-list-item-message');
+  await workbench.runCommand('Notifications: Show Notifications');
+  const all = await page.$$eval('.notifications-center .notification-list-item-message', (els) => els.map((e) => (e.textContent ?? '').trim()));
   await page.keyboard.press('Escape');
   const hit = all.find((m) => re.test(m));
   if (hit) return hit;

@@ -12,6 +12,9 @@ const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the most a wasm32 memory can hold
 const ALIGN = 64; // bytes: a cache line
 
+/** Columns of a packed matrix: n rounded up to whole panels. */
+const padded = (n: number): number => Math.ceil(n / PANEL) * PANEL;
+
 interface KernelExports {
   memory: WebAssembly.Memory;
   gemm(a: number, b: number, bias: number, c: number, M: number, K: number, Np: number, causal: number): void;
@@ -120,7 +123,7 @@ export class Gemm {
    */
   pack(w: Float32Array, K: number, N: number, opts: PackOptions = {}): PackedMatrix {
     const n = this.checkPack(w, K, N, opts);
-    const Np = Math.ceil(n / PANEL) * PANEL;
+    const Np = padded(n);
     const offset = this.alloc(K * Np * 4);
     const biasOffset = this.alloc(Np * 4);
     this.packAt(offset, biasOffset, w, K, N, opts);
@@ -136,12 +139,14 @@ export class Gemm {
    */
   product(a: Float32Array, M: number, b: Float32Array, K: number, N: number, opts: { transposed?: boolean; causal?: number } = {}): Float32Array {
     this.checkPack(b, K, N, opts);
-    const Np = Math.ceil(N / PANEL) * PANEL;
+    const Np = padded(N);
     const offset = this.top;
     const biasOffset = offset + K * Np * 4;
     this.ensure(biasOffset + Np * 4);
     this.packAt(offset, biasOffset, b, K, N, opts);
-    return this.multiply(a, M, new PackedMatrix(this, K, N, offset, biasOffset), biasOffset + Np * 4, opts.causal);
+    const out = new Float32Array(M * N);
+    this.multiply(a, M, new PackedMatrix(this, K, N, offset, biasOffset), biasOffset + Np * 4, opts.causal ?? -1, out, N, 0);
+    return out;
   }
 
   private checkPack(w: Float32Array, K: number, N: number, opts: PackOptions): number {
@@ -158,7 +163,7 @@ export class Gemm {
   private packAt(offset: number, biasOffset: number, w: Float32Array, K: number, N: number, opts: PackOptions): void {
     const [c0, c1] = opts.columns ?? [0, N];
     const n = c1 - c0;
-    const Np = Math.ceil(n / PANEL) * PANEL;
+    const Np = padded(n);
     const f = this.f32();
     let dst = offset / 4;
     for (let p = 0; p < n; p += PANEL) {
@@ -179,7 +184,9 @@ export class Gemm {
 
   /** a [M × K] · W + bias → a new [M × N]. */
   matmul(a: Float32Array, M: number, w: PackedMatrix): Float32Array {
-    return this.multiply(a, M, w, this.top);
+    const out = new Float32Array(M * w.outDim);
+    this.multiply(a, M, w, this.top, -1, out, w.outDim, 0);
+    return out;
   }
 
   /** a [M × K] · W + bias written into `out`: row i at out[i · stride + col …] (a shard's columns of a wider result). */
@@ -188,19 +195,20 @@ export class Gemm {
     if (col < 0 || col + N > stride || out.length < (M - 1) * stride + col + N) {
       throw new EngineError('INTERNAL', `matmulInto: [${M} × ${N}] does not fit at column ${col} of rows of ${stride} in ${out.length} values`);
     }
-    this.multiply(a, M, w, this.top, -1, { out, stride, col });
+    this.multiply(a, M, w, this.top, -1, out, stride, col);
   }
 
-  /** a · W with the activations in the scratch area from byte `scratch` on. */
-  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal?: number): Float32Array;
-  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal: number, into: { out: Float32Array; stride: number; col: number }): void;
-  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal = -1, into?: { out: Float32Array; stride: number; col: number }): Float32Array | void {
+  /**
+   * a · W with the activations in the scratch area from byte `scratch` on (causal: see product(),
+   * −1 for none); row i of the result goes to out[i · stride + col …].
+   */
+  private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal: number, out: Float32Array, stride: number, col: number): void {
     const { inDim: K, outDim: N } = w;
     if (!Number.isInteger(M) || M < 1 || a.length < M * K) {
       throw new EngineError('INTERNAL', `matmul: ${a.length} values are not [${M} × ${K}]`);
     }
     if (causal !== -1 && !(Number.isInteger(causal) && causal >= 1)) throw new EngineError('INTERNAL', `causal offset ${causal}`);
-    const Np = Math.ceil(N / PANEL) * PANEL;
+    const Np = padded(N);
     const aOff = Math.ceil(scratch / ALIGN) * ALIGN;
     const cOff = aOff + Math.ceil((M * K * 4) / ALIGN) * ALIGN;
     this.ensure(cOff + M * Np * 4);
@@ -208,14 +216,8 @@ export class Gemm {
     this.f32().set(a.subarray(0, M * K), aOff / 4);
     ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np, causal);
     const c = this.f32();
-    if (into) {
-      for (let i = 0; i < M; i++) into.out.set(c.subarray(cOff / 4 + i * Np, cOff / 4 + i * Np + N), i * into.stride + into.col);
-      return;
-    }
-    if (N === Np) return c.slice(cOff / 4, cOff / 4 + M * N);
-    const out = new Float32Array(M * N);
-    for (let i = 0; i < M; i++) out.set(c.subarray(cOff / 4 + i * Np, cOff / 4 + i * Np + N), i * N);
-    return out;
+    const c0 = cOff / 4;
+    for (let i = 0; i < M; i++) out.set(c.subarray(c0 + i * Np, c0 + i * Np + N), i * stride + col);
   }
 
   dispose(): void {

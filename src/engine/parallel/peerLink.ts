@@ -31,15 +31,15 @@ function deferred<T>(): Deferred<T> {
 
 /** What a request sent to a peer resolves to, phase by phase. */
 export interface PeerCall {
-  /** Only for 'forward' with streamLayers: layer `l`'s attention, the peer's heads. */
-  layer(l: number): Promise<Float32Array>;
+  /** Only for 'forward' with streamLayers: the peer has written its heads of layer `l`. */
+  layer(l: number): Promise<void>;
   /** Only for 'forward': after the peer's blocks. */
   blocks: Promise<BlocksReply>;
   done: Promise<DoneReply>;
 }
 
 interface PendingCall {
-  layers: Map<number, Deferred<Float32Array>>;
+  layers: Map<number, Deferred<void>>;
   blocks: Deferred<BlocksReply>;
   done: Deferred<DoneReply>;
   /** Set once the request failed: layers asked for later reject with it. */
@@ -47,10 +47,10 @@ interface PendingCall {
 }
 
 /** The deferred of layer `l` of a call, created on first use (by the reply or by the one waiting). */
-function layerOf(p: PendingCall, l: number): Deferred<Float32Array> {
+function layerOf(p: PendingCall, l: number): Deferred<void> {
   let d = p.layers.get(l);
   if (!d) {
-    d = deferred<Float32Array>();
+    d = deferred<void>();
     if (p.failure) d.reject(p.failure);
     p.layers.set(l, d);
   }
@@ -140,7 +140,7 @@ export class PeerLink {
     const p = m.id === undefined ? undefined : this.pending.get(m.id);
     if (!p) return;
     if (m.kind === 'layer') {
-      layerOf(p, m.layer).resolve(m.attention);
+      layerOf(p, m.layer).resolve();
       return;
     }
     if (m.kind === 'blocks') {

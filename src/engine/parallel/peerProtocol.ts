@@ -21,13 +21,12 @@ export interface PeerInit {
 
 export type PeerRequest =
   /**
-   * `streamLayers`: send each layer's attention as a 'layer' reply as soon as it has run.
-   * `logitsOut`: the whole [T × V] logits, on a SharedArrayBuffer: write this peer's columns there
-   * (then 'done' carries none), so that no thread copies them together. `attentionsOut`: likewise
-   * every layer's [H × T × T] attention; write this peer's heads there (then 'layer' and 'blocks'
-   * carry none).
+   * `logitsOut`: the whole [T × V] logits, on a SharedArrayBuffer: the peer writes its columns
+   * there. `attentionsOut`: every layer's [H × T × T] attention (none without `opts.attentions`),
+   * shared too: the peer writes its heads there. `streamLayers`: send a 'layer' reply as soon as
+   * a layer's heads are written.
    */
-  | { op: 'forward'; id: number; ids: number[]; opts: ForwardOptions; streamLayers?: boolean; logitsOut?: Float32Array; attentionsOut?: Float32Array[] }
+  | { op: 'forward'; id: number; ids: number[]; opts: ForwardOptions; streamLayers?: boolean; logitsOut: Float32Array; attentionsOut: Float32Array[] }
   | { op: 'step'; id: number; cacheId: number; ids: number[] }
   | { op: 'unembed'; id: number; residual: Float32Array; T: number }
   | { op: 'newCache'; cacheId: number }
@@ -38,11 +37,11 @@ export type PartialCapture = Partial<LayerCapture>;
 
 export type PeerReply =
   | { kind: 'ready' }
-  /** During a forward asked with streamLayers: one layer's attention, the peer's heads [h × T × T]. */
-  | { kind: 'layer'; id: number; layer: number; attention: Float32Array }
-  /** After the blocks of a forward: the peer's heads' attention maps (L × [h × T × T], unless streamed) and capture. */
-  | { kind: 'blocks'; id: number; attentions?: Float32Array[]; capture?: PartialCapture }
-  /** The end of a request: the peer's logits columns, [T × its vocabulary share] (empty when written to logitsOut). */
+  /** During a forward asked with streamLayers: the peer's heads of this layer are in attentionsOut. */
+  | { kind: 'layer'; id: number; layer: number }
+  /** After the blocks of a forward (every layer's heads written): the peer's part of the capture. */
+  | { kind: 'blocks'; id: number; capture?: PartialCapture }
+  /** The end of a request: the peer's logits columns, [T × its vocabulary share] (empty after a forward: they are in logitsOut). */
   | { kind: 'done'; id: number; logits: Float32Array }
   | { kind: 'error'; id?: number; error: EngineErrorData };
 

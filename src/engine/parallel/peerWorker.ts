@@ -50,20 +50,13 @@ async function main(): Promise<void> {
         return;
       case 'forward': {
         const id = msg.id;
+        // The attention maps and the logits go straight into rank 0's shared arrays: only say when.
         const hooks: ForwardHooks = {
-          // Streamed layers are copies: the forward keeps its own arrays until it returns.
-          // In shared arrays (attentionsOut) the layer is already where rank 0 reads it: only say so.
-          ...(msg.streamLayers
-            ? { afterLayer: (layer: number, a: Float32Array) => send({ kind: 'layer', id, layer, attention: msg.attentionsOut ? new Float32Array(0) : a.slice() }) }
-            : {}),
-          afterBlocks: (attentions, capture) => {
-            if (msg.streamLayers || msg.attentionsOut) send({ kind: 'blocks', id, capture });
-            else send({ kind: 'blocks', id, attentions, capture }, [...attentions.flatMap(own)]);
-          },
+          ...(msg.streamLayers ? { afterLayer: (layer: number) => send({ kind: 'layer', id, layer }) } : {}),
+          afterBlocks: (_attentions, capture) => send({ kind: 'blocks', id, capture }),
         };
-        const out = await model.forward(msg.ids, msg.opts, hooks, msg.logitsOut, msg.attentionsOut);
-        if (msg.logitsOut) send({ kind: 'done', id, logits: new Float32Array(0) });
-        else send({ kind: 'done', id, logits: out.logits }, own(out.logits));
+        await model.forward(msg.ids, msg.opts, hooks, msg.logitsOut, msg.attentionsOut);
+        send({ kind: 'done', id, logits: new Float32Array(0) });
         return;
       }
       case 'step': {
