@@ -100,18 +100,28 @@ export class EngineClient {
     const id = this.nextId++;
     const req = { type: MessageType.Analyze, text, opts, cancelFlag, ...(onAttentions ? { early: true } : {}) } as const;
     const p = this.call<MessageType.Analyze>(req, { id, onAttentions });
-    if (signal) {
-      const abort = (): void => this.cancelRequest(id, cancelFlag);
-      if (signal.aborted) abort();
-      else {
-        signal.addEventListener('abort', abort, { once: true });
-        p.then(
-          () => signal.removeEventListener('abort', abort),
-          () => signal.removeEventListener('abort', abort),
-        );
-      }
-    }
-    return p;
+    if (!signal) return p;
+    let aborted = false;
+    const abort = (): void => {
+      aborted = true;
+      this.cancelRequest(id, cancelFlag);
+    };
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    return p.then(
+      (summary) => {
+        signal.removeEventListener('abort', abort);
+        if (!aborted) return summary;
+        // The worker finished before the cancel reached it (its answer was already on the way):
+        // the caller asked to drop the run, so it is let go here and the promise keeps its word.
+        void this.release(summary.runId).catch(() => undefined);
+        throw new EngineError('CANCELLED', 'the analysis was cancelled');
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', abort);
+        throw err;
+      },
+    );
   }
 
   attention(runId: number, layer: number, head: number): Promise<Float32Array> {

@@ -140,6 +140,20 @@ describe('EngineClient + worker thread', function () {
     assert.equal((await client.analyze(TEXT)).T, 24);
   });
 
+  it('an analyze aborted after the worker finished, its answer not yet read, rejects CANCELLED and lets the run go', async () => {
+    const before = (await client.analyze(TEXT)).runId;
+    const ac = new AbortController();
+    const p = client.analyze(TEXT, {}, ac.signal);
+    // Block this thread while the worker runs the tiny model's analysis and posts its answer, so
+    // the abort comes after the worker is done (the race a loaded machine makes now and then).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    ac.abort();
+    await assert.rejects(p, (e) => assertEngineError(e, ['CANCELLED']));
+    // Its run (the next id) was released, in order, before this request.
+    await assert.rejects(client.attention(before + 1, 0, 0), (e) => assertEngineError(e, ['BAD_ARGUMENT']));
+    assert.equal((await client.analyze(TEXT)).runId, before + 2);
+  });
+
   it('the main thread keeps running during a long analysis', async () => {
     const dir = join(tmp, 'bigger');
     writeRandomCheckpoint(dir, gpt2Config({ vocabSize: 557, nPositions: 512, nEmbd: 256, nLayer: 6, nHead: 8, name: 'bigger' }), { seed: 3 });
