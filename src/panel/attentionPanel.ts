@@ -21,6 +21,7 @@ import {
   type AnalysisReadyMessage,
   type FromWebviewMessage,
   type Handlers,
+  type InitMessage,
   type MatrixSource,
   type PersistedState,
   type ToWebviewMessage,
@@ -268,7 +269,11 @@ export class AttentionPanel implements vscode.Disposable {
   private html(): string {
     const w = this.panel.webview;
     const asUri = (...p: string[]) => w.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...p)).toString();
-    return buildPanelHtml({ cspSource: w.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview', 'panel.js'), styleUri: asUri('media', 'panel.css') });
+    return buildPanelHtml({ cspSource: w.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview', 'panel.js'), styleUri: asUri('media', 'panel.css'), init: this.initData() });
+  }
+
+  private initData(): Omit<InitMessage, 'type'> {
+    return { strings: localizePanelText((s) => vscode.l10n.t(s)), language: vscode.env.language };
   }
 
   private post(m: ToWebviewMessage): void {
@@ -294,9 +299,13 @@ export class AttentionPanel implements vscode.Disposable {
   private readonly handlers: Handlers<FromWebviewMessage> = {
     [MessageType.Ready]: (m) => {
       this.ready = true;
-      this.post({ type: MessageType.Init, strings: localizePanelText((s) => vscode.l10n.t(s)), language: vscode.env.language });
+      // The webview built its UI from the strings in the HTML (html()); Init is for a webview that
+      // could not read them, which waits for it.
+      this.post({ type: MessageType.Init, ...this.initData() });
       if (this.lastReady && this.run) {
-        this.post({ ...this.lastReady, initialQuery: this.selected?.query ?? this.lastReady.initialQuery });
+        const run = this.run;
+        this.post({ ...this.lastReady, initialQuery: this.selected?.query ?? this.lastReady.initialQuery, ...(m.want ? { overviewFollows: true } : {}) });
+        if (m.want) void this.answerOverview(run, 0, m.want.overviewSize, 0);
         if (this.stale) this.post({ type: MessageType.TextChanged, runId: this.run.runId });
       }
       if (this.lastStatus) void this.panel.webview.postMessage(this.lastStatus);
@@ -322,14 +331,7 @@ export class AttentionPanel implements vscode.Disposable {
     [MessageType.RequestOverview]: async (m) => {
       const run = this.run;
       if (!run || m.runId !== run.runId) return;
-      try {
-        const { size, fromLayer, layers, thumbs } = await run.overview(Math.min(m.size, 64), m.fromLayer ?? 0);
-        if (this.run !== run) return;
-        const { nLayer, nHead } = run.summary;
-        this.post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer, nHead, size, fromLayer, layers, thumbs });
-      } catch (err) {
-        if (this.run === run) this.requestFailed(err); // else a replaced run's wait, ended by its cancel
-      }
+      await this.answerOverview(run, m.requestId, m.size, m.fromLayer ?? 0);
     },
     [MessageType.SelectToken]: (m) => {
       if (m.runId !== this.run?.runId) return;
@@ -352,10 +354,29 @@ export class AttentionPanel implements vscode.Disposable {
       const c = this.paintClock;
       if (!c || m.runId !== c.runId || c.logged.has(m.what)) return;
       c.logged.add(m.what);
-      const ms = performance.now() - c.requestedAt;
-      this.deps.models.output.info(`Run ${m.runId}: ${m.what === 'overview' ? 'overview heatmaps' : 'head matrix'} painted ${ms.toFixed(0)} ms after the request (${c.T} tokens)`);
+      const arrived = performance.now() - c.requestedAt;
+      // The webview's time of the paint (epoch ms, its own clock: same machine) leaves out the
+      // message's way back, which waits behind whatever the workbench does next; a time outside
+      // [request, arrival] (clocks apart) falls back to the arrival.
+      const painted = m.at !== undefined ? m.at - (performance.timeOrigin + c.requestedAt) : NaN;
+      const ms = painted >= 0 && painted <= arrived ? painted : arrived;
+      this.deps.models.output.info(
+        `Run ${m.runId}: ${m.what === 'overview' ? 'overview heatmaps' : 'head matrix'} painted ${ms.toFixed(0)} ms after the request (${c.T} tokens; the panel's message arrived at ${arrived.toFixed(0)} ms)`,
+      );
     },
   };
+
+  /** Sends the overview thumbnails of `run` from `fromLayer` (a RequestOverview, or Ready's want as requestId 0). */
+  private async answerOverview(run: AnalysisRun, requestId: number, size: number, fromLayer: number): Promise<void> {
+    try {
+      const o = await run.overview(Math.min(size, 64), fromLayer);
+      if (this.run !== run) return;
+      const { nLayer, nHead } = run.summary;
+      this.post({ type: MessageType.OverviewReply, requestId, runId: run.runId, nLayer, nHead, size: o.size, fromLayer: o.fromLayer, layers: o.layers, thumbs: o.thumbs });
+    } catch (err) {
+      if (this.run === run) this.requestFailed(err); // else a replaced run's wait, ended by its cancel
+    }
+  }
 
   private requestFailed(err: unknown): void {
     const e = EngineError.from(err);

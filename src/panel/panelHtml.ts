@@ -32,6 +32,12 @@ export interface PanelHtmlOptions {
   scriptUri: string;
   styleUri: string;
   title?: string;
+  /**
+   * What the script needs before it can build its UI (for the panel: its Init message's strings
+   * and language), JSON in #app's data-init. The script then builds at once and its first message,
+   * Ready, gets the run back, instead of a Ready → Init round trip before anything is built.
+   */
+  init?: unknown;
 }
 
 const escapeAttr = (s: string): string =>
@@ -50,7 +56,7 @@ export function buildPanelHtml(o: PanelHtmlOptions): string {
 <title>${title}</title>
 </head>
 <body>
-<div id="app" aria-busy="true"><p class="placeholder">Loading Attention Lens…</p></div>
+<div id="app" aria-busy="true"${o.init === undefined ? '' : ` data-init="${escapeAttr(JSON.stringify(o.init))}"`}><p class="placeholder">Loading Attention Lens…</p></div>
 <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
 </html>`;

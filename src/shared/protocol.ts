@@ -164,6 +164,8 @@ export interface AnalysisReadyMessage {
   generated?: { start: number; end: number };
   /** True while the predictions and surprisal are still being computed (see PredictionsReady). */
   predictionsPending?: boolean;
+  /** Sent in answer to a Ready with `want`: an OverviewReply with requestId 0 follows. */
+  overviewFollows?: boolean;
 }
 
 /** The second phase of run `runId`: its predictions and surprisal (T entries each). */
@@ -244,6 +246,13 @@ export type ToWebviewMessage =
 export interface ReadyMessage {
   type: MessageType.Ready;
   state?: PersistedState;
+  /**
+   * What a freshly loaded webview will show first and asks for now, before it knows a run: the
+   * overview's first layers at this thumbnail side. When the host has a run, its AnalysisReady
+   * says `overviewFollows` and the OverviewReply (from layer 0) comes with requestId 0 (see
+   * ReplyGate), one round trip sooner than a RequestOverview sent after the AnalysisReady.
+   */
+  want?: { overviewSize: number };
 }
 
 export interface RequestMatrixMessage {
@@ -295,6 +304,8 @@ export interface PaintedMessage {
   type: MessageType.Painted;
   runId: number;
   what: 'overview' | 'matrix';
+  /** When it was painted, in ms since the Unix epoch by the webview's clock (performance.timeOrigin + now()). */
+  at?: number;
 }
 
 export type FromWebviewMessage =
@@ -372,9 +383,9 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
     case MessageType.SetSurprisalUnderlines:
       return typeof m.enabled === 'boolean' ? m : undefined;
     case MessageType.Painted:
-      return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') ? m : undefined;
+      return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') && (m.at === undefined || Number.isFinite(m.at)) ? m : undefined;
     case MessageType.Ready:
-      return m.state === undefined || isObject(m.state) ? m : undefined;
+      return (m.state === undefined || isObject(m.state)) && (m.want === undefined || (isObject(m.want) && isInt(m.want.overviewSize) && m.want.overviewSize > 0)) ? m : undefined;
     default:
       return m;
   }
@@ -433,7 +444,9 @@ export function sourceKey(s: MatrixSource): string {
 
 /**
  * Drops replies that belong to an older run or to a request that has been superseded. The
- * webview keeps one per kind of request (matrix, overview).
+ * webview keeps one per kind of request (matrix, overview). Request ids start at 1; a reply with
+ * requestId 0 answers Ready's `want` and is accepted for the current run until the webview asks
+ * again itself.
  */
 export class ReplyGate {
   private runId = -1;

@@ -84,6 +84,7 @@ describe('Show Attention', function () {
     for (const e of run) {
       assert.equal(e.tokens, tokens, 'the logged run is the one shown');
       assert.ok(e.ms > 0 && e.ms < 180_000, `a time since the command: ${e.ms} ms`);
+      assert.ok(e.ms <= e.arrivedMs, `painted (${e.ms} ms) before its message reached the host (${e.arrivedMs} ms)`);
     }
   });
 

@@ -1,5 +1,7 @@
 import * as assert from 'assert';
 import { LOCAL_RESOURCE_FOLDERS, buildCsp, buildPanelHtml, makeNonce } from '../../src/panel/panelHtml';
+import { PANEL_TEXT } from '../../src/shared/panelText';
+import { MessageType, parseToWebview } from '../../src/shared/protocol';
 
 const CSP_SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 
@@ -76,6 +78,22 @@ describe('panel HTML and CSP', () => {
     const h = buildPanelHtml({ cspSource: CSP_SOURCE, nonce: 'n', scriptUri: 'a"><script>alert(1)</script>', styleUri: 's', title: '<b>' });
     assert.ok(!h.includes('<script>alert(1)'));
     assert.ok(h.includes('&lt;b&gt;'));
+  });
+
+  it("embeds the Init payload in #app's data-init, escaped, so the script can build before any message", () => {
+    const strings = { ...PANEL_TEXT, waiting: 'a "quoted" </div><script>alert(1)</script> & 等待 {0}' };
+    const h = buildPanelHtml({ cspSource: CSP_SOURCE, nonce: 'n', scriptUri: 's.js', styleUri: 's.css', init: { strings, language: 'zh-cn' } });
+    assert.strictEqual([...h.matchAll(/<script\b/g)].length, 1, 'still one script element');
+    assert.ok(!h.includes('<script>alert(1)'));
+    const m = /<div id="app"[^>]* data-init="([^"]*)">/.exec(h);
+    assert.ok(m, '#app carries data-init');
+    // What the browser hands the script as dataset.init: the attribute with its entities decoded.
+    const decoded = m[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const init = parseToWebview({ ...JSON.parse(decoded), type: MessageType.Init });
+    assert.ok(init && init.type === MessageType.Init, 'the payload passes the Init message check');
+    assert.strictEqual(init.language, 'zh-cn');
+    assert.deepStrictEqual(init.strings, strings);
+    assert.ok(!/data-init/.test(html), 'no data-init without an init payload');
   });
 
   it('lets the webview load only from dist and media', () => {

@@ -21,6 +21,7 @@ describe('shared/protocol', () => {
     const good: FromWebviewMessage[] = [
       { type: MessageType.Ready },
       { type: MessageType.Ready, state: { view: 'lines' } },
+      { type: MessageType.Ready, state: { view: 'lines' }, want: { overviewSize: 48 } },
       { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: head },
       { type: MessageType.RequestMatrix, requestId: 2, runId: 4, source: { kind: 'rollout', layer: 0 } },
       { type: MessageType.RequestOverview, requestId: 3, runId: 4, size: 32 },
@@ -31,6 +32,7 @@ describe('shared/protocol', () => {
       { type: MessageType.RevealToken, runId: 4, index: 7 },
       { type: MessageType.Painted, runId: 4, what: 'overview' },
       { type: MessageType.Painted, runId: 4, what: 'matrix' },
+      { type: MessageType.Painted, runId: 4, what: 'matrix', at: 1_796_000_000_123.4 },
     ];
     for (const m of good) assert.deepStrictEqual(parseFromWebview(m), m, m.type);
   });
@@ -54,9 +56,15 @@ describe('shared/protocol', () => {
       { type: MessageType.RevealToken, runId: 4 },
       { type: MessageType.SetSurprisalUnderlines, enabled: 'yes' },
       { type: MessageType.Ready, state: 'x' },
+      { type: MessageType.Ready, want: {} },
+      { type: MessageType.Ready, want: { overviewSize: 0 } },
+      { type: MessageType.Ready, want: { overviewSize: '48' } },
+      { type: MessageType.Ready, want: 48 },
       { type: MessageType.Painted, runId: 4 },
       { type: MessageType.Painted, runId: 4, what: 'everything' },
       { type: MessageType.Painted, runId: '4', what: 'matrix' },
+      { type: MessageType.Painted, runId: 4, what: 'matrix', at: 'now' },
+      { type: MessageType.Painted, runId: 4, what: 'matrix', at: NaN },
     ];
     for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
   });
@@ -141,5 +149,17 @@ describe('shared/protocol', () => {
     assert.ok(c > b, 'request ids never repeat');
     assert.ok(gate.accepts({ runId: 2, requestId: c }));
     assert.ok(!gate.accepts({ runId: 1, requestId: c }));
+  });
+
+  it("ReplyGate takes requestId 0 (the answer to Ready's want) for a new run until the webview asks itself", () => {
+    const gate = new ReplyGate();
+    gate.setRun(3);
+    assert.ok(gate.accepts({ runId: 3, requestId: 0 }));
+    assert.ok(!gate.accepts({ runId: 2, requestId: 0 }), 'not for another run');
+    const a = gate.next();
+    assert.ok(a > 0, 'the webview\'s own ids start at 1');
+    assert.ok(!gate.accepts({ runId: 3, requestId: 0 }), 'superseded by the request the webview made');
+    gate.setRun(4);
+    assert.ok(gate.accepts({ runId: 4, requestId: 0 }));
   });
 });

@@ -31,6 +31,9 @@ import { t } from './text';
 import { Tooltip } from './tooltip';
 
 type View = 'matrix' | 'lines';
+
+/** The overview thumbnails' side in cells (the host makes it min(this, T)). */
+export const OVERVIEW_SIZE = 48;
 type SourceKind = MatrixSource['kind'];
 
 export class PanelApp {
@@ -130,6 +133,7 @@ export class PanelApp {
     [MessageType.PredictionsReady]: (m) => this.onPredictions(m),
     [MessageType.MatrixReply]: (m) => {
       if (!this.matrixGate.accepts(m)) return; // an older run or request: dropped
+      performance.mark('al:matrix-reply');
       const key = sourceKey(m.source);
       this.matrices.set(key, dequantize(reviveQuantized(m.matrix)));
       if (key === sourceKey(this.source)) {
@@ -139,6 +143,7 @@ export class PanelApp {
     },
     [MessageType.OverviewReply]: (m) => {
       if (!this.overviewGate.accepts(m)) return;
+      performance.mark('al:overview-reply');
       this.overview.setThumbs(m);
       this.overview.draw(this.theme, this.scale);
       this.reportPainted('overview');
@@ -163,6 +168,7 @@ export class PanelApp {
   };
 
   private onAnalysis(m: AnalysisReadyMessage): void {
+    performance.mark('al:analysis');
     const fresh = m.runId !== this.run?.runId;
     this.run = m;
     this.stale = false;
@@ -181,6 +187,10 @@ export class PanelApp {
     const s = this.source;
     if (s.layer >= nLayer || (s.kind === 'head' && s.head >= nHead)) this.source = { kind: 'head', layer: 0, head: 0 };
     if (this.source.kind === 'head') this.lastHead = { layer: this.source.layer, head: this.source.head };
+    // Ask first, then build: the replies' round trip overlaps the building and drawing below. In
+    // answer to Ready's want, the overview's first reply is already on its way (requestId 0).
+    if (!(fresh && m.overviewFollows)) this.requestOverview();
+    this.requestMatrix();
     this.query = Math.max(0, Math.min(m.initialQuery ?? m.T - 1, m.T - 1));
     this.ui.title.textContent = t('titleWithModel', m.model.name);
     const lines = m.source.startLine === m.source.endLine ? t('metaLine', m.source.startLine + 1) : t('metaLines', m.source.startLine + 1, m.source.endLine + 1);
@@ -194,7 +204,6 @@ export class PanelApp {
     this.overview.setSelected(this.source);
     this.showNotice();
     this.syncControls();
-    this.requestOverview();
     this.showMatrix();
     this.selectQuery(this.query, false, true);
     this.drawAll();
@@ -220,8 +229,16 @@ export class PanelApp {
 
   private requestOverview(fromLayer = 0): void {
     if (!this.run) return;
-    const size = Math.min(this.run.T, 48);
-    send({ type: MessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size, fromLayer });
+    send({ type: MessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size: OVERVIEW_SIZE, fromLayer });
+  }
+
+  /** Asks the host for the current source's matrix unless it is here or already asked for. */
+  private requestMatrix(): void {
+    const run = this.run;
+    const key = sourceKey(this.source);
+    if (!run || this.matrices.has(key) || this.pendingKey === key) return;
+    this.pendingKey = key;
+    send({ type: MessageType.RequestMatrix, requestId: this.matrixGate.next(), runId: run.runId, source: this.source });
   }
 
   /** Shows the current source's matrix, asking the host for it if it is not here yet. */
@@ -234,10 +251,7 @@ export class PanelApp {
     this.ui.detailTitle.textContent = label;
     this.matrix.set(run.tokens, values, label);
     this.lines.set(run.tokens, values, label);
-    if (!values && this.pendingKey !== key) {
-      this.pendingKey = key;
-      send({ type: MessageType.RequestMatrix, requestId: this.matrixGate.next(), runId: run.runId, source: this.source });
-    }
+    this.requestMatrix();
     if (values) this.pendingKey = undefined;
     this.ui.detailCard.classList.toggle('loading', !values);
     this.updateQueryViews();
@@ -368,13 +382,18 @@ export class PanelApp {
   /**
    * Tells the host, once per run and kind, that a heatmap of the run is on screen: the canvas was
    * drawn in this task, the browser paints it before the next animation frame's callbacks finish,
-   * and the message goes in the task after that frame.
+   * and the message goes in the task after that frame, with the time (epoch ms) it is sent.
    */
   private reportPainted(what: 'overview' | 'matrix'): void {
     const runId = this.run?.runId;
     if (runId === undefined || this.painted.has(what)) return;
     this.painted.add(what);
-    requestAnimationFrame(() => setTimeout(() => send({ type: MessageType.Painted, runId, what }), 0));
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        performance.mark(`al:painted-${what}`);
+        send({ type: MessageType.Painted, runId, what, at: performance.timeOrigin + performance.now() });
+      }, 0),
+    );
   }
 
   private schedule(): void {

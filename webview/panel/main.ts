@@ -12,22 +12,25 @@
 //   #surprisal                            per-token surprisal strip canvas
 //   #sr-summary                           screen-reader list of the top attended tokens of the query
 //   #overview, #detail-title, #content    overview grid, the open matrix's title, the whole analysis
-import { MessageType, parseToWebview } from '../../src/shared/protocol';
+// Performance marks (read by npm run bench:paint): al:boot, al:init, al:analysis, al:overview-reply,
+// al:matrix-reply, al:painted-overview, al:painted-matrix.
+import { MessageType, parseToWebview, type ToWebviewMessage } from '../../src/shared/protocol';
 import { loadState, send } from './api';
-import { PanelApp } from './app';
+import { OVERVIEW_SIZE, PanelApp } from './app';
 import { setPanelStrings, t } from './text';
 
 /**
- * Says Ready and builds the UI when the host answers with Init (the translated strings); the
- * host sends everything else after Init, and PanelApp listens from then on.
+ * Builds the UI from the strings the host put in the HTML (#app's data-init) and says Ready: the
+ * host answers with Init and the run. Without readable embedded strings (the dev preview's mock
+ * host embeds none) the UI is built when Init comes; otherwise Init is ignored.
  */
 function boot(): void {
+  performance.mark('al:boot');
   const root = document.getElementById('app');
   if (!root) return;
-  const onInit = (e: MessageEvent): void => {
-    const msg = parseToWebview(e.data);
-    if (msg?.type !== MessageType.Init) return;
-    window.removeEventListener('message', onInit);
+  const start = (msg: ToWebviewMessage | undefined): boolean => {
+    if (msg?.type !== MessageType.Init) return false;
+    performance.mark('al:init');
     setPanelStrings(msg.strings);
     document.documentElement.lang = msg.language;
     try {
@@ -35,9 +38,26 @@ function boot(): void {
     } catch (err) {
       root.textContent = t('cannotStart', err instanceof Error ? err.message : String(err));
     }
+    return true;
   };
-  window.addEventListener('message', onInit);
-  send({ type: MessageType.Ready, state: loadState() });
+  if (!start(embeddedInit(root))) {
+    const onInit = (e: MessageEvent): void => {
+      if (start(parseToWebview(e.data))) window.removeEventListener('message', onInit);
+    };
+    window.addEventListener('message', onInit);
+  }
+  send({ type: MessageType.Ready, state: loadState(), want: { overviewSize: OVERVIEW_SIZE } });
+}
+
+/** The Init message the host embedded in the HTML, checked like one that came by postMessage. */
+function embeddedInit(root: HTMLElement): ToWebviewMessage | undefined {
+  const raw = root.dataset.init;
+  if (!raw) return undefined;
+  try {
+    return parseToWebview({ ...(JSON.parse(raw) as object), type: MessageType.Init });
+  } catch {
+    return undefined;
+  }
 }
 
 boot();

@@ -25,20 +25,23 @@ export function outputLogLines(userDataDir: string): string[] {
 }
 
 /** What the extension logs when a run's first heatmaps are on screen (see AttentionPanel). */
-export const PAINT_LINE = /Run (\d+): (overview heatmaps|head matrix) painted (\d+) ms after the request \((\d+) tokens\)/;
+export const PAINT_LINE = /Run (\d+): (overview heatmaps|head matrix) painted (\d+) ms after the request \((\d+) tokens; the panel's message arrived at (\d+) ms\)/;
 
 export interface PaintEntry {
   runId: number;
   what: 'overview' | 'matrix';
+  /** From the command to the paint, by the webview's clock. */
   ms: number;
   tokens: number;
+  /** From the command to the host receiving the webview's Painted message. */
+  arrivedMs: number;
 }
 
 export function paintEntries(userDataDir: string): PaintEntry[] {
   const out: PaintEntry[] = [];
   for (const line of outputLogLines(userDataDir)) {
     const m = PAINT_LINE.exec(line);
-    if (m) out.push({ runId: Number(m[1]), what: m[2] === 'overview heatmaps' ? 'overview' : 'matrix', ms: Number(m[3]), tokens: Number(m[4]) });
+    if (m) out.push({ runId: Number(m[1]), what: m[2] === 'overview heatmaps' ? 'overview' : 'matrix', ms: Number(m[3]), tokens: Number(m[4]), arrivedMs: Number(m[5]) });
   }
   return out;
 }
