@@ -223,7 +223,6 @@ export class GPTModel {
     if (cap) this.checkCapture(cap, T);
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
-    const attentions: Float32Array[] = []; // the layers done so far (attentionsOut's, in order)
     const residuals: Float32Array[] = [];
     const emb = tf.tidy(() => {
       const tok = tf.gather(this.w.wte, tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [T, d]
@@ -253,13 +252,13 @@ export class GPTModel {
       if (remote.length === 0) {
         // One thread, or a peer: the layer is complete here; hand it over now (a chained callback
         // would wait for the loop's next await, and the layer loop may not await at all).
-        hooks.afterLayer!(l, attentions[l]);
+        hooks.afterLayer!(l, attentionsOut[l]);
         return;
       }
       const peersDone = Promise.all(remote.map((r) => r.layer(l)));
       layersSent = layersSent.then(async () => {
         await peersDone;
-        hooks.afterLayer!(l, attentions[l]);
+        hooks.afterLayer!(l, attentionsOut[l]);
       });
       layersSent.catch(() => undefined); // awaited after the blocks; a failure before that must not go unhandled
     };
@@ -297,7 +296,6 @@ export class GPTModel {
                 attentionsOut[l].set(a, at);
                 at += a.length;
               }
-              attentions.push(attentionsOut[l]);
               if (streamLayers) {
                 sendLayer(l);
                 // Let the peers' 'layer' messages in (they arrive as macrotasks, which a run of
@@ -320,7 +318,7 @@ export class GPTModel {
         const parts = await Promise.all(remote.map((r) => r.blocks));
         if (result.capture) result.capture = mergeCapture(result.capture, parts.map((p) => p.capture ?? {}));
       }
-      if (hooks.afterBlocks) await hooks.afterBlocks(attentions, result.capture);
+      if (hooks.afterBlocks) await hooks.afterBlocks(attentionsOut, result.capture);
       if (cap) {
         const lnF = tf.tidy(() => layerNorm(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D, this.w.ln_f, this.config.layerNormEps)); // [1, d]
         try {
@@ -335,7 +333,7 @@ export class GPTModel {
     } finally {
       x.dispose();
     }
-    if (wantAttentions) result.attentions = attentions;
+    if (wantAttentions) result.attentions = attentionsOut;
     if (opts.residuals) result.residuals = residuals;
     return result;
   }

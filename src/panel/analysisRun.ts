@@ -37,7 +37,6 @@ export class AnalysisRun {
     if (layers && layers.nLayer !== summary.nLayer) throw new RangeError(`a stream of ${layers.nLayer} layers for a ${summary.nLayer}-layer model`);
   }
 
-
   get runId(): number {
     return this.summary.runId;
   }

@@ -75,6 +75,7 @@ export class AttentionPanel implements vscode.Disposable {
   private decoratedRun: number | undefined;
   /** When the current run was asked for, to log how long its first heatmaps took to paint. */
   private paintClock: { runId: number; requestedAt: number; T: number; logged: Set<string> } | undefined;
+  private init: Omit<InitMessage, 'type'> | undefined;
 
   /**
    * Shows the panel for the text of `editor` without taking the focus: an open panel stays in its
@@ -272,8 +273,10 @@ export class AttentionPanel implements vscode.Disposable {
     return buildPanelHtml({ cspSource: w.cspSource, nonce: makeNonce(), scriptUri: asUri('dist', 'webview', 'panel.js'), styleUri: asUri('media', 'panel.css'), init: this.initData() });
   }
 
+  /** The panel's strings in VS Code's display language (fixed for the session: made once). */
   private initData(): Omit<InitMessage, 'type'> {
-    return { strings: localizePanelText((s) => vscode.l10n.t(s)), language: vscode.env.language };
+    this.init ??= { strings: localizePanelText((s) => vscode.l10n.t(s)), language: vscode.env.language };
+    return this.init;
   }
 
   private post(m: ToWebviewMessage): void {

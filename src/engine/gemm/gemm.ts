@@ -31,12 +31,16 @@ function kernelBytes(kind: KernelKind): Uint8Array<ArrayBuffer> {
 
 const compiled = new Map<KernelKind, WebAssembly.Module>();
 
-/** Whether the runtime validates relaxed SIMD, turning on V8's flag for it where it needs one. */
+let relaxedAnswer: boolean | undefined;
+
+/** Whether the runtime validates relaxed SIMD, turning on V8's flag for it where it needs one (found out once). */
 function relaxedSupported(): boolean {
-  const relaxed = kernelBytes('relaxed');
-  if (WebAssembly.validate(relaxed)) return true;
-  setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return WebAssembly.validate(relaxed);
+  if (relaxedAnswer === undefined) {
+    const relaxed = kernelBytes('relaxed');
+    if (!WebAssembly.validate(relaxed)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedAnswer = WebAssembly.validate(relaxed);
+  }
+  return relaxedAnswer;
 }
 
 /**
