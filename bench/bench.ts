@@ -21,7 +21,7 @@ import { initBackend } from '../src/engine/backend';
 import { loadCheckpoint } from '../src/engine/checkpoint';
 import { generateIds } from '../src/engine/generate';
 import { GPTModel } from '../src/engine/model';
-import { countParams } from '../src/engine/modelWeights';
+import { countParams } from '../src/engine/families/gpt2';
 import { chooseThreads } from '../src/engine/session';
 import { benchConfig, randomIds } from './benchConfigs';
 import { writeRandomCheckpoint } from './randomCheckpoint';

@@ -2,7 +2,7 @@
 // far, for the heads this thread holds, in plain Float32Arrays [H, maxLength, hd] allocated on first
 // use. Plain arrays rather than tensors: a new token's row is written in place (tfjs has no in-place
 // write, so a tensor cache is re-concatenated, i.e. copied whole, on every token), and the
-// single-token decoder (decode.ts) reads it directly. A multi-token step with a non-empty cache
+// single-row path (rowLayers.ts) reads it directly. A multi-token step with a non-empty cache
 // gets tensors of the cached rows from tensors() — a rare path (a prompt continued in one pass).
 import { tf } from './backend';
 import { EngineError } from './errors';

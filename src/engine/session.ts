@@ -11,9 +11,9 @@ import { loadCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
 import { generate } from './generate';
 import { buildModelInfo, type ModelInfo } from './modelInfo';
-import { PER_HEAD_MIN_ROWS } from './attention';
+import { countParams } from './families/gpt2';
+import { PER_HEAD_MIN_ROWS } from './layers';
 import { GPTModel } from './model';
-import { countParams } from './modelWeights';
 import { ByteLevelBPETokenizer } from './tokenizer';
 import type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions, TokenSpan } from './types';
 

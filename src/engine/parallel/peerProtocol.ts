@@ -4,8 +4,9 @@
 // peer then sends back its share of what is not summed: its heads' attention maps and capture, and
 // its columns of the logits.
 import type { BackendOptions } from '../backend';
+import type { ForwardRequest } from '../communicator';
 import type { EngineErrorData } from '../errors';
-import type { ForwardOptions, GPTConfig, LayerCapture, WeightMap } from '../types';
+import type { GPTConfig, LayerCapture, WeightMap } from '../types';
 import type { Shard } from './shards';
 
 /** workerData of a peer thread. */
@@ -20,13 +21,8 @@ export interface PeerInit {
 }
 
 export type PeerRequest =
-  /**
-   * `logitsOut`: the whole [T × V] logits, on a SharedArrayBuffer: the peer writes its columns
-   * there. `attentionsOut`: every layer's [H × T × T] attention (none without `opts.attentions`),
-   * shared too: the peer writes its heads there. `streamLayers`: send a 'layer' reply as soon as
-   * a layer's heads are written.
-   */
-  | { op: 'forward'; id: number; ids: number[]; opts: ForwardOptions; streamLayers?: boolean; logitsOut: Float32Array; attentionsOut: Float32Array[] }
+  /** The forward rank 0 runs (see ForwardRequest: the peer writes into its shared arrays). */
+  | ({ op: 'forward'; id: number } & ForwardRequest)
   | { op: 'step'; id: number; cacheId: number; ids: number[] }
   | { op: 'unembed'; id: number; residual: Float32Array; T: number }
   | { op: 'newCache'; cacheId: number }

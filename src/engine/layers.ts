@@ -1,19 +1,75 @@
-// Causal self-attention, written out: q·kᵀ, / √hd, causal mask, softmax, weights·v. Never a fused
-// kernel: the intermediate scores and the weights are what the extension shows.
+// The layers model families share, on tensors: linear (our GEMM), layer norm, the feed-forward
+// activations, and causal self-attention written out: q·kᵀ, / √hd, causal mask, softmax,
+// weights·v. Never a fused kernel: the intermediate scores and the weights are what the extension
+// shows. A family's file (families/) composes these into its blocks; their one-row versions, for
+// decoding a single token over the KV cache, are in rowLayers.ts. Call inside tf.tidy: everything
+// returned here is a fresh tensor owned by that scope.
 //
-// Speed on the wasm backend, measured (bench/profileForward.ts):
-// - c_attn and c_proj run in our GEMM (gemm/gemm.ts, through block.ts's linear);
+// Attention's speed on the wasm backend, measured (bench/profileForward.ts):
 // - in tfjs, only a plain 2-D matMul reaches XNNPACK's GEMM; a batched [H, …] matMul runs a scalar
 //   loop 10–40× slower, O(T²) per head;
 // - tf.slice/split/unstack copy their WHOLE input first (readSync), so cutting heads out of a
 //   [H, T, T] tensor costs H full copies; tf.concat/stack are cheap.
-// So a prompt (T ≥ PER_HEAD_MIN_ROWS) runs head by head: c_attn's output is cut into per-head
-// q, k, v as plain arrays, q·kᵀ and weights·v run in our GEMM too (Gemm.product), every tensor is
-// born per head, nothing is sliced, and stacked [H, …] views are built only for what the caller
-// asks for (part()). A few decoding rows use the batched tfjs ops instead (one op per head would
-// cost more than the tiny matmuls). Keys are kept transposed, [H, hd, Tk], also in the KV cache.
+// So a prompt (T ≥ PER_HEAD_MIN_ROWS) runs head by head: the projected q | k | v rows are cut into
+// per-head q, k, v as plain arrays, q·kᵀ and weights·v run in our GEMM too (Gemm.product), every
+// tensor is born per head, nothing is sliced, and stacked [H, …] views are built only for what the
+// caller asks for (part()). A few decoding rows use the batched tfjs ops instead (one op per head
+// would cost more than the tiny matmuls). Keys are kept transposed, [H, hd, Tk], also in the KV cache.
 import { tf } from './backend';
-import { linear, type BlockWeights, type PastKV } from './block';
+import type { Gemm, PackedMatrix } from './gemm/gemm';
+import type { GPTConfig } from './types';
+
+export interface LayerNormWeights {
+  weight: tf.Tensor1D; // [d]
+  bias: tf.Tensor1D; // [d]
+}
+
+/** Keys and values already cached for this layer, and the absolute position of the first new row. */
+export interface PastKV {
+  kT?: tf.Tensor3D; // [H, hd, pos0], keys stored transposed
+  v?: tf.Tensor3D; // [H, pos0, hd]
+  pos0: number;
+}
+
+/** LayerNorm over the last axis with the biased variance, as torch.nn.LayerNorm. */
+export function layerNorm(x: tf.Tensor2D, ln: LayerNormWeights, eps: number): tf.Tensor2D {
+  const mean = tf.mean(x, -1, true); // [T, 1]
+  const centered = tf.sub(x, mean); // [T, d]
+  const variance = tf.mean(tf.square(centered), -1, true); // [T, 1]
+  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, eps))); // [T, d]
+  return tf.add(tf.mul(normed, ln.weight), ln.bias) as tf.Tensor2D; // [T, d]
+}
+
+/** x @ W + b with W in Conv1D layout [in, out], by our GEMM: the values leave tfjs and come back. */
+export function linear(x: tf.Tensor2D, p: PackedMatrix): tf.Tensor2D {
+  const T = x.shape[0];
+  return tf.tensor2d(p.matmul(x.dataSync() as Float32Array, T), [T, p.outDim]); // [T, out]
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** The feed-forward activation named in config.json. */
+export function activation(kind: GPTConfig['activation'], x: tf.Tensor2D): tf.Tensor2D {
+  switch (kind) {
+    case 'relu':
+      return tf.relu(x); // [T, nInner]
+    case 'gelu': {
+      // exact: 0.5·x·(1 + erf(x/√2))
+      const erf = tf.erf(tf.mul(x, Math.SQRT1_2)); // [T, nInner]
+      return tf.mul(tf.mul(x, 0.5), tf.add(erf, 1)) as tf.Tensor2D; // [T, nInner]
+    }
+    case 'gelu_new':
+    case 'gelu_fast':
+    case 'gelu_pytorch_tanh': {
+      // tanh approximation: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), computed as the
+      // identical x·σ(2u) (1 + tanh(u) = 2σ(2u)); x³ as x·x·x. On wasm, tanh and pow are scalar
+      // loops, σ and · are vectorised: 3–5× faster.
+      const cube = tf.mul(tf.mul(x, x), x); // [T, nInner]
+      const twoU = tf.mul(tf.add(x, tf.mul(cube, 0.044715)), 2 * SQRT_2_OVER_PI); // [T, nInner]
+      return tf.mul(x, tf.sigmoid(twoU)) as tf.Tensor2D; // [T, nInner]
+    }
+  }
+}
 
 /** The stacked [H, …] pieces of one attention call (see AttentionTensors.part). */
 export interface AttentionParts {
@@ -35,8 +91,8 @@ export type AttentionPart = keyof AttentionParts;
 export interface AttentionTensors {
   /** One stacked piece, built on first use inside the caller's tf.tidy (and kept for later calls). */
   part<K extends AttentionPart>(name: K): AttentionParts[K];
-  concat: tf.Tensor2D; // [T, d]
-  attnOut: tf.Tensor2D; // [T, d]
+  /** The heads' outputs side by side, what the output projection takes. */
+  concat: tf.Tensor2D; // [T, H·hd]
   /**
    * The weights of each head as arrays [T × Tk], when this path read them anyway (head by head,
    * for weights·v): the caller can take the attention maps from here instead of stacking them.
@@ -88,14 +144,10 @@ function columns(a: Float32Array, T: number, W: number, col: number, width: numb
   return out; // [T × width]
 }
 
-function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number, past: PastKV): AttentionTensors {
-  const T = x.shape[0];
-  const width = w.c_attn.outDim; // 3 · nHead · hd
-  const hd = width / (3 * nHead);
+function perHeadAttention(qkv: Float32Array, T: number, nHead: number, hd: number, past: PastKV, gemm: Gemm): AttentionTensors {
+  const width = 3 * nHead * hd;
   const pastLen = past.kT ? past.kT.shape[2] : 0;
   const mask = causalMask(T, pastLen + T, past.pos0); // [T, Tk]
-  const gemm = w.c_attn.owner;
-  const qkv = w.c_attn.matmul(x.dataSync() as Float32Array, T); // [T, 3 · nHead · hd]
   const weightsData: Float32Array[] = [];
   const heads = Array.from({ length: nHead }, (_, h): HeadTensors => {
     const qArr = columns(qkv, T, width, h * hd, hd); // [T × hd]
@@ -120,17 +172,13 @@ function perHeadAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number
     const headOutputs = tf.tensor2d(gemm.product(weightsData[h], T, values, Tk, hd, { causal: past.pos0 + 1 }), [T, hd]); // [T, hd]
     return { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
   });
-  const concat = tf.concat(heads.map((h) => h.headOutputs), 1) as tf.Tensor2D; // [T, d]
-  const attnOut = linear(concat, w.c_proj); // [T, d]
-  return { part: stacker(heads), concat, attnOut, weightsData };
+  const concat = tf.concat(heads.map((h) => h.headOutputs), 1) as tf.Tensor2D; // [T, H·hd]
+  return { part: stacker(heads), concat, weightsData };
 }
 
-function batchedAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number, past: PastKV): AttentionTensors {
-  const T = x.shape[0];
-  const d = w.c_attn.outDim / 3; // the model's width, or this shard's heads' width
-  const hd = d / nHead;
-  const qkv = linear(x, w.c_attn); // [T, 3d]
-  const [qFlat, kFlat, vFlat] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // 3 × [T, d]
+function batchedAttention(qkv: Float32Array, T: number, nHead: number, hd: number, past: PastKV): AttentionTensors {
+  const d = nHead * hd; // the model's width, or this shard's heads' width
+  const [qFlat, kFlat, vFlat] = tf.split(tf.tensor2d(qkv, [T, 3 * d]), 3, 1) as tf.Tensor2D[]; // 3 × [T, d]
   const q = splitHeads(qFlat, nHead); // [H, T, hd]
   const k = splitHeads(kFlat, nHead); // [H, T, hd]
   const vNew = splitHeads(vFlat, nHead); // [H, T, hd]
@@ -150,16 +198,15 @@ function batchedAttention(x: tf.Tensor2D, w: BlockWeights['attn'], nHead: number
   const headOutputs = tf.matMul(weights, v) as tf.Tensor3D; // [H, T, hd]
 
   const concat = tf.reshape(tf.transpose(headOutputs, [1, 0, 2]), [T, d]) as tf.Tensor2D; // [T, d]
-  const attnOut = linear(concat, w.c_proj); // [T, d]
   const parts: AttentionParts = { q, k, kT, v, rawScores, scaledScores, maskedScores, weights, headOutputs };
-  return { part: (name) => parts[name], concat, attnOut };
+  return { part: (name) => parts[name], concat };
 }
 
-export function causalSelfAttention(
-  x: tf.Tensor2D, // [T, d], the ln_1 output
-  w: BlockWeights['attn'],
-  nHead: number,
-  past: PastKV,
-): AttentionTensors {
-  return x.shape[0] >= PER_HEAD_MIN_ROWS ? perHeadAttention(x, w, nHead, past) : batchedAttention(x, w, nHead, past);
+/**
+ * Causal self-attention of T new rows over the cached ones and themselves, for `nHead` heads of
+ * width `hd`. qkv: the rows' projected queries, keys and values, [T × 3·H·hd] laid out
+ * q | k | v, each head by head (GPT-2's c_attn output); `gemm` runs the per-head products.
+ */
+export function causalSelfAttention(qkv: Float32Array, T: number, nHead: number, hd: number, past: PastKV, gemm: Gemm): AttentionTensors {
+  return T >= PER_HEAD_MIN_ROWS ? perHeadAttention(qkv, T, nHead, hd, past, gemm) : batchedAttention(qkv, T, nHead, hd, past);
 }

@@ -1,17 +1,19 @@
-// One new token through every block, the path generation spends its time on. With a single row,
-// each tfjs op costs more in dispatch than in arithmetic, so the four weight multiplications per
-// layer run in our GEMM (gemm/gemm.ts), only the activation in tfjs, and the layer norms, residual
-// adds and the attention of that one query over the cache here on plain arrays. Still the
-// explicit formula: q·kᵀ / √hd, softmax, Σ weights·v, per head. On a tensor-parallel shard, `reduce` sums the two row-parallel
-// outputs over the threads, as runBlock does for prompts.
+// The shared layers again, for one row on plain arrays: the path generation spends its time on
+// (one new token through every block over the KV cache). With a single row, each tfjs op costs
+// more in dispatch than in arithmetic, so the weight multiplications run in our GEMM
+// (gemm/gemm.ts), only the activation in tfjs, and the layer norms, residual adds and the attention
+// of that one query over the cache here. Still the explicit formula: q·kᵀ / √hd, softmax,
+// Σ weights·v, per head. A family's file (families/) composes these into its block for one row.
 import { tf } from './backend';
-import { activation } from './block';
+import { activation } from './layers';
 import type { KVCache } from './kvCache';
-import type { LayerNormArrays, ModelTensors } from './modelWeights';
 import type { GPTConfig } from './types';
 
-/** Sums a partial [d] over the threads of a tensor-parallel model. */
-export type ReduceArray = (partial: Float32Array) => Float32Array;
+/** A layer norm's parameters as plain arrays. */
+export interface LayerNormArrays {
+  weight: Float32Array; // [d]
+  bias: Float32Array; // [d]
+}
 
 /** LayerNorm of one row (biased variance, as torch), accumulated in float64. */
 export function layerNormRow(x: Float32Array, p: LayerNormArrays, eps: number): Float32Array {
@@ -37,7 +39,7 @@ function takeData(t: tf.Tensor): Float32Array {
   }
 }
 
-function addRows(a: Float32Array, b: Float32Array): Float32Array {
+export function addRows(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
   return out;
@@ -48,7 +50,7 @@ function addRows(a: Float32Array, b: Float32Array): Float32Array {
  * heads; writes the new key and value rows into the cache. qkv: [q | k | v], each [H × hd].
  * Returns the heads' outputs concatenated [H × hd].
  */
-function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number): Float32Array {
+export function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number): Float32Array {
   const { nHead: H, headDim: hd, maxLength: P } = cache;
   const { k, v } = cache.layer(l);
   const width = H * hd;
@@ -124,26 +126,7 @@ function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number): F
   return out;
 }
 
-/**
- * Runs the residual stream x [d] of the token at position cache.length through every block,
- * appending its keys and values to the cache (the caller advances it). Returns the last block's
- * output [d].
- */
-export function decodeOne(w: ModelTensors, config: GPTConfig, cache: KVCache, x: Float32Array, reduce?: ReduceArray): Float32Array {
-  const eps = config.layerNormEps;
-  const pos = cache.length;
-  for (let l = 0; l < config.nLayer; l++) {
-    const b = w.h[l];
-    const ln = w.lnArrays.h[l];
-    const qkv = b.attn.c_attn.matmul(layerNormRow(x, ln.ln_1, eps), 1); // [3 × H × hd]
-    const heads = attendOne(qkv, cache, l, pos); // [H × hd]
-    const attnPartial = b.attn.c_proj.matmul(heads, 1); // [d]
-    const mid = addRows(x, reduce ? reduce(attnPartial) : attnPartial); // [d]
-    const ln2 = layerNormRow(mid, ln.ln_2, eps);
-    const pre = b.mlp.c_fc.matmul(ln2, 1); // [nInner]
-    const act = takeData(tf.tidy(() => activation(config.activation, tf.tensor2d(pre, [1, pre.length])))); // [nInner]
-    const ffnPartial = b.mlp.c_proj.matmul(act, 1); // [d]
-    x = addRows(mid, reduce ? reduce(ffnPartial) : ffnPartial); // [d]
-  }
-  return x;
+/** The activation of one row [n] (tfjs: the erf / sigmoid loops are vectorised there). */
+export function activationRow(kind: GPTConfig['activation'], x: Float32Array): Float32Array {
+  return takeData(tf.tidy(() => activation(kind, tf.tensor2d(x, [1, x.length])))); // [n]
 }
