@@ -11,6 +11,7 @@
 //   src/panel, src/views                   not each other
 //   src/                                   nothing from bench/ or test/
 //   src/, webview/                         no import cycles (import-x/no-cycle)
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const RULE = '@typescript-eslint/no-restricted-imports';
@@ -78,6 +79,25 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.recommended],
+  },
+  {
+    // Import cycles. Our imports are all relative (no path aliases), so import-x's own node resolver
+    // with .ts added finds every file: no TypeScript resolver needed. Type-only imports are not
+    // followed (they vanish from the build; a cycle through one was checked not to be reported).
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json', '.node'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    // TODO(issue 12): attention.ts ↔ block.ts is the one cycle today; the shared-layers file removes it
+    // (helper B). Delete this override then.
+    files: ['src/engine/attention.ts', 'src/engine/block.ts'],
+    rules: { 'import-x/no-cycle': 'off' },
   },
   boundary(['src/**/*.ts'], [], [noBenchOrTest]),
   boundary(['src/engine/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, engineUpward]),
