@@ -26,6 +26,7 @@ const entries = [
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { train: 'src/train/cli.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'train-worker': 'src/train/gradWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'train-bench': 'bench/trainBench.ts' }, outdir: 'dist' },
   {
     ...common,
     platform: 'browser',

@@ -18,6 +18,7 @@ import { GPTTrain, type TokenBatch } from '../src/train/gptTrain';
 import { copyTaskBatch } from '../src/train/data';
 import { DataParallel } from '../src/train/dataParallel';
 import { loadTrainState } from '../src/train/trainState';
+import '../test/helpers/sourceWorkers';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 

@@ -1,4 +1,5 @@
-// `npm run bench:train` (node dist/train.js bench [--config FILE] [--steps N]; the config's "workers": 2, or --workers 2): tokens/s of one
+// `npm run bench:train` (node dist/train-bench.js [--config FILE] [--steps N] [--workers 1|2]; its own
+// bundle, so the training CLI never imports bench code; default workers: the config's): tokens/s of one
 // optimizer step (forward, backward, AdamW) of a training configuration's model on the tfjs wasm
 // backend, and — where /usr/bin/python3 has torch — of the same model and batch in PyTorch
 // (bench/torch_train.py, 2 threads), with the ratio. With --workers 2 the steps run data-parallel
@@ -6,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { initBackend } from '../src/engine/backend';
 import { ByteLevelBPETokenizer } from '../src/engine/tokenizer';
 import { AdamW } from '../src/train/adamw';
@@ -137,3 +139,23 @@ async function abWorkers(gcfg: GPTConfig, model: GPTTrain, batch: TokenBatch, ro
     console.log(`${modes[m][0]}: median ${w.toFixed(0)} ms, ${median(cpu[m]).toFixed(0)} cpu-ms, ${((batch.B * batch.T * 1000) / w).toFixed(0)} tokens/s (×${(base / w).toFixed(2)})`);
   }
 }
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { config: { type: 'string', default: 'configs/bundled.json' }, steps: { type: 'string' }, workers: { type: 'string' } },
+    strict: true,
+  });
+  const num = (k: 'steps' | 'workers'): number | undefined => {
+    const v = values[k];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`--${k} must be a number`);
+    return n;
+  };
+  await runTrainBench({ config: values.config!, steps: num('steps'), workers: num('workers') });
+}
+
+main().catch((err: unknown) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

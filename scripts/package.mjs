@@ -23,7 +23,7 @@ const allowed = [
   /^extension\/package\.nls(\.[\w-]+)?\.json$/,
   /^extension\/(README|CHANGELOG)\.md$/i,
   /^extension\/LICENSE(\.txt|\.md)?$/,
-  /^extension\/dist\/(?!(bench|train|train-worker|cli)\.js$)[^/]+\.(js|wasm)$/,
+  /^extension\/dist\/(?!(bench|train|train-worker|train-bench|cli)\.js$)[^/]+\.(js|wasm)$/,
   /^extension\/dist\/webview\/.+\.(js|css|html)$/,
   /^extension\/media\/.+$/,
   /^extension\/l10n\/bundle\.l10n(\.[\w-]+)?\.json$/,
@@ -75,7 +75,7 @@ export function packageExtension({ build = true } = {}) {
  */
 function builtFiles() {
   const dist = join(root, 'dist');
-  const top = readdirSync(dist).filter((f) => /\.(js|wasm)$/.test(f) && !/^(bench|train|train-worker|cli)\.js$/.test(f));
+  const top = readdirSync(dist).filter((f) => /\.(js|wasm)$/.test(f) && !/^(bench|train|train-worker|train-bench|cli)\.js$/.test(f));
   const web = existsSync(join(dist, 'webview'))
     ? readdirSync(join(dist, 'webview'), { recursive: true })
         .map(String)

@@ -2,6 +2,7 @@
 // heads: previous-token heads, induction heads, attention sinks, and how spread out a head looks.
 // Pure functions over plain arrays. `att` is [H, T, T] row-major (att[(h*T + t)*T + s] is how much
 // query t attends to key s), causal and post-softmax. A score with no position to average over is NaN.
+import { mulberry32 } from '../shared/mulberry32';
 
 export interface HeadSummary {
   layer: number;
@@ -93,18 +94,6 @@ export function attentionEntropy(att: ArrayLike<number>, H: number, T: number): 
     out.push(sum / T);
   }
   return out;
-}
-
-/** mulberry32: a small seeded generator, so a test sequence is the same everywhere. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

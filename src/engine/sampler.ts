@@ -1,22 +1,15 @@
 // Sampling (llama2.c's Sampler): a seeded PRNG, log-softmax, top-k and top-p (nucleus) filters and
 // one draw. Pure functions over Float32Array logits; ties always break towards the lowest id so a
 // seed fully determines the output.
+import { Mulberry32 } from '../shared/mulberry32';
 
-/** mulberry32 (Tommy Ettinger's 32-bit generator): small, fast, good enough for sampling. */
-export class Rng {
-  private state: number;
-
+/**
+ * The sampler's seeded generator: mulberry32 with its state started at `seed ^ 0x6d2b79f5` (so seed
+ * 0 draws what the canonical mulberry32(0x6d2b79f5) draws; every seeded completion depends on it).
+ */
+export class Rng extends Mulberry32 {
   constructor(seed: number) {
-    this.state = (Math.floor(seed) >>> 0) ^ 0x6d2b79f5;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    super((Math.floor(seed) >>> 0) ^ 0x6d2b79f5);
   }
 }
 

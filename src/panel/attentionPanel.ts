@@ -29,6 +29,7 @@ import {
 import { localizePanelText } from '../shared/panelText';
 import type { AnalysisRequest } from './analysisRequest';
 import { AnalysisRun } from './analysisRun';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- TODO(issue 12): rangeLabel is moving out of views/ (helper C)
 import { rangeLabel } from '../views/stepperRun';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './panelHtml';
 import { inputProblemText } from '../host/inputProblems';

@@ -3,7 +3,6 @@
 //   export   --config FILE [--out DIR]               export the latest checkpoint as a model folder
 //   finetune --base DIR --data FILE.jsonl --out DIR [--steps N --lr X --batch N --seed N]
 //   reward   --base DIR --reward FILE.mjs --prompts FILE --out DIR [--steps N --lr X --samples N --max-new N --kl X --seed N]
-//   bench    [--config FILE] [--steps N] [--workers 1|2]
 //   eval     --model DIR --train FILE --val FILE [--windows N] [--card]   loss vs bigram, head statistics
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +11,6 @@ import { loadTrainConfig } from './trainConfig';
 import { exportFromState, runTraining } from './trainer';
 import { runSft } from './sft';
 import { runReward } from './reward';
-import { runTrainBench } from '../../bench/trainBench';
 import { evaluateModel, renderEvalSection, withEvalSection } from './evalModel';
 
 type Args = Map<string, string | true>;
@@ -49,13 +47,13 @@ function optNum(args: Args, k: string): number | undefined {
   return n;
 }
 
-const USAGE = `usage: node dist/train.js <train|export|finetune|reward|bench|eval> [options]
+const USAGE = `usage: node dist/train.js <train|export|finetune|reward|eval> [options]
   train    --config FILE [--fresh]
   export   --config FILE [--out DIR]
   finetune --base DIR --data FILE.jsonl --out DIR [--steps N] [--lr X] [--batch N] [--seed N]
   reward   --base DIR --reward FILE.mjs --prompts FILE --out DIR [--steps N] [--lr X] [--samples N] [--max-new N] [--kl X] [--seed N]
-  bench    [--config FILE] [--steps N]
-  eval     --model DIR --train FILE --val FILE [--windows N] [--seeds N] [--card]`;
+  eval     --model DIR --train FILE --val FILE [--windows N] [--seeds N] [--card]
+(the training benchmark is its own bundle: npm run bench:train)`;
 
 async function main(): Promise<void> {
   const { cmd, args } = parseArgs(process.argv.slice(2));
@@ -101,10 +99,6 @@ async function main(): Promise<void> {
         kl: optNum(args, 'kl'),
         seed: optNum(args, 'seed'),
       });
-      return;
-    }
-    case 'bench': {
-      await runTrainBench({ config: (args.get('config') as string | undefined) ?? 'configs/bundled.json', steps: optNum(args, 'steps'), workers: optNum(args, 'workers') });
       return;
     }
     case 'eval': {

@@ -1,30 +1,9 @@
 // A small seeded PRNG (mulberry32) whose whole state is one 32-bit integer, so a checkpoint can
 // store it and a resumed run draws exactly the numbers an uninterrupted run would have drawn.
+import { Mulberry32 } from '../shared/mulberry32';
 
-export class Rng {
-  private s: number;
-
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-
-  get state(): number {
-    return this.s;
-  }
-
-  set state(v: number) {
-    this.s = v >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
+/** mulberry32 with its state started at `seed` itself; `state` is what a checkpoint stores. */
+export class Rng extends Mulberry32 {
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);

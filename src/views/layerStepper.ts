@@ -9,6 +9,7 @@ import { EngineError } from '../engine/errors';
 import type { AnalysisSummary } from '../engine/session';
 import type { ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- TODO(issue 12): the HTML + CSP helpers belong to the shared webview-host base, not to panel/
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from '../panel/panelHtml';
 import { STEPPER_HOST_TEXT, localizeStepperText } from '../shared/explanations';
 import {

@@ -10,6 +10,7 @@ import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { generateIds } from '../../src/engine/generate';
 import { GPTModel } from '../../src/engine/model';
 import { assertClose, TOL } from '../helpers/numeric';
+import '../helpers/sourceWorkers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CASES_DIR = path.join(ROOT, 'test/fixtures/conformance');

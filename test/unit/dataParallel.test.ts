@@ -9,6 +9,7 @@ import { DataParallel } from '../../src/train/dataParallel';
 import { GPTTrain, type TokenBatch } from '../../src/train/gptTrain';
 import { runTraining, type TrainSummary } from '../../src/train/trainer';
 import { tempDir, tinyConfig } from './trainFixture';
+import '../helpers/sourceWorkers';
 
 const ROOT = path.resolve(__dirname, '../..');
 

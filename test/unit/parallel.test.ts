@@ -16,6 +16,7 @@ import { chooseThreads } from '../../src/engine/session';
 import type { ForwardResult, GPTConfig, WeightMap } from '../../src/engine/types';
 import { assertClose, TOL } from '../helpers/numeric';
 import { randomIds, randomWeights, tinyConfig } from '../helpers/randomModel';
+import '../helpers/sourceWorkers';
 
 const ALL_REDUCE = join(__dirname, '../../src/engine/parallel/allReduce.ts');
 

