@@ -75,3 +75,8 @@ export function checkInput(text: string, maxChars = MAX_INPUT_CHARS): InputCheck
   if (c >= 0xd800 && c <= 0xdbff) cut--;
   return { ok: true, text: text.slice(0, cut), clippedChars: true };
 }
+
+/** "notes.txt:3" or "notes.txt:3–7": a file name and its 0-based first and last lines, shown 1-based. */
+export function rangeLabel(name: string, startLine: number, endLine: number): string {
+  return startLine === endLine ? `${name}:${startLine + 1}` : `${name}:${startLine + 1}–${endLine + 1}`;
+}

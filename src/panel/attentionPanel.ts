@@ -2,7 +2,7 @@
 // (createOrShow / revive / dispose of every listener), its HTML and CSP, and the routing of
 // messages between the webview, the engine and the editor decorations.
 import * as vscode from 'vscode';
-import { checkInput } from '../analysis/inputText';
+import { checkInput, rangeLabel } from '../analysis/inputText';
 import { tokenRangeOf } from '../analysis/promptWindow';
 import { EngineError } from '../engine/errors';
 import type { EarlyAttentions } from '../engine/client';
@@ -14,14 +14,14 @@ import { ModelUnavailableError, type ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
 import { displaySettings, openSettings, readSettings, updateSetting } from '../host/settings';
 import {
-  MessageType,
+  PanelMessageType,
   dispatch,
   parseFromWebview,
   sourceLabel,
   type AnalysisReadyMessage,
   type FromWebviewMessage,
   type Handlers,
-  type InitMessage,
+  type PanelInitMessage,
   type MatrixSource,
   type PersistedState,
   type ToWebviewMessage,
@@ -29,7 +29,6 @@ import {
 import { localizePanelText } from '../shared/panelText';
 import type { AnalysisRequest } from './analysisRequest';
 import { AnalysisRun } from './analysisRun';
-import { rangeLabel } from '../views/stepperRun';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './panelHtml';
 import { inputProblemText } from '../host/inputProblems';
 
@@ -75,7 +74,7 @@ export class AttentionPanel implements vscode.Disposable {
   private decoratedRun: number | undefined;
   /** When the current run was asked for, to log how long its first heatmaps took to paint. */
   private paintClock: { runId: number; requestedAt: number; T: number; logged: Set<string> } | undefined;
-  private init: Omit<InitMessage, 'type'> | undefined;
+  private init: Omit<PanelInitMessage, 'type'> | undefined;
 
   /**
    * Shows the panel for the text of `editor` without taking the focus: an open panel stays in its
@@ -125,7 +124,7 @@ export class AttentionPanel implements vscode.Disposable {
       deps.decorations.onDidChangeAnalysedText(({ runId }) => {
         if (runId !== this.run?.runId) return;
         this.stale = true;
-        this.post({ type: MessageType.TextChanged, runId });
+        this.post({ type: PanelMessageType.TextChanged, runId });
       }),
       deps.models.onDidChangeModel((info) => {
         if (info && this.request && this.run) void this.analyze(this.request);
@@ -135,7 +134,7 @@ export class AttentionPanel implements vscode.Disposable {
         const s = readSettings();
         deps.decorations.setOptions({ underlines: s.surprisalUnderlines, enabled: s.editorHighlights });
         if (this.lastReady) this.lastReady.settings = displaySettings(s);
-        this.post({ type: MessageType.SettingsChanged, settings: displaySettings(s) });
+        this.post({ type: PanelMessageType.SettingsChanged, settings: displaySettings(s) });
         void this.decorate();
       }),
     );
@@ -162,7 +161,7 @@ export class AttentionPanel implements vscode.Disposable {
       if (!checked.ok) return this.showError(inputProblemText(checked.problem), [], checked.problem);
       const version = doc.version;
       const loaded = this.deps.models.state.kind === 'ready' || this.deps.models.state.kind === 'busy';
-      this.post({ type: MessageType.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? vscode.l10n.t('Analysing…') : vscode.l10n.t('Loading the model…') });
+      this.post({ type: PanelMessageType.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? vscode.l10n.t('Analysing…') : vscode.l10n.t('Loading the model…') });
       const settings = readSettings();
       const loadedModel = await this.deps.models.ensureLoaded();
       const info = loadedModel.info;
@@ -180,7 +179,7 @@ export class AttentionPanel implements vscode.Disposable {
         const generated = req.marked ? tokenRangeOf(first.tokens, req.marked.start - start, req.marked.end - start) : undefined;
         const query = generated ? generated.start : this.selected && this.selected.query < first.T ? this.selected.query : first.T - 1;
         this.lastReady = {
-          type: MessageType.AnalysisReady,
+          type: PanelMessageType.AnalysisReady,
           runId: first.runId,
           model,
           source,
@@ -217,7 +216,7 @@ export class AttentionPanel implements vscode.Disposable {
       if (shown && shown === this.lastReady && this.run?.runId === summary.runId) {
         // Second phase: fill in the predictions and surprisal of the run already shown.
         this.lastReady = { ...shown, predictions, actual: summary.actual, predictionsPending: false };
-        this.post({ type: MessageType.PredictionsReady, runId: summary.runId, predictions, actual: summary.actual });
+        this.post({ type: PanelMessageType.PredictionsReady, runId: summary.runId, predictions, actual: summary.actual });
       } else {
         show(summary, undefined, summary);
       }
@@ -233,7 +232,7 @@ export class AttentionPanel implements vscode.Disposable {
       });
       if (doc.version !== version) {
         this.stale = true;
-        this.post({ type: MessageType.TextChanged, runId: summary.runId });
+        this.post({ type: PanelMessageType.TextChanged, runId: summary.runId });
       }
     } catch (err) {
       if (seq !== this.seq) return;
@@ -274,20 +273,20 @@ export class AttentionPanel implements vscode.Disposable {
   }
 
   /** The panel's strings in VS Code's display language (fixed for the session: made once). */
-  private initData(): Omit<InitMessage, 'type'> {
+  private initData(): Omit<PanelInitMessage, 'type'> {
     this.init ??= { strings: localizePanelText((s) => vscode.l10n.t(s)), language: vscode.env.language };
     return this.init;
   }
 
   private post(m: ToWebviewMessage): void {
-    if (m.type === MessageType.Busy || m.type === MessageType.ShowError) this.lastStatus = m;
-    else if (m.type === MessageType.AnalysisReady) this.lastStatus = undefined;
+    if (m.type === PanelMessageType.Busy || m.type === PanelMessageType.ShowError) this.lastStatus = m;
+    else if (m.type === PanelMessageType.AnalysisReady) this.lastStatus = undefined;
     // Before Ready, nothing is sent: Ready re-sends the run and the last status.
     if (this.ready) void this.panel.webview.postMessage(m);
   }
 
   private showError(message: string, actions: ('openSettings' | 'rerun')[], code?: string): void {
-    this.post({ type: MessageType.ShowError, message, actions, code });
+    this.post({ type: PanelMessageType.ShowError, message, actions, code });
   }
 
   private onMessage(raw: unknown): void {
@@ -300,16 +299,16 @@ export class AttentionPanel implements vscode.Disposable {
   }
 
   private readonly handlers: Handlers<FromWebviewMessage> = {
-    [MessageType.Ready]: (m) => {
+    [PanelMessageType.Ready]: (m) => {
       this.ready = true;
       // The webview built its UI from the strings in the HTML (html()); Init is for a webview that
       // could not read them, which waits for it.
-      this.post({ type: MessageType.Init, ...this.initData() });
+      this.post({ type: PanelMessageType.Init, ...this.initData() });
       if (this.lastReady && this.run) {
         const run = this.run;
         this.post({ ...this.lastReady, initialQuery: this.selected?.query ?? this.lastReady.initialQuery, ...(m.want ? { overviewFollows: true } : {}) });
         if (m.want) void this.answerOverview(run, 0, m.want.overviewSize, 0);
-        if (this.stale) this.post({ type: MessageType.TextChanged, runId: this.run.runId });
+        if (this.stale) this.post({ type: PanelMessageType.TextChanged, runId: this.run.runId });
       }
       if (this.lastStatus) void this.panel.webview.postMessage(this.lastStatus);
       else if (!this.run && this.seq === 0) {
@@ -320,40 +319,40 @@ export class AttentionPanel implements vscode.Disposable {
         else this.showError('Select some text in an editor and run "Attention Lens: Show Attention" (Ctrl+Alt+A).', []);
       }
     },
-    [MessageType.RequestMatrix]: async (m) => {
+    [PanelMessageType.RequestMatrix]: async (m) => {
       const run = this.run;
       if (!run || m.runId !== run.runId) return; // an older run: dropped
       try {
         const matrix = await run.quantized(m.source);
         if (this.run !== run) return;
-        this.post({ type: MessageType.MatrixReply, requestId: m.requestId, runId: m.runId, source: m.source, T: run.T, matrix });
+        this.post({ type: PanelMessageType.MatrixReply, requestId: m.requestId, runId: m.runId, source: m.source, T: run.T, matrix });
       } catch (err) {
         if (this.run === run) this.requestFailed(err);
       }
     },
-    [MessageType.RequestOverview]: async (m) => {
+    [PanelMessageType.RequestOverview]: async (m) => {
       const run = this.run;
       if (!run || m.runId !== run.runId) return;
       await this.answerOverview(run, m.requestId, m.size, m.fromLayer ?? 0);
     },
-    [MessageType.SelectToken]: (m) => {
+    [PanelMessageType.SelectToken]: (m) => {
       if (m.runId !== this.run?.runId) return;
       this.selected = { source: m.source, query: m.index };
       void this.decorate();
     },
-    [MessageType.Rerun]: () => {
+    [PanelMessageType.Rerun]: () => {
       const req = this.request;
       if (!req) return;
       // the analysed range as moved and resized by the edits since
       const span = this.deps.decorations.span;
       void this.analyze(span ? { ...req, start: span.start, end: span.end } : req);
     },
-    [MessageType.OpenSettings]: () => void openSettings('modelPath'),
-    [MessageType.SetSurprisalUnderlines]: (m) => void updateSetting('surprisalUnderlines', m.enabled),
-    [MessageType.RevealToken]: (m) => {
+    [PanelMessageType.OpenSettings]: () => void openSettings('modelPath'),
+    [PanelMessageType.SetSurprisalUnderlines]: (m) => void updateSetting('surprisalUnderlines', m.enabled),
+    [PanelMessageType.RevealToken]: (m) => {
       if (m.runId === this.run?.runId) void this.deps.decorations.reveal(m.index, this.panel.viewColumn);
     },
-    [MessageType.Painted]: (m) => {
+    [PanelMessageType.Painted]: (m) => {
       const c = this.paintClock;
       if (!c || m.runId !== c.runId || c.logged.has(m.what)) return;
       c.logged.add(m.what);
@@ -375,7 +374,7 @@ export class AttentionPanel implements vscode.Disposable {
       const o = await run.overview(Math.min(size, 64), fromLayer);
       if (this.run !== run) return;
       const { nLayer, nHead } = run.summary;
-      this.post({ type: MessageType.OverviewReply, requestId, runId: run.runId, nLayer, nHead, size: o.size, fromLayer: o.fromLayer, layers: o.layers, thumbs: o.thumbs });
+      this.post({ type: PanelMessageType.OverviewReply, requestId, runId: run.runId, nLayer, nHead, size: o.size, fromLayer: o.fromLayer, layers: o.layers, thumbs: o.thumbs });
     } catch (err) {
       if (this.run === run) this.requestFailed(err); // else a replaced run's wait, ended by its cancel
     }
@@ -390,7 +389,7 @@ export class AttentionPanel implements vscode.Disposable {
   private onCursorToken(runId: number, index: number): void {
     if (runId !== this.run?.runId || this.stale) return;
     this.selected = { source: this.selected?.source ?? { kind: 'head', layer: 0, head: 0 }, query: index };
-    this.post({ type: MessageType.SelectTokenInPanel, runId, index });
+    this.post({ type: PanelMessageType.SelectTokenInPanel, runId, index });
     void this.decorate();
   }
 

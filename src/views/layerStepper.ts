@@ -3,7 +3,7 @@
 // (a layer's capture at a query position, the final read-out, the logit lens) to the engine,
 // translates the UI strings (vscode.l10n) and highlights in the editor the tokens a step is about.
 import * as vscode from 'vscode';
-import { checkInput, findParagraph } from '../analysis/inputText';
+import { checkInput, findParagraph, rangeLabel } from '../analysis/inputText';
 import type { TopPredictions } from '../analysis/topk';
 import { EngineError } from '../engine/errors';
 import type { AnalysisSummary } from '../engine/session';
@@ -19,7 +19,7 @@ import {
 } from '../shared/stepperProtocol';
 import { modelFacts } from './modelFacts';
 import { StepperHighlights } from './stepperHighlights';
-import { READOUT_TOP_K, StepperRun, rangeLabel, type StepperRunSource } from './stepperRun';
+import { READOUT_TOP_K, StepperRun, type StepperRunSource } from './stepperRun';
 import { inputProblemText } from '../host/inputProblems';
 
 export const STEPPER_VIEW_ID = 'attentionLens.layerStepper';
