@@ -51,6 +51,23 @@ export function findParagraph(text: string, offset: number): Span {
   return { start: lines[first].start, end };
 }
 
+/** What a command analyses: the selection when there is one, else the paragraph around the cursor. */
+export interface InputSpan extends Span {
+  origin: 'selection' | 'paragraph';
+}
+
+/** `selection` (document offsets; undefined when empty) or else the paragraph of `text` around `cursor`. */
+export function inputSpan(text: string, selection: Span | undefined, cursor: number): InputSpan {
+  if (selection && selection.end > selection.start) return { start: selection.start, end: selection.end, origin: 'selection' };
+  return { ...findParagraph(text, cursor), origin: 'paragraph' };
+}
+
+/** `span` moved inside [0, length] (a re-run after edits may ask for a range past the end), start ≤ end. */
+export function clampSpan(span: Span, length: number): Span {
+  const start = Math.max(0, Math.min(span.start, length));
+  return { start, end: Math.max(start, Math.min(span.end, length)) };
+}
+
 export type InputProblem = 'empty' | 'whitespace' | 'binary';
 
 export type InputCheck =

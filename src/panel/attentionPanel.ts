@@ -2,7 +2,7 @@
 // (createOrShow / revive / dispose of every listener), its HTML and CSP, and the routing of
 // messages between the webview, the engine and the editor decorations.
 import * as vscode from 'vscode';
-import { checkInput, rangeLabel } from '../analysis/inputText';
+import { rangeLabel } from '../analysis/inputText';
 import { tokenRangeOf } from '../analysis/promptWindow';
 import { EngineError } from '../engine/errors';
 import type { EarlyAttentions } from '../engine/client';
@@ -30,6 +30,7 @@ import { localizePanelText } from '../shared/panelText';
 import type { AnalysisRequest } from './analysisRequest';
 import { AnalysisRun } from './analysisRun';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './panelHtml';
+import { readSpan } from '../host/editorInput';
 import { inputProblemText } from '../host/inputProblems';
 
 export const VIEW_TYPE = 'attentionLens.attentionPanel';
@@ -155,9 +156,10 @@ export class AttentionPanel implements vscode.Disposable {
     const log = this.deps.models.output;
     try {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(req.uri));
-      const start = Math.max(0, Math.min(req.start, doc.getText().length));
-      const end = Math.max(start, Math.min(req.end, doc.getText().length));
-      const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(start), doc.positionAt(end))));
+      const {
+        span: { start, end },
+        checked,
+      } = readSpan(doc, req);
       if (!checked.ok) return this.showError(inputProblemText(checked.problem), [], checked.problem);
       const version = doc.version;
       const loaded = this.deps.models.state.kind === 'ready' || this.deps.models.state.kind === 'busy';

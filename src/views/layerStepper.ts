@@ -3,7 +3,7 @@
 // (a layer's capture at a query position, the final read-out, the logit lens) to the engine,
 // translates the UI strings (vscode.l10n) and highlights in the editor the tokens a step is about.
 import * as vscode from 'vscode';
-import { checkInput, findParagraph, rangeLabel } from '../analysis/inputText';
+import { rangeLabel } from '../analysis/inputText';
 import type { TopPredictions } from '../analysis/topk';
 import { EngineError } from '../engine/errors';
 import type { AnalysisSummary } from '../engine/session';
@@ -20,7 +20,8 @@ import {
 import { modelFacts } from './modelFacts';
 import { StepperHighlights } from './stepperHighlights';
 import { READOUT_TOP_K, StepperRun, type StepperRunSource } from './stepperRun';
-import { inputProblemText } from '../host/inputProblems';
+import { readEditorInput } from '../host/editorInput';
+import { warnInputProblem } from '../host/inputProblems';
 
 export const STEPPER_VIEW_ID = 'attentionLens.layerStepper';
 export const STEP_THROUGH_LAYERS = 'attentionLens.stepThroughLayers';
@@ -113,13 +114,8 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
       return;
     }
     const doc = editor.document;
-    const sel = editor.selection;
-    const span = sel.isEmpty ? findParagraph(doc.getText(), doc.offsetAt(sel.active)) : { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
-    const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end))));
-    if (!checked.ok) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', inputProblemText(checked.problem)));
-      return;
-    }
+    const { span, checked } = readEditorInput(editor);
+    if (!checked.ok) return warnInputProblem(checked.problem);
     await vscode.commands.executeCommand(`${STEPPER_VIEW_ID}.focus`);
     const seq = ++this.seq;
     this.abort?.abort();
