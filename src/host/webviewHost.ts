@@ -1,9 +1,9 @@
 // What the attention panel and the Layer Stepper share as webview hosts: the webview's options and
-// HTML (CSP with a nonce, see panel/panelHtml), the ready gate (nothing is posted until the webview
+// HTML (CSP with a nonce, see webviewHtml), the ready gate (nothing is posted until the webview
 // says it is ready, and a webview that is hidden reloads and must say so again), and the check of
 // every message the webview sends (it is untrusted): a malformed one is logged and dropped.
 import * as vscode from 'vscode';
-import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from '../panel/panelHtml';
+import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './webviewHtml';
 
 export interface WebviewHostOptions<In> {
   /** How the log names the view, e.g. "the panel". */

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { LOCAL_RESOURCE_FOLDERS, buildCsp, buildPanelHtml, makeNonce } from '../../src/panel/panelHtml';
+import { LOCAL_RESOURCE_FOLDERS, buildCsp, buildPanelHtml, makeNonce } from '../../src/host/webviewHtml';
 import { PANEL_TEXT } from '../../src/shared/panelText';
 import { PanelMessageType, parseToWebview } from '../../src/shared/protocol';
 
