@@ -3,12 +3,24 @@
 // dropped.
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
+import type { LatestOnly } from '../host/latestOnly';
 import { openSettings, updateSetting } from '../host/settings';
+import type { WebviewHost } from '../host/webviewHost';
 import { localizePanelText } from '../shared/panelText';
-import { PanelMessageType as M, type FromWebviewMessage, type Handlers, type PanelInitMessage } from '../shared/protocol';
+import {
+  PanelMessageType as M,
+  type AnalysisReadyMessage,
+  type ErrorAction,
+  type FromWebviewMessage,
+  type Handlers,
+  type PanelInitMessage,
+  type ToWebviewMessage,
+} from '../shared/protocol';
+import { requestOf, type AnalysisRequest } from './analysisRequest';
 import type { AnalysisRun } from './analysisRun';
-import type { AttentionPanel } from './attentionPanel';
-import { requestOf } from './analysisRequest';
+import type { DecorationSync } from './decorationSync';
+import type { PaintClock } from './paintClock';
+import type { PanelDeps } from './panelDeps';
 
 type AllHandlers = Required<Handlers<FromWebviewMessage>>;
 
@@ -20,7 +32,25 @@ export function panelInit(): Omit<PanelInitMessage, 'type'> {
   return init;
 }
 
-export function panelHandlers(p: AttentionPanel): AllHandlers {
+/** What the handlers read and change of the panel (the AttentionPanel; an interface, so no import cycle). */
+export interface PanelState {
+  readonly panel: vscode.WebviewPanel;
+  readonly deps: PanelDeps;
+  readonly host: WebviewHost<FromWebviewMessage, ToWebviewMessage>;
+  readonly runs: LatestOnly;
+  readonly paintClock: PaintClock;
+  readonly decorationSync: DecorationSync;
+  lastStatus: ToWebviewMessage | undefined;
+  request: AnalysisRequest | undefined;
+  run: AnalysisRun | undefined;
+  lastReady: AnalysisReadyMessage | undefined;
+  stale: boolean;
+  analyze(req: AnalysisRequest): Promise<void>;
+  post(m: ToWebviewMessage): void;
+  showError(message: string, actions: ErrorAction[], code?: string): void;
+}
+
+export function panelHandlers(p: PanelState): AllHandlers {
   const log = p.deps.models.output;
 
   /** A request of the webview failed (the run is still the panel's). */
