@@ -93,12 +93,6 @@ export default tseslint.config(
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
-  {
-    // TODO(issue 12): attention.ts ↔ block.ts is the one cycle today; the shared-layers file removes it
-    // (helper B). Delete this override then.
-    files: ['src/engine/attention.ts', 'src/engine/block.ts'],
-    rules: { 'import-x/no-cycle': 'off' },
-  },
   boundary(['src/**/*.ts'], [], [noBenchOrTest]),
   boundary(['src/engine/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, engineUpward]),
   boundary(['src/analysis/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, analysisOnly]),

@@ -51,6 +51,23 @@ export function findParagraph(text: string, offset: number): Span {
   return { start: lines[first].start, end };
 }
 
+/** What a command analyses: the selection when there is one, else the paragraph around the cursor. */
+export interface InputSpan extends Span {
+  origin: 'selection' | 'paragraph';
+}
+
+/** `selection` (document offsets; undefined when empty) or else the paragraph of `text` around `cursor`. */
+export function inputSpan(text: string, selection: Span | undefined, cursor: number): InputSpan {
+  if (selection && selection.end > selection.start) return { start: selection.start, end: selection.end, origin: 'selection' };
+  return { ...findParagraph(text, cursor), origin: 'paragraph' };
+}
+
+/** `span` moved inside [0, length] (a re-run after edits may ask for a range past the end), start ≤ end. */
+export function clampSpan(span: Span, length: number): Span {
+  const start = Math.max(0, Math.min(span.start, length));
+  return { start, end: Math.max(start, Math.min(span.end, length)) };
+}
+
 export type InputProblem = 'empty' | 'whitespace' | 'binary';
 
 export type InputCheck =
@@ -74,4 +91,9 @@ export function checkInput(text: string, maxChars = MAX_INPUT_CHARS): InputCheck
   const c = text.charCodeAt(cut - 1);
   if (c >= 0xd800 && c <= 0xdbff) cut--;
   return { ok: true, text: text.slice(0, cut), clippedChars: true };
+}
+
+/** "notes.txt:3" or "notes.txt:3–7": a file name and its 0-based first and last lines, shown 1-based. */
+export function rangeLabel(name: string, startLine: number, endLine: number): string {
+  return startLine === endLine ? `${name}:${startLine + 1}` : `${name}:${startLine + 1}–${endLine + 1}`;
 }

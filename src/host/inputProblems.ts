@@ -13,3 +13,8 @@ export function inputProblemText(problem: InputProblem): string {
       return vscode.l10n.t('The selection holds only whitespace; select some text to analyse.');
   }
 }
+
+/** Tells the user why their text was not analysed (a warning toast). */
+export function warnInputProblem(problem: InputProblem): void {
+  void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', inputProblemText(problem)));
+}

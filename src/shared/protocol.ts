@@ -10,7 +10,7 @@
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 
-export enum MessageType {
+export enum PanelMessageType {
   // ---- to webview ----
   /** The translated UI strings; the answer to Ready, sent before anything else. */
   Init = 'init',
@@ -122,16 +122,16 @@ export interface PersistedState {
 // ---------------------------------------------------------------- to webview
 
 /** The panel's UI text in VS Code's display language (the webview cannot call vscode.l10n). */
-export interface InitMessage {
-  type: MessageType.Init;
+export interface PanelInitMessage {
+  type: PanelMessageType.Init;
   strings: PanelStrings;
   /** VS Code's display language (vscode.env.language), e.g. 'en' or 'zh-cn'. */
   language: string;
 }
 
 /** The host is working; `stage` says on what. */
-export interface BusyMessage {
-  type: MessageType.Busy;
+export interface PanelBusyMessage {
+  type: PanelMessageType.Busy;
   stage: 'model' | 'analysis';
   detail: string;
 }
@@ -142,7 +142,7 @@ export interface BusyMessage {
  * PredictionsReady for the same runId follows.
  */
 export interface AnalysisReadyMessage {
-  type: MessageType.AnalysisReady;
+  type: PanelMessageType.AnalysisReady;
   runId: number;
   model: ModelSummary;
   source: AnalysisSource;
@@ -170,7 +170,7 @@ export interface AnalysisReadyMessage {
 
 /** The second phase of run `runId`: its predictions and surprisal (T entries each). */
 export interface PredictionsReadyMessage {
-  type: MessageType.PredictionsReady;
+  type: PanelMessageType.PredictionsReady;
   runId: number;
   predictions: Prediction[];
   actual: ActualToken[];
@@ -178,7 +178,7 @@ export interface PredictionsReadyMessage {
 
 /** One matrix, quantised, row-major [T × T]; row = query, column = key. */
 export interface MatrixReplyMessage {
-  type: MessageType.MatrixReply;
+  type: PanelMessageType.MatrixReply;
   requestId: number;
   runId: number;
   source: MatrixSource;
@@ -192,7 +192,7 @@ export interface MatrixReplyMessage {
  * one: the host waits for `fromLayer`); the webview asks again from where it ends.
  */
 export interface OverviewReplyMessage {
-  type: MessageType.OverviewReply;
+  type: PanelMessageType.OverviewReply;
   requestId: number;
   runId: number;
   nLayer: number;
@@ -205,46 +205,46 @@ export interface OverviewReplyMessage {
 }
 
 export interface SelectTokenInPanelMessage {
-  type: MessageType.SelectTokenInPanel;
+  type: PanelMessageType.SelectTokenInPanel;
   runId: number;
   index: number;
 }
 
 export interface TextChangedMessage {
-  type: MessageType.TextChanged;
+  type: PanelMessageType.TextChanged;
   runId: number;
 }
 
 export type ErrorAction = 'openSettings' | 'rerun';
 
-export interface ShowErrorMessage {
-  type: MessageType.ShowError;
+export interface PanelShowErrorMessage {
+  type: PanelMessageType.ShowError;
   message: string;
   code?: string;
   actions: ErrorAction[];
 }
 
 export interface SettingsChangedMessage {
-  type: MessageType.SettingsChanged;
+  type: PanelMessageType.SettingsChanged;
   settings: DisplaySettings;
 }
 
 export type ToWebviewMessage =
-  | InitMessage
-  | BusyMessage
+  | PanelInitMessage
+  | PanelBusyMessage
   | AnalysisReadyMessage
   | PredictionsReadyMessage
   | MatrixReplyMessage
   | OverviewReplyMessage
   | SelectTokenInPanelMessage
   | TextChangedMessage
-  | ShowErrorMessage
+  | PanelShowErrorMessage
   | SettingsChangedMessage;
 
 // ---------------------------------------------------------------- from webview
 
-export interface ReadyMessage {
-  type: MessageType.Ready;
+export interface PanelReadyMessage {
+  type: PanelMessageType.Ready;
   state?: PersistedState;
   /**
    * What a freshly loaded webview will show first and asks for now, before it knows a run: the
@@ -256,14 +256,14 @@ export interface ReadyMessage {
 }
 
 export interface RequestMatrixMessage {
-  type: MessageType.RequestMatrix;
+  type: PanelMessageType.RequestMatrix;
   requestId: number;
   runId: number;
   source: MatrixSource;
 }
 
 export interface RequestOverviewMessage {
-  type: MessageType.RequestOverview;
+  type: PanelMessageType.RequestOverview;
   requestId: number;
   runId: number;
   /** Wanted thumbnail side in cells (the host uses min(size, T)). */
@@ -273,7 +273,7 @@ export interface RequestOverviewMessage {
 }
 
 export interface SelectTokenMessage {
-  type: MessageType.SelectToken;
+  type: PanelMessageType.SelectToken;
   runId: number;
   /** Query position. */
   index: number;
@@ -281,27 +281,27 @@ export interface SelectTokenMessage {
 }
 
 export interface RerunMessage {
-  type: MessageType.Rerun;
+  type: PanelMessageType.Rerun;
 }
 
 export interface OpenSettingsMessage {
-  type: MessageType.OpenSettings;
+  type: PanelMessageType.OpenSettings;
 }
 
 export interface SetSurprisalUnderlinesMessage {
-  type: MessageType.SetSurprisalUnderlines;
+  type: PanelMessageType.SetSurprisalUnderlines;
   enabled: boolean;
 }
 
 export interface RevealTokenMessage {
-  type: MessageType.RevealToken;
+  type: PanelMessageType.RevealToken;
   runId: number;
   index: number;
 }
 
 /** Sent once per run and kind, in the frame after the canvas was drawn. */
 export interface PaintedMessage {
-  type: MessageType.Painted;
+  type: PanelMessageType.Painted;
   runId: number;
   what: 'overview' | 'matrix';
   /** When it was painted, in ms since the Unix epoch by the webview's clock (performance.timeOrigin + now()). */
@@ -309,7 +309,7 @@ export interface PaintedMessage {
 }
 
 export type FromWebviewMessage =
-  | ReadyMessage
+  | PanelReadyMessage
   | RequestMatrixMessage
   | RequestOverviewMessage
   | SelectTokenMessage
@@ -322,33 +322,33 @@ export type FromWebviewMessage =
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 
 /** Handlers by message type: one generic dispatcher on both sides (cf. hexeditor's MessageHandler). */
-export type Handlers<M extends { type: MessageType }> = {
+export type Handlers<M extends { type: PanelMessageType }> = {
   [K in M['type']]?: (msg: Extract<M, { type: K }>) => void | Promise<void>;
 };
 
 const TO_WEBVIEW = new Set<string>([
-  MessageType.Init,
-  MessageType.Busy,
-  MessageType.AnalysisReady,
-  MessageType.PredictionsReady,
-  MessageType.MatrixReply,
-  MessageType.OverviewReply,
-  MessageType.SelectTokenInPanel,
-  MessageType.TextChanged,
-  MessageType.ShowError,
-  MessageType.SettingsChanged,
+  PanelMessageType.Init,
+  PanelMessageType.Busy,
+  PanelMessageType.AnalysisReady,
+  PanelMessageType.PredictionsReady,
+  PanelMessageType.MatrixReply,
+  PanelMessageType.OverviewReply,
+  PanelMessageType.SelectTokenInPanel,
+  PanelMessageType.TextChanged,
+  PanelMessageType.ShowError,
+  PanelMessageType.SettingsChanged,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
-  MessageType.Ready,
-  MessageType.RequestMatrix,
-  MessageType.RequestOverview,
-  MessageType.SelectToken,
-  MessageType.Rerun,
-  MessageType.OpenSettings,
-  MessageType.SetSurprisalUnderlines,
-  MessageType.RevealToken,
-  MessageType.Painted,
+  PanelMessageType.Ready,
+  PanelMessageType.RequestMatrix,
+  PanelMessageType.RequestOverview,
+  PanelMessageType.SelectToken,
+  PanelMessageType.Rerun,
+  PanelMessageType.OpenSettings,
+  PanelMessageType.SetSurprisalUnderlines,
+  PanelMessageType.RevealToken,
+  PanelMessageType.Painted,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -372,19 +372,19 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
   if (!isObject(x) || typeof x.type !== 'string' || !FROM_WEBVIEW.has(x.type)) return undefined;
   const m = x as unknown as FromWebviewMessage;
   switch (m.type) {
-    case MessageType.RequestMatrix:
+    case PanelMessageType.RequestMatrix:
       return isInt(m.requestId) && isInt(m.runId) && isMatrixSource(m.source) ? m : undefined;
-    case MessageType.RequestOverview:
+    case PanelMessageType.RequestOverview:
       return isInt(m.requestId) && isInt(m.runId) && isInt(m.size) && m.size > 0 && (m.fromLayer === undefined || (isInt(m.fromLayer) && m.fromLayer >= 0)) ? m : undefined;
-    case MessageType.SelectToken:
+    case PanelMessageType.SelectToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
-    case MessageType.RevealToken:
+    case PanelMessageType.RevealToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
-    case MessageType.SetSurprisalUnderlines:
+    case PanelMessageType.SetSurprisalUnderlines:
       return typeof m.enabled === 'boolean' ? m : undefined;
-    case MessageType.Painted:
+    case PanelMessageType.Painted:
       return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') && (m.at === undefined || Number.isFinite(m.at)) ? m : undefined;
-    case MessageType.Ready:
+    case PanelMessageType.Ready:
       return (m.state === undefined || isObject(m.state)) && (m.want === undefined || (isObject(m.want) && isInt(m.want.overviewSize) && m.want.overviewSize > 0)) ? m : undefined;
     default:
       return m;
@@ -404,7 +404,7 @@ const isActualToken = (a: unknown): boolean => isObject(a) && isNumberish(a.prob
 export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
   if (!isObject(x) || typeof x.type !== 'string' || !TO_WEBVIEW.has(x.type)) return undefined;
   const m = x as unknown as ToWebviewMessage;
-  if (m.type === MessageType.PredictionsReady) {
+  if (m.type === PanelMessageType.PredictionsReady) {
     const ok =
       isInt(m.runId) &&
       Array.isArray(m.predictions) &&
@@ -418,7 +418,7 @@ export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
 }
 
 /** Calls the handler for a message's type; returns false when none is registered. */
-export function dispatch<M extends { type: MessageType }>(handlers: Handlers<M>, msg: M): boolean {
+export function dispatch<M extends { type: PanelMessageType }>(handlers: Handlers<M>, msg: M): boolean {
   const h = handlers[msg.type as M['type']] as ((m: M) => void | Promise<void>) | undefined;
   if (!h) return false;
   void h(msg);

@@ -72,7 +72,7 @@ export interface StepperToken {
 }
 
 /** One analysis, as the stepper needs it. */
-export interface StepperRun {
+export interface StepperRunInfo {
   runId: number;
   tokens: StepperToken[];
   T: number;
@@ -99,26 +99,26 @@ export interface LensCell {
 
 // ---------------------------------------------------------------- to webview
 
-export interface InitMessage {
+export interface StepperInitMessage {
   type: StepperMessageType.Init;
   strings: StepperStrings;
   /** VS Code's display language, e.g. "en" or "zh-cn". */
   language: string;
 }
 
-export interface ModelMessage {
+export interface StepperModelMessage {
   type: StepperMessageType.Model;
   model?: StepperModelFacts;
 }
 
-export interface RunMessage {
+export interface StepperRunMessage {
   type: StepperMessageType.Run;
-  run: StepperRun;
+  run: StepperRunInfo;
   /** Query to select first (default: the last token). */
   query?: number;
 }
 
-export interface BusyMessage {
+export interface StepperBusyMessage {
   type: StepperMessageType.Busy;
   detail: string;
 }
@@ -150,12 +150,12 @@ export interface LogitLensReplyMessage {
   cells: LensCell[][];
 }
 
-export interface StaleMessage {
+export interface StepperStaleMessage {
   type: StepperMessageType.Stale;
   runId: number;
 }
 
-export interface ShowErrorMessage {
+export interface StepperShowErrorMessage {
   type: StepperMessageType.ShowError;
   message: string;
   /** The request that failed, if any (the webview stops waiting for it). */
@@ -163,19 +163,19 @@ export interface ShowErrorMessage {
 }
 
 export type StepperToWebview =
-  | InitMessage
-  | ModelMessage
-  | RunMessage
-  | BusyMessage
+  | StepperInitMessage
+  | StepperModelMessage
+  | StepperRunMessage
+  | StepperBusyMessage
   | CaptureReplyMessage
   | ReadoutReplyMessage
   | LogitLensReplyMessage
-  | StaleMessage
-  | ShowErrorMessage;
+  | StepperStaleMessage
+  | StepperShowErrorMessage;
 
 // ---------------------------------------------------------------- from webview
 
-export interface ReadyMessage {
+export interface StepperReadyMessage {
   type: StepperMessageType.Ready;
 }
 
@@ -214,7 +214,7 @@ export interface HighlightMessage {
 }
 
 export type StepperFromWebview =
-  | ReadyMessage
+  | StepperReadyMessage
   | RequestCaptureMessage
   | RequestReadoutMessage
   | RequestLogitLensMessage

@@ -3,14 +3,12 @@
 // (a layer's capture at a query position, the final read-out, the logit lens) to the engine,
 // translates the UI strings (vscode.l10n) and highlights in the editor the tokens a step is about.
 import * as vscode from 'vscode';
-import { checkInput, findParagraph } from '../analysis/inputText';
+import { rangeLabel } from '../analysis/inputText';
 import type { TopPredictions } from '../analysis/topk';
 import { EngineError } from '../engine/errors';
 import type { AnalysisSummary } from '../engine/session';
 import type { ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- TODO(issue 12): the HTML + CSP helpers belong to the shared webview-host base, not to panel/
-import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from '../panel/panelHtml';
 import { STEPPER_HOST_TEXT, localizeStepperText } from '../shared/explanations';
 import {
   StepperMessageType as M,
@@ -20,8 +18,11 @@ import {
 } from '../shared/stepperProtocol';
 import { modelFacts } from './modelFacts';
 import { StepperHighlights } from './stepperHighlights';
-import { READOUT_TOP_K, StepperRun, rangeLabel, type StepperRunSource } from './stepperRun';
-import { inputProblemText } from '../host/inputProblems';
+import { READOUT_TOP_K, StepperRun, type StepperRunSource } from './stepperRun';
+import { readEditorInput } from '../host/editorInput';
+import { LatestOnly } from '../host/latestOnly';
+import { WebviewHost } from '../host/webviewHost';
+import { warnInputProblem } from '../host/inputProblems';
 
 export const STEPPER_VIEW_ID = 'attentionLens.layerStepper';
 export const STEP_THROUGH_LAYERS = 'attentionLens.stepThroughLayers';
@@ -38,13 +39,12 @@ type Handlers = { [K in StepperFromWebview['type']]: (m: Extract<StepperFromWebv
 
 export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
-  private ready = false;
+  private readonly host: WebviewHost<StepperFromWebview, StepperToWebview>;
   private run: StepperRun | undefined;
   /** The stepper's hold on the run it shows: the engine keeps it while the stepper needs it. */
   private hold: RunHold | undefined;
   private stale = false;
-  private seq = 0;
-  private abort: AbortController | undefined;
+  private readonly runs = new LatestOnly();
   private readonly highlights = new StepperHighlights();
   private readonly disposables: vscode.Disposable[] = [this.highlights];
   private viewDisposables: vscode.Disposable[] = [];
@@ -52,9 +52,20 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly models: ModelManager,
-    private readonly runs: RunHolds,
+    private readonly holds: RunHolds,
   ) {
+    this.host = new WebviewHost({
+      name: 'the Layer Stepper',
+      log: models.output,
+      extensionUri,
+      script: ['dist', 'webview', 'stepper.js'],
+      style: ['media', 'stepper.css'],
+      title: vscode.l10n.t('Layer Stepper'),
+      parse: parseStepperFromWebview,
+      onMessage: (m) => this.onMessage(m),
+    });
     this.disposables.push(
+      this.host,
       models.onDidChangeModel(() => this.postModel()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         const run = this.run;
@@ -70,28 +81,16 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   resolveWebviewView(view: vscode.WebviewView): void {
     for (const d of this.viewDisposables) d.dispose();
     this.view = view;
-    this.ready = false;
-    const w = view.webview;
-    w.options = {
-      enableScripts: true,
-      localResourceRoots: LOCAL_RESOURCE_FOLDERS.map((f) => vscode.Uri.joinPath(this.extensionUri, f)),
-    };
-    const asUri = (...p: string[]): string => w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
-    w.html = buildPanelHtml({
-      cspSource: w.cspSource,
-      nonce: makeNonce(),
-      scriptUri: asUri('dist', 'webview', 'stepper.js'),
-      styleUri: asUri('media', 'stepper.css'),
-      title: vscode.l10n.t('Layer Stepper'),
-    });
+    this.host.attach(view.webview);
     this.viewDisposables = [
-      w.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       view.onDidChangeVisibility(() => {
-        if (!view.visible) this.ready = false; // the webview reloads and says Ready again
+        if (!view.visible) this.host.unload(); // the webview reloads and says Ready again
       }),
       view.onDidDispose(() => {
-        if (this.view === view) this.view = undefined;
-        this.ready = false;
+        if (this.view === view) {
+          this.view = undefined;
+          this.host.detach();
+        }
         this.highlights.clear();
       }),
     ];
@@ -99,8 +98,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
 
   /** Steps through an analysis made elsewhere (e.g. by the attention panel). */
   follow(a: FollowedAnalysis): void {
-    const seq = ++this.seq;
-    this.abort?.abort();
+    const seq = this.runs.bump();
     this.setRun(a.summary, a.source, a.retain(), seq).catch((err: unknown) => {
       this.models.output.error(`Layer Stepper: could not follow run ${a.summary.runId}: ${EngineError.from(err).message}`);
     });
@@ -114,34 +112,26 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
       return;
     }
     const doc = editor.document;
-    const sel = editor.selection;
-    const span = sel.isEmpty ? findParagraph(doc.getText(), doc.offsetAt(sel.active)) : { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
-    const checked = checkInput(doc.getText(new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end))));
-    if (!checked.ok) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', inputProblemText(checked.problem)));
-      return;
-    }
+    const { span, checked } = readEditorInput(editor);
+    if (!checked.ok) return warnInputProblem(checked.problem);
     await vscode.commands.executeCommand(`${STEPPER_VIEW_ID}.focus`);
-    const seq = ++this.seq;
-    this.abort?.abort();
-    const abort = new AbortController();
-    this.abort = abort;
+    const ticket = this.runs.start();
     const loaded = this.models.state.kind === 'ready' || this.models.state.kind === 'busy';
     this.post({ type: M.Busy, detail: loaded ? vscode.l10n.t(STEPPER_HOST_TEXT.analysing) : vscode.l10n.t(STEPPER_HOST_TEXT.loadingModel) });
     try {
       const { summary, hold } = await this.models.withModel('Analysing', async ({ client }) => {
-        const summary = await client.analyze(checked.text, { truncate: true, topK: READOUT_TOP_K }, abort.signal);
-        return { summary, hold: this.runs.hold(client, summary.runId) };
+        const summary = await client.analyze(checked.text, { truncate: true, topK: READOUT_TOP_K }, ticket.signal);
+        return { summary, hold: this.holds.hold(client, summary.runId) };
       });
-      if (seq !== this.seq) {
+      if (!this.runs.isCurrent(ticket)) {
         void hold.release();
         return;
       }
       const label = rangeLabel(vscode.workspace.asRelativePath(doc.uri), doc.positionAt(span.start).line, doc.positionAt(span.end).line);
       const length = summary.truncated ? summary.tokens[summary.T - 1].end : checked.text.length;
-      await this.setRun(summary, { uri: doc.uri.toString(), base: span.start, length, label }, hold, seq);
+      await this.setRun(summary, { uri: doc.uri.toString(), base: span.start, length, label }, hold, ticket.seq);
     } catch (err) {
-      if (seq !== this.seq) return;
+      if (!this.runs.isCurrent(ticket)) return;
       const e = EngineError.from(err);
       if (e.code === 'CANCELLED') return;
       this.models.output.error(`Layer Stepper: the analysis failed: ${e.message} [${e.code}]`);
@@ -150,8 +140,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   }
 
   dispose(): void {
-    this.seq++;
-    this.abort?.abort();
+    this.runs.cancel();
     void this.hold?.release();
     this.hold = undefined;
     for (const d of this.viewDisposables) d.dispose();
@@ -164,7 +153,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
       void hold.release();
       throw err;
     });
-    if (seq !== this.seq) {
+    if (!this.runs.isCurrent(seq)) {
       void hold.release();
       return;
     }
@@ -188,15 +177,10 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   }
 
   private post(m: StepperToWebview): void {
-    if (this.ready && this.view) void this.view.webview.postMessage(m);
+    this.host.post(m);
   }
 
-  private onMessage(raw: unknown): void {
-    const msg = parseStepperFromWebview(raw);
-    if (!msg) {
-      this.models.output.warn(`Layer Stepper: ignored a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
+  private onMessage(msg: StepperFromWebview): void {
     const h = this.handlers[msg.type] as (m: StepperFromWebview) => void | Promise<void>;
     void Promise.resolve(h(msg)).catch((err: unknown) => {
       const e = EngineError.from(err);
@@ -207,7 +191,7 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
 
   private readonly handlers: Handlers = {
     [M.Ready]: () => {
-      this.ready = true;
+      this.host.setReady();
       this.post({ type: M.Init, strings: localizeStepperText((s) => vscode.l10n.t(s)), language: vscode.env.language });
       this.postModel();
       if (this.run) {

@@ -6,7 +6,7 @@ import { logSumExp, type TopPredictions } from '../analysis/topk';
 import type { EngineClient } from '../engine/client';
 import type { CaptureSlice } from '../engine/session';
 import type { TokenSpan } from '../engine/types';
-import type { LensCell, Readout, StepperRun as StepperRunData } from '../shared/stepperProtocol';
+import type { LensCell, Readout, StepperRunInfo } from '../shared/stepperProtocol';
 
 /** Next tokens the stepper asks the analysis for (listed in the read-out steps). */
 export const READOUT_TOP_K = 10;
@@ -22,11 +22,6 @@ export interface StepperRunSource {
   /** Length of the analysed text (UTF-16 units). */
   length: number;
   label: string;
-}
-
-/** "notes.txt:3" or "notes.txt:3–7": a file name and its 0-based first and last lines, shown 1-based. */
-export function rangeLabel(name: string, startLine: number, endLine: number): string {
-  return startLine === endLine ? `${name}:${startLine + 1}` : `${name}:${startLine + 1}–${endLine + 1}`;
 }
 
 export class StepperRun {
@@ -48,7 +43,7 @@ export class StepperRun {
   }
 
   /** What the webview gets about the run. */
-  toMessage(): StepperRunData {
+  toMessage(): StepperRunInfo {
     return {
       runId: this.runId,
       tokens: this.tokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end })),

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { formatText } from '../../src/shared/explanations';
 import { PANEL_TEXT, localizePanelText } from '../../src/shared/panelText';
-import { MessageType, parseToWebview } from '../../src/shared/protocol';
+import { PanelMessageType, parseToWebview } from '../../src/shared/protocol';
 
 const ROOT = join(__dirname, '..', '..');
 const readJson = (...p: string[]): Record<string, string> => JSON.parse(readFileSync(join(ROOT, ...p), 'utf8'));
@@ -284,8 +284,8 @@ describe('l10n of the attention panel webview', () => {
     const zh = localizePanelText((m) => l10n.t(m));
     assert.equal(formatText(zh.labelHead, 3, 7), '第 3 层 · 第 7 个头');
     assert.equal(zh.openSettings, '打开设置');
-    const init = parseToWebview({ type: MessageType.Init, strings: zh, language: 'zh-cn' });
-    assert.equal(init?.type, MessageType.Init);
+    const init = parseToWebview({ type: PanelMessageType.Init, strings: zh, language: 'zh-cn' });
+    assert.equal(init?.type, PanelMessageType.Init);
     l10n.config({ contents: {} });
     assert.deepEqual(localizePanelText((m) => l10n.t(m)), { ...PANEL_TEXT });
   });

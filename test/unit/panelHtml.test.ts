@@ -1,7 +1,7 @@
 import * as assert from 'assert';
-import { LOCAL_RESOURCE_FOLDERS, buildCsp, buildPanelHtml, makeNonce } from '../../src/panel/panelHtml';
+import { LOCAL_RESOURCE_FOLDERS, buildCsp, buildPanelHtml, makeNonce } from '../../src/host/webviewHtml';
 import { PANEL_TEXT } from '../../src/shared/panelText';
-import { MessageType, parseToWebview } from '../../src/shared/protocol';
+import { PanelMessageType, parseToWebview } from '../../src/shared/protocol';
 
 const CSP_SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 
@@ -89,8 +89,8 @@ describe('panel HTML and CSP', () => {
     assert.ok(m, '#app carries data-init');
     // What the browser hands the script as dataset.init: the attribute with its entities decoded.
     const decoded = m[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-    const init = parseToWebview({ ...JSON.parse(decoded), type: MessageType.Init });
-    assert.ok(init && init.type === MessageType.Init, 'the payload passes the Init message check');
+    const init = parseToWebview({ ...JSON.parse(decoded), type: PanelMessageType.Init });
+    assert.ok(init && init.type === PanelMessageType.Init, 'the payload passes the Init message check');
     assert.strictEqual(init.language, 'zh-cn');
     assert.deepStrictEqual(init.strings, strings);
     assert.ok(!/data-init/.test(html), 'no data-init without an init payload');

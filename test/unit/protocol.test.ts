@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import {
-  MessageType,
+  PanelMessageType,
   ReplyGate,
   dispatch,
   isMatrixSource,
@@ -19,20 +19,20 @@ describe('shared/protocol', () => {
 
   it('accepts every well-formed message from the webview', () => {
     const good: FromWebviewMessage[] = [
-      { type: MessageType.Ready },
-      { type: MessageType.Ready, state: { view: 'lines' } },
-      { type: MessageType.Ready, state: { view: 'lines' }, want: { overviewSize: 48 } },
-      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: head },
-      { type: MessageType.RequestMatrix, requestId: 2, runId: 4, source: { kind: 'rollout', layer: 0 } },
-      { type: MessageType.RequestOverview, requestId: 3, runId: 4, size: 32 },
-      { type: MessageType.SelectToken, runId: 4, index: 0, source: { kind: 'layerMean', layer: 1 } },
-      { type: MessageType.Rerun },
-      { type: MessageType.OpenSettings },
-      { type: MessageType.SetSurprisalUnderlines, enabled: true },
-      { type: MessageType.RevealToken, runId: 4, index: 7 },
-      { type: MessageType.Painted, runId: 4, what: 'overview' },
-      { type: MessageType.Painted, runId: 4, what: 'matrix' },
-      { type: MessageType.Painted, runId: 4, what: 'matrix', at: 1_796_000_000_123.4 },
+      { type: PanelMessageType.Ready },
+      { type: PanelMessageType.Ready, state: { view: 'lines' } },
+      { type: PanelMessageType.Ready, state: { view: 'lines' }, want: { overviewSize: 48 } },
+      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: head },
+      { type: PanelMessageType.RequestMatrix, requestId: 2, runId: 4, source: { kind: 'rollout', layer: 0 } },
+      { type: PanelMessageType.RequestOverview, requestId: 3, runId: 4, size: 32 },
+      { type: PanelMessageType.SelectToken, runId: 4, index: 0, source: { kind: 'layerMean', layer: 1 } },
+      { type: PanelMessageType.Rerun },
+      { type: PanelMessageType.OpenSettings },
+      { type: PanelMessageType.SetSurprisalUnderlines, enabled: true },
+      { type: PanelMessageType.RevealToken, runId: 4, index: 7 },
+      { type: PanelMessageType.Painted, runId: 4, what: 'overview' },
+      { type: PanelMessageType.Painted, runId: 4, what: 'matrix' },
+      { type: PanelMessageType.Painted, runId: 4, what: 'matrix', at: 1_796_000_000_123.4 },
     ];
     for (const m of good) assert.deepStrictEqual(parseFromWebview(m), m, m.type);
   });
@@ -44,43 +44,43 @@ describe('shared/protocol', () => {
       'ready',
       {},
       { type: 'nope' },
-      { type: MessageType.AnalysisReady }, // a to-webview type coming from the webview
-      { type: MessageType.RequestMatrix, requestId: 1, runId: 4 },
-      { type: MessageType.RequestMatrix, requestId: 1.5, runId: 4, source: head },
-      { type: MessageType.RequestMatrix, requestId: 1, runId: '4', source: head },
-      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: 0 } },
-      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'everything', layer: 0 } },
-      { type: MessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: -1, head: 0 } },
-      { type: MessageType.RequestOverview, requestId: 1, runId: 4, size: 0 },
-      { type: MessageType.SelectToken, runId: 4, index: -1, source: head },
-      { type: MessageType.RevealToken, runId: 4 },
-      { type: MessageType.SetSurprisalUnderlines, enabled: 'yes' },
-      { type: MessageType.Ready, state: 'x' },
-      { type: MessageType.Ready, want: {} },
-      { type: MessageType.Ready, want: { overviewSize: 0 } },
-      { type: MessageType.Ready, want: { overviewSize: '48' } },
-      { type: MessageType.Ready, want: 48 },
-      { type: MessageType.Painted, runId: 4 },
-      { type: MessageType.Painted, runId: 4, what: 'everything' },
-      { type: MessageType.Painted, runId: '4', what: 'matrix' },
-      { type: MessageType.Painted, runId: 4, what: 'matrix', at: 'now' },
-      { type: MessageType.Painted, runId: 4, what: 'matrix', at: NaN },
+      { type: PanelMessageType.AnalysisReady }, // a to-webview type coming from the webview
+      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4 },
+      { type: PanelMessageType.RequestMatrix, requestId: 1.5, runId: 4, source: head },
+      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: '4', source: head },
+      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: 0 } },
+      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'everything', layer: 0 } },
+      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: -1, head: 0 } },
+      { type: PanelMessageType.RequestOverview, requestId: 1, runId: 4, size: 0 },
+      { type: PanelMessageType.SelectToken, runId: 4, index: -1, source: head },
+      { type: PanelMessageType.RevealToken, runId: 4 },
+      { type: PanelMessageType.SetSurprisalUnderlines, enabled: 'yes' },
+      { type: PanelMessageType.Ready, state: 'x' },
+      { type: PanelMessageType.Ready, want: {} },
+      { type: PanelMessageType.Ready, want: { overviewSize: 0 } },
+      { type: PanelMessageType.Ready, want: { overviewSize: '48' } },
+      { type: PanelMessageType.Ready, want: 48 },
+      { type: PanelMessageType.Painted, runId: 4 },
+      { type: PanelMessageType.Painted, runId: 4, what: 'everything' },
+      { type: PanelMessageType.Painted, runId: '4', what: 'matrix' },
+      { type: PanelMessageType.Painted, runId: 4, what: 'matrix', at: 'now' },
+      { type: PanelMessageType.Painted, runId: 4, what: 'matrix', at: NaN },
     ];
     for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
   });
 
   it('splits the message types into two directions with no overlap', () => {
-    const all = Object.values(MessageType);
-    const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === MessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [MessageType.RequestMatrix, MessageType.RequestOverview, MessageType.SelectToken, MessageType.RevealToken, MessageType.Painted].includes(t));
+    const all = Object.values(PanelMessageType);
+    const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.RequestMatrix, PanelMessageType.RequestOverview, PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
-    assert.ok(to.includes(MessageType.MatrixReply) && from.includes(MessageType.RequestMatrix));
+    assert.ok(to.includes(PanelMessageType.MatrixReply) && from.includes(PanelMessageType.RequestMatrix));
   });
 
   it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {
     const good: PredictionsReadyMessage = {
-      type: MessageType.PredictionsReady,
+      type: PanelMessageType.PredictionsReady,
       runId: 4,
       predictions: [
         { texts: [' the', ' a'], probs: [0.5, 0.25] },
@@ -95,7 +95,7 @@ describe('shared/protocol', () => {
     const viaJson: unknown = JSON.parse(JSON.stringify(good));
     assert.deepStrictEqual(parseToWebview(viaJson), viaJson);
     const bad: unknown[] = [
-      { type: MessageType.PredictionsReady },
+      { type: PanelMessageType.PredictionsReady },
       { ...good, runId: '4' },
       { ...good, runId: 1.5 },
       { ...good, predictions: 'x' },
@@ -125,12 +125,12 @@ describe('shared/protocol', () => {
   it('dispatches to the handler of the message type only', async () => {
     const seen: string[] = [];
     const handlers: Handlers<FromWebviewMessage> = {
-      [MessageType.Rerun]: () => void seen.push('rerun'),
-      [MessageType.RevealToken]: (m) => void seen.push(`reveal ${m.index}`),
+      [PanelMessageType.Rerun]: () => void seen.push('rerun'),
+      [PanelMessageType.RevealToken]: (m) => void seen.push(`reveal ${m.index}`),
     };
-    assert.ok(dispatch(handlers, { type: MessageType.RevealToken, runId: 1, index: 3 }));
-    assert.ok(dispatch(handlers, { type: MessageType.Rerun }));
-    assert.ok(!dispatch(handlers, { type: MessageType.OpenSettings }));
+    assert.ok(dispatch(handlers, { type: PanelMessageType.RevealToken, runId: 1, index: 3 }));
+    assert.ok(dispatch(handlers, { type: PanelMessageType.Rerun }));
+    assert.ok(!dispatch(handlers, { type: PanelMessageType.OpenSettings }));
     assert.deepStrictEqual(seen, ['reveal 3', 'rerun']);
   });
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { EngineSession } from '../../src/engine/session';
 import { RunHolds } from '../../src/host/runHolds';
 import { AnalysisRun } from '../../src/panel/analysisRun';
-import { StepperRun, rangeLabel } from '../../src/views/stepperRun';
+import { rangeLabel } from '../../src/analysis/inputText';
+import { StepperRun } from '../../src/views/stepperRun';
 
 const TINY = join(__dirname, '..', 'fixtures', 'tiny-model');
 const TEXT = 'The progress of public credit is witnessed by a considerable rise.';

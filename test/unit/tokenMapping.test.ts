@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { surprisalBucket } from '../../src/analysis/gltr';
-import { MAX_INPUT_CHARS, checkInput, findParagraph } from '../../src/analysis/inputText';
+import { MAX_INPUT_CHARS, checkInput, clampSpan, findParagraph, inputSpan, rangeLabel } from '../../src/analysis/inputText';
 import { adjustSpanForEdits, editTouchesSpan, tokenIndexAtOffset, tokensToDocumentSpans } from '../../src/analysis/tokenMapping';
 import { ByteLevelBPETokenizer } from '../../src/engine/tokenizer';
 
@@ -89,6 +89,29 @@ describe('what to analyse', () => {
     assert.strictEqual(blankEnd.slice(s.start, s.end), 'text', 'blank lines at the end: the paragraph above');
     const none = findParagraph('  \n\t\n', 2);
     assert.strictEqual(none.end - none.start, 0);
+  });
+
+  it('analyses the selection when there is one, else the paragraph around the cursor', () => {
+    const sel = { start: 3, end: 9 };
+    assert.deepStrictEqual(inputSpan(doc, sel, 9), { start: 3, end: 9, origin: 'selection' });
+    const cursor = doc.indexOf('line two') + 3;
+    const p = inputSpan(doc, undefined, cursor);
+    assert.deepStrictEqual(p, { ...findParagraph(doc, cursor), origin: 'paragraph' });
+    assert.strictEqual(doc.slice(p.start, p.end), 'First para line one\nline two');
+    assert.strictEqual(inputSpan(doc, { start: 5, end: 5 }, 0).origin, 'paragraph', 'an empty selection is none');
+  });
+
+  it('keeps a span inside the document', () => {
+    assert.deepStrictEqual(clampSpan({ start: 2, end: 8 }, 10), { start: 2, end: 8 });
+    assert.deepStrictEqual(clampSpan({ start: 4, end: 30 }, 10), { start: 4, end: 10 });
+    assert.deepStrictEqual(clampSpan({ start: 12, end: 30 }, 10), { start: 10, end: 10 });
+    assert.deepStrictEqual(clampSpan({ start: -3, end: 2 }, 10), { start: 0, end: 2 });
+    assert.deepStrictEqual(clampSpan({ start: 6, end: 3 }, 10), { start: 6, end: 6 }, 'never end before start');
+  });
+
+  it('labels a range with its 1-based lines', () => {
+    assert.strictEqual(rangeLabel('notes.txt', 2, 2), 'notes.txt:3');
+    assert.strictEqual(rangeLabel('notes.txt', 2, 6), 'notes.txt:3–7');
   });
 
   it('refuses empty, whitespace-only and binary text with a message', () => {

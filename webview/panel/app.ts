@@ -2,7 +2,7 @@
 // host for the matrices it needs by runId (dropping stale replies), and keeps the components,
 // the saved state and the editor (through SelectToken) in sync.
 import {
-  MessageType,
+  PanelMessageType,
   ReplyGate,
   dispatch,
   parseToWebview,
@@ -104,7 +104,7 @@ export class PanelApp {
       (k) => this.setSource(k === 'head' ? { kind: 'head', ...this.lastHead } : { kind: k, layer: this.source.layer }),
     );
     this.underlineButton = el('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', title: t('underlinesTitle'), text: t('underlines') });
-    this.underlineButton.addEventListener('click', () => send({ type: MessageType.SetSurprisalUnderlines, enabled: !this.underlines }));
+    this.underlineButton.addEventListener('click', () => send({ type: PanelMessageType.SetSurprisalUnderlines, enabled: !this.underlines }));
     this.ui.toolbar.append(this.viewToggle.node, this.scaleToggle.node, this.underlineButton);
     this.ui.detailHead.append(this.sourceToggle.node);
 
@@ -128,10 +128,10 @@ export class PanelApp {
   }
 
   private readonly handlers: Handlers<ToWebviewMessage> = {
-    [MessageType.Busy]: (m) => this.setStatus(m.detail, 'busy'),
-    [MessageType.AnalysisReady]: (m) => this.onAnalysis(m),
-    [MessageType.PredictionsReady]: (m) => this.onPredictions(m),
-    [MessageType.MatrixReply]: (m) => {
+    [PanelMessageType.Busy]: (m) => this.setStatus(m.detail, 'busy'),
+    [PanelMessageType.AnalysisReady]: (m) => this.onAnalysis(m),
+    [PanelMessageType.PredictionsReady]: (m) => this.onPredictions(m),
+    [PanelMessageType.MatrixReply]: (m) => {
       if (!this.matrixGate.accepts(m)) return; // an older run or request: dropped
       performance.mark('al:matrix-reply');
       const key = sourceKey(m.source);
@@ -141,7 +141,7 @@ export class PanelApp {
         this.reportPainted('matrix');
       }
     },
-    [MessageType.OverviewReply]: (m) => {
+    [PanelMessageType.OverviewReply]: (m) => {
       if (!this.overviewGate.accepts(m)) return;
       performance.mark('al:overview-reply');
       this.overview.setThumbs(m);
@@ -151,17 +151,17 @@ export class PanelApp {
       const next = m.fromLayer + m.layers;
       if (next < m.nLayer) this.requestOverview(next);
     },
-    [MessageType.SelectTokenInPanel]: (m) => {
+    [PanelMessageType.SelectTokenInPanel]: (m) => {
       if (m.runId === this.run?.runId) this.selectQuery(m.index, true);
     },
-    [MessageType.TextChanged]: (m) => {
+    [PanelMessageType.TextChanged]: (m) => {
       if (m.runId !== this.run?.runId) return;
       this.stale = true;
       this.ui.content.classList.add('stale');
       this.showNotice();
     },
-    [MessageType.ShowError]: (m) => this.setStatus(m.message, 'error', m.actions),
-    [MessageType.SettingsChanged]: (m) => {
+    [PanelMessageType.ShowError]: (m) => this.setStatus(m.message, 'error', m.actions),
+    [PanelMessageType.SettingsChanged]: (m) => {
       this.underlines = m.settings.surprisalUnderlines;
       this.syncControls();
     },
@@ -229,7 +229,7 @@ export class PanelApp {
 
   private requestOverview(fromLayer = 0): void {
     if (!this.run) return;
-    send({ type: MessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size: OVERVIEW_SIZE, fromLayer });
+    send({ type: PanelMessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size: OVERVIEW_SIZE, fromLayer });
   }
 
   /** Asks the host for the current source's matrix unless it is here or already asked for. */
@@ -238,7 +238,7 @@ export class PanelApp {
     const key = sourceKey(this.source);
     if (!run || this.matrices.has(key) || this.pendingKey === key) return;
     this.pendingKey = key;
-    send({ type: MessageType.RequestMatrix, requestId: this.matrixGate.next(), runId: run.runId, source: this.source });
+    send({ type: PanelMessageType.RequestMatrix, requestId: this.matrixGate.next(), runId: run.runId, source: this.source });
   }
 
   /** Shows the current source's matrix, asking the host for it if it is not here yet. */
@@ -307,11 +307,11 @@ export class PanelApp {
   }
 
   private notifyHost(): void {
-    if (this.run && !this.stale) send({ type: MessageType.SelectToken, runId: this.run.runId, index: this.query, source: this.source });
+    if (this.run && !this.stale) send({ type: PanelMessageType.SelectToken, runId: this.run.runId, index: this.query, source: this.source });
   }
 
   private reveal(i: number): void {
-    if (this.run) send({ type: MessageType.RevealToken, runId: this.run.runId, index: i });
+    if (this.run) send({ type: PanelMessageType.RevealToken, runId: this.run.runId, index: i });
   }
 
   private setView(v: View): void {
@@ -348,7 +348,7 @@ export class PanelApp {
       parts.push(el('p', { class: 'generated-note', text: t('generatedNote', run.generated.start, run.generated.end - 1) }));
     if (this.stale) {
       const b = el('button', { type: 'button', class: 'link-button', text: t('rerun') });
-      b.addEventListener('click', () => send({ type: MessageType.Rerun }));
+      b.addEventListener('click', () => send({ type: PanelMessageType.Rerun }));
       parts.push(el('p', { class: 'stale-note' }, `${t('staleNote')} `, b));
     }
     n.replaceChildren(...parts);
@@ -365,7 +365,7 @@ export class PanelApp {
     }
     const buttons = actions.map((a) => {
       const b = el('button', { type: 'button', class: a === 'openSettings' ? 'primary' : 'secondary', text: a === 'openSettings' ? t('openSettings') : t('tryAgain') });
-      b.addEventListener('click', () => send(a === 'openSettings' ? { type: MessageType.OpenSettings } : { type: MessageType.Rerun }));
+      b.addEventListener('click', () => send(a === 'openSettings' ? { type: PanelMessageType.OpenSettings } : { type: PanelMessageType.Rerun }));
       return b;
     });
     s.replaceChildren(
@@ -391,7 +391,7 @@ export class PanelApp {
     requestAnimationFrame(() =>
       setTimeout(() => {
         performance.mark(`al:painted-${what}`);
-        send({ type: MessageType.Painted, runId, what, at: performance.timeOrigin + performance.now() });
+        send({ type: PanelMessageType.Painted, runId, what, at: performance.timeOrigin + performance.now() });
       }, 0),
     );
   }

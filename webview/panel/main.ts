@@ -14,7 +14,7 @@
 //   #overview, #detail-title, #content    overview grid, the open matrix's title, the whole analysis
 // Performance marks (read by npm run bench:paint): al:boot, al:init, al:analysis, al:overview-reply,
 // al:matrix-reply, al:painted-overview, al:painted-matrix.
-import { MessageType, parseToWebview, type ToWebviewMessage } from '../../src/shared/protocol';
+import { PanelMessageType, parseToWebview, type ToWebviewMessage } from '../../src/shared/protocol';
 import { loadState, send } from './api';
 import { OVERVIEW_SIZE, PanelApp } from './app';
 import { setPanelStrings, t } from './text';
@@ -29,7 +29,7 @@ function boot(): void {
   const root = document.getElementById('app');
   if (!root) return;
   const start = (msg: ToWebviewMessage | undefined): boolean => {
-    if (msg?.type !== MessageType.Init) return false;
+    if (msg?.type !== PanelMessageType.Init) return false;
     performance.mark('al:init');
     setPanelStrings(msg.strings);
     document.documentElement.lang = msg.language;
@@ -46,7 +46,7 @@ function boot(): void {
     };
     window.addEventListener('message', onInit);
   }
-  send({ type: MessageType.Ready, state: loadState(), want: { overviewSize: OVERVIEW_SIZE } });
+  send({ type: PanelMessageType.Ready, state: loadState(), want: { overviewSize: OVERVIEW_SIZE } });
 }
 
 /** The Init message the host embedded in the HTML, checked like one that came by postMessage. */
@@ -54,7 +54,7 @@ function embeddedInit(root: HTMLElement): ToWebviewMessage | undefined {
   const raw = root.dataset.init;
   if (!raw) return undefined;
   try {
-    return parseToWebview({ ...(JSON.parse(raw) as object), type: MessageType.Init });
+    return parseToWebview({ ...(JSON.parse(raw) as object), type: PanelMessageType.Init });
   } catch {
     return undefined;
   }

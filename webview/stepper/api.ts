@@ -1,16 +1,7 @@
-// The stepper webview's handle on the host: typed postMessage and the state VS Code keeps while
-// the view is hidden or reloaded.
+// The stepper webview's handle on the host (see webview/shared/vscodeApi), and the state VS Code
+// keeps while the view is hidden or reloaded.
 import type { StepperFromWebview } from '../../src/shared/stepperProtocol';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const api: VsCodeApi = acquireVsCodeApi();
+import { hostApi } from '../shared/vscodeApi';
 
 /** What survives a reload of the view (only applied to the same run). */
 export interface StepperViewState {
@@ -21,15 +12,4 @@ export interface StepperViewState {
   tab: 'steps' | 'lens' | 'model';
 }
 
-export function send(m: StepperFromWebview): void {
-  api.postMessage(m);
-}
-
-export function loadState(): StepperViewState | undefined {
-  const s = api.getState();
-  return s && typeof s === 'object' ? (s as StepperViewState) : undefined;
-}
-
-export function saveState(s: StepperViewState): void {
-  api.setState(s);
-}
+export const { send, loadState, saveState } = hostApi<StepperFromWebview, StepperViewState>();

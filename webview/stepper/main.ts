@@ -9,7 +9,7 @@ import {
   type LensCell,
   type Readout,
   type StepperModelFacts,
-  type StepperRun,
+  type StepperRunInfo,
   type StepperToWebview,
 } from '../../src/shared/stepperProtocol';
 import { loadState, saveState, send, type StepperViewState } from './api';
@@ -25,7 +25,7 @@ interface State {
   strings: StepperStrings;
   language: string;
   model?: StepperModelFacts;
-  run?: StepperRun;
+  run?: StepperRunInfo;
   stale: boolean;
   busy?: string;
   error?: string;
@@ -154,7 +154,7 @@ function renderTabs(): HTMLElement {
   return nav;
 }
 
-function renderQueryChips(run: StepperRun): HTMLElement {
+function renderQueryChips(run: StepperRunInfo): HTMLElement {
   const box = el('div', 'query');
   box.append(el('span', 'field-label', st.strings.queryToken));
   const chips = el('div', 'chips');
@@ -217,7 +217,7 @@ function renderControls(ref: StepRef): HTMLElement {
   return box;
 }
 
-function renderStep(run: StepperRun): HTMLElement {
+function renderStep(run: StepperRunInfo): HTMLElement {
   const s = st.strings;
   const L = nLayer();
   const ref = stepAt(st.step, L);

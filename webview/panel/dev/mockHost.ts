@@ -4,7 +4,7 @@ import { attentionRollout } from '../../../src/analysis/rollout';
 import { poolMatrix } from '../../../src/analysis/thumbnail';
 import zhBundle from '../../../l10n/bundle.l10n.zh-cn.json';
 import { PANEL_TEXT, localizePanelText } from '../../../src/shared/panelText';
-import { MessageType, type FromWebviewMessage, type ToWebviewMessage } from '../../../src/shared/protocol';
+import { PanelMessageType, type FromWebviewMessage, type ToWebviewMessage } from '../../../src/shared/protocol';
 import { quantize } from '../../../src/shared/quantize';
 
 const text = new URLSearchParams(location.search).get('text') ?? 'The quick brown fox jumps over the lazy dog.\nIt was the best of times, it was the worst of times.';
@@ -48,14 +48,14 @@ const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatc
   setState: (s: unknown) => (state = s),
   postMessage(m: FromWebviewMessage) {
     switch (m.type) {
-      case MessageType.Ready:
+      case PanelMessageType.Ready:
         post(
           language === 'zh-cn'
-            ? { type: MessageType.Init, strings: localizePanelText((s) => (zhBundle as Record<string, string>)[s] ?? s), language }
-            : { type: MessageType.Init, strings: { ...PANEL_TEXT }, language: 'en' },
+            ? { type: PanelMessageType.Init, strings: localizePanelText((s) => (zhBundle as Record<string, string>)[s] ?? s), language }
+            : { type: PanelMessageType.Init, strings: { ...PANEL_TEXT }, language: 'en' },
         );
         post({
-          type: MessageType.AnalysisReady,
+          type: PanelMessageType.AnalysisReady,
           runId: 1,
           model: { name: 'tiny-gpt (preview)', nLayer: L, nHead: H, contextLength: 256, vocabSize: 4096, numParams: 1_234_567 },
           source: { uri: 'untitled:1', fileName: 'sample.txt', startOffset: 0, endOffset: text.length, startLine: 0, endLine: 1, origin: 'selection' },
@@ -70,18 +70,18 @@ const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatc
           initialQuery: 7,
         });
         break;
-      case MessageType.RequestOverview: {
+      case PanelMessageType.RequestOverview: {
         // One layer per reply, as while a real run's layers are still being computed.
         const l = m.fromLayer ?? 0;
         const thumbs = [];
         for (let h = 0; h < H; h++) thumbs.push(quantize(poolMatrix(head(l, h), T, m.size).data, 8));
-        post({ type: MessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer: L, nHead: H, size: Math.min(m.size, T), fromLayer: l, layers: 1, thumbs });
+        post({ type: PanelMessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer: L, nHead: H, size: Math.min(m.size, T), fromLayer: l, layers: 1, thumbs });
         break;
       }
-      case MessageType.RequestMatrix: {
+      case PanelMessageType.RequestMatrix: {
         const s = m.source;
         const mat = s.kind === 'head' ? head(s.layer, s.head) : s.kind === 'layerMean' ? mean(s.layer) : attentionRollout(Array.from({ length: L }, (_, l) => mean(l)), T, s.layer)[s.layer];
-        post({ type: MessageType.MatrixReply, requestId: m.requestId, runId: m.runId, source: s, T, matrix: quantize(mat, 16, 1) });
+        post({ type: PanelMessageType.MatrixReply, requestId: m.requestId, runId: m.runId, source: s, T, matrix: quantize(mat, 16, 1) });
         break;
       }
       default:

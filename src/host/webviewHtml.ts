@@ -1,6 +1,6 @@
-// The attention panel's HTML and Content-Security-Policy. Pure (no vscode) so it is unit-tested:
-// `default-src 'none'`, scripts only by nonce, styles and images only from the webview's own
-// resource origin, no inline styles, no eval, nothing remote.
+// The HTML and Content-Security-Policy of our webviews (the attention panel, the Layer Stepper).
+// Pure (no vscode) so it is unit-tested: `default-src 'none'`, scripts only by nonce, styles and
+// images only from the webview's own resource origin, no inline styles, no eval, nothing remote.
 
 /** The only folders (under the extension) the webview may load from. */
 export const LOCAL_RESOURCE_FOLDERS = ['dist', 'media'] as const;
