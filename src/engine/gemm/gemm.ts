@@ -1,6 +1,6 @@
 // The engine's matrix multiplications by weights: one WebAssembly instance (kernelWat.ts) per model
 // and thread, holding that thread's weights packed once at load, and a scratch area above them for
-// the activations of each call. The tfjs graph around it hands over plain arrays (see block.ts).
+// the activations of each call. The tfjs graph around it hands over plain arrays (see layers.ts).
 // Memory only grows (wasm memories cannot shrink); it is freed with the instance, on dispose().
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
