@@ -349,8 +349,15 @@ describe('Writers: Complete', function () {
         // What was kept is still one undo step.
         await workbench.focusEditor();
         await page.keyboard.press('Control+Z');
-        await page.waitForTimeout(1000);
-        assert.equal(await editorText(page), OPENING, `one Ctrl+Z removes the stopped completion (${how})`);
+        await page
+          .waitForFunction(
+            ([sel, want]) => [...document.querySelectorAll(sel)].map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')).join('\n') === want,
+            [`${activeEditor} .view-lines .view-line`, OPENING] as const,
+            { timeout: 10_000 },
+          )
+          .catch(() => undefined); // the assertion says what is there
+        const undone = await editorText(page);
+        assert.equal(undone, OPENING, `one Ctrl+Z removes the stopped completion (${how}): ${text.length} characters before it, ${undone.length} after`);
       });
     }
 
