@@ -44,14 +44,17 @@ describe('Show Attention', function () {
     this.timeout(90_000);
     const { workbench, workspace } = session();
     const { nLayer, nHead } = workspace.model;
-    // Drawing follows the data; wait until every canvas has something, then check each one.
+    // Drawing follows the data, and a cell whose layer has not arrived yet is one flat colour:
+    // wait until every canvas holds at least two colours (a heatmap), then check each one.
     await frame
       .waitForFunction(
         (sel) =>
           [...document.querySelectorAll(sel)].every((c) => {
             const cv = c as HTMLCanvasElement;
             const ctx = cv.width && cv.height ? cv.getContext('2d') : null;
-            return !!ctx && ctx.getImageData(0, 0, cv.width, cv.height).data.some((v, i) => i % 4 === 3 && v > 0);
+            if (!ctx) return false;
+            const px = new Uint32Array(ctx.getImageData(0, 0, cv.width, cv.height).data.buffer);
+            return px.some((v) => v >>> 24 > 0) && px.some((v) => v !== px[0]);
           }),
         overview,
         { timeout: 60_000 },
