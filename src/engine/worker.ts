@@ -1,42 +1,49 @@
 // The engine's worker thread (bundled to dist/engine-worker.js). It owns one EngineSession and
-// answers EngineClient's requests one at a time, in order; Cancel is handled the moment it arrives.
-// Nothing that goes wrong in a request ends the thread: every failure becomes an Error reply.
+// answers EngineClient's requests (workerProtocol, over the shared channel) one at a time, in
+// order; a cancel reaches the request it names the moment it arrives, queued or running.
+// Nothing that goes wrong in a request ends the thread: every failure becomes an error reply.
 import { parentPort, workerData } from 'node:worker_threads';
+import { Channel, nodePort, transferring, trusted, type RequestContext } from '../shared/channel';
 import { EngineError } from './errors';
 import { EngineSession, type AttentionStream } from './session';
 import {
   EVENT_ATTENTIONS_MAX_BYTES,
-  MessageType,
-  type EngineRequest,
-  type EngineResponse,
-  type ReplyingType,
-  type ResultMap,
+  type AnalyzeProgress,
+  type CancelFlag,
+  type EngineClientProtocol,
+  type EngineWorkerProtocol,
   type WorkerInit,
 } from './workerProtocol';
 
 if (!parentPort) throw new Error('engine-worker.js must run in a worker thread');
-const port = parentPort;
 const init: WorkerInit = (workerData as WorkerInit | undefined) ?? {};
 
-let session: EngineSession | undefined;
-/** Ids of requests queued or running; a Cancel for any other id is ignored. */
-const live = new Set<number>();
-const cancelled = new Set<number>();
-let queue: Promise<void> = Promise.resolve();
+type Requests = EngineWorkerProtocol['requests'];
+type Type = keyof Requests;
 
-function send(msg: EngineResponse, transfer: ArrayBuffer[] = []): void {
-  try {
-    port.postMessage(msg, transfer);
-  } catch (err) {
-    // A buffer that cannot be transferred (or a value that cannot be cloned): try a plain copy,
-    // then report the failure rather than leaving the request unanswered.
-    try {
-      port.postMessage(msg);
-    } catch {
-      port.postMessage({ type: MessageType.Error, id: msg.id, error: EngineError.from(err).toData() } satisfies EngineResponse);
-    }
-  }
-}
+const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort(parentPort), {
+  name: 'engine',
+  // The client is our own code on the other side of a thread: its messages are taken as typed.
+  accept: {
+    requests: {
+      load: trusted,
+      analyze: trusted,
+      attention: trusted,
+      allAttentions: trusted,
+      logits: trusted,
+      capture: trusted,
+      logitLens: trusted,
+      release: trusted,
+      tokenize: trusted,
+      generate: trusted,
+    },
+    events: { crash: trusted },
+  },
+  encodeError: (err) => EngineError.from(err).toData(),
+});
+
+let session: EngineSession | undefined;
+let queue: Promise<unknown> = Promise.resolve();
 
 function loaded(): EngineSession {
   if (!session) throw new EngineError('NOT_LOADED', 'no model is loaded');
@@ -55,102 +62,91 @@ function buffersOf(value: unknown, out = new Set<ArrayBuffer>()): ArrayBuffer[] 
   return [...out];
 }
 
-function cancelCheck(id: number, flag?: SharedArrayBuffer): () => boolean {
-  const view = flag ? new Int32Array(flag) : undefined;
-  return () => cancelled.has(id) || (view !== undefined && Atomics.load(view, 0) !== 0);
+function cancelCheck(signal: AbortSignal, { cancelFlag }: CancelFlag): () => boolean {
+  const view = cancelFlag ? new Int32Array(cancelFlag) : undefined;
+  return () => signal.aborted || (view !== undefined && Atomics.load(view, 0) !== 0);
 }
 
-/** The first phase of analysis `id`, streamed to the client: the summary, then each layer (a copy). */
-function attentionStream(id: number): AttentionStream {
+/** The first phase of an analysis, sent as its progress: the summary, then each layer (a copy). */
+function attentionStream(ctx: RequestContext<AnalyzeProgress>): AttentionStream {
   let streamed = false;
   return {
     start: (summary) => {
       const { nLayer, nHead, T } = summary;
       streamed = nLayer * nHead * T * T * 4 <= EVENT_ATTENTIONS_MAX_BYTES;
-      send({ type: MessageType.Attentions, id, summary, streamed });
+      ctx.progress({ kind: 'start', summary, streamed });
     },
     layer: (layer, a) => {
       if (!streamed) return;
       const attention = a.slice(); // the run keeps its own array
-      send({ type: MessageType.AttentionsLayer, id, layer, attention }, [attention.buffer as ArrayBuffer]);
+      ctx.progress({ kind: 'layer', layer, attention }, [attention.buffer as ArrayBuffer]);
     },
   };
 }
 
-async function dispatch(msg: EngineRequest): Promise<ResultMap[ReplyingType]> {
-  switch (msg.type) {
-    case MessageType.Load: {
-      const next = await EngineSession.load(msg.dir, init);
-      session?.dispose();
-      session = next;
-      return next.info;
-    }
-    case MessageType.Analyze: {
-      const id = msg.id;
-      return loaded().analyze(msg.text, msg.opts, cancelCheck(id, msg.cancelFlag), msg.early ? attentionStream(id) : undefined);
-    }
-    case MessageType.Attention:
-      return loaded().attention(msg.runId, msg.layer, msg.head);
-    case MessageType.AllAttentions:
-      return loaded().allAttentions(msg.runId);
-    case MessageType.Logits:
-      return loaded().logits(msg.runId);
-    case MessageType.Capture:
-      return loaded().capture(msg.runId, msg.layer, msg.position);
-    case MessageType.LogitLens:
-      return loaded().logitLens(msg.runId, msg.topK);
-    case MessageType.Release:
-      loaded().release(msg.runId);
-      return null;
-    case MessageType.Tokenize:
-      return loaded().tokenize(msg.text);
-    case MessageType.Generate: {
-      const id = msg.id;
-      return loaded().generate(msg.prompt, msg.opts, {
-        onToken: (token, index) => send({ type: MessageType.Token, id, index, token }),
-        isCancelled: cancelCheck(id, msg.cancelFlag),
-      });
-    }
-    default:
-      throw new EngineError('BAD_ARGUMENT', `unknown request type ${JSON.stringify((msg as { type: unknown }).type)}`);
-  }
-}
+type Progress<K extends Type> = Requests[K] extends { progress: infer G } ? G : never;
 
-async function handle(msg: EngineRequest): Promise<void> {
-  try {
-    const value = await dispatch(msg);
-    if (msg.type === MessageType.Analyze && cancelled.has(msg.id)) {
-      // Finished before it noticed the cancel: discard the run, answer CANCELLED as promised.
-      session?.release((value as ResultMap[MessageType.Analyze]).runId);
-      throw new EngineError('CANCELLED', 'the analysis was cancelled');
-    }
-    send({ type: MessageType.Result, id: msg.id, value }, buffersOf(value));
-  } catch (err) {
-    const e = EngineError.from(err);
-    send({ type: MessageType.Error, id: msg.id, error: e.toData() });
-    if (e.code === 'WORKER_DIED') {
-      // One of the model's own threads stopped (tensor parallelism): this session cannot go on.
-      // Ending this thread makes the client start a fresh one and load the model again.
-      setImmediate(() => process.exit(1));
-    }
-  } finally {
-    live.delete(msg.id);
-    cancelled.delete(msg.id);
-  }
-}
-
-port.on('message', (msg: EngineRequest) => {
-  if (!msg || typeof msg !== 'object' || typeof msg.id !== 'number') return;
-  if (msg.type === MessageType.Cancel) {
-    if (live.has(msg.target)) cancelled.add(msg.target);
-    return;
-  }
-  if (msg.type === MessageType.Crash) {
-    setImmediate(() => {
-      throw new Error('crash requested by the client (test hook)');
+/** Serves requests of one type through the one queue; the reply's typed arrays are transferred. */
+function serve<K extends Type>(
+  type: K,
+  run: (body: Requests[K]['request'], ctx: RequestContext<Progress<K>>) => Promise<Requests[K]['reply']> | Requests[K]['reply'],
+): void {
+  channel.handle(type, (body, ctx) => {
+    const turn = queue.then(async () => {
+      const value = await run(body, ctx as RequestContext<Progress<K>>);
+      return transferring(value, buffersOf(value));
     });
-    return;
+    queue = turn.catch(() => undefined);
+    return turn.catch((err: unknown) => {
+      const e = EngineError.from(err);
+      if (e.code === 'WORKER_DIED') {
+        // One of the model's own threads stopped (tensor parallelism): this session cannot go on.
+        // Ending this thread (after the error reply, sent in this turn) makes the client start a
+        // fresh one and load the model again.
+        setImmediate(() => process.exit(1));
+      }
+      throw e;
+    });
+  });
+}
+
+serve('load', async ({ dir }) => {
+  const next = await EngineSession.load(dir, init);
+  session?.dispose();
+  session = next;
+  return next.info;
+});
+
+serve('analyze', async (body, ctx) => {
+  const early = body.early ? attentionStream(ctx) : undefined;
+  const summary = await loaded().analyze(body.text, body.opts, cancelCheck(ctx.signal, body), early);
+  if (ctx.signal.aborted) {
+    // Finished before it noticed the cancel: discard the run, answer CANCELLED as promised.
+    session?.release(summary.runId);
+    throw new EngineError('CANCELLED', 'the analysis was cancelled');
   }
-  live.add(msg.id);
-  queue = queue.then(() => handle(msg));
+  return summary;
+});
+
+serve('attention', ({ runId, layer, head }) => loaded().attention(runId, layer, head));
+serve('allAttentions', ({ runId }) => loaded().allAttentions(runId));
+serve('logits', ({ runId }) => loaded().logits(runId));
+serve('capture', ({ runId, layer, position }) => loaded().capture(runId, layer, position));
+serve('logitLens', ({ runId, topK }) => loaded().logitLens(runId, topK));
+serve('release', ({ runId }) => {
+  loaded().release(runId);
+  return null;
+});
+serve('tokenize', ({ text }) => loaded().tokenize(text));
+serve('generate', (body, ctx) =>
+  loaded().generate(body.prompt, body.opts, {
+    onToken: (token, index) => ctx.progress({ index, token }),
+    isCancelled: cancelCheck(ctx.signal, body),
+  }),
+);
+
+channel.on('crash', () => {
+  setImmediate(() => {
+    throw new Error('crash requested by the client (test hook)');
+  });
 });

@@ -362,9 +362,20 @@ export interface NodeMessagePortLike {
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
+/**
+ * A buffer that cannot be transferred (a view over wasm memory, say) makes postMessage throw: the
+ * message then goes as a plain copy. A value that cannot be cloned at all still throws.
+ */
 export function nodePort(p: NodeMessagePortLike): Port {
   return {
-    post: (m, transfer) => p.postMessage(m, transfer as Transferable[] | undefined),
+    post(m, transfer) {
+      if (!transfer?.length) return p.postMessage(m);
+      try {
+        p.postMessage(m, transfer);
+      } catch {
+        p.postMessage(m);
+      }
+    },
     listen(onMessage) {
       p.on('message', onMessage);
       return () => void p.off('message', onMessage);
