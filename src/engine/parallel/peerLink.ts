@@ -4,13 +4,15 @@
 // rejects with WORKER_DIED, and the engine restarts the model.
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { EngineError } from '../errors';
+import { Channel, nodePort, trusted } from '../../shared/channel';
+import { EngineError, type EngineErrorData } from '../errors';
 import { workerSource } from '../workerSource';
-import type { PeerCallRequest, PeerInit, PeerReply, PeerRequest } from './peerProtocol';
+import type { ColumnsRequest, ForwardRequest } from '../communicator';
+import type { ForwardProgress, PartialCapture, PeerHostProtocol, PeerInit, PeerProtocol } from './peerProtocol';
 import { weightBuffers } from './shards';
 
-type BlocksReply = Extract<PeerReply, { kind: 'blocks' }>;
-type DoneReply = Extract<PeerReply, { kind: 'done' }>;
+/** What PeerLink.request sends: a forward, or a request for the peer's logits columns. */
+export type PeerCallRequest = ({ op: 'forward' } & ForwardRequest) | ColumnsRequest;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -33,15 +35,16 @@ function deferred<T>(): Deferred<T> {
 export interface PeerCall {
   /** Only for 'forward' with streamLayers: the peer has written its heads of layer `l`. */
   layer(l: number): Promise<void>;
-  /** Only for 'forward': after the peer's blocks. */
-  blocks: Promise<BlocksReply>;
-  done: Promise<DoneReply>;
+  /** Only for 'forward': after the peer's blocks, its part of the capture. */
+  blocks: Promise<{ capture?: PartialCapture }>;
+  /** The end of the request: the peer's logits columns (empty after a forward: they are in logitsOut). */
+  done: Promise<{ logits: Float32Array }>;
 }
 
 interface PendingCall {
   layers: Map<number, Deferred<void>>;
-  blocks: Deferred<BlocksReply>;
-  done: Deferred<DoneReply>;
+  blocks: Deferred<{ capture?: PartialCapture }>;
+  done: Deferred<{ logits: Float32Array }>;
   /** Set once the request failed: layers asked for later reject with it. */
   failure?: Error;
 }
@@ -57,13 +60,14 @@ function layerOf(p: PendingCall, l: number): Deferred<void> {
   return d;
 }
 
+const decodeError = (d: unknown): Error => EngineError.fromData(d as EngineErrorData);
+
 export class PeerLink {
-  private readonly pending = new Map<number, PendingCall>();
-  private nextId = 1;
   private failure: EngineError | undefined;
 
   private constructor(
     private readonly worker: Worker,
+    private readonly channel: Channel<PeerHostProtocol, PeerProtocol>,
     readonly rank: number,
     private readonly onFailure: () => void,
   ) {}
@@ -76,53 +80,62 @@ export class PeerLink {
     const src = script
       ? { file: script, eval: false }
       : workerSource(join(__dirname, 'engine-peer.js'), join(__dirname, 'peerWorker.ts'));
+    const rank = init.shard.rank;
     const worker = new Worker(src.file, { eval: src.eval, workerData: init, transferList: weightBuffers(init.weights) });
-    const link = new PeerLink(worker, init.shard.rank, onFailure);
+    // The peer is our own code on the other side of a thread: its messages are taken as typed.
+    const channel = new Channel<PeerHostProtocol, PeerProtocol>(nodePort(worker), {
+      name: `engine thread ${rank}`,
+      accept: { requests: {}, events: { ready: trusted, failed: trusted } },
+      decodeError,
+    });
+    const link = new PeerLink(worker, channel, rank, onFailure);
     return new Promise<PeerLink>((resolve, reject) => {
       let ready = false;
-      worker.on('message', (m: PeerReply) => {
-        if (m.kind === 'ready') {
-          ready = true;
-          resolve(link);
-          return;
-        }
-        if (m.kind === 'error' && m.id === undefined) {
-          link.fail(EngineError.fromData(m.error));
-          if (!ready) reject(EngineError.fromData(m.error));
-          return;
-        }
-        link.route(m);
-      });
-      worker.on('error', (err) => {
-        const e = new EngineError('WORKER_DIED', `the engine's thread ${link.rank} failed: ${err.message}`);
+      const failed = (e: EngineError): void => {
         link.fail(e);
         if (!ready) reject(e);
+      };
+      channel.on('ready', () => {
+        ready = true;
+        resolve(link);
       });
-      worker.on('exit', (code) => {
-        const e = new EngineError('WORKER_DIED', `the engine's thread ${link.rank} stopped (exit code ${code})`);
-        link.fail(e);
-        if (!ready) reject(e);
-      });
+      channel.on('failed', (data) => failed(EngineError.fromData(data)));
+      worker.on('error', (err) => failed(new EngineError('WORKER_DIED', `the engine's thread ${rank} failed: ${err.message}`)));
+      worker.on('exit', (code) => failed(new EngineError('WORKER_DIED', `the engine's thread ${rank} stopped (exit code ${code})`)));
     });
   }
 
-  /** Sends a request that has replies; both phases reject if the peer fails. */
+  /** Sends a request that has replies; all its phases reject if the peer fails. */
   request(msg: PeerCallRequest): PeerCall {
-    const call: PendingCall = { layers: new Map(), blocks: deferred<BlocksReply>(), done: deferred<DoneReply>() };
+    const call: PendingCall = { layers: new Map(), blocks: deferred(), done: deferred() };
     const handle: PeerCall = { layer: (l) => layerOf(call, l).promise, blocks: call.blocks.promise, done: call.done.promise };
     if (this.failure) {
       rejectCall(call, this.failure);
       return handle;
     }
-    const id = this.nextId++;
-    this.pending.set(id, call);
-    this.worker.postMessage({ ...msg, id } as PeerRequest);
+    const settle = (logits: Float32Array): void => call.done.resolve({ logits });
+    const failed = (err: unknown): void => rejectCall(call, err as Error);
+    if (msg.op === 'forward') {
+      const req: ForwardRequest = { ids: msg.ids, opts: msg.opts, streamLayers: msg.streamLayers, logitsOut: msg.logitsOut, attentionsOut: msg.attentionsOut };
+      const onProgress = (p: ForwardProgress): void => {
+        if (p.kind === 'layer') layerOf(call, p.layer).resolve();
+        else call.blocks.resolve({ capture: p.capture });
+      };
+      this.channel.request('forward', req, { onProgress }).then(() => settle(new Float32Array(0)), failed);
+    } else if (msg.op === 'step') {
+      this.channel.request('step', { cacheId: msg.cacheId, ids: msg.ids }).then(settle, failed);
+    } else {
+      this.channel.request('unembed', { residual: msg.residual, T: msg.T }).then(settle, failed);
+    }
     return handle;
   }
 
-  /** Sends a request that has no reply. */
-  post(msg: Exclude<PeerRequest, { id: number }>): void {
-    if (!this.failure) this.worker.postMessage(msg);
+  newCache(cacheId: number): void {
+    if (!this.failure) this.channel.notify('newCache', { cacheId });
+  }
+
+  disposeCache(cacheId: number): void {
+    if (!this.failure) this.channel.notify('disposeCache', { cacheId });
   }
 
   get broken(): boolean {
@@ -131,36 +144,15 @@ export class PeerLink {
 
   /** Ends the peer thread (its tensors go with it). */
   dispose(): void {
-    this.failure ??= new EngineError('NOT_LOADED', 'the model has been disposed');
+    this.fail(new EngineError('NOT_LOADED', 'the model has been disposed'), false);
     void this.worker.terminate();
   }
 
-  private route(m: PeerReply): void {
-    if (m.kind === 'ready') return;
-    const p = m.id === undefined ? undefined : this.pending.get(m.id);
-    if (!p) return;
-    if (m.kind === 'layer') {
-      layerOf(p, m.layer).resolve();
-      return;
-    }
-    if (m.kind === 'blocks') {
-      p.blocks.resolve(m);
-      return;
-    }
-    this.pending.delete(m.id!);
-    if (m.kind === 'done') {
-      p.done.resolve(m);
-      return;
-    }
-    rejectCall(p, EngineError.fromData(m.error));
-  }
-
-  private fail(e: EngineError): void {
+  private fail(e: EngineError, report = true): void {
     if (this.failure) return;
     this.failure = e;
-    for (const p of this.pending.values()) rejectCall(p, e);
-    this.pending.clear();
-    this.onFailure();
+    this.channel.close(e); // every call still out rejects with it
+    if (report) this.onFailure();
   }
 }
 

@@ -20,26 +20,40 @@ export interface PeerInit {
   backend: BackendOptions;
 }
 
-export type PeerRequest =
-  /** The forward rank 0 runs (see ForwardRequest: the peer writes into its shared arrays). */
-  | ({ op: 'forward'; id: number } & ForwardRequest)
-  | { op: 'step'; id: number; cacheId: number; ids: number[] }
-  | { op: 'unembed'; id: number; residual: Float32Array; T: number }
-  | { op: 'newCache'; cacheId: number }
-  | { op: 'disposeCache'; cacheId: number };
-
 /** The head-split part of a capture (see CAPTURE_SPLIT_KEYS), this peer's heads or units only. */
 export type PartialCapture = Partial<LayerCapture>;
 
-export type PeerReply =
-  | { kind: 'ready' }
-  /** During a forward asked with streamLayers: the peer's heads of this layer are in attentionsOut. */
-  | { kind: 'layer'; id: number; layer: number }
-  /** After the blocks of a forward (every layer's heads written): the peer's part of the capture. */
-  | { kind: 'blocks'; id: number; capture?: PartialCapture }
-  /** The end of a request: the peer's logits columns, [T × its vocabulary share] (empty after a forward: they are in logitsOut). */
-  | { kind: 'done'; id: number; logits: Float32Array }
-  | { kind: 'error'; id?: number; error: EngineErrorData };
+/** A forward's phases on a peer, as progress of its request. */
+export type ForwardProgress =
+  /** Asked with streamLayers: the peer's heads of this layer are in attentionsOut. */
+  | { kind: 'layer'; layer: number }
+  /** After the blocks (every layer's heads written): the peer's part of the capture. */
+  | { kind: 'blocks'; capture?: PartialCapture };
+
+/** What a peer answers (over the shared channel), one request at a time, in order. */
+export interface PeerProtocol {
+  requests: {
+    /** The forward rank 0 runs (see ForwardRequest): the peer writes its heads and its logits columns into the shared arrays. */
+    forward: { request: ForwardRequest; reply: null; progress: ForwardProgress };
+    /** One decoding step on KV cache `cacheId`: the peer's logits columns [T × its vocabulary share]. */
+    step: { request: { cacheId: number; ids: number[] }; reply: Float32Array };
+    /** The LM head over a residual [T × d]: the peer's logits columns. */
+    unembed: { request: { residual: Float32Array; T: number }; reply: Float32Array };
+  };
+  events: {
+    newCache: { cacheId: number };
+    disposeCache: { cacheId: number };
+  };
+}
+
+/** What rank 0 hears from a peer besides replies: that it has built its tensors, or failed outside any request. */
+export interface PeerHostProtocol {
+  requests: Record<string, never>;
+  events: {
+    ready: Record<string, never>;
+    failed: EngineErrorData;
+  };
+}
 
 /**
  * Capture entries that each rank holds only its part of, concatenated in rank order (heads are the
@@ -58,6 +72,3 @@ export const CAPTURE_SPLIT_KEYS = [
   'ffnPre',
   'ffnAct',
 ] as const satisfies readonly (keyof LayerCapture)[];
-
-/** A request that has replies, before PeerLink numbers it. */
-export type PeerCallRequest = Extract<PeerRequest, { id: number }> extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;

@@ -3,20 +3,26 @@
 // time, in order; a failure in one marks the shared reduce buffer failed (so rank 0 stops waiting
 // for it) and is reported.
 import { parentPort, workerData } from 'node:worker_threads';
+import { Channel, nodePort, transferring, trusted } from '../../shared/channel';
 import { initBackend } from '../backend';
 import { EngineError } from '../errors';
 import type { KVCache } from '../kvCache';
 import { GPTModel, type ForwardHooks } from '../model';
 import { AllReduce } from './allReduce';
-import type { PeerInit, PeerReply, PeerRequest } from './peerProtocol';
+import type { PeerHostProtocol, PeerInit, PeerProtocol } from './peerProtocol';
 
 if (!parentPort) throw new Error('engine-peer.js must run in a worker thread');
-const port = parentPort;
 const init = workerData as PeerInit;
 
-function send(msg: PeerReply, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(msg, transfer);
-}
+// Rank 0 is our own code on the other side of a thread: its messages are taken as typed.
+const channel = new Channel<PeerProtocol, PeerHostProtocol>(nodePort(parentPort), {
+  name: `engine thread ${init.shard.rank}`,
+  accept: {
+    requests: { forward: trusted, step: trusted, unembed: trusted },
+    events: { newCache: trusted, disposeCache: trusted },
+  },
+  encodeError: (err) => EngineError.from(err).toData(),
+});
 
 const own = (a: Float32Array): ArrayBuffer[] => (a.buffer instanceof ArrayBuffer ? [a.buffer] : []);
 
@@ -25,7 +31,7 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => {
     // Whatever it was, rank 0 must not wait for this thread any longer.
     comm.fail();
-    send({ kind: 'error', error: EngineError.from(err).toData() });
+    channel.notify('failed', EngineError.from(err).toData());
     process.exit(1);
   });
   let model: GPTModel;
@@ -33,59 +39,56 @@ async function main(): Promise<void> {
     await initBackend(init.backend);
     model = GPTModel.createShard(init.config, init.weights, init.shard, comm);
   } catch (err) {
-    send({ kind: 'error', error: EngineError.from(err).toData() });
+    channel.notify('failed', EngineError.from(err).toData());
     return;
   }
   init.weights.clear(); // the tensors hold copies now
   const caches = new Map<number, KVCache>();
 
-  async function handle(msg: PeerRequest): Promise<void> {
-    switch (msg.op) {
-      case 'newCache':
-        caches.set(msg.cacheId, model.newCache());
-        return;
-      case 'disposeCache':
-        caches.get(msg.cacheId)?.dispose();
-        caches.delete(msg.cacheId);
-        return;
-      case 'forward': {
-        const id = msg.id;
-        // The attention maps and the logits go straight into rank 0's shared arrays: only say when.
-        const hooks: ForwardHooks = {
-          ...(msg.streamLayers ? { afterLayer: (layer: number) => send({ kind: 'layer', id, layer }) } : {}),
-          afterBlocks: (_attentions, capture) => send({ kind: 'blocks', id, capture }),
-        };
-        await model.forward(msg.ids, msg.opts, hooks, msg.logitsOut, msg.attentionsOut);
-        send({ kind: 'done', id, logits: new Float32Array(0) });
-        return;
-      }
-      case 'step': {
-        const cache = caches.get(msg.cacheId);
-        if (!cache) throw new EngineError('INTERNAL', `thread ${init.shard.rank} has no KV cache ${msg.cacheId}`);
-        const logits = await model.step(cache, msg.ids);
-        send({ kind: 'done', id: msg.id, logits }, own(logits));
-        return;
-      }
-      case 'unembed': {
-        const logits = await model.unembed(msg.residual, msg.T);
-        send({ kind: 'done', id: msg.id, logits }, own(logits));
-        return;
-      }
-    }
+  // Everything rank 0 sends, events included, runs in the order it was sent, one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(run: () => Promise<T> | T): Promise<T> {
+    const turn = queue.then(run).catch((err: unknown) => {
+      comm.fail(); // rank 0 must not wait at the sums for a thread that gave up
+      throw err;
+    });
+    queue = turn.catch(() => undefined);
+    return turn;
   }
 
-  let queue = Promise.resolve();
-  port.on('message', (msg: PeerRequest) => {
-    queue = queue.then(async () => {
-      try {
-        await handle(msg);
-      } catch (err) {
-        comm.fail();
-        send({ kind: 'error', id: 'id' in msg ? msg.id : undefined, error: EngineError.from(err).toData() });
-      }
-    });
-  });
-  send({ kind: 'ready' });
+  channel.on('newCache', ({ cacheId }) => void inTurn(() => void caches.set(cacheId, model.newCache())).catch(() => undefined));
+  channel.on('disposeCache', ({ cacheId }) =>
+    void inTurn(() => {
+      caches.get(cacheId)?.dispose();
+      caches.delete(cacheId);
+    }).catch(() => undefined),
+  );
+  channel.handle('forward', (req, ctx) =>
+    inTurn(async () => {
+      // The attention maps and the logits go straight into rank 0's shared arrays: only say when.
+      const hooks: ForwardHooks = {
+        ...(req.streamLayers ? { afterLayer: (layer: number) => ctx.progress({ kind: 'layer', layer }) } : {}),
+        afterBlocks: (_attentions, capture) => ctx.progress({ kind: 'blocks', capture }),
+      };
+      await model.forward(req.ids, req.opts, hooks, req.logitsOut, req.attentionsOut);
+      return null;
+    }),
+  );
+  channel.handle('step', ({ cacheId, ids }) =>
+    inTurn(async () => {
+      const cache = caches.get(cacheId);
+      if (!cache) throw new EngineError('INTERNAL', `thread ${init.shard.rank} has no KV cache ${cacheId}`);
+      const logits = await model.step(cache, ids);
+      return transferring(logits, own(logits));
+    }),
+  );
+  channel.handle('unembed', ({ residual, T }) =>
+    inTurn(async () => {
+      const logits = await model.unembed(residual, T);
+      return transferring(logits, own(logits));
+    }),
+  );
+  channel.notify('ready', {});
 }
 
 void main();

@@ -165,11 +165,11 @@ export class TensorParallel implements Communicator {
   }
 
   newCache(id: number): void {
-    for (const p of this.peers) p.post({ op: 'newCache', cacheId: id });
+    for (const p of this.peers) p.newCache(id);
   }
 
   disposeCache(id: number): void {
-    for (const p of this.peers) p.post({ op: 'disposeCache', cacheId: id });
+    for (const p of this.peers) p.disposeCache(id);
   }
 
   dispose(): void {
