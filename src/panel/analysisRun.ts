@@ -1,8 +1,8 @@
-// One analysis on the host side: which engine run it is, where its text sits in the document, and
-// the matrices the webview asks for (fetched from the engine on demand, cached, rollout computed
-// here). It can start from the analysis's first phase: with the layers the engine streams as the
-// blocks run, it serves a layer's matrices as soon as that layer is here, without asking the engine
-// (which is still busy with the next layers and the LM head).
+// One analysis on the host side: which engine run it is, the overview thumbnails it pushes to the
+// webview layer by layer, and the one matrix the webview opens (fetched from the engine on demand,
+// cached, rollout computed here). It can start from the analysis's first phase: with the layers the
+// engine streams as the blocks run, it serves a layer as soon as that layer is here, without asking
+// the engine (which is still busy with the next layers and the LM head).
 // No vscode import: the document is described by plain values.
 import { rolloutStep, withResidual } from '../analysis/rollout';
 import { poolMatrix } from '../analysis/thumbnail';
@@ -13,12 +13,18 @@ import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/protocol';
 import { quantize, type QuantizedArray } from '../shared/quantize';
 
-/** Above this many bytes, the overview fetches head by head instead of all attentions at once. */
-const ALL_AT_ONCE_BYTES = 64 * 1024 * 1024;
 /** Matrices kept per run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
 
-type Engine = Pick<EngineClient, 'attention' | 'allAttentions' | 'release'>;
+type Engine = Pick<EngineClient, 'attention' | 'release'>;
+
+/** Thumbnails of layers [fromLayer, fromLayer + layers) × every head, layer-major (see OverviewLayersMessage). */
+export interface OverviewBatch {
+  size: number;
+  fromLayer: number;
+  layers: number;
+  thumbs: QuantizedArray[];
+}
 
 export class AnalysisRun {
   private readonly cache = new Map<string, Float32Array>();
@@ -85,38 +91,48 @@ export class AnalysisRun {
   }
 
   /**
-   * Thumbnails [S × S] of every head of layers [fromLayer, fromLayer + layers), layer-major, 8 bits,
-   * each scaled to its own max. From a streamed run it waits for layer `fromLayer` and answers with
-   * the layers here by then, a quarter of the model's at most; the caller asks again from where the
-   * answer ends.
+   * The overview: thumbnails [S × S] of every head (8 bits, each scaled to its own max), layer by
+   * layer from layer 0, handed to `emit` as the layers come: from the stream as the blocks run, or
+   * from the engine head by head. Layers already here go out together, a quarter of the model's at
+   * most per batch (the first heatmaps go out, and get drawn, sooner). Stops when `signal` aborts.
    */
-  async overview(size: number, fromLayer = 0): Promise<{ size: number; fromLayer: number; layers: number; thumbs: QuantizedArray[] }> {
-    const { nLayer, nHead, T } = this.summary;
-    if (!Number.isInteger(fromLayer) || fromLayer < 0 || fromLayer >= nLayer) throw new RangeError(`layer ${fromLayer} is outside 0..${nLayer - 1}`);
-    const thumbs: QuantizedArray[] = [];
-    let S = Math.min(size, T);
-    const add = (m: Float32Array): void => {
-      const p = poolMatrix(m, T, size);
-      S = p.size;
-      thumbs.push(quantize(p.data, 8));
-    };
-    const first = await this.layerHere(fromLayer);
-    if (first) {
-      // A quarter of the layers at most per answer: the first heatmaps go out (and get drawn) sooner.
-      const end = Math.min(nLayer, fromLayer + Math.max(1, Math.ceil(nLayer / 4)));
-      let l = fromLayer;
-      for (let a: Float32Array | undefined = first; a && l < end; a = this.layers?.get(++l)) {
-        for (let h = 0; h < nHead; h++) add(a.subarray(h * T * T, (h + 1) * T * T));
-      }
-      return { size: S, fromLayer, layers: l - fromLayer, thumbs };
+  async pushOverview(size: number, emit: (batch: OverviewBatch) => void, signal?: AbortSignal): Promise<void> {
+    const { nLayer } = this.summary;
+    const most = Math.max(1, Math.ceil(nLayer / 4));
+    let S = Math.min(size, this.T);
+    const thumbsOf = (heads: Float32Array[]): QuantizedArray[] =>
+      heads.map((m) => {
+        const p = poolMatrix(m, this.T, size);
+        S = p.size;
+        return quantize(p.data, 8);
+      });
+    for (let from = 0; from < nLayer && !signal?.aborted; ) {
+      const thumbs = thumbsOf(await this.heads(from));
+      let l = from + 1;
+      for (let here = this.streamedHeads(l); here && l < from + most; here = this.streamedHeads(++l)) thumbs.push(...thumbsOf(here));
+      if (signal?.aborted || this.released) return;
+      emit({ size: S, fromLayer: from, layers: l - from, thumbs });
+      from = l;
     }
-    if ((nLayer - fromLayer) * nHead * T * T * 4 <= ALL_AT_ONCE_BYTES) {
-      const all = await this.engine.allAttentions(this.runId); // [L × H × T × T]
-      for (let i = fromLayer * nHead; i < nLayer * nHead; i++) add(all.subarray(i * T * T, (i + 1) * T * T));
-    } else {
-      for (let l = fromLayer; l < nLayer; l++) for (let h = 0; h < nHead; h++) add(await this.engine.attention(this.runId, l, h));
-    }
-    return { size: S, fromLayer, layers: nLayer - fromLayer, thumbs };
+  }
+
+  /** Every head [T × T] of layer `l`: from the stream (waiting for it while it streams), or from the engine. */
+  private async heads(l: number): Promise<Float32Array[]> {
+    const here = await this.layerHere(l);
+    if (here) return this.split(here);
+    return Promise.all(Array.from({ length: this.summary.nHead }, (_, h) => this.engine.attention(this.runId, l, h)));
+  }
+
+  /** Every head of layer `l` if the stream already has it. */
+  private streamedHeads(l: number): Float32Array[] | undefined {
+    const a = l < this.summary.nLayer && this.layers?.streamed ? this.layers.get(l) : undefined;
+    return a && this.split(a);
+  }
+
+  /** [H × T × T] → H views [T × T]. */
+  private split(all: Float32Array): Float32Array[] {
+    const TT = this.T * this.T;
+    return Array.from({ length: this.summary.nHead }, (_, h) => all.subarray(h * TT, (h + 1) * TT));
   }
 
   /** Layer `l` [H × T × T] from the stream (waiting for it while it streams), or undefined: ask the engine. */

@@ -23,7 +23,7 @@ import { AnalysisRun } from './analysisRun';
 import { DecorationSync } from './decorationSync';
 import { PaintClock } from './paintClock';
 import type { PanelAnalysis, PanelDeps } from './panelDeps';
-import { panelHandlers, panelInit } from './panelHandlers';
+import { panelHandlers, panelInit, postRun } from './panelHandlers';
 
 export const VIEW_TYPE = 'attentionLens.attentionPanel';
 
@@ -47,6 +47,8 @@ export class AttentionPanel implements vscode.Disposable {
   request: AnalysisRequest | undefined;
   run: AnalysisRun | undefined;
   lastReady: AnalysisReadyMessage | undefined;
+  overviewPush: AbortController | undefined;
+  matrixRequest = 0;
   stale = false;
 
   /**
@@ -148,7 +150,7 @@ export class AttentionPanel implements vscode.Disposable {
           this.paintClock.start(first.runId, requestedAt, first.T);
           this.stale = false;
           this.lastReady = analysisReady(req, input, summaryOfModel, settings, first, this.decorationSync.selected?.query, full);
-          this.post(this.lastReady);
+          postRun(this, this.run, this.lastReady);
           return this.lastReady;
         },
         fillPredictions: (shown, summary) => {
@@ -174,6 +176,7 @@ export class AttentionPanel implements vscode.Disposable {
     this.disposed = true;
     if (AttentionPanel.current === this) AttentionPanel.current = undefined;
     this.runs.cancel();
+    this.overviewPush?.abort();
     void this.run?.release();
     this.run = undefined;
     this.deps.decorations.clear();

@@ -1,5 +1,6 @@
 // What the attention panel does with each message from its webview (already checked by
-// parseFromWebview: the webview is untrusted). Replies for a run that is no longer the panel's are
+// parseFromWebview: the webview is untrusted), and how a run goes out to it: its AnalysisReady,
+// then its overview pushed layer by layer. Replies for a run that is no longer the panel's are
 // dropped.
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
@@ -13,11 +14,12 @@ import {
   type ErrorAction,
   type FromWebviewMessage,
   type Handlers,
+  OVERVIEW_SIZE,
   type PanelInitMessage,
   type ToWebviewMessage,
 } from '../shared/protocol';
 import { requestOf, type AnalysisRequest } from './analysisRequest';
-import type { AnalysisRun } from './analysisRun';
+import type { AnalysisRun, OverviewBatch } from './analysisRun';
 import type { DecorationSync } from './decorationSync';
 import type { PaintClock } from './paintClock';
 import type { PanelDeps } from './panelDeps';
@@ -44,33 +46,44 @@ export interface PanelState {
   request: AnalysisRequest | undefined;
   run: AnalysisRun | undefined;
   lastReady: AnalysisReadyMessage | undefined;
+  /** Stops the overview push of the run shown last. */
+  overviewPush: AbortController | undefined;
+  /** The webview's newest matrix request: an older one still being fetched is not answered. */
+  matrixRequest: number;
   stale: boolean;
   analyze(req: AnalysisRequest): Promise<void>;
   post(m: ToWebviewMessage): void;
   showError(message: string, actions: ErrorAction[], code?: string): void;
 }
 
+/** Fetching attention for the webview failed (the run is still the panel's). */
+function requestFailed(p: PanelState, err: unknown): void {
+  const e = EngineError.from(err);
+  p.deps.models.output.error(`A panel request failed: ${e.message} [${e.code}]`);
+  p.showError(`Could not fetch the attention: ${e.message}`, ['rerun'], e.code);
+}
+
+/**
+ * Sends `ready` (the AnalysisReady of `run`, the panel's run), then pushes the run's overview
+ * after it, layer by layer as the blocks run; a later postRun (or the run's end) stops the push.
+ * The webview builds a fresh overview from each AnalysisReady, so each gets the whole push.
+ */
+export function postRun(p: PanelState, run: AnalysisRun, ready: AnalysisReadyMessage): void {
+  p.post(ready);
+  p.overviewPush?.abort();
+  const push = new AbortController();
+  p.overviewPush = push;
+  const { nLayer, nHead } = run.summary;
+  const emit = (b: OverviewBatch): void => {
+    if (p.run === run) p.post({ type: M.OverviewLayers, runId: run.runId, nLayer, nHead, ...b });
+  };
+  run.pushOverview(OVERVIEW_SIZE, emit, push.signal).catch((err: unknown) => {
+    if (p.run === run && !push.signal.aborted) requestFailed(p, err); // else a replaced run's wait, ended by its cancel
+  });
+}
+
 export function panelHandlers(p: PanelState): AllHandlers {
   const log = p.deps.models.output;
-
-  /** A request of the webview failed (the run is still the panel's). */
-  const requestFailed = (err: unknown): void => {
-    const e = EngineError.from(err);
-    log.error(`A panel request failed: ${e.message} [${e.code}]`);
-    p.showError(`Could not fetch the attention: ${e.message}`, ['rerun'], e.code);
-  };
-
-  /** Sends the overview thumbnails of `run` from `fromLayer` (a RequestOverview, or Ready's want as requestId 0). */
-  const answerOverview = async (run: AnalysisRun, requestId: number, size: number, fromLayer: number): Promise<void> => {
-    try {
-      const o = await run.overview(Math.min(size, 64), fromLayer);
-      if (p.run !== run) return;
-      const { nLayer, nHead } = run.summary;
-      p.post({ type: M.OverviewReply, requestId, runId: run.runId, nLayer, nHead, size: o.size, fromLayer: o.fromLayer, layers: o.layers, thumbs: o.thumbs });
-    } catch (err) {
-      if (p.run === run) requestFailed(err); // else a replaced run's wait, ended by its cancel
-    }
-  };
 
   return {
     [M.Ready]: (m) => {
@@ -81,8 +94,7 @@ export function panelHandlers(p: PanelState): AllHandlers {
       const sync = p.decorationSync;
       if (p.lastReady && p.run) {
         const run = p.run;
-        p.post({ ...p.lastReady, initialQuery: sync.selected?.query ?? p.lastReady.initialQuery, ...(m.want ? { overviewFollows: true } : {}) });
-        if (m.want) void answerOverview(run, 0, m.want.overviewSize, 0);
+        postRun(p, run, { ...p.lastReady, initialQuery: sync.selected?.query ?? p.lastReady.initialQuery });
         if (p.stale) p.post({ type: M.TextChanged, runId: run.runId });
       }
       if (p.lastStatus) p.host.post(p.lastStatus);
@@ -97,16 +109,14 @@ export function panelHandlers(p: PanelState): AllHandlers {
     [M.RequestMatrix]: async (m) => {
       const run = p.run;
       if (!run || m.runId !== run.runId) return; // an older run: dropped
+      p.matrixRequest = m.requestId;
+      const current = (): boolean => p.run === run && p.matrixRequest === m.requestId; // else superseded
       try {
         const matrix = await run.quantized(m.source);
-        if (p.run === run) p.post({ type: M.MatrixReply, requestId: m.requestId, runId: m.runId, source: m.source, T: run.T, matrix });
+        if (current()) p.post({ type: M.MatrixReply, requestId: m.requestId, runId: m.runId, source: m.source, T: run.T, matrix });
       } catch (err) {
-        if (p.run === run) requestFailed(err);
+        if (current()) requestFailed(p, err);
       }
-    },
-    [M.RequestOverview]: async (m) => {
-      const run = p.run;
-      if (run && m.runId === run.runId) await answerOverview(run, m.requestId, m.size, m.fromLayer ?? 0);
     },
     [M.SelectToken]: (m) => {
       if (m.runId === p.run?.runId) p.decorationSync.select({ source: m.source, query: m.index });

@@ -3,9 +3,11 @@
 //
 // Shape, as in vscode-hexeditor's protocol: one enum of message types split "to webview" /
 // "from webview", one interface per message, and a union per direction. The webview never gets
-// every L × H × T × T weight at once: it asks for what it shows (a head, a layer's mean, the
-// rollout, the overview thumbnails) by `runId`, with a `requestId` the reply echoes. Replies for
-// a run that is no longer current are dropped on both sides.
+// every L × H × T × T weight at once. Attention is pushed: after a run's AnalysisReady, the host
+// sends its overview thumbnails layer by layer as the blocks run (OverviewLayers), unasked; the
+// one full matrix the webview opens (a head, a layer's mean, the rollout) it asks for by `runId`,
+// with a `requestId` the reply echoes, and a newer request supersedes it. Messages for a run that
+// is no longer current are dropped on both sides.
 
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
@@ -22,8 +24,8 @@ export enum PanelMessageType {
   PredictionsReady = 'predictionsReady',
   /** Answer to RequestMatrix. */
   MatrixReply = 'matrixReply',
-  /** Answer to RequestOverview. */
-  OverviewReply = 'overviewReply',
+  /** Overview thumbnails of some layers of the current run, pushed as the layers are computed. */
+  OverviewLayers = 'overviewLayers',
   /** The editor cursor moved onto a token of the current run. */
   SelectTokenInPanel = 'selectTokenInPanel',
   /** The analysed text changed in the editor: the analysis is stale. */
@@ -38,8 +40,6 @@ export enum PanelMessageType {
   Ready = 'ready',
   /** Ask for one T × T matrix of a run. */
   RequestMatrix = 'requestMatrix',
-  /** Ask for the downsampled layer × head thumbnails of a run. */
-  RequestOverview = 'requestOverview',
   /** The user selected a query token (and the matrix it looks at) in the panel. */
   SelectToken = 'selectToken',
   /** Analyse again (after a text change, a reload, or an error). */
@@ -164,8 +164,6 @@ export interface AnalysisReadyMessage {
   generated?: { start: number; end: number };
   /** True while the predictions and surprisal are still being computed (see PredictionsReady). */
   predictionsPending?: boolean;
-  /** Sent in answer to a Ready with `want`: an OverviewReply with requestId 0 follows. */
-  overviewFollows?: boolean;
 }
 
 /** The second phase of run `runId`: its predictions and surprisal (T entries each). */
@@ -186,14 +184,16 @@ export interface MatrixReplyMessage {
   matrix: QuantizedArray;
 }
 
+/** The overview thumbnails' side in cells (the host makes it min(this, T)). */
+export const OVERVIEW_SIZE = 48;
+
 /**
  * Thumbnails [size × size] for layers [fromLayer, fromLayer + layers) × every head, layer-major.
- * While a run's layers are still being computed, a reply holds the layers done so far (at least
- * one: the host waits for `fromLayer`); the webview asks again from where it ends.
+ * After each AnalysisReady the host pushes a run's layers in order, from layer 0, each batch as
+ * soon as its layers have run; the webview draws each batch as it comes and never asks.
  */
-export interface OverviewReplyMessage {
-  type: PanelMessageType.OverviewReply;
-  requestId: number;
+export interface OverviewLayersMessage {
+  type: PanelMessageType.OverviewLayers;
   runId: number;
   nLayer: number;
   nHead: number;
@@ -235,7 +235,7 @@ export type ToWebviewMessage =
   | AnalysisReadyMessage
   | PredictionsReadyMessage
   | MatrixReplyMessage
-  | OverviewReplyMessage
+  | OverviewLayersMessage
   | SelectTokenInPanelMessage
   | TextChangedMessage
   | PanelShowErrorMessage
@@ -246,13 +246,6 @@ export type ToWebviewMessage =
 export interface PanelReadyMessage {
   type: PanelMessageType.Ready;
   state?: PersistedState;
-  /**
-   * What a freshly loaded webview will show first and asks for now, before it knows a run: the
-   * overview's first layers at this thumbnail side. When the host has a run, its AnalysisReady
-   * says `overviewFollows` and the OverviewReply (from layer 0) comes with requestId 0 (see
-   * ReplyGate), one round trip sooner than a RequestOverview sent after the AnalysisReady.
-   */
-  want?: { overviewSize: number };
 }
 
 export interface RequestMatrixMessage {
@@ -260,16 +253,6 @@ export interface RequestMatrixMessage {
   requestId: number;
   runId: number;
   source: MatrixSource;
-}
-
-export interface RequestOverviewMessage {
-  type: PanelMessageType.RequestOverview;
-  requestId: number;
-  runId: number;
-  /** Wanted thumbnail side in cells (the host uses min(size, T)). */
-  size: number;
-  /** The first layer wanted (default 0); the reply holds it and the layers after it that are done. */
-  fromLayer?: number;
 }
 
 export interface SelectTokenMessage {
@@ -311,7 +294,6 @@ export interface PaintedMessage {
 export type FromWebviewMessage =
   | PanelReadyMessage
   | RequestMatrixMessage
-  | RequestOverviewMessage
   | SelectTokenMessage
   | RerunMessage
   | OpenSettingsMessage
@@ -332,7 +314,7 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.AnalysisReady,
   PanelMessageType.PredictionsReady,
   PanelMessageType.MatrixReply,
-  PanelMessageType.OverviewReply,
+  PanelMessageType.OverviewLayers,
   PanelMessageType.SelectTokenInPanel,
   PanelMessageType.TextChanged,
   PanelMessageType.ShowError,
@@ -342,7 +324,6 @@ const TO_WEBVIEW = new Set<string>([
 const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.Ready,
   PanelMessageType.RequestMatrix,
-  PanelMessageType.RequestOverview,
   PanelMessageType.SelectToken,
   PanelMessageType.Rerun,
   PanelMessageType.OpenSettings,
@@ -374,8 +355,6 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
   switch (m.type) {
     case PanelMessageType.RequestMatrix:
       return isInt(m.requestId) && isInt(m.runId) && isMatrixSource(m.source) ? m : undefined;
-    case PanelMessageType.RequestOverview:
-      return isInt(m.requestId) && isInt(m.runId) && isInt(m.size) && m.size > 0 && (m.fromLayer === undefined || (isInt(m.fromLayer) && m.fromLayer >= 0)) ? m : undefined;
     case PanelMessageType.SelectToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
     case PanelMessageType.RevealToken:
@@ -385,7 +364,7 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
     case PanelMessageType.Painted:
       return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') && (m.at === undefined || Number.isFinite(m.at)) ? m : undefined;
     case PanelMessageType.Ready:
-      return (m.state === undefined || isObject(m.state)) && (m.want === undefined || (isObject(m.want) && isInt(m.want.overviewSize) && m.want.overviewSize > 0)) ? m : undefined;
+      return m.state === undefined || isObject(m.state) ? m : undefined;
     default:
       return m;
   }
@@ -443,10 +422,9 @@ export function sourceKey(s: MatrixSource): string {
 }
 
 /**
- * Drops replies that belong to an older run or to a request that has been superseded. The
- * webview keeps one per kind of request (matrix, overview). Request ids start at 1; a reply with
- * requestId 0 answers Ready's `want` and is accepted for the current run until the webview asks
- * again itself.
+ * Drops replies that belong to an older run or to a request that has been superseded: the
+ * webview's matrix requests. Request ids start at 1; before the first request of a run, nothing
+ * is accepted.
  */
 export class ReplyGate {
   private runId = -1;
@@ -471,6 +449,6 @@ export class ReplyGate {
 
   /** True when the reply is for the current run and the newest request. */
   accepts(reply: { runId: number; requestId: number }): boolean {
-    return reply.runId === this.runId && reply.requestId === this.latest;
+    return this.latest > 0 && reply.runId === this.runId && reply.requestId === this.latest;
   }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { attentionRollout } from '../../src/analysis/rollout';
 import { tokenIndexAtOffset } from '../../src/analysis/tokenMapping';
 import { EngineClient, type EarlyAttentions } from '../../src/engine/client';
-import { AnalysisRun } from '../../src/panel/analysisRun';
+import { AnalysisRun, type OverviewBatch } from '../../src/panel/analysisRun';
 import { LayerStream } from '../../src/engine/layerStream';
 import { dequantize, quantizationErrorBound, reviveQuantized } from '../../src/shared/quantize';
 
@@ -15,6 +15,13 @@ const ROOT = join(__dirname, '..', '..');
 const WORKER = join(ROOT, 'dist', 'engine-worker.js');
 const TINY = join(ROOT, 'test', 'fixtures', 'tiny-model');
 const TEXT = 'The progress of public credit is witnessed by a considerable rise.';
+
+/** Every batch a run pushes until its overview is whole (or `signal` stops it). */
+async function pushed(run: AnalysisRun, size: number, signal?: AbortSignal): Promise<OverviewBatch[]> {
+  const batches: OverviewBatch[] = [];
+  await run.pushOverview(size, (b) => batches.push(b), signal);
+  return batches;
+}
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
@@ -64,16 +71,21 @@ describe('panel AnalysisRun with the engine worker', function () {
     for (let l = nLayer - 1; l >= 0; l--) assert.ok(maxDiff(await run.matrix({ kind: 'rollout', layer: l }), expected[l]) < 1e-6, `rollout ${l}`);
   });
 
-  it('builds an 8-bit overview thumbnail for every layer × head', async () => {
+  it('pushes an 8-bit overview thumbnail for every layer × head, in layer order, fetched from the engine', async () => {
     const { nLayer, nHead, T } = run.summary;
-    const o = await run.overview(8);
-    assert.equal(o.size, Math.min(8, T));
-    assert.equal(o.thumbs.length, nLayer * nHead);
-    for (const t of o.thumbs) {
+    const batches = await pushed(run, 8);
+    assert.deepEqual(batches.map((b) => b.fromLayer), [...Array(nLayer).keys()], 'a run without a stream: one layer per batch');
+    const thumbs = batches.flatMap((b) => b.thumbs);
+    assert.equal(thumbs.length, nLayer * nHead);
+    for (const b of batches) assert.equal(b.size, Math.min(8, T));
+    for (const t of thumbs) {
       assert.equal(t.bits, 8);
-      assert.equal(t.length, o.size * o.size);
+      assert.equal(t.length, 8 * 8);
       assert.ok(t.data.some((x) => x === 255), 'each thumbnail is scaled to its own max');
     }
+    const stop = new AbortController();
+    stop.abort();
+    assert.deepEqual(await pushed(run, 8, stop.signal), [], 'an aborted push sends nothing');
   });
 
   it('started from the first phase, serves the same matrices and overview without the engine', async () => {
@@ -83,7 +95,6 @@ describe('panel AnalysisRun with the engine worker', function () {
     const served = [0];
     const counting = {
       attention: (...a: Parameters<EngineClient['attention']>) => (served[0]++, client.attention(...a)),
-      allAttentions: (id: number) => (served[0]++, client.allAttentions(id)),
       release: (id: number) => client.release(id),
     };
     const fromEarly = new AnalysisRun(counting, early.summary, undefined, early.layers);
@@ -96,15 +107,17 @@ describe('panel AnalysisRun with the engine worker', function () {
       assert.deepEqual(await fromEarly.matrix({ kind: 'layerMean', layer: l }), await fromEngine.matrix({ kind: 'layerMean', layer: l }));
       assert.deepEqual(await fromEarly.matrix({ kind: 'rollout', layer: l }), await fromEngine.matrix({ kind: 'rollout', layer: l }));
     }
-    // Streamed, the overview comes a few layers per answer; together they are the engine's.
-    const parts = [await fromEarly.overview(8)];
-    while (parts[parts.length - 1].fromLayer + parts[parts.length - 1].layers < nLayer) {
-      const last = parts[parts.length - 1];
-      parts.push(await fromEarly.overview(8, last.fromLayer + last.layers));
+    // Streamed, the overview goes out a quarter of the layers at most per batch; together they are the engine's.
+    const parts = await pushed(fromEarly, 8);
+    const whole = await pushed(fromEngine, 8);
+    assert.deepEqual(parts.flatMap((p) => p.thumbs), whole.flatMap((p) => p.thumbs));
+    let next = 0;
+    for (const p of parts) {
+      assert.equal(p.fromLayer, next, 'batches follow each other from layer 0');
+      assert.ok(p.layers >= 1 && p.layers <= Math.ceil(nLayer / 4) && p.size === whole[0].size);
+      next += p.layers;
     }
-    const whole = await fromEngine.overview(8);
-    assert.deepEqual(parts.flatMap((p) => p.thumbs), whole.thumbs);
-    assert.ok(parts.every((p) => p.size === whole.size && p.layers >= 1));
+    assert.equal(next, nLayer);
     assert.equal(served[0], 0, 'no matrix was fetched from the engine');
     assert.throws(() => new AnalysisRun(client, full, undefined, new LayerStream(full.nLayer + 1, true)), RangeError);
     await fromEngine.release();
@@ -118,7 +131,6 @@ describe('panel AnalysisRun with the engine worker', function () {
     const served = [0];
     const counting = {
       attention: (...a: Parameters<EngineClient['attention']>) => (served[0]++, client.attention(...a)),
-      allAttentions: (id: number) => (served[0]++, client.allAttentions(id)),
       release: (id: number) => client.release(id),
     };
     const stream = new LayerStream(nLayer, true);
@@ -128,19 +140,19 @@ describe('panel AnalysisRun with the engine worker', function () {
     const head1 = { kind: 'head', layer: 1, head: nHead - 1 } as const;
     let got: Float32Array | undefined;
     const waiting = run2.matrix(head1).then((m) => (got = m));
-    const overview1 = run2.overview(8, 1);
-    const o0 = await run2.overview(8);
-    assert.deepEqual([o0.fromLayer, o0.layers, o0.thumbs.length], [0, 1, nHead], 'only layer 0 so far');
+    const batches: OverviewBatch[] = [];
+    const pushing = run2.pushOverview(8, (b) => batches.push(b));
     await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(batches.map((b) => [b.fromLayer, b.layers, b.thumbs.length]), [[0, 1, nHead]], 'only layer 0 so far: pushed at once');
     assert.equal(got, undefined, 'layer 1 is not here yet');
     stream.add(1, early!.layers.get(1)!);
     await waiting;
     const fromEngine = new AnalysisRun(client, full);
     assert.deepEqual(got, await fromEngine.matrix(head1));
-    const o1 = await overview1;
-    assert.equal(o1.fromLayer, 1);
-    assert.ok(o1.layers >= 1);
-    assert.deepEqual(o1.thumbs, (await fromEngine.overview(8, 1)).thumbs.slice(0, o1.layers * nHead));
+    for (let l = 2; l < nLayer; l++) stream.add(l, early!.layers.get(l)!);
+    await pushing;
+    assert.equal(batches[1].fromLayer, 1, 'layer 1 went out once it was here');
+    assert.deepEqual(batches.flatMap((b) => b.thumbs), (await pushed(fromEngine, 8)).flatMap((b) => b.thumbs));
     assert.equal(served[0], 0, 'nothing was fetched from the engine');
     // A stream that ends early (a failed or cancelled run): the missing layers come from the engine.
     const broken = new LayerStream(nLayer, true);
@@ -150,7 +162,6 @@ describe('panel AnalysisRun with the engine worker', function () {
     broken.fail(new Error('cancelled'));
     assert.deepEqual(await late, await fromEngine.matrix({ kind: 'layerMean', layer: nLayer - 1 }));
     assert.ok(served[0] > 0, 'the engine served it');
-    await assert.rejects(run2.overview(8, nLayer), RangeError);
     await fromEngine.release();
   });
 

@@ -21,10 +21,8 @@ describe('shared/protocol', () => {
     const good: FromWebviewMessage[] = [
       { type: PanelMessageType.Ready },
       { type: PanelMessageType.Ready, state: { view: 'lines' } },
-      { type: PanelMessageType.Ready, state: { view: 'lines' }, want: { overviewSize: 48 } },
       { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: head },
       { type: PanelMessageType.RequestMatrix, requestId: 2, runId: 4, source: { kind: 'rollout', layer: 0 } },
-      { type: PanelMessageType.RequestOverview, requestId: 3, runId: 4, size: 32 },
       { type: PanelMessageType.SelectToken, runId: 4, index: 0, source: { kind: 'layerMean', layer: 1 } },
       { type: PanelMessageType.Rerun },
       { type: PanelMessageType.OpenSettings },
@@ -51,15 +49,11 @@ describe('shared/protocol', () => {
       { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: 0 } },
       { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'everything', layer: 0 } },
       { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: -1, head: 0 } },
-      { type: PanelMessageType.RequestOverview, requestId: 1, runId: 4, size: 0 },
+      { type: 'requestOverview', requestId: 1, runId: 4, size: 32 }, // the overview is pushed: nothing to ask
       { type: PanelMessageType.SelectToken, runId: 4, index: -1, source: head },
       { type: PanelMessageType.RevealToken, runId: 4 },
       { type: PanelMessageType.SetSurprisalUnderlines, enabled: 'yes' },
       { type: PanelMessageType.Ready, state: 'x' },
-      { type: PanelMessageType.Ready, want: {} },
-      { type: PanelMessageType.Ready, want: { overviewSize: 0 } },
-      { type: PanelMessageType.Ready, want: { overviewSize: '48' } },
-      { type: PanelMessageType.Ready, want: 48 },
       { type: PanelMessageType.Painted, runId: 4 },
       { type: PanelMessageType.Painted, runId: 4, what: 'everything' },
       { type: PanelMessageType.Painted, runId: '4', what: 'matrix' },
@@ -72,7 +66,7 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(PanelMessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.RequestMatrix, PanelMessageType.RequestOverview, PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted].includes(t));
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.RequestMatrix, PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(PanelMessageType.MatrixReply) && from.includes(PanelMessageType.RequestMatrix));
@@ -151,15 +145,15 @@ describe('shared/protocol', () => {
     assert.ok(!gate.accepts({ runId: 1, requestId: c }));
   });
 
-  it("ReplyGate takes requestId 0 (the answer to Ready's want) for a new run until the webview asks itself", () => {
+  it('ReplyGate accepts nothing for a new run before the webview asks, and no id it did not give', () => {
     const gate = new ReplyGate();
     gate.setRun(3);
-    assert.ok(gate.accepts({ runId: 3, requestId: 0 }));
-    assert.ok(!gate.accepts({ runId: 2, requestId: 0 }), 'not for another run');
+    assert.ok(!gate.accepts({ runId: 3, requestId: 0 }), 'no request yet');
     const a = gate.next();
-    assert.ok(a > 0, 'the webview\'s own ids start at 1');
-    assert.ok(!gate.accepts({ runId: 3, requestId: 0 }), 'superseded by the request the webview made');
+    assert.ok(a > 0, "the webview's ids start at 1");
+    assert.ok(gate.accepts({ runId: 3, requestId: a }));
+    assert.ok(!gate.accepts({ runId: 3, requestId: 0 }));
     gate.setRun(4);
-    assert.ok(gate.accepts({ runId: 4, requestId: 0 }));
+    assert.ok(!gate.accepts({ runId: 4, requestId: a }), 'a request of the run before');
   });
 });

@@ -1,6 +1,7 @@
-// The panel's controller: holds what is shown (run, matrix source, query, view, scale), asks the
-// host for the matrices it needs by runId (dropping stale replies), and keeps the components,
-// the saved state and the editor (through SelectToken) in sync.
+// The panel's controller: holds what is shown (run, matrix source, query, view, scale), draws the
+// overview layers the host pushes, asks the host for the one matrix it opens by runId (dropping
+// stale replies), and keeps the components, the saved state and the editor (through SelectToken)
+// in sync.
 import {
   PanelMessageType,
   ReplyGate,
@@ -32,8 +33,6 @@ import { Tooltip } from './tooltip';
 
 type View = 'matrix' | 'lines';
 
-/** The overview thumbnails' side in cells (the host makes it min(this, T)). */
-export const OVERVIEW_SIZE = 48;
 type SourceKind = MatrixSource['kind'];
 
 export class PanelApp {
@@ -64,7 +63,6 @@ export class PanelApp {
   private underlines = false;
   private readonly matrices = new Map<string, Float32Array>();
   private readonly matrixGate = new ReplyGate();
-  private readonly overviewGate = new ReplyGate();
   private pendingKey: string | undefined;
   private frame = 0;
 
@@ -141,15 +139,12 @@ export class PanelApp {
         this.reportPainted('matrix');
       }
     },
-    [PanelMessageType.OverviewReply]: (m) => {
-      if (!this.overviewGate.accepts(m)) return;
-      performance.mark('al:overview-reply');
+    [PanelMessageType.OverviewLayers]: (m) => {
+      if (m.runId !== this.run?.runId) return; // an older run: dropped
+      performance.mark('al:overview-layers');
       this.overview.setThumbs(m);
-      this.overview.draw(this.theme, this.scale);
+      this.overview.draw(this.theme, this.scale, m.fromLayer, m.fromLayer + m.layers);
       this.reportPainted('overview');
-      // Layers still being computed: ask for the rest (the host answers when the next one is done).
-      const next = m.fromLayer + m.layers;
-      if (next < m.nLayer) this.requestOverview(next);
     },
     [PanelMessageType.SelectTokenInPanel]: (m) => {
       if (m.runId === this.run?.runId) this.selectQuery(m.index, true);
@@ -178,7 +173,6 @@ export class PanelApp {
     if (fresh) {
       this.matrices.clear();
       this.matrixGate.setRun(m.runId);
-      this.overviewGate.setRun(m.runId);
       this.pendingKey = undefined;
       this.painted.clear();
       if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
@@ -187,9 +181,8 @@ export class PanelApp {
     const s = this.source;
     if (s.layer >= nLayer || (s.kind === 'head' && s.head >= nHead)) this.source = { kind: 'head', layer: 0, head: 0 };
     if (this.source.kind === 'head') this.lastHead = { layer: this.source.layer, head: this.source.head };
-    // Ask first, then build: the replies' round trip overlaps the building and drawing below. In
-    // answer to Ready's want, the overview's first reply is already on its way (requestId 0).
-    if (!(fresh && m.overviewFollows)) this.requestOverview();
+    // Ask first, then build: the reply's round trip overlaps the building and drawing below (the
+    // overview's layers are on their way already: the host pushes them after this message).
     this.requestMatrix();
     this.query = Math.max(0, Math.min(m.initialQuery ?? m.T - 1, m.T - 1));
     this.ui.title.textContent = t('titleWithModel', m.model.name);
@@ -225,11 +218,6 @@ export class PanelApp {
   private markPredictionsPending(pending: boolean): void {
     this.ui.predictionsCard.setAttribute('aria-busy', String(pending));
     this.surprisal.node.setAttribute('aria-busy', String(pending));
-  }
-
-  private requestOverview(fromLayer = 0): void {
-    if (!this.run) return;
-    send({ type: PanelMessageType.RequestOverview, requestId: this.overviewGate.next(), runId: this.run.runId, size: OVERVIEW_SIZE, fromLayer });
   }
 
   /** Asks the host for the current source's matrix unless it is here or already asked for. */

@@ -12,16 +12,16 @@
 //   #surprisal                            per-token surprisal strip canvas
 //   #sr-summary                           screen-reader list of the top attended tokens of the query
 //   #overview, #detail-title, #content    overview grid, the open matrix's title, the whole analysis
-// Performance marks (read by npm run bench:paint): al:boot, al:init, al:analysis, al:overview-reply,
+// Performance marks (read by npm run bench:paint): al:boot, al:init, al:analysis, al:overview-layers,
 // al:matrix-reply, al:painted-overview, al:painted-matrix.
 import { PanelMessageType, parseToWebview, type ToWebviewMessage } from '../../src/shared/protocol';
 import { loadState, send } from './api';
-import { OVERVIEW_SIZE, PanelApp } from './app';
+import { PanelApp } from './app';
 import { setPanelStrings, t } from './text';
 
 /**
  * Builds the UI from the strings the host put in the HTML (#app's data-init) and says Ready: the
- * host answers with Init and the run. Without readable embedded strings (the dev preview's mock
+ * host answers with Init and the run, whose overview it then pushes. Without readable embedded strings (the dev preview's mock
  * host embeds none) the UI is built when Init comes; otherwise Init is ignored.
  */
 function boot(): void {
@@ -46,7 +46,7 @@ function boot(): void {
     };
     window.addEventListener('message', onInit);
   }
-  send({ type: PanelMessageType.Ready, state: loadState(), want: { overviewSize: OVERVIEW_SIZE } });
+  send({ type: PanelMessageType.Ready, state: loadState() });
 }
 
 /** The Init message the host embedded in the HTML, checked like one that came by postMessage. */

@@ -1,7 +1,7 @@
 // The model overview: every layer × head as a small heatmap (canvas[data-layer][data-head]), plus
 // a column with each layer's mean over heads (canvas[data-layer][data-aggregate="mean"]). A click
 // or Enter opens one; arrow keys move between layers (↑/↓) and heads (←/→).
-import type { ColorScale, MatrixSource, OverviewReplyMessage } from '../../src/shared/protocol';
+import type { ColorScale, MatrixSource, OverviewLayersMessage } from '../../src/shared/protocol';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
 import { el, sizeCanvas } from './dom';
 import { applyScale, css, type Theme } from './theme';
@@ -86,8 +86,8 @@ export class OverviewGrid {
     }
   }
 
-  /** Fills in the layers of a reply (a run's first reply starts afresh); the others stay blank. */
-  setThumbs(msg: OverviewReplyMessage): void {
+  /** Fills in the layers of a pushed batch (a batch from layer 0 starts afresh); the others stay blank. */
+  setThumbs(msg: OverviewLayersMessage): void {
     const { nLayer, nHead, size, fromLayer, layers } = msg;
     const cols = nHead + 1;
     if (fromLayer === 0 || size !== this.size || this.thumbs.length !== nLayer * cols) this.thumbs = new Array(nLayer * cols);
@@ -125,9 +125,13 @@ export class OverviewGrid {
     this.cells[this.focusIndex]?.focus();
   }
 
-  draw(theme: Theme, scale: ColorScale): void {
+  /** Draws the cells of layers [fromLayer, toLayer) (default: all). */
+  draw(theme: Theme, scale: ColorScale, fromLayer = 0, toLayer = this.nLayer): void {
     const px = this.cellPx;
+    const cols = this.nHead + 1;
     this.cells.forEach((canvas, i) => {
+      const layer = Math.floor(i / cols);
+      if (layer < fromLayer || layer >= toLayer) return;
       const ctx = sizeCanvas(canvas, px, px);
       const t = this.thumbs[i];
       if (!t || !this.size) {

@@ -4,7 +4,7 @@ import { attentionRollout } from '../../../src/analysis/rollout';
 import { poolMatrix } from '../../../src/analysis/thumbnail';
 import zhBundle from '../../../l10n/bundle.l10n.zh-cn.json';
 import { PANEL_TEXT, localizePanelText } from '../../../src/shared/panelText';
-import { PanelMessageType, type FromWebviewMessage, type ToWebviewMessage } from '../../../src/shared/protocol';
+import { OVERVIEW_SIZE, PanelMessageType, type FromWebviewMessage, type ToWebviewMessage } from '../../../src/shared/protocol';
 import { quantize } from '../../../src/shared/quantize';
 
 const text = new URLSearchParams(location.search).get('text') ?? 'The quick brown fox jumps over the lazy dog.\nIt was the best of times, it was the worst of times.';
@@ -69,15 +69,12 @@ const post = (m: ToWebviewMessage): void => void setTimeout(() => window.dispatc
           settings: { colorScale: 'linear', surprisalUnderlines: false, editorHighlights: true },
           initialQuery: 7,
         });
+        // The overview, pushed one layer at a time, as while a real run's layers are being computed.
+        for (let l = 0; l < L; l++) {
+          const thumbs = Array.from({ length: H }, (_, h) => quantize(poolMatrix(head(l, h), T, OVERVIEW_SIZE).data, 8));
+          setTimeout(() => post({ type: PanelMessageType.OverviewLayers, runId: 1, nLayer: L, nHead: H, size: Math.min(OVERVIEW_SIZE, T), fromLayer: l, layers: 1, thumbs }), 30 * (l + 1));
+        }
         break;
-      case PanelMessageType.RequestOverview: {
-        // One layer per reply, as while a real run's layers are still being computed.
-        const l = m.fromLayer ?? 0;
-        const thumbs = [];
-        for (let h = 0; h < H; h++) thumbs.push(quantize(poolMatrix(head(l, h), T, m.size).data, 8));
-        post({ type: PanelMessageType.OverviewReply, requestId: m.requestId, runId: m.runId, nLayer: L, nHead: H, size: Math.min(m.size, T), fromLayer: l, layers: 1, thumbs });
-        break;
-      }
       case PanelMessageType.RequestMatrix: {
         const s = m.source;
         const mat = s.kind === 'head' ? head(s.layer, s.head) : s.kind === 'layerMean' ? mean(s.layer) : attentionRollout(Array.from({ length: L }, (_, l) => mean(l)), T, s.layer)[s.layer];
