@@ -7,8 +7,9 @@ import { Channel, nodePort, type RequestOptions } from '../shared/channel';
 import { EngineError, type EngineErrorData } from './errors';
 import { LayerStream } from './layerStream';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult, ModelInfo } from './session';
-import type { GeneratedToken, GenerationResult, SamplingOptions, TokenSpan } from './types';
+import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';
+import type { Token } from '../shared/token';
 
 export interface EngineClientOptions extends WorkerInit {
   /** The bundled worker; default `engine-worker.js` beside this bundle. */
@@ -137,7 +138,7 @@ export class EngineClient {
     await this.call('release', { runId });
   }
 
-  tokenize(text: string): Promise<TokenSpan[]> {
+  tokenize(text: string): Promise<Token[]> {
     return this.call('tokenize', { text });
   }
 

@@ -15,7 +15,8 @@ import { countParams } from './families/gpt2';
 import { PER_HEAD_MIN_ROWS } from './layers';
 import { GPTModel } from './model';
 import { ByteLevelBPETokenizer } from './tokenizer';
-import type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions, TokenSpan } from './types';
+import type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from './types';
+import type { Token } from '../shared/token';
 
 export type { ModelInfo } from './modelInfo';
 export type { TopPredictions } from '../analysis/topk';
@@ -31,7 +32,7 @@ export interface AnalyzeOptions {
 /** What one analysis returns at once; attentions and logits are fetched by slice with its runId. */
 export interface AnalysisSummary {
   runId: number;
-  tokens: TokenSpan[];
+  tokens: Token[];
   T: number;
   truncated: boolean;
   /** Tokens in the whole text (> T when truncated). */
@@ -194,7 +195,7 @@ export class EngineSession {
     return this.info.config.nPositions;
   }
 
-  tokenize(text: string): TokenSpan[] {
+  tokenize(text: string): Token[] {
     this.checkAlive();
     return this.tokenizer.encode(text);
   }

@@ -9,10 +9,11 @@
 // UTF-16 offsets once a character takes more than one byte. It is also one more dependency to ship.
 
 import { EngineError } from './errors';
-import type { TokenSpan, Tokenizer } from './types';
+import type { Tokenizer } from './types';
 import { BYTE_TO_CHAR, CHAR_TO_BYTE, bpeMerge, decodeUtf8, utf8WithOffsets } from './byteLevel';
 import { SpecialSplitter, preTokenize } from './pretokenize';
 import { readModelDir, readTokenizerJson, readVocabAndMerges, type TokenizerSource } from './tokenizerFiles';
+import type { Token } from '../shared/token';
 
 /** One BPE token of a word, with UTF-16 offsets relative to the word's start. */
 interface WordPiece {
@@ -91,8 +92,8 @@ export class ByteLevelBPETokenizer implements Tokenizer {
     return new ByteLevelBPETokenizer(readModelDir(dir));
   }
 
-  encode(text: string): TokenSpan[] {
-    const out: TokenSpan[] = [];
+  encode(text: string): Token[] {
+    const out: Token[] = [];
     for (const piece of this.splitter.split(text)) {
       if (piece.special !== undefined) {
         out.push({ id: piece.special, text: piece.text, start: piece.start, end: piece.end });

@@ -1,6 +1,11 @@
 // The engine's public shapes. Everything here is plain data (typed arrays, numbers, strings):
 // tensors never leave src/engine/. Shapes are written row-major in the comments.
 
+import type { Token } from '../shared/token';
+
+import type { LayerCapture } from '../shared/engineData';
+export type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from '../shared/engineData';
+
 /** A decoder's hyper-parameters, normalised from a Hugging Face `config.json`. */
 export interface GPTConfig {
   modelType: 'gpt2';
@@ -35,20 +40,11 @@ export interface WeightArray {
  */
 export type WeightMap = Map<string, WeightArray>;
 
-/** A token with its UTF-16 offsets into the string it came from. */
-export interface TokenSpan {
-  id: number;
-  /** The token's text as decoded on its own (may hold U+FFFD for a partial character). */
-  text: string;
-  start: number;
-  end: number;
-}
-
 export interface Tokenizer {
   readonly vocabSize: number;
   readonly bosTokenId?: number;
   readonly eosTokenId?: number;
-  encode(text: string): TokenSpan[];
+  encode(text: string): Token[];
   encodeIds(text: string): number[];
   decode(ids: readonly number[]): string;
   /** The UTF-8 bytes an id stands for (part of a character, for ids that split one). */
@@ -62,44 +58,6 @@ export interface CaptureRequest {
   layer: number;
   /** Query position, 0 ≤ position < T. */
   position: number;
-}
-
-/** A layer's internals at one query position. Vectors are Float32Array, matrices row-major. */
-export interface LayerCapture {
-  layer: number;
-  position: number;
-  headDim: number;
-  /** Residual stream entering the block, at `position` [d]. */
-  residualIn: Float32Array;
-  /** ln_1 output at every position ≤ position [(position+1) × d]. */
-  ln1: Float32Array;
-  /** Per head: q at `position` [H × headDim]. */
-  q: Float32Array;
-  /** Per head: k and v at positions 0..position [H × (position+1) × headDim]. */
-  k: Float32Array;
-  v: Float32Array;
-  /** Per head: raw scores q·kᵀ [H × T] (all T keys, before scaling and masking). */
-  rawScores: Float32Array;
-  /** Per head: scores / √headDim [H × T]. */
-  scaledScores: Float32Array;
-  /** Per head: scaled scores with the causal mask applied (−Infinity above the diagonal) [H × T]. */
-  maskedScores: Float32Array;
-  /** Per head: softmax weights [H × T]; each row sums to 1. */
-  weights: Float32Array;
-  /** Per head: Σ weights·v [H × headDim]. */
-  headOutputs: Float32Array;
-  /** Heads concatenated [d] and after c_proj (with bias) [d]. */
-  concat: Float32Array;
-  attnOut: Float32Array;
-  /** residualIn + attnOut [d]. */
-  residualMid: Float32Array;
-  /** ln_2 output [d], feed-forward hidden before and after the activation [nInner], FFN output [d]. */
-  ln2: Float32Array;
-  ffnPre: Float32Array;
-  ffnAct: Float32Array;
-  ffnOut: Float32Array;
-  /** residualMid + ffnOut: the block's output at `position` [d]. */
-  residualOut: Float32Array;
 }
 
 export interface ForwardOptions {
@@ -126,35 +84,3 @@ export interface ForwardResult {
   finalLn?: Float32Array;
 }
 
-export interface SamplingOptions {
-  maxNewTokens: number;
-  /** 0 = greedy. */
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  seed?: number;
-  stopStrings?: string[];
-  /** Stop at the tokenizer's EOS (default true). */
-  stopAtEos?: boolean;
-}
-
-export interface GeneratedToken {
-  id: number;
-  /** This token alone, decoded (U+FFFD where it holds part of a character). */
-  text: string;
-  /**
-   * What this token adds to the text generated so far: the characters whose last byte it brings
-   * ('' while a character split across tokens is incomplete, then the whole character). The deltas
-   * of a run concatenate to its text, but for a character the run ended in the middle of.
-   */
-  delta: string;
-  /** log-probability of the token under the (unfiltered, temperature-1) distribution. */
-  logprob: number;
-}
-
-export interface GenerationResult {
-  ids: number[];
-  text: string;
-  tokens: GeneratedToken[];
-  stopReason: 'eos' | 'stop-string' | 'max-tokens' | 'cancelled' | 'context-full';
-}

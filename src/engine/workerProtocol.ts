@@ -5,7 +5,8 @@
 // first phase: the summary as the forward starts, then one event per layer as the blocks run
 // (before the LM head). Typed arrays travel in transfer lists. Errors cross as EngineErrorData.
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, EngineOptions, LogitLensResult, ModelInfo } from './session';
-import type { GeneratedToken, GenerationResult, SamplingOptions, TokenSpan } from './types';
+import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
+import type { Token } from '../shared/token';
 
 /** The first phase carries the attentions themselves up to this many bytes (else only the summary). */
 export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
@@ -58,7 +59,7 @@ export interface EngineWorkerProtocol {
     /** Forgets a kept run. */
     release: { request: { runId: number }; reply: null };
     /** Tokenizes a text with the loaded model's tokenizer. */
-    tokenize: { request: { text: string }; reply: TokenSpan[] };
+    tokenize: { request: { text: string }; reply: Token[] };
     /** Generates with the KV cache; a cancelled generation answers with stopReason 'cancelled'. */
     generate: { request: { prompt: string | number[]; opts: SamplingOptions } & CancelFlag; reply: GenerationResult; progress: TokenProgress };
   };

@@ -4,8 +4,9 @@
 import * as vscode from 'vscode';
 import { surprisalBucket, type SurprisalBucket } from '../analysis/gltr';
 import { adjustSpanForEdits, editTouchesSpan, tokenIndexAtOffset, type Span } from '../analysis/tokenMapping';
-import type { ActualToken, PanelToken } from '../shared/protocol';
+import type { ActualToken } from '../shared/protocol';
 import { documentColumn } from './editorColumns';
+import type { Token } from '../shared/token';
 
 /** Opacity levels of the attention background; weights are binned relative to the row's max. */
 const LEVELS = 8;
@@ -28,7 +29,7 @@ export interface DecoratedRun {
   length: number;
   /** Length of the range the user asked for (longer than `length` when truncated). */
   requestedLength: number;
-  tokens: PanelToken[];
+  tokens: Token[];
   actual: ActualToken[];
 }
 

@@ -2,7 +2,7 @@
 // `contributes.configuration`), their normalisation from whatever the user wrote, and their
 // translation into the engine's SamplingOptions. Also the text form of stop sequences used by the
 // "Complete with Options…" quick input. Pure: no vscode, no tfjs.
-import type { SamplingOptions } from '../engine/types';
+import type { SamplingOptions } from './engineData';
 
 export interface CompletionOptions {
   /** Tokens generated at most. */

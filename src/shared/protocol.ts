@@ -11,6 +11,7 @@
 
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
+import type { Token } from './token';
 
 export enum PanelMessageType {
   // ---- to webview ----
@@ -77,14 +78,6 @@ export interface ModelSummary {
   numParams: number;
 }
 
-export interface PanelToken {
-  id: number;
-  text: string;
-  /** UTF-16 offsets into the analysed text. */
-  start: number;
-  end: number;
-}
-
 export interface Prediction {
   texts: string[];
   probs: number[];
@@ -146,7 +139,7 @@ export interface AnalysisReadyMessage {
   runId: number;
   model: ModelSummary;
   source: AnalysisSource;
-  tokens: PanelToken[];
+  tokens: Token[];
   T: number;
   /** True when only the first T of `totalTokens` tokens were analysed. */
   truncated: boolean;

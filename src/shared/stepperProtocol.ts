@@ -8,10 +8,11 @@
 //
 // The numbers are the engine's own (LayerCapture from the forward pass), passed through as
 // Float32Array: the stepper never recomputes the model.
-import type { LayerCapture } from '../engine/types';
+import type { LayerCapture } from './engineData';
 import type { StepperStrings } from './explanations';
+import type { Token } from './token';
 
-export type { LayerCapture } from '../engine/types';
+export type { LayerCapture } from './engineData';
 
 export enum StepperMessageType {
   // ---- to webview ----
@@ -64,17 +65,10 @@ export interface StepperModelFacts {
   card?: string;
 }
 
-export interface StepperToken {
-  id: number;
-  text: string;
-  start: number;
-  end: number;
-}
-
 /** One analysis, as the stepper needs it. */
 export interface StepperRunInfo {
   runId: number;
-  tokens: StepperToken[];
+  tokens: Token[];
   T: number;
   /** e.g. "notes.txt, lines 3–7". */
   label: string;

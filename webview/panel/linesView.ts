@@ -1,17 +1,18 @@
 // The lines view (as in BertViz): queries on the left, keys on the right, the selected query
 // joined to every key it may attend to by a line whose opacity follows the weight.
-import type { ColorScale, PanelToken } from '../../src/shared/protocol';
+import type { ColorScale } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas } from './dom';
 import type { DetailEvents } from './matrixView';
 import { shortLabel } from './matrixView';
 import { applyScale, css, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
 import { t } from './text';
+import type { Token } from '../../src/shared/token';
 
 export class LinesView {
   readonly node: HTMLElement;
   readonly canvas: HTMLCanvasElement;
-  private tokens: readonly PanelToken[] = [];
+  private tokens: readonly Token[] = [];
   private values: Float32Array | undefined;
   private query = 0;
   private geo = { rowH: 18, colW: 120, width: 400, top: 22 };
@@ -40,7 +41,7 @@ export class LinesView {
     });
   }
 
-  set(tokens: readonly PanelToken[], values: Float32Array | undefined, label: string): void {
+  set(tokens: readonly Token[], values: Float32Array | undefined, label: string): void {
     this.tokens = tokens;
     this.values = values;
     this.canvas.setAttribute('aria-label', t('linesAria', label));

@@ -2,11 +2,12 @@
 // the masked upper triangle hatched, the selected query's row outlined. Hover shows
 // query, key and weight (#tooltip); a click selects the query; ↑/↓ move it, Enter shows it in the
 // editor, Escape goes back to the overview.
-import type { ColorScale, PanelToken } from '../../src/shared/protocol';
+import type { ColorScale } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas, visibleText } from './dom';
 import { applyScale, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
 import { t } from './text';
+import type { Token } from '../../src/shared/token';
 
 export interface DetailEvents {
   selectQuery(i: number): void;
@@ -32,7 +33,7 @@ export class MatrixView {
   readonly node: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private T = 0;
-  private tokens: readonly PanelToken[] = [];
+  private tokens: readonly Token[] = [];
   private values: Float32Array | undefined;
   private query = 0;
   private geo: Geometry = { x0: 0, y0: 0, cell: 1 };
@@ -71,7 +72,7 @@ export class MatrixView {
     });
   }
 
-  set(tokens: readonly PanelToken[], values: Float32Array | undefined, label: string): void {
+  set(tokens: readonly Token[], values: Float32Array | undefined, label: string): void {
     this.tokens = tokens;
     this.T = tokens.length;
     this.values = values;

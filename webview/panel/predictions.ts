@@ -1,8 +1,9 @@
 // Next-token predictions: the top k after the selected position, and always the model's
 // prediction after the last token. Each row: the token, a bar, its probability.
-import type { ActualToken, PanelToken, Prediction } from '../../src/shared/protocol';
+import type { ActualToken, Prediction } from '../../src/shared/protocol';
 import { appendTokenText, el, pct, quote } from './dom';
 import { t } from './text';
+import type { Token } from '../../src/shared/token';
 
 export class PredictionsView {
   readonly node: HTMLElement;
@@ -15,7 +16,7 @@ export class PredictionsView {
     this.node = el('div', { class: 'predictions' }, this.selectedCard, this.lastCard);
   }
 
-  render(tokens: readonly PanelToken[], predictions: readonly Prediction[], actual: readonly ActualToken[], query: number): void {
+  render(tokens: readonly Token[], predictions: readonly Prediction[], actual: readonly ActualToken[], query: number): void {
     const T = tokens.length;
     const last = T - 1;
     const q = Math.max(0, Math.min(query, last));
@@ -25,7 +26,7 @@ export class PredictionsView {
     if (q !== last) this.fill(this.lastCard, t('predAfterLast', quote(tokens[last]?.text ?? '')), predictions[last], undefined);
   }
 
-  private fill(card: HTMLElement, title: string, p: Prediction | undefined, next: { token: PanelToken; stats: ActualToken } | undefined): void {
+  private fill(card: HTMLElement, title: string, p: Prediction | undefined, next: { token: Token; stats: ActualToken } | undefined): void {
     const rows: HTMLElement[] = [];
     const max = p?.probs[0] ?? 1;
     p?.texts.forEach((text, r) => {

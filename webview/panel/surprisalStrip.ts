@@ -2,11 +2,12 @@
 // the numbers, a click selects the token.
 import { BUCKETS, surprisalBucket, type SurprisalBucket } from '../../src/analysis/gltr';
 import type { PanelTextKey } from '../../src/shared/panelText';
-import type { ActualToken, PanelToken } from '../../src/shared/protocol';
+import type { ActualToken } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas } from './dom';
 import type { Theme } from './theme';
 import type { Tooltip } from './tooltip';
 import { t } from './text';
+import type { Token } from '../../src/shared/token';
 
 const H = 44;
 
@@ -16,7 +17,7 @@ export class SurprisalStrip {
   readonly node: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly legend: HTMLElement;
-  private tokens: readonly PanelToken[] = [];
+  private tokens: readonly Token[] = [];
   private actual: readonly ActualToken[] = [];
   private barW = 6;
   private selected = -1;
@@ -37,7 +38,7 @@ export class SurprisalStrip {
     });
   }
 
-  set(tokens: readonly PanelToken[], actual: readonly ActualToken[]): void {
+  set(tokens: readonly Token[], actual: readonly ActualToken[]): void {
     this.tokens = tokens;
     this.actual = actual;
     const mean = actual.slice(1).reduce((s, a) => s + a.surprisal, 0) / Math.max(1, actual.length - 1);

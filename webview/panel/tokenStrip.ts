@@ -1,10 +1,11 @@
 // The analysed text as the model's tokens (`.token[data-index]` chips, whitespace made visible).
 // The selected query is outlined; the other chips are tinted by the weight the query gives them.
 // Keyboard: ←/→ (and Home/End) move the query, Enter shows the token in the editor.
-import type { ColorScale, PanelToken } from '../../src/shared/protocol';
+import type { ColorScale } from '../../src/shared/protocol';
 import { appendTokenText, el, visibleText } from './dom';
 import { applyScale, css, type Theme } from './theme';
 import { t } from './text';
+import type { Token } from '../../src/shared/token';
 
 export interface TokenStripEvents {
   select(index: number): void;
@@ -31,7 +32,7 @@ export class TokenStrip {
   }
 
   /** `generated`: tokens [start, end) the model wrote (Explain Completion), marked as such. */
-  render(tokens: readonly PanelToken[], generated?: { start: number; end: number }): void {
+  render(tokens: readonly Token[], generated?: { start: number; end: number }): void {
     this.chips = tokens.map((tok, i) => {
       const gen = generated !== undefined && i >= generated.start && i < generated.end;
       const chip = el('span', {

@@ -2,13 +2,14 @@
 // stopped after each layer. Top token per cell, shaded by its probability, top 5 on hover; a click
 // picks that position as the query.
 import { formatText, type StepperStrings } from '../../src/shared/explanations';
-import type { LensCell, StepperToken } from '../../src/shared/stepperProtocol';
+import type { LensCell } from '../../src/shared/stepperProtocol';
 import { el, fixed } from './dom';
 import { visibleToken } from './steps';
+import type { Token } from '../../src/shared/token';
 
 export function renderLens(
   cells: LensCell[][],
-  tokens: StepperToken[],
+  tokens: Token[],
   s: StepperStrings,
   query: number,
   onPick: (position: number) => void,

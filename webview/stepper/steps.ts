@@ -3,7 +3,8 @@
 // from the engine's capture (LayerCapture) and read-out, never recomputed. No DOM here: the
 // renderer draws what this returns, and the unit tests check it against the engine.
 import { formatText, type StepperStrings, type StepperTextKey } from '../../src/shared/explanations';
-import type { LayerCapture, Readout, StepperModelFacts, StepperToken } from '../../src/shared/stepperProtocol';
+import type { LayerCapture, Readout, StepperModelFacts } from '../../src/shared/stepperProtocol';
+import type { Token } from '../../src/shared/token';
 
 export const EMBED_STEPS = ['tokens', 'tokenEmbedding', 'positionEmbedding', 'input'] as const;
 export const LAYER_STEPS = [
@@ -136,7 +137,7 @@ export interface StepView {
 
 export interface StepInput {
   model: Pick<StepperModelFacts, 'nLayer' | 'nHead' | 'nEmbd' | 'nInner' | 'vocabSize' | 'activation'>;
-  tokens: StepperToken[];
+  tokens: Token[];
   /** The query position. */
   position: number;
   /** The head whose q, k, v are drawn (every head is in the tables). */
