@@ -2,6 +2,7 @@
 // benchmark and for tests that need a model bigger than the tiny fixture.
 import { expectedWeightShapes, saveCheckpoint } from '../src/engine/checkpoint';
 import type { GPTConfig, WeightMap } from '../src/engine/types';
+import { Mulberry32 } from '../src/shared/mulberry32';
 
 /** Default GPT-2 config fields for a given shape. */
 export function gpt2Config(shape: Pick<GPTConfig, 'vocabSize' | 'nPositions' | 'nEmbd' | 'nLayer' | 'nHead'> & { name?: string }): GPTConfig {
@@ -15,13 +16,8 @@ export function gpt2Config(shape: Pick<GPTConfig, 'vocabSize' | 'nPositions' | '
 }
 
 /** Fills `out` with N(0, std²) draws from a seeded generator (mulberry32 + Box–Muller). */
-function fillNormal(out: Float32Array, std: number, state: { s: number }): void {
-  const uniform = (): number => {
-    let t = (state.s = (state.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function fillNormal(out: Float32Array, std: number, rng: Mulberry32): void {
+  const uniform = (): number => rng.next();
   for (let i = 0; i < out.length; i += 2) {
     const u = 1 - uniform(); // (0, 1]
     const r = std * Math.sqrt(-2 * Math.log(u));
@@ -33,13 +29,13 @@ function fillNormal(out: Float32Array, std: number, state: { s: number }): void 
 
 /** Random weights for `config` under GPT-2's names. */
 export function randomWeights(config: GPTConfig, opts: { seed?: number; std?: number } = {}): WeightMap {
-  const state = { s: (opts.seed ?? 1) >>> 0 };
+  const rng = new Mulberry32(opts.seed ?? 1);
   const std = opts.std ?? 0.02;
   const weights: WeightMap = new Map();
   for (const [name, shape] of expectedWeightShapes(config)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     if (/ln_(1|2|f)\.weight$/.test(name)) data.fill(1);
-    else if (!name.endsWith('.bias')) fillNormal(data, std, state);
+    else if (!name.endsWith('.bias')) fillNormal(data, std, rng);
     weights.set(name, { shape, data });
   }
   return weights;
