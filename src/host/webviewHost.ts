@@ -1,11 +1,14 @@
 // What the attention panel and the Layer Stepper share as webview hosts: the webview's options and
-// HTML (CSP with a nonce, see webviewHtml), the ready gate (nothing is posted until the webview
-// says it is ready, and a webview that is hidden reloads and must say so again), and the check of
-// every message the webview sends (it is untrusted): a malformed one is logged and dropped.
+// HTML (CSP with a nonce, see webviewHtml), the channel to the page (shared/channel: a new one for
+// each page load, since a reloaded page numbers its requests anew), the ready gate (nothing is
+// posted until the webview says it is ready, and a webview that is hidden reloads and must say so
+// again), and the check of every message the webview sends (it is untrusted): the channel runs it
+// through the protocol's acceptors, and a malformed one is logged and dropped.
 import * as vscode from 'vscode';
+import { Channel, webviewPort, type Acceptors, type EventOf, type ProtocolSpec } from '../shared/channel';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './webviewHtml';
 
-export interface WebviewHostOptions<In> {
+export interface WebviewHostOptions<Local extends ProtocolSpec, Remote extends ProtocolSpec> {
   /** How the log names the view, e.g. "the panel". */
   name: string;
   log: vscode.LogOutputChannel;
@@ -16,9 +19,10 @@ export interface WebviewHostOptions<In> {
   title?: string;
   /** What the script can build its UI from before any message (see PanelHtmlOptions.init). */
   init?: () => unknown;
-  /** Checks a message from the webview: the message, or undefined when malformed. */
-  parse(raw: unknown): In | undefined;
-  onMessage(m: In): void;
+  /** The checks of what the page sends. */
+  accept: Acceptors<Local>;
+  /** Puts the handlers on a new channel to the page. */
+  connect(channel: Channel<Local, Remote>): void;
 }
 
 /** Options of a webview that runs our script and loads only from dist/ and media/. */
@@ -29,12 +33,12 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOpt
   };
 }
 
-export class WebviewHost<In, Out> implements vscode.Disposable {
+export class WebviewHost<Local extends ProtocolSpec, Remote extends ProtocolSpec> implements vscode.Disposable {
   private webview: vscode.Webview | undefined;
-  private listener: vscode.Disposable | undefined;
+  private channel: Channel<Local, Remote> | undefined;
   private isReady = false;
 
-  constructor(private readonly o: WebviewHostOptions<In>) {}
+  constructor(private readonly o: WebviewHostOptions<Local, Remote>) {}
 
   get ready(): boolean {
     return this.isReady;
@@ -42,7 +46,6 @@ export class WebviewHost<In, Out> implements vscode.Disposable {
 
   /** Loads our page into `webview` (a new one, or the same one again): it is not ready until it says so. */
   attach(webview: vscode.Webview): void {
-    this.listener?.dispose();
     this.webview = webview;
     this.isReady = false;
     webview.options = webviewOptions(this.o.extensionUri);
@@ -55,13 +58,13 @@ export class WebviewHost<In, Out> implements vscode.Disposable {
       title: this.o.title,
       init: this.o.init?.(),
     });
-    this.listener = webview.onDidReceiveMessage((raw: unknown) => this.receive(raw));
+    this.connect();
   }
 
   /** The webview is gone (disposed). */
   detach(): void {
-    this.listener?.dispose();
-    this.listener = undefined;
+    this.channel?.close();
+    this.channel = undefined;
     this.webview = undefined;
     this.isReady = false;
   }
@@ -71,15 +74,19 @@ export class WebviewHost<In, Out> implements vscode.Disposable {
     this.isReady = true;
   }
 
-  /** The webview was hidden: it reloads when shown and says it is ready again. */
+  /** The webview was hidden: it reloads when shown (a new page, a new channel) and says it is ready again. */
   unload(): void {
     this.isReady = false;
+    if (this.webview) this.connect();
   }
 
-  /** Posts `m` if the webview is ready (else drops it: the ready handler sends what a new page needs). */
-  post(m: Out): boolean {
-    if (!this.isReady || !this.webview) return false;
-    void this.webview.postMessage(m);
+  /**
+   * Sends an event of the page's protocol if the webview is ready (else drops it: the ready
+   * handler sends what a new page needs).
+   */
+  post<K extends keyof Remote['events'] & string>(type: K, body: EventOf<Remote, K>): boolean {
+    if (!this.isReady || !this.channel) return false;
+    this.channel.notify(type, body);
     return true;
   }
 
@@ -87,12 +94,15 @@ export class WebviewHost<In, Out> implements vscode.Disposable {
     this.detach();
   }
 
-  private receive(raw: unknown): void {
-    const m = this.o.parse(raw);
-    if (m === undefined) {
-      this.o.log.warn(`Ignored a malformed message from ${this.o.name}: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
-    this.o.onMessage(m);
+  private connect(): void {
+    this.channel?.close();
+    if (!this.webview) return;
+    const log = this.o.log;
+    this.channel = new Channel<Local, Remote>(webviewPort(this.webview), {
+      name: this.o.name,
+      accept: this.o.accept,
+      onProblem: (problem, raw) => log.warn(`Ignored a malformed message from ${problem}: ${JSON.stringify(raw)?.slice(0, 200)}`),
+    });
+    this.o.connect(this.channel);
   }
 }

@@ -8,11 +8,12 @@ import { LatestOnly } from '../host/latestOnly';
 import { displaySettings, readSettings } from '../host/settings';
 import { WebviewHost, webviewOptions } from '../host/webviewHost';
 import {
+  PANEL_HOST_ACCEPT,
   PanelMessageType as M,
-  parseFromWebview,
   type AnalysisReadyMessage,
   type ErrorAction,
-  type FromWebviewMessage,
+  type PanelHostProtocol,
+  type PanelWebviewProtocol,
   type PersistedState,
   type ToWebviewMessage,
 } from '../shared/protocol';
@@ -23,7 +24,7 @@ import { AnalysisRun } from './analysisRun';
 import { DecorationSync } from './decorationSync';
 import { PaintClock } from './paintClock';
 import type { PanelAnalysis, PanelDeps } from './panelDeps';
-import { panelHandlers, panelInit, postRun } from './panelHandlers';
+import { connectPanel, panelInit, postRun } from './panelHandlers';
 
 export const VIEW_TYPE = 'attentionLens.attentionPanel';
 
@@ -36,7 +37,7 @@ export class AttentionPanel implements vscode.Disposable {
   /** Fires after a run is ready in the panel (whichever panel: there is one at a time). */
   static readonly onDidAnalyze = analyzed.event;
 
-  readonly host: WebviewHost<FromWebviewMessage, ToWebviewMessage>;
+  readonly host: WebviewHost<PanelHostProtocol, PanelWebviewProtocol>;
   readonly runs = new LatestOnly();
   readonly paintClock = new PaintClock();
   readonly decorationSync: DecorationSync;
@@ -48,7 +49,6 @@ export class AttentionPanel implements vscode.Disposable {
   run: AnalysisRun | undefined;
   lastReady: AnalysisReadyMessage | undefined;
   overviewPush: AbortController | undefined;
-  matrixRequest = 0;
   stale = false;
 
   /**
@@ -84,16 +84,15 @@ export class AttentionPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     readonly deps: PanelDeps,
   ) {
-    const handlers = panelHandlers(this);
-    this.host = new WebviewHost({
+    this.host = new WebviewHost<PanelHostProtocol, PanelWebviewProtocol>({
       name: 'the panel',
       log: deps.models.output,
       extensionUri: deps.extensionUri,
       script: ['dist', 'webview', 'panel.js'],
       style: ['media', 'panel.css'],
       init: panelInit,
-      parse: parseFromWebview,
-      onMessage: (m) => void (handlers[m.type] as (m: FromWebviewMessage) => void | Promise<void>)(m),
+      accept: PANEL_HOST_ACCEPT,
+      connect: (channel) => connectPanel(this, channel),
     });
     this.decorationSync = new DecorationSync(deps.decorations, deps.models.output, () => (this.stale ? undefined : this.run));
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icons', 'attention-lens.svg');
@@ -188,7 +187,7 @@ export class AttentionPanel implements vscode.Disposable {
     if (m.type === M.Busy || m.type === M.ShowError) this.lastStatus = m;
     else if (m.type === M.AnalysisReady) this.lastStatus = undefined;
     // Before Ready, nothing is sent: Ready re-sends the run and the last status.
-    this.host.post(m);
+    this.host.post(m.type, m as never);
   }
 
   showError(message: string, actions: ErrorAction[], code?: string): void {

@@ -1,9 +1,10 @@
-// What the attention panel does with each message from its webview (already checked by
-// parseFromWebview: the webview is untrusted), and how a run goes out to it: its AnalysisReady,
-// then its overview pushed layer by layer. Replies for a run that is no longer the panel's are
-// dropped.
+// What the attention panel does with each message from its webview and with its matrix requests
+// (on the page's channel, already checked by the protocol's acceptors: the webview is untrusted),
+// and how a run goes out to it: its AnalysisReady, then its overview pushed layer by layer.
+// Answers for a run that is no longer the panel's are dropped.
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
+import type { Channel } from '../shared/channel';
 import type { LatestOnly } from '../host/latestOnly';
 import { openSettings, updateSetting } from '../host/settings';
 import type { WebviewHost } from '../host/webviewHost';
@@ -15,7 +16,9 @@ import {
   type FromWebviewMessage,
   type Handlers,
   OVERVIEW_SIZE,
+  type PanelHostProtocol,
   type PanelInitMessage,
+  type PanelWebviewProtocol,
   type ToWebviewMessage,
 } from '../shared/protocol';
 import { requestOf, type AnalysisRequest } from './analysisRequest';
@@ -23,8 +26,6 @@ import type { AnalysisRun, OverviewBatch } from './analysisRun';
 import type { DecorationSync } from './decorationSync';
 import type { PaintClock } from './paintClock';
 import type { PanelDeps } from './panelDeps';
-
-type AllHandlers = Required<Handlers<FromWebviewMessage>>;
 
 let init: Omit<PanelInitMessage, 'type'> | undefined;
 
@@ -38,7 +39,7 @@ export function panelInit(): Omit<PanelInitMessage, 'type'> {
 export interface PanelState {
   readonly panel: vscode.WebviewPanel;
   readonly deps: PanelDeps;
-  readonly host: WebviewHost<FromWebviewMessage, ToWebviewMessage>;
+  readonly host: WebviewHost<PanelHostProtocol, PanelWebviewProtocol>;
   readonly runs: LatestOnly;
   readonly paintClock: PaintClock;
   readonly decorationSync: DecorationSync;
@@ -48,8 +49,6 @@ export interface PanelState {
   lastReady: AnalysisReadyMessage | undefined;
   /** Stops the overview push of the run shown last. */
   overviewPush: AbortController | undefined;
-  /** The webview's newest matrix request: an older one still being fetched is not answered. */
-  matrixRequest: number;
   stale: boolean;
   analyze(req: AnalysisRequest): Promise<void>;
   post(m: ToWebviewMessage): void;
@@ -60,7 +59,7 @@ export interface PanelState {
 function requestFailed(p: PanelState, err: unknown): void {
   const e = EngineError.from(err);
   p.deps.models.output.error(`A panel request failed: ${e.message} [${e.code}]`);
-  p.showError(`Could not fetch the attention: ${e.message}`, ['rerun'], e.code);
+  p.showError(vscode.l10n.t('Could not fetch the attention: {0}', e.message), ['rerun'], e.code);
 }
 
 /**
@@ -82,7 +81,25 @@ export function postRun(p: PanelState, run: AnalysisRun, ready: AnalysisReadyMes
   });
 }
 
-export function panelHandlers(p: PanelState): AllHandlers {
+/** Puts the panel's handlers on a new channel to its page. */
+export function connectPanel(p: PanelState, channel: Channel<PanelHostProtocol, PanelWebviewProtocol>): void {
+  channel.onEach(panelHandlers(p));
+  // The one matrix the webview opens; it cancels the request when the user opens another first.
+  channel.handle('matrix', async ({ runId, source }, { signal }) => {
+    const run = p.run;
+    if (!run || runId !== run.runId) throw new EngineError('BAD_ARGUMENT', `run ${runId} is not the panel's any more`);
+    try {
+      const matrix = await run.quantized(source);
+      if (signal.aborted || p.run !== run) throw new EngineError('CANCELLED', 'the matrix is not wanted any more');
+      return { runId, source, T: run.T, matrix };
+    } catch (err) {
+      if (!signal.aborted && p.run === run && EngineError.from(err).code !== 'CANCELLED') requestFailed(p, err);
+      throw err;
+    }
+  });
+}
+
+function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
   const log = p.deps.models.output;
 
   return {
@@ -97,25 +114,13 @@ export function panelHandlers(p: PanelState): AllHandlers {
         postRun(p, run, { ...p.lastReady, initialQuery: sync.selected?.query ?? p.lastReady.initialQuery });
         if (p.stale) p.post({ type: M.TextChanged, runId: run.runId });
       }
-      if (p.lastStatus) p.host.post(p.lastStatus);
+      if (p.lastStatus) p.post(p.lastStatus);
       else if (!p.run && p.runs.idle) {
         const s = m.state?.source;
         if (!p.request && s) p.request = requestOf(s);
         if (!sync.selected && m.state?.selected) sync.selected = m.state.selected;
         if (p.request) void p.analyze(p.request);
-        else p.showError('Select some text in an editor and run "Attention Lens: Show Attention" (Ctrl+Alt+A).', []);
-      }
-    },
-    [M.RequestMatrix]: async (m) => {
-      const run = p.run;
-      if (!run || m.runId !== run.runId) return; // an older run: dropped
-      p.matrixRequest = m.requestId;
-      const current = (): boolean => p.run === run && p.matrixRequest === m.requestId; // else superseded
-      try {
-        const matrix = await run.quantized(m.source);
-        if (current()) p.post({ type: M.MatrixReply, requestId: m.requestId, runId: m.runId, source: m.source, T: run.T, matrix });
-      } catch (err) {
-        if (current()) requestFailed(p, err);
+        else p.showError(vscode.l10n.t('Select some text in an editor and run "Attention Lens: Show Attention" (Ctrl+Alt+A).'), []);
       }
     },
     [M.SelectToken]: (m) => {

@@ -52,6 +52,22 @@ export type Acceptor<T> = (body: unknown) => T | undefined;
 /** Accepts any body as T: for a trusted sender (the same code on the other side of a thread). */
 export const trusted = <T>(body: unknown): T | undefined => body as T;
 
+/**
+ * The events of a protocol whose messages are tagged by `type` (the UI protocols): one event per
+ * message type, the message itself its body.
+ */
+export type MessageEvents<M extends { type: string }> = { [K in M['type']]: Extract<M, { type: K }> };
+
+/** Acceptors for MessageEvents: a body is accepted when `parse` takes it as a message of the event's type. */
+export function acceptByType<M extends { type: string }>(
+  types: Iterable<string>,
+  parse: (x: unknown) => M | undefined,
+): { [K in M['type']]: Acceptor<Extract<M, { type: K }>> } {
+  const out: Record<string, Acceptor<M>> = {};
+  for (const t of types) out[t] = (body) => (parse(body)?.type === t ? (body as M) : undefined);
+  return out as { [K in M['type']]: Acceptor<Extract<M, { type: K }>> };
+}
+
 /** The receiver's check of every request and event body it may get. */
 export interface Acceptors<P extends ProtocolSpec> {
   requests: { [K in RequestTypes<P>]: Acceptor<RequestOf<P, K>> };
@@ -239,6 +255,14 @@ export class Channel<Local extends ProtocolSpec, Remote extends ProtocolSpec> {
     const l = listener as (body: unknown) => void;
     set.add(l);
     return { dispose: () => void set.delete(l) };
+  }
+
+  /** Listens to every event type at once, one listener each (a protocol's handler table). */
+  onEach(listeners: { [K in EventTypes<Local>]: (body: EventOf<Local, K>) => void | Promise<void> }): Disposable {
+    const all = Object.entries(listeners).map(([type, l]) =>
+      this.on(type as EventTypes<Local>, (body) => void (l as (b: unknown) => void | Promise<void>)(body)),
+    );
+    return { dispose: () => all.forEach((d) => d.dispose()) };
   }
 
   /**

@@ -1,14 +1,15 @@
-// The message protocol between the extension host and the attention panel's webview.
-// Imported by both sides: plain data only (no vscode, no tfjs, no DOM).
+// The protocol between the extension host and the attention panel's webview, carried by the shared
+// channel (channel.ts). Imported by both sides: plain data only (no vscode, no tfjs, no DOM).
 //
-// Shape, as in vscode-hexeditor's protocol: one enum of message types split "to webview" /
-// "from webview", one interface per message, and a union per direction. The webview never gets
-// every L × H × T × T weight at once. Attention is pushed: after a run's AnalysisReady, the host
-// sends its overview thumbnails layer by layer as the blocks run (OverviewLayers), unasked; the
-// one full matrix the webview opens (a head, a layer's mean, the rollout) it asks for by `runId`,
-// with a `requestId` the reply echoes, and a newer request supersedes it. Messages for a run that
-// is no longer current are dropped on both sides.
+// One enum of message types split "to webview" / "from webview", one interface per message, and a
+// union per direction; each message is a channel event of its type, whose body is the message.
+// The one request is the matrix the webview opens. The webview never gets every L × H × T × T
+// weight at once. Attention is pushed: after a run's AnalysisReady, the host sends its overview
+// thumbnails layer by layer as the blocks run (OverviewLayers), unasked; the one full matrix the
+// webview shows (a head, a layer's mean, the rollout) it asks for, and cancels when the user opens
+// another first. Messages for a run that is no longer current are dropped on both sides.
 
+import { acceptByType, type Acceptors, type MessageEvents } from './channel';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { Token } from './token';
@@ -23,8 +24,6 @@ export enum PanelMessageType {
   AnalysisReady = 'analysisReady',
   /** The predictions and surprisal of a run first sent with `predictionsPending`. */
   PredictionsReady = 'predictionsReady',
-  /** Answer to RequestMatrix. */
-  MatrixReply = 'matrixReply',
   /** Overview thumbnails of some layers of the current run, pushed as the layers are computed. */
   OverviewLayers = 'overviewLayers',
   /** The editor cursor moved onto a token of the current run. */
@@ -39,8 +38,6 @@ export enum PanelMessageType {
   // ---- from webview ----
   /** The webview has loaded; carries what it saved with setState (after a reload). */
   Ready = 'ready',
-  /** Ask for one T × T matrix of a run. */
-  RequestMatrix = 'requestMatrix',
   /** The user selected a query token (and the matrix it looks at) in the panel. */
   SelectToken = 'selectToken',
   /** Analyse again (after a text change, a reload, or an error). */
@@ -167,15 +164,6 @@ export interface PredictionsReadyMessage {
   actual: ActualToken[];
 }
 
-/** One matrix, quantised, row-major [T × T]; row = query, column = key. */
-export interface MatrixReplyMessage {
-  type: PanelMessageType.MatrixReply;
-  requestId: number;
-  runId: number;
-  source: MatrixSource;
-  T: number;
-  matrix: QuantizedArray;
-}
 
 /** The overview thumbnails' side in cells (the host makes it min(this, T)). */
 export const OVERVIEW_SIZE = 48;
@@ -227,7 +215,6 @@ export type ToWebviewMessage =
   | PanelBusyMessage
   | AnalysisReadyMessage
   | PredictionsReadyMessage
-  | MatrixReplyMessage
   | OverviewLayersMessage
   | SelectTokenInPanelMessage
   | TextChangedMessage
@@ -241,12 +228,6 @@ export interface PanelReadyMessage {
   state?: PersistedState;
 }
 
-export interface RequestMatrixMessage {
-  type: PanelMessageType.RequestMatrix;
-  requestId: number;
-  runId: number;
-  source: MatrixSource;
-}
 
 export interface SelectTokenMessage {
   type: PanelMessageType.SelectToken;
@@ -286,7 +267,6 @@ export interface PaintedMessage {
 
 export type FromWebviewMessage =
   | PanelReadyMessage
-  | RequestMatrixMessage
   | SelectTokenMessage
   | RerunMessage
   | OpenSettingsMessage
@@ -296,17 +276,42 @@ export type FromWebviewMessage =
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 
-/** Handlers by message type: one generic dispatcher on both sides (cf. hexeditor's MessageHandler). */
+/** Handlers by message type (every type of one direction: see Channel.onEach). */
 export type Handlers<M extends { type: PanelMessageType }> = {
-  [K in M['type']]?: (msg: Extract<M, { type: K }>) => void | Promise<void>;
+  [K in M['type']]: (msg: Extract<M, { type: K }>) => void | Promise<void>;
 };
+
+/** One T × T matrix of a run: what the webview asks for. */
+export interface MatrixRequest {
+  runId: number;
+  source: MatrixSource;
+}
+
+/** The matrix asked for, quantised, row-major [T × T]; row = query, column = key. */
+export interface MatrixReply {
+  runId: number;
+  source: MatrixSource;
+  T: number;
+  matrix: QuantizedArray;
+}
+
+/** What the webview answers and hears: the host's messages. */
+export interface PanelWebviewProtocol {
+  requests: Record<string, never>;
+  events: MessageEvents<ToWebviewMessage>;
+}
+
+/** What the host answers and hears: the matrix the webview opens, and the webview's messages. */
+export interface PanelHostProtocol {
+  requests: { matrix: { request: MatrixRequest; reply: MatrixReply } };
+  events: MessageEvents<FromWebviewMessage>;
+}
 
 const TO_WEBVIEW = new Set<string>([
   PanelMessageType.Init,
   PanelMessageType.Busy,
   PanelMessageType.AnalysisReady,
   PanelMessageType.PredictionsReady,
-  PanelMessageType.MatrixReply,
   PanelMessageType.OverviewLayers,
   PanelMessageType.SelectTokenInPanel,
   PanelMessageType.TextChanged,
@@ -316,7 +321,6 @@ const TO_WEBVIEW = new Set<string>([
 
 const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.Ready,
-  PanelMessageType.RequestMatrix,
   PanelMessageType.SelectToken,
   PanelMessageType.Rerun,
   PanelMessageType.OpenSettings,
@@ -346,8 +350,6 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
   if (!isObject(x) || typeof x.type !== 'string' || !FROM_WEBVIEW.has(x.type)) return undefined;
   const m = x as unknown as FromWebviewMessage;
   switch (m.type) {
-    case PanelMessageType.RequestMatrix:
-      return isInt(m.requestId) && isInt(m.runId) && isMatrixSource(m.source) ? m : undefined;
     case PanelMessageType.SelectToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
     case PanelMessageType.RevealToken:
@@ -389,14 +391,6 @@ export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
   return m;
 }
 
-/** Calls the handler for a message's type; returns false when none is registered. */
-export function dispatch<M extends { type: PanelMessageType }>(handlers: Handlers<M>, msg: M): boolean {
-  const h = handlers[msg.type as M['type']] as ((m: M) => void | Promise<void>) | undefined;
-  if (!h) return false;
-  void h(msg);
-  return true;
-}
-
 /** A short human label for a matrix source, e.g. "L3 · H7", "L3 · mean", "rollout ≤ L3". */
 export function sourceLabel(s: MatrixSource): string {
   switch (s.kind) {
@@ -414,34 +408,16 @@ export function sourceKey(s: MatrixSource): string {
   return s.kind === 'head' ? `h:${s.layer}:${s.head}` : `${s.kind === 'layerMean' ? 'm' : 'r'}:${s.layer}`;
 }
 
-/**
- * Drops replies that belong to an older run or to a request that has been superseded: the
- * webview's matrix requests. Request ids start at 1; before the first request of a run, nothing
- * is accepted.
- */
-export class ReplyGate {
-  private runId = -1;
-  private latest = 0;
-  private nextId = 1;
+/** The host's checks of what the webview (untrusted) sends. */
+export const PANEL_HOST_ACCEPT: Acceptors<PanelHostProtocol> = {
+  requests: {
+    matrix: (b) => (isObject(b) && isInt(b.runId) && isMatrixSource(b.source) ? { runId: b.runId, source: b.source } : undefined),
+  },
+  events: acceptByType<FromWebviewMessage>(FROM_WEBVIEW, parseFromWebview),
+};
 
-  /** Starts a new run: everything in flight becomes stale. */
-  setRun(runId: number): void {
-    this.runId = runId;
-    this.latest = 0;
-  }
-
-  get currentRun(): number {
-    return this.runId;
-  }
-
-  /** A fresh request id; older ids stop being accepted. */
-  next(): number {
-    this.latest = this.nextId++;
-    return this.latest;
-  }
-
-  /** True when the reply is for the current run and the newest request. */
-  accepts(reply: { runId: number; requestId: number }): boolean {
-    return this.latest > 0 && reply.runId === this.runId && reply.requestId === this.latest;
-  }
-}
+/** The webview's checks of what the host sends. */
+export const PANEL_WEBVIEW_ACCEPT: Acceptors<PanelWebviewProtocol> = {
+  requests: {},
+  events: acceptByType<ToWebviewMessage>(TO_WEBVIEW, parseToWebview),
+};

@@ -1,13 +1,14 @@
-// The message protocol between the extension host and the Layer Stepper webview view.
-// Imported by both sides: plain data only (no vscode, no tfjs, no DOM).
+// The protocol between the extension host and the Layer Stepper webview view, carried by the shared
+// channel (channel.ts). Imported by both sides: plain data only (no vscode, no tfjs, no DOM).
 //
 // Same shape as shared/protocol.ts: one enum split "to webview" / "from webview", one interface
-// per message, a union per direction. The webview asks for what the current step shows (one
-// layer's capture at one query position, the final read-out, the logit lens) by `runId`, with a
-// `requestId` the reply echoes; replies for an older run are dropped.
+// per message, a union per direction, each message a channel event of its type. What the current
+// step shows (one layer's capture at one query position, the final read-out, the logit lens) the
+// webview asks for by `runId`, as channel requests; answers for an older run are dropped.
 //
 // The numbers are the engine's own (LayerCapture from the forward pass), passed through as
 // Float32Array: the stepper never recomputes the model.
+import { acceptByType, type Acceptors, type MessageEvents } from './channel';
 import type { LayerCapture } from './engineData';
 import type { StepperStrings } from './explanations';
 import type { Token } from './token';
@@ -24,12 +25,6 @@ export enum StepperMessageType {
   Run = 'run',
   /** The host is loading the model or analysing. */
   Busy = 'busy',
-  /** Answer to RequestCapture. */
-  CaptureReply = 'captureReply',
-  /** Answer to RequestReadout. */
-  ReadoutReply = 'readoutReply',
-  /** Answer to RequestLogitLens. */
-  LogitLensReply = 'logitLensReply',
   /** The analysed text changed in the editor: the numbers are stale. */
   Stale = 'stale',
   /** Something went wrong. */
@@ -38,9 +33,6 @@ export enum StepperMessageType {
   // ---- from webview ----
   /** The webview has loaded and wants Init (and the current run, if any). */
   Ready = 'ready',
-  RequestCapture = 'requestCapture',
-  RequestReadout = 'requestReadout',
-  RequestLogitLens = 'requestLogitLens',
   /** Analyse the active editor's selection (or paragraph). */
   AnalyzeSelection = 'analyzeSelection',
   /** Highlight these tokens of the run in the editor (query strongly, context lightly). */
@@ -117,9 +109,8 @@ export interface StepperBusyMessage {
   detail: string;
 }
 
-export interface CaptureReplyMessage {
-  type: StepperMessageType.CaptureReply;
-  requestId: number;
+/** One layer's internals at one query position of run `runId` (the `capture` request's answer). */
+export interface CaptureReply {
   runId: number;
   capture: LayerCapture;
   /** wte row of the query token [d] and wpe row of its position [d]. */
@@ -129,16 +120,12 @@ export interface CaptureReplyMessage {
   finalLn?: Float32Array;
 }
 
-export interface ReadoutReplyMessage {
-  type: StepperMessageType.ReadoutReply;
-  requestId: number;
+export interface ReadoutReply {
   runId: number;
   readout: Readout;
 }
 
-export interface LogitLensReplyMessage {
-  type: StepperMessageType.LogitLensReply;
-  requestId: number;
+export interface LogitLensReply {
   runId: number;
   /** [layer][position], nLayer + 1 rows: the embeddings, then after each block. */
   cells: LensCell[][];
@@ -152,8 +139,6 @@ export interface StepperStaleMessage {
 export interface StepperShowErrorMessage {
   type: StepperMessageType.ShowError;
   message: string;
-  /** The request that failed, if any (the webview stops waiting for it). */
-  requestId?: number;
 }
 
 export type StepperToWebview =
@@ -161,9 +146,6 @@ export type StepperToWebview =
   | StepperModelMessage
   | StepperRunMessage
   | StepperBusyMessage
-  | CaptureReplyMessage
-  | ReadoutReplyMessage
-  | LogitLensReplyMessage
   | StepperStaleMessage
   | StepperShowErrorMessage;
 
@@ -171,27 +153,6 @@ export type StepperToWebview =
 
 export interface StepperReadyMessage {
   type: StepperMessageType.Ready;
-}
-
-export interface RequestCaptureMessage {
-  type: StepperMessageType.RequestCapture;
-  requestId: number;
-  runId: number;
-  layer: number;
-  position: number;
-}
-
-export interface RequestReadoutMessage {
-  type: StepperMessageType.RequestReadout;
-  requestId: number;
-  runId: number;
-  position: number;
-}
-
-export interface RequestLogitLensMessage {
-  type: StepperMessageType.RequestLogitLens;
-  requestId: number;
-  runId: number;
 }
 
 export interface AnalyzeSelectionMessage {
@@ -209,9 +170,6 @@ export interface HighlightMessage {
 
 export type StepperFromWebview =
   | StepperReadyMessage
-  | RequestCaptureMessage
-  | RequestReadoutMessage
-  | RequestLogitLensMessage
   | AnalyzeSelectionMessage
   | HighlightMessage;
 
@@ -220,18 +178,12 @@ const TO_WEBVIEW = new Set<string>([
   StepperMessageType.Model,
   StepperMessageType.Run,
   StepperMessageType.Busy,
-  StepperMessageType.CaptureReply,
-  StepperMessageType.ReadoutReply,
-  StepperMessageType.LogitLensReply,
   StepperMessageType.Stale,
   StepperMessageType.ShowError,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
   StepperMessageType.Ready,
-  StepperMessageType.RequestCapture,
-  StepperMessageType.RequestReadout,
-  StepperMessageType.RequestLogitLens,
   StepperMessageType.AnalyzeSelection,
   StepperMessageType.Highlight,
 ]);
@@ -244,12 +196,6 @@ export function parseStepperFromWebview(x: unknown): StepperFromWebview | undefi
   if (!isObject(x) || typeof x.type !== 'string' || !FROM_WEBVIEW.has(x.type)) return undefined;
   const m = x as unknown as StepperFromWebview;
   switch (m.type) {
-    case StepperMessageType.RequestCapture:
-      return isIndex(m.requestId) && isIndex(m.runId) && isIndex(m.layer) && isIndex(m.position) ? m : undefined;
-    case StepperMessageType.RequestReadout:
-      return isIndex(m.requestId) && isIndex(m.runId) && isIndex(m.position) ? m : undefined;
-    case StepperMessageType.RequestLogitLens:
-      return isIndex(m.requestId) && isIndex(m.runId) ? m : undefined;
     case StepperMessageType.Highlight:
       return isIndex(m.runId) &&
         typeof m.query === 'number' &&
@@ -269,3 +215,35 @@ export function parseStepperToWebview(x: unknown): StepperToWebview | undefined 
   if (!isObject(x) || typeof x.type !== 'string' || !TO_WEBVIEW.has(x.type)) return undefined;
   return x as unknown as StepperToWebview;
 }
+
+/** What the webview answers and hears: the host's messages. */
+export interface StepperWebviewProtocol {
+  requests: Record<string, never>;
+  events: MessageEvents<StepperToWebview>;
+}
+
+/** What the host answers (the numbers a step shows) and hears (the webview's messages). */
+export interface StepperHostProtocol {
+  requests: {
+    capture: { request: { runId: number; layer: number; position: number }; reply: CaptureReply };
+    readout: { request: { runId: number; position: number }; reply: ReadoutReply };
+    logitLens: { request: { runId: number }; reply: LogitLensReply };
+  };
+  events: MessageEvents<StepperFromWebview>;
+}
+
+/** The host's checks of what the webview (untrusted) sends. */
+export const STEPPER_HOST_ACCEPT: Acceptors<StepperHostProtocol> = {
+  requests: {
+    capture: (b) => (isObject(b) && isIndex(b.runId) && isIndex(b.layer) && isIndex(b.position) ? { runId: b.runId, layer: b.layer, position: b.position } : undefined),
+    readout: (b) => (isObject(b) && isIndex(b.runId) && isIndex(b.position) ? { runId: b.runId, position: b.position } : undefined),
+    logitLens: (b) => (isObject(b) && isIndex(b.runId) ? { runId: b.runId } : undefined),
+  },
+  events: acceptByType<StepperFromWebview>(FROM_WEBVIEW, parseStepperFromWebview),
+};
+
+/** The webview's checks of what the host sends. */
+export const STEPPER_WEBVIEW_ACCEPT: Acceptors<StepperWebviewProtocol> = {
+  requests: {},
+  events: acceptByType<StepperToWebview>(TO_WEBVIEW, parseStepperToWebview),
+};

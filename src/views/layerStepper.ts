@@ -1,6 +1,6 @@
 // The "Layer Stepper" webview view in the Attention Lens activity-bar container: a learner steps
-// through one decoder pass with the real numbers. The host side routes the webview's requests
-// (a layer's capture at a query position, the final read-out, the logit lens) to the engine,
+// through one decoder pass with the real numbers. The host side answers the webview's requests
+// on its channel (a layer's capture at a query position, the final read-out, the logit lens) from the engine,
 // translates the UI strings (vscode.l10n) and highlights in the editor the tokens a step is about.
 import * as vscode from 'vscode';
 import { rangeLabel } from '../analysis/inputText';
@@ -10,11 +10,14 @@ import type { AnalysisSummary } from '../engine/session';
 import type { ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
 import { STEPPER_HOST_TEXT, localizeStepperText } from '../shared/explanations';
+import type { Channel } from '../shared/channel';
 import {
+  STEPPER_HOST_ACCEPT,
   StepperMessageType as M,
-  parseStepperFromWebview,
   type StepperFromWebview,
+  type StepperHostProtocol,
   type StepperToWebview,
+  type StepperWebviewProtocol,
 } from '../shared/stepperProtocol';
 import { modelFacts } from './modelFacts';
 import { StepperHighlights } from './stepperHighlights';
@@ -39,7 +42,7 @@ type Handlers = { [K in StepperFromWebview['type']]: (m: Extract<StepperFromWebv
 
 export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
-  private readonly host: WebviewHost<StepperFromWebview, StepperToWebview>;
+  private readonly host: WebviewHost<StepperHostProtocol, StepperWebviewProtocol>;
   private run: StepperRun | undefined;
   /** The stepper's hold on the run it shows: the engine keeps it while the stepper needs it. */
   private hold: RunHold | undefined;
@@ -54,15 +57,15 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
     private readonly models: ModelManager,
     private readonly holds: RunHolds,
   ) {
-    this.host = new WebviewHost({
+    this.host = new WebviewHost<StepperHostProtocol, StepperWebviewProtocol>({
       name: 'the Layer Stepper',
       log: models.output,
       extensionUri,
       script: ['dist', 'webview', 'stepper.js'],
       style: ['media', 'stepper.css'],
       title: vscode.l10n.t('Layer Stepper'),
-      parse: parseStepperFromWebview,
-      onMessage: (m) => this.onMessage(m),
+      accept: STEPPER_HOST_ACCEPT,
+      connect: (channel) => this.connect(channel),
     });
     this.disposables.push(
       this.host,
@@ -177,15 +180,48 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   }
 
   private post(m: StepperToWebview): void {
-    this.host.post(m);
+    this.host.post(m.type, m as never);
   }
 
-  private onMessage(msg: StepperFromWebview): void {
-    const h = this.handlers[msg.type] as (m: StepperFromWebview) => void | Promise<void>;
-    void Promise.resolve(h(msg)).catch((err: unknown) => {
+  /** Puts the stepper's handlers on a new channel to its page. */
+  private connect(channel: Channel<StepperHostProtocol, StepperWebviewProtocol>): void {
+    const failed = (what: string, err: unknown): never => {
       const e = EngineError.from(err);
-      this.models.output.error(`Layer Stepper: ${msg.type} failed: ${e.message} [${e.code}]`);
-      this.post({ type: M.ShowError, message: e.message, ...('requestId' in msg ? { requestId: msg.requestId } : {}) });
+      this.models.output.error(`Layer Stepper: ${what} failed: ${e.message} [${e.code}]`);
+      throw e; // the webview shows it
+    };
+    channel.onEach({
+      ...this.handlers,
+      [M.AnalyzeSelection]: () =>
+        this.analyzeSelection().catch((err: unknown) => {
+          const e = EngineError.from(err);
+          this.models.output.error(`Layer Stepper: analyzeSelection failed: ${e.message} [${e.code}]`);
+          this.post({ type: M.ShowError, message: e.message });
+        }),
+    });
+    channel.handle('capture', async ({ runId, layer, position }) => {
+      const run = this.current(runId);
+      try {
+        return { runId, ...(await run.capture(layer, position)) };
+      } catch (err) {
+        return failed('capture', err);
+      }
+    });
+    channel.handle('readout', async ({ runId, position }) => {
+      const run = this.current(runId);
+      try {
+        return { runId, readout: await run.readout(position) };
+      } catch (err) {
+        return failed('readout', err);
+      }
+    });
+    channel.handle('logitLens', async ({ runId }) => {
+      const run = this.current(runId);
+      try {
+        return { runId, cells: await run.logitLens() };
+      } catch (err) {
+        return failed('logitLens', err);
+      }
     });
   }
 
@@ -199,28 +235,9 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
         if (this.stale) this.post({ type: M.Stale, runId: this.run.runId });
       }
     },
-    [M.RequestCapture]: async (m) => {
-      const run = this.current(m.runId);
-      if (!run) return;
-      const c = await run.capture(m.layer, m.position);
-      if (this.run !== run) return;
-      this.post({ type: M.CaptureReply, requestId: m.requestId, runId: m.runId, ...c });
-    },
-    [M.RequestReadout]: async (m) => {
-      const run = this.current(m.runId);
-      if (!run) return;
-      const readout = await run.readout(m.position);
-      if (this.run === run) this.post({ type: M.ReadoutReply, requestId: m.requestId, runId: m.runId, readout });
-    },
-    [M.RequestLogitLens]: async (m) => {
-      const run = this.current(m.runId);
-      if (!run) return;
-      const cells = await run.logitLens();
-      if (this.run === run) this.post({ type: M.LogitLensReply, requestId: m.requestId, runId: m.runId, cells });
-    },
     [M.AnalyzeSelection]: () => this.analyzeSelection(),
     [M.Highlight]: (m) => {
-      const run = this.current(m.runId);
+      const run = this.run?.runId === m.runId ? this.run : undefined;
       if (!run || this.stale) return;
       const T = run.T;
       this.highlights.show(
@@ -231,7 +248,9 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
     },
   };
 
-  private current(runId: number): StepperRun | undefined {
-    return this.run && this.run.runId === runId ? this.run : undefined;
+  /** The run the stepper shows, if it is `runId` (else the request is for a run gone since). */
+  private current(runId: number): StepperRun {
+    if (this.run?.runId !== runId) throw new EngineError('CANCELLED', `run ${runId} is no longer the Layer Stepper's`);
+    return this.run;
   }
 }

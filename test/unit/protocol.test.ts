@@ -1,16 +1,19 @@
 import * as assert from 'assert';
+import { MessageChannel } from 'node:worker_threads';
+import { Channel, nodePort } from '../../src/shared/channel';
 import {
+  PANEL_HOST_ACCEPT,
+  PANEL_WEBVIEW_ACCEPT,
   PanelMessageType,
-  ReplyGate,
-  dispatch,
   isMatrixSource,
   parseFromWebview,
   parseToWebview,
   sourceKey,
   sourceLabel,
   type FromWebviewMessage,
-  type Handlers,
   type MatrixSource,
+  type PanelHostProtocol,
+  type PanelWebviewProtocol,
   type PredictionsReadyMessage,
 } from '../../src/shared/protocol';
 
@@ -21,8 +24,6 @@ describe('shared/protocol', () => {
     const good: FromWebviewMessage[] = [
       { type: PanelMessageType.Ready },
       { type: PanelMessageType.Ready, state: { view: 'lines' } },
-      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: head },
-      { type: PanelMessageType.RequestMatrix, requestId: 2, runId: 4, source: { kind: 'rollout', layer: 0 } },
       { type: PanelMessageType.SelectToken, runId: 4, index: 0, source: { kind: 'layerMean', layer: 1 } },
       { type: PanelMessageType.Rerun },
       { type: PanelMessageType.OpenSettings },
@@ -43,12 +44,6 @@ describe('shared/protocol', () => {
       {},
       { type: 'nope' },
       { type: PanelMessageType.AnalysisReady }, // a to-webview type coming from the webview
-      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4 },
-      { type: PanelMessageType.RequestMatrix, requestId: 1.5, runId: 4, source: head },
-      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: '4', source: head },
-      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: 0 } },
-      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'everything', layer: 0 } },
-      { type: PanelMessageType.RequestMatrix, requestId: 1, runId: 4, source: { kind: 'head', layer: -1, head: 0 } },
       { type: 'requestOverview', requestId: 1, runId: 4, size: 32 }, // the overview is pushed: nothing to ask
       { type: PanelMessageType.SelectToken, runId: 4, index: -1, source: head },
       { type: PanelMessageType.RevealToken, runId: 4 },
@@ -66,10 +61,10 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(PanelMessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.RequestMatrix, PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted].includes(t));
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
-    assert.ok(to.includes(PanelMessageType.MatrixReply) && from.includes(PanelMessageType.RequestMatrix));
+    assert.ok(to.includes(PanelMessageType.OverviewLayers) && from.includes(PanelMessageType.Painted));
   });
 
   it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {
@@ -116,44 +111,40 @@ describe('shared/protocol', () => {
     assert.match(sourceLabel({ kind: 'rollout', layer: 5 }), /Rollout.*5/);
   });
 
-  it('dispatches to the handler of the message type only', async () => {
+  it('checks the matrix request: a run id and a well-formed source, nothing else kept', () => {
+    const accept = PANEL_HOST_ACCEPT.requests.matrix;
+    assert.deepStrictEqual(accept({ runId: 4, source: head, extra: 1 }), { runId: 4, source: head });
+    assert.deepStrictEqual(accept({ runId: 4, source: { kind: 'rollout', layer: 0 } }), { runId: 4, source: { kind: 'rollout', layer: 0 } });
+    for (const bad of [null, {}, { runId: 4 }, { runId: '4', source: head }, { runId: 1.5, source: head }, { runId: 4, source: { kind: 'head', layer: 0 } }, { runId: 4, source: { kind: 'everything', layer: 0 } }, { runId: 4, source: { kind: 'head', layer: -1, head: 0 } }]) {
+      assert.strictEqual(accept(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('on a channel: events reach the handler of their type, the matrix is a request, and the malformed are dropped and reported', async () => {
+    const mc = new MessageChannel();
+    const problems: string[] = [];
+    const host = new Channel<PanelHostProtocol, PanelWebviewProtocol>(nodePort(mc.port1), { name: 'panel', accept: PANEL_HOST_ACCEPT, onProblem: (p) => problems.push(p) });
+    const page = new Channel<PanelWebviewProtocol, PanelHostProtocol>(nodePort(mc.port2), { name: 'page', accept: PANEL_WEBVIEW_ACCEPT });
     const seen: string[] = [];
-    const handlers: Handlers<FromWebviewMessage> = {
-      [PanelMessageType.Rerun]: () => void seen.push('rerun'),
-      [PanelMessageType.RevealToken]: (m) => void seen.push(`reveal ${m.index}`),
-    };
-    assert.ok(dispatch(handlers, { type: PanelMessageType.RevealToken, runId: 1, index: 3 }));
-    assert.ok(dispatch(handlers, { type: PanelMessageType.Rerun }));
-    assert.ok(!dispatch(handlers, { type: PanelMessageType.OpenSettings }));
+    host.on(PanelMessageType.RevealToken, (m) => void seen.push(`reveal ${m.index}`));
+    host.on(PanelMessageType.Rerun, () => void seen.push('rerun'));
+    host.handle('matrix', ({ runId, source }) => ({ runId, source, T: 1, matrix: { bits: 16, length: 1, scale: 1, data: new Uint16Array([65535]) } }));
+    const texts: string[] = [];
+    page.on(PanelMessageType.TextChanged, (m) => void texts.push(`changed ${m.runId}`));
+    page.notify(PanelMessageType.RevealToken, { type: PanelMessageType.RevealToken, runId: 1, index: 3 });
+    page.notify(PanelMessageType.Rerun, { type: PanelMessageType.Rerun });
+    page.notify(PanelMessageType.RevealToken, { type: PanelMessageType.RevealToken, runId: 1 } as never); // no index
+    page.notify(PanelMessageType.RevealToken, { type: PanelMessageType.Rerun } as never); // a body of another type
+    const reply = await page.request('matrix', { runId: 7, source: head });
+    assert.deepStrictEqual([reply.runId, reply.source, reply.T], [7, head, 1]);
+    await assert.rejects(page.request('matrix', { runId: 7 } as never), /malformed request 'matrix'/);
+    host.notify(PanelMessageType.TextChanged, { type: PanelMessageType.TextChanged, runId: 7 });
+    await new Promise((r) => setTimeout(r, 20));
     assert.deepStrictEqual(seen, ['reveal 3', 'rerun']);
-  });
-
-  it('ReplyGate drops replies for older runs and superseded requests', () => {
-    const gate = new ReplyGate();
-    gate.setRun(1);
-    const a = gate.next();
-    assert.ok(gate.accepts({ runId: 1, requestId: a }));
-    const b = gate.next();
-    assert.ok(!gate.accepts({ runId: 1, requestId: a }), 'superseded request');
-    assert.ok(gate.accepts({ runId: 1, requestId: b }));
-    gate.setRun(2); // a new run: everything in flight is stale
-    assert.ok(!gate.accepts({ runId: 1, requestId: b }));
-    assert.ok(!gate.accepts({ runId: 2, requestId: b }));
-    const c = gate.next();
-    assert.ok(c > b, 'request ids never repeat');
-    assert.ok(gate.accepts({ runId: 2, requestId: c }));
-    assert.ok(!gate.accepts({ runId: 1, requestId: c }));
-  });
-
-  it('ReplyGate accepts nothing for a new run before the webview asks, and no id it did not give', () => {
-    const gate = new ReplyGate();
-    gate.setRun(3);
-    assert.ok(!gate.accepts({ runId: 3, requestId: 0 }), 'no request yet');
-    const a = gate.next();
-    assert.ok(a > 0, "the webview's ids start at 1");
-    assert.ok(gate.accepts({ runId: 3, requestId: a }));
-    assert.ok(!gate.accepts({ runId: 3, requestId: 0 }));
-    gate.setRun(4);
-    assert.ok(!gate.accepts({ runId: 4, requestId: a }), 'a request of the run before');
+    assert.deepStrictEqual(texts, ['changed 7']);
+    assert.deepStrictEqual(problems, ["panel: malformed event 'revealToken'", "panel: malformed event 'revealToken'", "panel: malformed request 'matrix'"]);
+    host.close();
+    page.close();
+    mc.port1.close();
   });
 });

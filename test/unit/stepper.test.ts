@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { EngineSession, type AnalysisSummary, type CaptureSlice } from '../../src/engine/session';
 import type { WeightMap } from '../../src/engine/types';
 import { STEPPER_TEXT } from '../../src/shared/explanations';
-import { StepperMessageType as M, parseStepperFromWebview, parseStepperToWebview } from '../../src/shared/stepperProtocol';
+import { STEPPER_HOST_ACCEPT, StepperMessageType as M, parseStepperFromWebview, parseStepperToWebview } from '../../src/shared/stepperProtocol';
 import { modelFacts } from '../../src/views/modelFacts';
 import { StepperRun } from '../../src/views/stepperRun';
 import {
@@ -294,10 +294,14 @@ describe('Layer Stepper: the numbers are the engine’s (tiny-model)', () => {
 describe('Layer Stepper protocol', () => {
   it('accepts well-formed messages from the webview and rejects the rest', () => {
     assert.ok(parseStepperFromWebview({ type: M.Ready }));
-    assert.ok(parseStepperFromWebview({ type: M.RequestCapture, requestId: 1, runId: 2, layer: 0, position: 3 }));
+    const capture = STEPPER_HOST_ACCEPT.requests.capture;
+    assert.deepEqual(capture({ runId: 2, layer: 0, position: 3, extra: true }), { runId: 2, layer: 0, position: 3 });
+    assert.equal(capture({ runId: 2, layer: -1, position: 3 }), undefined);
+    assert.equal(capture({ runId: 2, layer: 0.5, position: 3 }), undefined);
+    assert.equal(STEPPER_HOST_ACCEPT.requests.readout({ runId: 2 }), undefined);
+    assert.deepEqual(STEPPER_HOST_ACCEPT.requests.logitLens({ runId: 2 }), { runId: 2 });
     assert.ok(parseStepperFromWebview({ type: M.Highlight, runId: 1, query: -1, context: [] }));
-    assert.equal(parseStepperFromWebview({ type: M.RequestCapture, requestId: 1, runId: 2, layer: -1, position: 3 }), undefined);
-    assert.equal(parseStepperFromWebview({ type: M.RequestCapture, requestId: 1, runId: 2, layer: 0.5, position: 3 }), undefined);
+    assert.equal(STEPPER_HOST_ACCEPT.events[M.Highlight]({ type: M.Ready }), undefined, 'a body of another type');
     assert.equal(parseStepperFromWebview({ type: M.Highlight, runId: 1, query: 0, context: ['x'] }), undefined);
     assert.equal(parseStepperFromWebview({ type: M.Init }), undefined, 'a to-webview type is not accepted from it');
     assert.equal(parseStepperFromWebview({ type: 'nope' }), undefined);

@@ -1,5 +1,6 @@
-// The panel webview's handle on the host (see webview/shared/vscodeApi).
-import type { FromWebviewMessage, PersistedState } from '../../src/shared/protocol';
+// The panel webview's handle on the host (see webview/shared/vscodeApi): one channel, on which the
+// host's messages arrive as events and the panel asks for the matrix it opens.
+import { PANEL_WEBVIEW_ACCEPT, type FromWebviewMessage, type PanelHostProtocol, type PanelWebviewProtocol, type PersistedState } from '../../src/shared/protocol';
 import { hostApi } from '../shared/vscodeApi';
 
-export const { send, loadState, saveState } = hostApi<FromWebviewMessage, PersistedState>();
+export const { host, send, loadState, saveState } = hostApi<PanelWebviewProtocol, PanelHostProtocol, FromWebviewMessage, PersistedState>('panel', PANEL_WEBVIEW_ACCEPT);

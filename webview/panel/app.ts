@@ -4,9 +4,6 @@
 // in sync.
 import {
   PanelMessageType,
-  ReplyGate,
-  dispatch,
-  parseToWebview,
   sourceKey,
   type AnalysisReadyMessage,
   type ColorScale,
@@ -17,7 +14,7 @@ import {
   type ToWebviewMessage,
 } from '../../src/shared/protocol';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
-import { loadState, saveState, send } from './api';
+import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
@@ -62,8 +59,8 @@ export class PanelApp {
   private scale: ColorScale = 'linear';
   private underlines = false;
   private readonly matrices = new Map<string, Float32Array>();
-  private readonly matrixGate = new ReplyGate();
-  private pendingKey: string | undefined;
+  /** The matrix asked for and not here yet: its key, and what cancels the request. */
+  private pending: { key: string; cancel: AbortController } | undefined;
   private frame = 0;
 
   constructor(root: HTMLElement) {
@@ -118,27 +115,15 @@ export class PanelApp {
       this.schedule();
     });
     new ResizeObserver(() => this.schedule()).observe(this.ui.content);
-    window.addEventListener('message', (e: MessageEvent) => {
-      const msg = parseToWebview(e.data);
-      if (msg) dispatch(this.handlers, msg);
-    });
+    host.onEach(this.handlers);
     this.setStatus(t('waiting'), 'busy');
   }
 
   private readonly handlers: Handlers<ToWebviewMessage> = {
+    [PanelMessageType.Init]: () => undefined, // main.ts builds the app from it
     [PanelMessageType.Busy]: (m) => this.setStatus(m.detail, 'busy'),
     [PanelMessageType.AnalysisReady]: (m) => this.onAnalysis(m),
     [PanelMessageType.PredictionsReady]: (m) => this.onPredictions(m),
-    [PanelMessageType.MatrixReply]: (m) => {
-      if (!this.matrixGate.accepts(m)) return; // an older run or request: dropped
-      performance.mark('al:matrix-reply');
-      const key = sourceKey(m.source);
-      this.matrices.set(key, dequantize(reviveQuantized(m.matrix)));
-      if (key === sourceKey(this.source)) {
-        this.showMatrix();
-        this.reportPainted('matrix');
-      }
-    },
     [PanelMessageType.OverviewLayers]: (m) => {
       if (m.runId !== this.run?.runId) return; // an older run: dropped
       performance.mark('al:overview-layers');
@@ -172,8 +157,8 @@ export class PanelApp {
     this.underlines = m.settings.surprisalUnderlines;
     if (fresh) {
       this.matrices.clear();
-      this.matrixGate.setRun(m.runId);
-      this.pendingKey = undefined;
+      this.pending?.cancel.abort(); // a matrix of the run before
+      this.pending = undefined;
       this.painted.clear();
       if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
     }
@@ -220,13 +205,34 @@ export class PanelApp {
     this.surprisal.node.setAttribute('aria-busy', String(pending));
   }
 
-  /** Asks the host for the current source's matrix unless it is here or already asked for. */
+  /**
+   * Asks the host for the current source's matrix unless it is here or already asked for; a
+   * request for another matrix, still out, is cancelled (the user opened this one first).
+   */
   private requestMatrix(): void {
     const run = this.run;
-    const key = sourceKey(this.source);
-    if (!run || this.matrices.has(key) || this.pendingKey === key) return;
-    this.pendingKey = key;
-    send({ type: PanelMessageType.RequestMatrix, requestId: this.matrixGate.next(), runId: run.runId, source: this.source });
+    const source = this.source;
+    const key = sourceKey(source);
+    if (!run || this.matrices.has(key) || this.pending?.key === key) return;
+    this.pending?.cancel.abort();
+    const pending = { key, cancel: new AbortController() };
+    this.pending = pending;
+    host.request('matrix', { runId: run.runId, source }, { signal: pending.cancel.signal }).then(
+      (m) => {
+        if (this.pending === pending) this.pending = undefined;
+        if (m.runId !== this.run?.runId) return; // an older run: dropped
+        performance.mark('al:matrix-reply');
+        this.matrices.set(key, dequantize(reviveQuantized(m.matrix)));
+        if (key === sourceKey(this.source)) {
+          this.showMatrix();
+          this.reportPainted('matrix');
+        }
+      },
+      () => {
+        // Cancelled (superseded), or the host failed: it shows the failure itself.
+        if (this.pending === pending) this.pending = undefined;
+      },
+    );
   }
 
   /** Shows the current source's matrix, asking the host for it if it is not here yet. */
@@ -240,7 +246,6 @@ export class PanelApp {
     this.matrix.set(run.tokens, values, label);
     this.lines.set(run.tokens, values, label);
     this.requestMatrix();
-    if (values) this.pendingKey = undefined;
     this.ui.detailCard.classList.toggle('loading', !values);
     this.updateQueryViews();
   }

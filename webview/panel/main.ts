@@ -14,8 +14,8 @@
 //   #overview, #detail-title, #content    overview grid, the open matrix's title, the whole analysis
 // Performance marks (read by npm run bench:paint): al:boot, al:init, al:analysis, al:overview-layers,
 // al:matrix-reply, al:painted-overview, al:painted-matrix.
-import { PanelMessageType, parseToWebview, type ToWebviewMessage } from '../../src/shared/protocol';
-import { loadState, send } from './api';
+import { PanelMessageType, parseToWebview, type PanelInitMessage } from '../../src/shared/protocol';
+import { host, loadState, send } from './api';
 import { PanelApp } from './app';
 import { setPanelStrings, t } from './text';
 
@@ -28,8 +28,10 @@ function boot(): void {
   performance.mark('al:boot');
   const root = document.getElementById('app');
   if (!root) return;
-  const start = (msg: ToWebviewMessage | undefined): boolean => {
-    if (msg?.type !== PanelMessageType.Init) return false;
+  let started = false;
+  const start = (msg: PanelInitMessage | undefined): boolean => {
+    if (!msg || started) return false;
+    started = true;
     performance.mark('al:init');
     setPanelStrings(msg.strings);
     document.documentElement.lang = msg.language;
@@ -41,20 +43,18 @@ function boot(): void {
     return true;
   };
   if (!start(embeddedInit(root))) {
-    const onInit = (e: MessageEvent): void => {
-      if (start(parseToWebview(e.data))) window.removeEventListener('message', onInit);
-    };
-    window.addEventListener('message', onInit);
+    const waiting = host.on(PanelMessageType.Init, (m) => start(m) && waiting.dispose());
   }
   send({ type: PanelMessageType.Ready, state: loadState() });
 }
 
 /** The Init message the host embedded in the HTML, checked like one that came by postMessage. */
-function embeddedInit(root: HTMLElement): ToWebviewMessage | undefined {
+function embeddedInit(root: HTMLElement): PanelInitMessage | undefined {
   const raw = root.dataset.init;
   if (!raw) return undefined;
   try {
-    return parseToWebview({ ...(JSON.parse(raw) as object), type: PanelMessageType.Init });
+    const m = parseToWebview({ ...(JSON.parse(raw) as object), type: PanelMessageType.Init });
+    return m?.type === PanelMessageType.Init ? m : undefined;
   } catch {
     return undefined;
   }

@@ -1,18 +1,18 @@
 // The Layer Stepper webview: holds the current run, the chosen query token, head and step; asks
-// the host for the capture / read-out / logit lens the step needs; redraws on every change.
+// the host (channel requests) for the capture / read-out / logit lens the step needs; redraws on
+// every change.
 // Keyboard: ← → steps, PageUp / PageDown layers.
 import { STEPPER_TEXT, formatText, type StepperStrings } from '../../src/shared/explanations';
 import {
   StepperMessageType as M,
-  parseStepperToWebview,
-  type CaptureReplyMessage,
+  type CaptureReply,
   type LensCell,
   type Readout,
   type StepperModelFacts,
   type StepperRunInfo,
   type StepperToWebview,
 } from '../../src/shared/stepperProtocol';
-import { loadState, saveState, send, type StepperViewState } from './api';
+import { host, loadState, saveState, send, type StepperViewState } from './api';
 import { el } from './dom';
 import { renderLens } from './lens';
 import { renderModel } from './model';
@@ -33,11 +33,11 @@ interface State {
   head: number;
   step: number;
   tab: Tab;
-  captures: Map<string, CaptureReplyMessage>;
+  captures: Map<string, CaptureReply>;
   readouts: Map<number, Readout>;
   lens?: LensCell[][];
-  /** requestId → what it fetches (a capture key, "r:<pos>" or "lens"). */
-  pending: Map<number, string>;
+  /** What is being fetched (a capture key, "r:<pos>" or "lens"); cleared with the run. */
+  pending: Set<string>;
 }
 
 const st: State = {
@@ -50,9 +50,8 @@ const st: State = {
   tab: 'steps',
   captures: new Map(),
   readouts: new Map(),
-  pending: new Map(),
+  pending: new Set(),
 };
-let nextRequest = 1;
 let lastHighlight = '';
 const app = document.getElementById('app') as HTMLElement;
 
@@ -63,8 +62,29 @@ function persist(): void {
   if (st.run) saveState({ runId: st.run.runId, query: st.query, head: st.head, step: st.step, tab: st.tab });
 }
 
-function isPending(what: string): boolean {
-  return [...st.pending.values()].includes(what);
+/**
+ * Fetches `what` of run `runId` once: `store` keeps the answer if the run is still shown; a
+ * failure is shown as the stepper's error. Either way the view is drawn again.
+ */
+function fetchOnce<R extends { runId: number }>(what: string, runId: number, ask: () => Promise<R>, store: (r: R) => void): void {
+  if (st.pending.has(what)) return;
+  st.pending.add(what);
+  const current = (): boolean => st.run?.runId === runId;
+  ask().then(
+    (r) => {
+      if (!current()) return; // an older run: dropped
+      st.pending.delete(what);
+      if (r.runId === runId) store(r);
+      update();
+    },
+    (err: unknown) => {
+      if (!current()) return;
+      st.pending.delete(what);
+      st.busy = undefined;
+      st.error = err instanceof Error ? err.message : String(err);
+      update();
+    },
+  );
 }
 
 /** Asks the host for whatever the current step (or tab) needs and has not arrived yet. */
@@ -73,30 +93,19 @@ function fetchNeeded(): void {
   if (!run || !st.model || st.stale) return;
   const runId = run.runId;
   if (st.tab === 'lens') {
-    if (!st.lens && !isPending('lens')) {
-      const requestId = nextRequest++;
-      st.pending.set(requestId, 'lens');
-      send({ type: M.RequestLogitLens, requestId, runId });
-    }
+    if (!st.lens) fetchOnce('lens', runId, () => host.request('logitLens', { runId }), (r) => (st.lens = r.cells));
     return;
   }
   if (st.tab !== 'steps') return;
   const needs = stepNeeds(stepAt(st.step, nLayer()));
+  const position = st.query;
   if (needs.capture !== undefined) {
-    const key = captureKey(needs.capture, st.query);
-    if (!st.captures.has(key) && !isPending(key)) {
-      const requestId = nextRequest++;
-      st.pending.set(requestId, key);
-      send({ type: M.RequestCapture, requestId, runId, layer: needs.capture, position: st.query });
-    }
+    const layer = needs.capture;
+    const key = captureKey(layer, position);
+    if (!st.captures.has(key)) fetchOnce(key, runId, () => host.request('capture', { runId, layer, position }), (r) => st.captures.set(captureKey(r.capture.layer, r.capture.position), r));
   }
-  if (needs.readout) {
-    const key = `r:${st.query}`;
-    if (!st.readouts.has(st.query) && !isPending(key)) {
-      const requestId = nextRequest++;
-      st.pending.set(requestId, key);
-      send({ type: M.RequestReadout, requestId, runId, position: st.query });
-    }
+  if (needs.readout && !st.readouts.has(position)) {
+    fetchOnce(`r:${position}`, runId, () => host.request('readout', { runId, position }), (r) => st.readouts.set(r.readout.position, r.readout));
   }
 }
 
@@ -332,28 +341,10 @@ function onMessage(m: StepperToWebview): void {
       st.busy = m.detail;
       st.error = undefined;
       break;
-    case M.CaptureReply: {
-      const key = st.pending.get(m.requestId);
-      st.pending.delete(m.requestId);
-      if (!st.run || m.runId !== st.run.runId || key === undefined) return;
-      st.captures.set(captureKey(m.capture.layer, m.capture.position), m);
-      break;
-    }
-    case M.ReadoutReply:
-      st.pending.delete(m.requestId);
-      if (!st.run || m.runId !== st.run.runId) return;
-      st.readouts.set(m.readout.position, m.readout);
-      break;
-    case M.LogitLensReply:
-      st.pending.delete(m.requestId);
-      if (!st.run || m.runId !== st.run.runId) return;
-      st.lens = m.cells;
-      break;
     case M.Stale:
       if (st.run && m.runId === st.run.runId) st.stale = true;
       break;
     case M.ShowError:
-      if (m.requestId !== undefined) st.pending.delete(m.requestId);
       st.busy = undefined;
       st.error = m.message;
       break;
@@ -361,10 +352,7 @@ function onMessage(m: StepperToWebview): void {
   update();
 }
 
-window.addEventListener('message', (e: MessageEvent) => {
-  const m = parseStepperToWebview(e.data);
-  if (m) onMessage(m);
-});
+for (const t of [M.Init, M.Model, M.Run, M.Busy, M.Stale, M.ShowError] as const) host.on(t, (m) => onMessage(m));
 
 document.addEventListener('keydown', (e) => {
   if (!st.run || st.tab !== 'steps') return;
