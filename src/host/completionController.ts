@@ -166,7 +166,8 @@ export class CompletionController implements vscode.Disposable {
       this.status.setFinished(outcome.stats);
       log.info(
         `Complete in ${doc.uri.toString()}: ${describeRun(outcome.stats)}, stop: ${ins.stopped ?? outcome.result.stopReason}, ` +
-          `prompt ${outcome.promptChars} chars, seed ${options.seed ?? 'random'}`,
+          `prompt ${outcome.promptChars} chars, seed ${options.seed ?? 'random'}` +
+          (result.savesDuring > 0 ? `; saved ${result.savesDuring} time(s) while it streamed, which splits its undo step` : ''),
       );
       const record: CompletionRecord = { uri: doc.uri.toString(), start: result.start, end: result.end, text: result.inserted, version: result.version, outcome };
       if (result.inserted.length > 0) this._last = record;

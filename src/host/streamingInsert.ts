@@ -22,6 +22,8 @@ export interface InsertResult {
   stopped?: InsertStop;
   /** The document version after the last edit of this insertion. */
   version: number;
+  /** Saves of the document between the first edit and the end (each closes VS Code's undo group: one more undo step). */
+  savesDuring: number;
 }
 
 /** True when the document's file system says it cannot be written. */
@@ -76,6 +78,7 @@ export class StreamingInsert implements vscode.Disposable {
    */
   private expected: Expected | undefined;
   private _stopped: InsertStop | undefined;
+  private savesDuring = 0;
   private version: number;
   /** Resolves when the save of the document in progress is done (undefined: none). */
   private saving: Promise<void> | undefined;
@@ -155,7 +158,7 @@ export class StreamingInsert implements vscode.Disposable {
       // An empty edit whose only job is the undo stop after the group.
       await Promise.resolve(this.editor.edit(() => undefined, { undoStopBefore: false, undoStopAfter: true })).catch(() => false);
     }
-    return { inserted: this.text, start: this.start, end: this.start + this.text.length, stopped: this._stopped, version: this.version };
+    return { inserted: this.text, start: this.start, end: this.start + this.text.length, stopped: this._stopped, version: this.version, savesDuring: this.savesDuring };
   }
 
   dispose(): void {
@@ -164,6 +167,7 @@ export class StreamingInsert implements vscode.Disposable {
   }
 
   private saveStarted(): void {
+    if (this.started && !this._stopped) this.savesDuring++;
     if (this.saving) return;
     let end!: () => void;
     this.saving = new Promise<void>((resolve) => (end = resolve));
