@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { logSumExp, topKSoftmax, type TopPredictions } from '../analysis/topk';
-import { surprisals, type ActualTokenStats } from '../analysis/surprisal';
+import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
 import { loadCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
@@ -15,75 +15,9 @@ import { countParams } from './families/gpt2';
 import { PER_HEAD_MIN_ROWS } from './layers';
 import { GPTModel } from './model';
 import { ByteLevelBPETokenizer } from './tokenizer';
-import type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from './types';
+import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
-
-export type { ModelInfo } from './modelInfo';
-export type { TopPredictions } from '../analysis/topk';
-export type { ActualTokenStats } from '../analysis/surprisal';
-
-export interface AnalyzeOptions {
-  /** Keep the first nPositions tokens of a text longer than the context instead of failing. */
-  truncate?: boolean;
-  /** How many next-token predictions per position (default 10). */
-  topK?: number;
-}
-
-/** What one analysis returns at once; attentions and logits are fetched by slice with its runId. */
-export interface AnalysisSummary {
-  runId: number;
-  tokens: Token[];
-  T: number;
-  truncated: boolean;
-  /** Tokens in the whole text (> T when truncated). */
-  totalTokens: number;
-  nLayer: number;
-  nHead: number;
-  /** Per position t: the top-k next tokens after reading tokens 0..t. */
-  predictions: TopPredictions[];
-  /** Per position t > 0: how the model at t−1 rated token t. Entry 0 is all NaN. */
-  actual: ActualTokenStats[];
-}
-
-/**
- * The first phase of an analysis: everything but the predictions, ready as soon as the blocks have
- * run (before the LM head). Slices by `runId` can be asked for at once: a worker serves them after
- * the analysis finishes (the run is kept only then).
- */
-export type AttentionSummary = Omit<AnalysisSummary, 'predictions' | 'actual'>;
-
-/**
- * The first phase of an analysis as it happens: the summary before the forward runs, then each
- * layer's attention [H × T × T] as soon as the layer has run, in order (the run's own arrays: copy,
- * don't modify). The LM head, top-k and surprisal follow the last layer.
- */
-export interface AttentionStream {
-  start(first: AttentionSummary): void;
-  layer(layer: number, attention: Float32Array): void;
-}
-
-export interface CaptureSlice {
-  capture: LayerCapture;
-  /** wte row of the token at `position` [d]. */
-  tokenEmbedding: Float32Array;
-  /** wpe row of `position` [d]. */
-  positionEmbedding: Float32Array;
-  /** ln_f of the last block's output at `position` [d] (whatever the layer): lnF · wteᵀ = the logits row. */
-  finalLn: Float32Array;
-}
-
-export interface LogitLensResult {
-  /** nLayer + 1: the embeddings, then the output of every block. */
-  layers: number;
-  T: number;
-  /** [layer][position]: the top-k tokens when that residual is read out through ln_f and wteᵀ. */
-  top: TopPredictions[][];
-}
-
-export interface EngineOptions extends BackendOptions {
-  /** Threads to split the model over; 0 or absent: automatic (see chooseThreads). */
-  threads?: number;
-}
+import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, EngineOptions, LogitLensResult } from './sessionTypes';
 
 /** From this many parameters on, a model is split over two threads when the machine has them. */
 export const PARALLEL_MIN_PARAMS = 20_000_000;

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Channel, nodePort, transferring, trusted, type RequestContext } from '../shared/channel';
 import { EngineError } from './errors';
-import { EngineSession, type AttentionStream } from './session';
+import { EngineSession } from './session';
+import type { AttentionStream } from './sessionTypes';
 import {
   EVENT_ATTENTIONS_MAX_BYTES,
   type AnalyzeProgress,

@@ -8,7 +8,7 @@ import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engine/client';
 import { EngineError } from '../engine/errors';
-import type { ModelInfo } from '../engine/session';
+import type { ModelInfo } from '../engine/modelInfo';
 import { SECTION, readSettings } from './settings';
 
 export type ModelState =

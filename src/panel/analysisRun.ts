@@ -8,7 +8,7 @@ import { rolloutStep, withResidual } from '../analysis/rollout';
 import { poolMatrix } from '../analysis/thumbnail';
 import type { EngineClient } from '../engine/client';
 import type { LayerStream } from '../engine/layerStream';
-import type { AttentionSummary } from '../engine/session';
+import type { AttentionSummary } from '../engine/sessionTypes';
 import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/protocol';
 import { quantize, type QuantizedArray } from '../shared/quantize';

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { rangeLabel } from '../analysis/inputText';
 import type { TopPredictions } from '../analysis/topk';
 import { EngineError } from '../engine/errors';
-import type { AnalysisSummary } from '../engine/session';
+import type { AnalysisSummary } from '../engine/sessionTypes';
 import type { ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
 import { STEPPER_HOST_TEXT, localizeStepperText } from '../shared/explanations';

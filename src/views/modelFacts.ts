@@ -1,6 +1,6 @@
 // The figures the stepper's "Model" section shows, from what the engine reports about the loaded
 // model (its config, parameter count and model card). Pure: no vscode.
-import type { ModelInfo } from '../engine/session';
+import type { ModelInfo } from '../engine/modelInfo';
 import type { StepperModelFacts } from '../shared/stepperProtocol';
 
 /** `bundledDir`: the extension's media/model folder (absolute), to tell the bundled model apart. */

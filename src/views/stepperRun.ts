@@ -4,7 +4,7 @@
 // the engine on demand. No vscode import: the document is described by plain values.
 import { logSumExp, type TopPredictions } from '../analysis/topk';
 import type { EngineClient } from '../engine/client';
-import type { CaptureSlice } from '../engine/session';
+import type { CaptureSlice } from '../engine/sessionTypes';
 import type { LensCell, Readout, StepperRunInfo } from '../shared/stepperProtocol';
 import type { Token } from '../shared/token';
 

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../src/engine/errors';
-import { EngineSession, MAX_RUNS, type AttentionSummary } from '../../src/engine/session';
+import { EngineSession, MAX_RUNS } from '../../src/engine/session';
+import type { AttentionSummary } from '../../src/engine/sessionTypes';
 
 const TINY = join(__dirname, '..', 'fixtures', 'tiny-model');
 const reference = JSON.parse(readFileSync(join(TINY, 'reference.json'), 'utf8')) as {
