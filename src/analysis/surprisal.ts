@@ -1,14 +1,6 @@
 // How the model rated each token that actually came next: probability, rank and surprisal (bits).
+import type { ActualTokenStats } from '../shared/sessionTypes';
 import { logSumExp } from './topk';
-
-export interface ActualTokenStats {
-  /** softmax(logits[t-1])[id_t]. */
-  prob: number;
-  /** 1 = the model's top choice; 1 + the number of tokens it rated strictly higher. */
-  rank: number;
-  /** −log₂ prob, in bits. */
-  surprisal: number;
-}
 
 /** Stats of `id` under row `row` of a [rows × width] logits matrix (`lse`: the row's logSumExp). */
 export function tokenStats(

@@ -1,17 +1,11 @@
 // Top-k over a row of logits, and the softmax helpers the analysis needs. Pure functions over
 // plain arrays: no tensors here.
+import type { TopPredictions } from '../shared/sessionTypes';
 
 /** The k best entries of a row, best first. */
 export interface TopK {
   ids: number[];
   values: number[];
-}
-
-/** Top-k next tokens with their probabilities and decoded texts. */
-export interface TopPredictions {
-  ids: number[];
-  probs: number[];
-  texts: string[];
 }
 
 /**

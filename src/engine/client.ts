@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { Channel, nodePort, type RequestOptions } from '../shared/channel';
 import { EngineError, type EngineErrorData } from './errors';
 import { LayerStream } from './layerStream';
-import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from './sessionTypes';
+import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from '../shared/sessionTypes';
 import type { ModelInfo } from './modelInfo';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';

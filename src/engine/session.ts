@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { logSumExp, topKSoftmax, type TopPredictions } from '../analysis/topk';
+import { headOrMean } from '../analysis/headMean';
+import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
 import { loadCheckpoint } from './checkpoint';
@@ -17,7 +18,12 @@ import { GPTModel } from './model';
 import { ByteLevelBPETokenizer } from './tokenizer';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
-import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, EngineOptions, LogitLensResult } from './sessionTypes';
+import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
+
+export interface EngineOptions extends BackendOptions {
+  /** Threads to split the model over; 0 or absent: automatic (see chooseThreads). */
+  threads?: number;
+}
 
 /** From this many parameters on, a model is split over two threads when the machine has them. */
 export const PARALLEL_MIN_PARAMS = 20_000_000;
@@ -219,16 +225,7 @@ export class EngineSession {
     const { nLayer, nHead } = this.info.config;
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('head', head, -1, nHead - 1);
-    const T = run.ids.length;
-    const a = run.attentions[layer]; // [H × T × T]
-    if (head >= 0) return a.slice(head * T * T, (head + 1) * T * T);
-    const mean = new Float32Array(T * T); // [T × T]
-    for (let h = 0; h < nHead; h++) {
-      const off = h * T * T;
-      for (let i = 0; i < T * T; i++) mean[i] += a[off + i];
-    }
-    for (let i = 0; i < T * T; i++) mean[i] /= nHead;
-    return mean;
+    return headOrMean(run.attentions[layer], nHead, run.ids.length, head); // [H × T × T] → [T × T]
   }
 
   /** Every attention of the run, a fresh copy [L × H × T × T]. */

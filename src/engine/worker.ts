@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Channel, nodePort, transferring, trusted, type RequestContext } from '../shared/channel';
 import { EngineError } from './errors';
 import { EngineSession } from './session';
-import type { AttentionStream } from './sessionTypes';
+import type { AttentionStream } from '../shared/sessionTypes';
 import {
   EVENT_ATTENTIONS_MAX_BYTES,
   type AnalyzeProgress,

@@ -4,7 +4,8 @@
 // event per token before its reply; an Analyze request that asks for it (`early`) streams its
 // first phase: the summary as the forward starts, then one event per layer as the blocks run
 // (before the LM head). Typed arrays travel in transfer lists. Errors cross as EngineErrorData.
-import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, EngineOptions, LogitLensResult } from './sessionTypes';
+import type { EngineOptions } from './session';
+import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from '../shared/sessionTypes';
 import type { ModelInfo } from './modelInfo';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';

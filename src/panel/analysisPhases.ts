@@ -6,7 +6,7 @@ import { rangeLabel, type InputCheck } from '../analysis/inputText';
 import { tokenRangeOf } from '../analysis/promptWindow';
 import type { EarlyAttentions, EngineClient } from '../engine/client';
 import type { LayerStream } from '../engine/layerStream';
-import type { AnalysisSummary, AttentionSummary } from '../engine/sessionTypes';
+import type { AnalysisSummary, AttentionSummary } from '../shared/sessionTypes';
 import { readSpan } from '../host/editorInput';
 import type { ModelManager } from '../host/modelManager';
 import { displaySettings, type Settings } from '../host/settings';

@@ -4,11 +4,12 @@
 // engine streams as the blocks run, it serves a layer as soon as that layer is here, without asking
 // the engine (which is still busy with the next layers and the LM head).
 // No vscode import: the document is described by plain values.
+import { headOrMean } from '../analysis/headMean';
 import { rolloutStep, withResidual } from '../analysis/rollout';
 import { poolMatrix } from '../analysis/thumbnail';
 import type { EngineClient } from '../engine/client';
 import type { LayerStream } from '../engine/layerStream';
-import type { AttentionSummary } from '../engine/sessionTypes';
+import type { AttentionSummary } from '../shared/sessionTypes';
 import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/protocol';
 import { quantize, type QuantizedArray } from '../shared/quantize';
@@ -156,16 +157,7 @@ export class AnalysisRun {
   private async attention(layer: number, head: number): Promise<Float32Array> {
     const all = await this.layerHere(layer); // [H × T × T]
     if (!all) return this.engine.attention(this.runId, layer, head);
-    const { nHead, T } = this.summary;
-    const at = (h: number): Float32Array => all.subarray(h * T * T, (h + 1) * T * T); // [T × T]
-    if (head >= 0) return at(head).slice();
-    const mean = new Float32Array(T * T); // [T × T]
-    for (let h = 0; h < nHead; h++) {
-      const a = at(h);
-      for (let i = 0; i < T * T; i++) mean[i] += a[i];
-    }
-    for (let i = 0; i < T * T; i++) mean[i] /= nHead;
-    return mean;
+    return headOrMean(all, this.summary.nHead, this.T, head); // the engine's own function: the same bits
   }
 
   private async rollout(layer: number): Promise<Float32Array> {

@@ -1,7 +1,7 @@
 // What the attention panel is given (the model, the editor decorations, the shared run holds) and
 // what it tells other views after each run.
 import type * as vscode from 'vscode';
-import type { AnalysisSummary } from '../engine/sessionTypes';
+import type { AnalysisSummary } from '../shared/sessionTypes';
 import type { EditorAttention } from '../host/decorations';
 import type { ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';

@@ -4,9 +4,9 @@
 // translates the UI strings (vscode.l10n) and highlights in the editor the tokens a step is about.
 import * as vscode from 'vscode';
 import { rangeLabel } from '../analysis/inputText';
-import type { TopPredictions } from '../analysis/topk';
+import type { TopPredictions } from '../shared/sessionTypes';
 import { EngineError } from '../engine/errors';
-import type { AnalysisSummary } from '../engine/sessionTypes';
+import type { AnalysisSummary } from '../shared/sessionTypes';
 import type { ModelManager } from '../host/modelManager';
 import type { RunHold, RunHolds } from '../host/runHolds';
 import { STEPPER_HOST_TEXT, localizeStepperText } from '../shared/explanations';

@@ -2,9 +2,10 @@
 // where its text sits in the document, and what the webview asks for — one layer's capture at one
 // query position, the final read-out (ln_f → logits → softmax) and the logit lens — fetched from
 // the engine on demand. No vscode import: the document is described by plain values.
-import { logSumExp, type TopPredictions } from '../analysis/topk';
+import { logSumExp } from '../analysis/topk';
+import type { TopPredictions } from '../shared/sessionTypes';
 import type { EngineClient } from '../engine/client';
-import type { CaptureSlice } from '../engine/sessionTypes';
+import type { CaptureSlice } from '../shared/sessionTypes';
 import type { LensCell, Readout, StepperRunInfo } from '../shared/stepperProtocol';
 import type { Token } from '../shared/token';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../src/engine/errors';
 import { EngineSession, MAX_RUNS } from '../../src/engine/session';
-import type { AttentionSummary } from '../../src/engine/sessionTypes';
+import type { AttentionSummary } from '../../src/shared/sessionTypes';
 
 const TINY = join(__dirname, '..', 'fixtures', 'tiny-model');
 const reference = JSON.parse(readFileSync(join(TINY, 'reference.json'), 'utf8')) as {

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { EngineSession } from '../../src/engine/session';
-import type { AnalysisSummary, CaptureSlice } from '../../src/engine/sessionTypes';
+import type { AnalysisSummary, CaptureSlice } from '../../src/shared/sessionTypes';
 import type { WeightMap } from '../../src/engine/types';
 import { STEPPER_TEXT } from '../../src/shared/explanations';
 import { STEPPER_HOST_ACCEPT, StepperMessageType as M, parseStepperFromWebview, parseStepperToWebview } from '../../src/shared/stepperProtocol';

@@ -1,11 +1,27 @@
-// What an EngineSession answers, as plain data: the options of an analysis, its summary and first
-// phase, the slices asked for by runId, the logit lens. The worker protocol, the client and the
-// views take these from here; session.ts is the service only.
-import type { ActualTokenStats } from '../analysis/surprisal';
-import type { TopPredictions } from '../analysis/topk';
-import type { Token } from '../shared/token';
-import type { BackendOptions } from './backend';
-import type { LayerCapture } from './types';
+// What an engine session answers, as plain data: the options of an analysis, its summary and first
+// phase, the slices asked for by runId, the logit lens, and the predictions and surprisal in them.
+// Defined in shared/ so that the engine, the worker protocol, the host and the views all take the
+// contract from one place that depends on none of them.
+import type { LayerCapture } from './engineData';
+import type { Token } from './token';
+
+/** Top-k next tokens with their probabilities and decoded texts. */
+/** The top-k next tokens after one position: ids, probabilities and texts, best first. */
+export interface TopPredictions {
+  ids: number[];
+  probs: number[];
+  texts: string[];
+}
+
+/** How the model rated the token that actually came next. */
+export interface ActualTokenStats {
+  /** softmax(logits[t-1])[id_t]. */
+  prob: number;
+  /** 1 = the model's top choice; 1 + the number of tokens it rated strictly higher. */
+  rank: number;
+  /** −log₂ prob, in bits. */
+  surprisal: number;
+}
 
 export interface AnalyzeOptions {
   /** Keep the first nPositions tokens of a text longer than the context instead of failing. */
@@ -63,9 +79,4 @@ export interface LogitLensResult {
   T: number;
   /** [layer][position]: the top-k tokens when that residual is read out through ln_f and wteᵀ. */
   top: TopPredictions[][];
-}
-
-export interface EngineOptions extends BackendOptions {
-  /** Threads to split the model over; 0 or absent: automatic (see chooseThreads). */
-  threads?: number;
 }
