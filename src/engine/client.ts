@@ -3,7 +3,8 @@
 // starts a new one (reloading the last model first).
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Channel, nodePort, type RequestOptions } from '../shared/channel';
+import { Channel, type RequestOptions } from '../shared/channel';
+import { nodePort } from '../shared/channelPorts';
 import { EngineError, type EngineErrorData } from './errors';
 import { LayerStream } from './layerStream';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from '../shared/sessionTypes';

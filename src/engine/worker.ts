@@ -3,7 +3,8 @@
 // order; a cancel reaches the request it names the moment it arrives, queued or running.
 // Nothing that goes wrong in a request ends the thread: every failure becomes an error reply.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Channel, nodePort, transferring, trusted, type RequestContext } from '../shared/channel';
+import { Channel, transferring, trusted, type RequestContext } from '../shared/channel';
+import { nodePort } from '../shared/channelPorts';
 import { EngineError } from './errors';
 import { EngineSession } from './session';
 import type { AttentionStream } from '../shared/sessionTypes';

@@ -5,7 +5,8 @@
 // again), and the check of every message the webview sends (it is untrusted): the channel runs it
 // through the protocol's acceptors, and a malformed one is logged and dropped.
 import * as vscode from 'vscode';
-import { Channel, webviewPort, type Acceptors, type EventOf, type ProtocolSpec } from '../shared/channel';
+import { Channel, type Acceptors, type EventOf, type ProtocolSpec } from '../shared/channel';
+import { webviewPort } from '../shared/channelPorts';
 import { LOCAL_RESOURCE_FOLDERS, buildPanelHtml, makeNonce } from './webviewHtml';
 
 export interface WebviewHostOptions<Local extends ProtocolSpec, Remote extends ProtocolSpec> {

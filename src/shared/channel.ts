@@ -12,6 +12,7 @@
 //     acceptor (a parse function: the body, checked, or undefined); what fails is reported through
 //     `onProblem` and dropped, and a malformed request is answered with an error, never thrown on;
 //   - closing: when the other end dies, `close(err)` rejects everything pending with `err`.
+// The ports it runs over (worker threads, webviews) are in channelPorts.ts.
 // Written here rather than taken from a library: the npm packages that do this (comlink,
 // vscode-messenger, vscode-jsonrpc) either hide the message types behind proxies, bring their own
 // transport assumptions (JSON-RPC framing, no transfer lists) or do not validate what arrives.
@@ -377,50 +378,4 @@ export class Channel<Local extends ProtocolSpec, Remote extends ProtocolSpec> {
       this.problem(`a listener threw: ${err instanceof Error ? err.message : String(err)}`, raw);
     }
   }
-}
-
-/** A worker_threads Worker, parentPort or MessagePort (structurally: no Node import here). */
-export interface NodeMessagePortLike {
-  postMessage(message: unknown, transfer?: readonly Transferable[]): void;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  off(event: 'message', listener: (message: unknown) => void): unknown;
-}
-
-/**
- * A buffer that cannot be transferred (a view over wasm memory, say) makes postMessage throw: the
- * message then goes as a plain copy. A value that cannot be cloned at all still throws.
- */
-export function nodePort(p: NodeMessagePortLike): Port {
-  return {
-    post(m, transfer) {
-      if (!transfer?.length) return p.postMessage(m);
-      try {
-        p.postMessage(m, transfer);
-      } catch {
-        p.postMessage(m);
-      }
-    },
-    listen(onMessage) {
-      p.on('message', onMessage);
-      return () => void p.off('message', onMessage);
-    },
-  };
-}
-
-/** A vscode.Webview, structurally (shared/ imports no vscode): the host's end of a webview's channel. */
-export interface WebviewLike {
-  postMessage(message: unknown): PromiseLike<boolean>;
-  onDidReceiveMessage(listener: (message: unknown) => void): { dispose(): void };
-}
-
-/** Messages to a webview cannot transfer buffers: typed arrays are copied. */
-export function webviewPort(w: WebviewLike): Port {
-  return {
-    // A webview that is gone rejects: nothing to tell it any more.
-    post: (m) => void w.postMessage(m).then(undefined, () => undefined),
-    listen(onMessage) {
-      const d = w.onDidReceiveMessage(onMessage);
-      return () => d.dispose();
-    },
-  };
 }

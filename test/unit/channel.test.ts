@@ -3,17 +3,8 @@
 // arrives, errors crossing, a dead peer (close), transfer lists, and the webview port adapter.
 import * as assert from 'assert';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import {
-  Channel,
-  ChannelError,
-  nodePort,
-  parseEnvelope,
-  transferring,
-  trusted,
-  webviewPort,
-  type Acceptors,
-  type Port,
-} from '../../src/shared/channel';
+import { Channel, ChannelError, parseEnvelope, transferring, trusted, type Acceptors, type Port } from '../../src/shared/channel';
+import { nodePort, webviewPort } from '../../src/shared/channelPorts';
 
 /** What the "server" end answers and hears. */
 interface ServerSpec {

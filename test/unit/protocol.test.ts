@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { MessageChannel } from 'node:worker_threads';
-import { Channel, nodePort } from '../../src/shared/channel';
+import { Channel } from '../../src/shared/channel';
+import { nodePort } from '../../src/shared/channelPorts';
 import {
   PANEL_HOST_ACCEPT,
   PANEL_WEBVIEW_ACCEPT,

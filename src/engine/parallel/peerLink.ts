@@ -4,7 +4,8 @@
 // rejects with WORKER_DIED, and the engine restarts the model.
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import { Channel, nodePort, trusted } from '../../shared/channel';
+import { Channel, trusted } from '../../shared/channel';
+import { nodePort } from '../../shared/channelPorts';
 import { EngineError, type EngineErrorData } from '../errors';
 import { workerSource } from '../workerSource';
 import type { ColumnsRequest, ForwardRequest } from '../communicator';

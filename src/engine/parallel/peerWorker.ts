@@ -3,7 +3,8 @@
 // time, in order; a failure in one marks the shared reduce buffer failed (so rank 0 stops waiting
 // for it) and is reported.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Channel, nodePort, transferring, trusted } from '../../shared/channel';
+import { Channel, transferring, trusted } from '../../shared/channel';
+import { nodePort } from '../../shared/channelPorts';
 import { initBackend } from '../backend';
 import { EngineError } from '../errors';
 import type { KVCache } from '../kvCache';
