@@ -13,12 +13,12 @@ import {
   type PredictionsReadyMessage,
   type ToWebviewMessage,
 } from '../../src/shared/protocol';
-import { dequantize, reviveQuantized } from '../../src/shared/quantize';
 import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
 import { LinesView } from './linesView';
+import { MatrixFetch } from './matrixFetch';
 import { MatrixView } from './matrixView';
 import { OverviewGrid } from './overview';
 import { PredictionsView } from './predictions';
@@ -58,9 +58,11 @@ export class PanelApp {
   private view: View = 'matrix';
   private scale: ColorScale = 'linear';
   private underlines = false;
-  private readonly matrices = new Map<string, Float32Array>();
-  /** The matrix asked for and not here yet: its key, and what cancels the request. */
-  private pending: { key: string; cancel: AbortController } | undefined;
+  private readonly matrices = new MatrixFetch((key) => {
+    if (key !== sourceKey(this.source)) return;
+    this.showMatrix();
+    this.reportPainted('matrix');
+  });
   private frame = 0;
 
   constructor(root: HTMLElement) {
@@ -156,9 +158,7 @@ export class PanelApp {
     this.setStatus('', 'none');
     this.underlines = m.settings.surprisalUnderlines;
     if (fresh) {
-      this.matrices.clear();
-      this.pending?.cancel.abort(); // a matrix of the run before
-      this.pending = undefined;
+      this.matrices.setRun(m.runId);
       this.painted.clear();
       if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
     }
@@ -168,7 +168,7 @@ export class PanelApp {
     if (this.source.kind === 'head') this.lastHead = { layer: this.source.layer, head: this.source.head };
     // Ask first, then build: the reply's round trip overlaps the building and drawing below (the
     // overview's layers are on their way already: the host pushes them after this message).
-    this.requestMatrix();
+    this.matrices.want(this.source);
     this.query = Math.max(0, Math.min(m.initialQuery ?? m.T - 1, m.T - 1));
     this.ui.title.textContent = t('titleWithModel', m.model.name);
     const lines = m.source.startLine === m.source.endLine ? t('metaLine', m.source.startLine + 1) : t('metaLines', m.source.startLine + 1, m.source.endLine + 1);
@@ -205,47 +205,16 @@ export class PanelApp {
     this.surprisal.node.setAttribute('aria-busy', String(pending));
   }
 
-  /**
-   * Asks the host for the current source's matrix unless it is here or already asked for; a
-   * request for another matrix, still out, is cancelled (the user opened this one first).
-   */
-  private requestMatrix(): void {
-    const run = this.run;
-    const source = this.source;
-    const key = sourceKey(source);
-    if (!run || this.matrices.has(key) || this.pending?.key === key) return;
-    this.pending?.cancel.abort();
-    const pending = { key, cancel: new AbortController() };
-    this.pending = pending;
-    host.request('matrix', { runId: run.runId, source }, { signal: pending.cancel.signal }).then(
-      (m) => {
-        if (this.pending === pending) this.pending = undefined;
-        if (m.runId !== this.run?.runId) return; // an older run: dropped
-        performance.mark('al:matrix-reply');
-        this.matrices.set(key, dequantize(reviveQuantized(m.matrix)));
-        if (key === sourceKey(this.source)) {
-          this.showMatrix();
-          this.reportPainted('matrix');
-        }
-      },
-      () => {
-        // Cancelled (superseded), or the host failed: it shows the failure itself.
-        if (this.pending === pending) this.pending = undefined;
-      },
-    );
-  }
-
   /** Shows the current source's matrix, asking the host for it if it is not here yet. */
   private showMatrix(): void {
     const run = this.run;
     if (!run) return;
-    const key = sourceKey(this.source);
-    const values = this.matrices.get(key);
+    const values = this.matrices.get(this.source);
     const label = sourceText(this.source);
     this.ui.detailTitle.textContent = label;
     this.matrix.set(run.tokens, values, label);
     this.lines.set(run.tokens, values, label);
-    this.requestMatrix();
+    this.matrices.want(this.source);
     this.ui.detailCard.classList.toggle('loading', !values);
     this.updateQueryViews();
   }
@@ -281,7 +250,7 @@ export class PanelApp {
   private updateQueryViews(): void {
     const run = this.run;
     if (!run) return;
-    const values = this.matrices.get(sourceKey(this.source));
+    const values = this.matrices.get(this.source);
     const T = run.T;
     const row = values ? values.subarray(this.query * T, this.query * T + T) : undefined;
     this.tokens.setWeights(row, this.query, this.theme, this.scale);
