@@ -11,7 +11,7 @@ import type { EngineClient } from '../engine/client';
 import type { LayerStream } from '../engine/layerStream';
 import type { AttentionSummary } from '../shared/sessionTypes';
 import type { RunHold } from '../host/runHolds';
-import { sourceKey, type MatrixSource } from '../shared/protocol';
+import { sourceKey, type MatrixSource } from '../shared/matrixSource';
 import { quantize, type QuantizedArray } from '../shared/quantize';
 
 /** Matrices kept per run. */

@@ -5,7 +5,7 @@ import type * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { DecoratedRun, EditorAttention } from '../host/decorations';
 import { readSettings, type Settings } from '../host/settings';
-import { sourceLabel, type MatrixSource } from '../shared/protocol';
+import { sourceLabel, type MatrixSource } from '../shared/matrixSource';
 import type { AnalysisRun } from './analysisRun';
 
 export interface Selection {

@@ -12,6 +12,7 @@
 import { acceptByType, type Acceptors, type MessageEvents } from './channel';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
+import { isMatrixSource, type MatrixSource } from './matrixSource';
 import type { Token } from './token';
 
 export enum PanelMessageType {
@@ -51,12 +52,6 @@ export enum PanelMessageType {
   /** A run's first overview or matrix is on screen (the host logs the time since the request). */
   Painted = 'painted',
 }
-
-/** Which T × T matrix: one head, the mean over a layer's heads, or the rollout up to a layer. */
-export type MatrixSource =
-  | { kind: 'head'; layer: number; head: number }
-  | { kind: 'layerMean'; layer: number }
-  | { kind: 'rollout'; layer: number };
 
 export type ColorScale = 'linear' | 'gamma';
 
@@ -335,13 +330,6 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 
-/** True for a well-formed MatrixSource (the host checks bounds against the run separately). */
-export function isMatrixSource(x: unknown): x is MatrixSource {
-  if (!isObject(x) || !isInt(x.layer) || x.layer < 0) return false;
-  if (x.kind === 'head') return isInt(x.head) && x.head >= 0;
-  return x.kind === 'layerMean' || x.kind === 'rollout';
-}
-
 /**
  * Checks a message that arrived from the webview: a known type and the fields its handler
  * reads. Anything else is rejected (returns undefined), never thrown on.
@@ -391,22 +379,6 @@ export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
   return m;
 }
 
-/** A short human label for a matrix source, e.g. "L3 · H7", "L3 · mean", "rollout ≤ L3". */
-export function sourceLabel(s: MatrixSource): string {
-  switch (s.kind) {
-    case 'head':
-      return `Layer ${s.layer} · Head ${s.head}`;
-    case 'layerMean':
-      return `Layer ${s.layer} · mean of heads`;
-    case 'rollout':
-      return `Rollout through layer ${s.layer}`;
-  }
-}
-
-/** A stable key for caching matrices by source. */
-export function sourceKey(s: MatrixSource): string {
-  return s.kind === 'head' ? `h:${s.layer}:${s.head}` : `${s.kind === 'layerMean' ? 'm' : 'r'}:${s.layer}`;
-}
 
 /** The host's checks of what the webview (untrusted) sends. */
 export const PANEL_HOST_ACCEPT: Acceptors<PanelHostProtocol> = {

@@ -2,21 +2,8 @@ import * as assert from 'assert';
 import { MessageChannel } from 'node:worker_threads';
 import { Channel } from '../../src/shared/channel';
 import { nodePort } from '../../src/shared/channelPorts';
-import {
-  PANEL_HOST_ACCEPT,
-  PANEL_WEBVIEW_ACCEPT,
-  PanelMessageType,
-  isMatrixSource,
-  parseFromWebview,
-  parseToWebview,
-  sourceKey,
-  sourceLabel,
-  type FromWebviewMessage,
-  type MatrixSource,
-  type PanelHostProtocol,
-  type PanelWebviewProtocol,
-  type PredictionsReadyMessage,
-} from '../../src/shared/protocol';
+import { PANEL_HOST_ACCEPT, PANEL_WEBVIEW_ACCEPT, PanelMessageType, parseFromWebview, parseToWebview, type FromWebviewMessage, type PanelHostProtocol, type PanelWebviewProtocol, type PredictionsReadyMessage } from '../../src/shared/protocol';
+import { isMatrixSource, sourceKey, sourceLabel, type MatrixSource } from '../../src/shared/matrixSource';
 
 describe('shared/protocol', () => {
   const head: MatrixSource = { kind: 'head', layer: 2, head: 3 };

@@ -2,17 +2,8 @@
 // overview layers the host pushes, asks the host for the one matrix it opens by runId (dropping
 // stale replies), and keeps the components, the saved state and the editor (through SelectToken)
 // in sync.
-import {
-  PanelMessageType,
-  sourceKey,
-  type AnalysisReadyMessage,
-  type ColorScale,
-  type ErrorAction,
-  type Handlers,
-  type MatrixSource,
-  type PredictionsReadyMessage,
-  type ToWebviewMessage,
-} from '../../src/shared/protocol';
+import { PanelMessageType, type AnalysisReadyMessage, type ColorScale, type ErrorAction, type Handlers, type PredictionsReadyMessage, type ToWebviewMessage } from '../../src/shared/protocol';
+import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';

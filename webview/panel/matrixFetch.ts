@@ -1,7 +1,7 @@
 // The full matrices of the current run in the panel: the ones here (dequantised), and the one
 // asked for. Only one request is out at a time: asking for another matrix cancels it (the user
 // opened that one first), and a new run forgets everything.
-import { sourceKey, type MatrixSource } from '../../src/shared/protocol';
+import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
 import { host } from './api';
 

@@ -1,7 +1,8 @@
 // The model overview: every layer × head as a small heatmap (canvas[data-layer][data-head]), plus
 // a column with each layer's mean over heads (canvas[data-layer][data-aggregate="mean"]). A click
 // or Enter opens one; arrow keys move between layers (↑/↓) and heads (←/→).
-import type { ColorScale, MatrixSource, OverviewLayersMessage } from '../../src/shared/protocol';
+import type { ColorScale, OverviewLayersMessage } from '../../src/shared/protocol';
+import { type MatrixSource } from '../../src/shared/matrixSource';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
 import { el, sizeCanvas } from './dom';
 import { applyScale, css, type Theme } from './theme';
