@@ -24,7 +24,7 @@ import { AnalysisRun } from './analysisRun';
 import { DecorationSync } from './decorationSync';
 import { PaintClock } from './paintClock';
 import type { PanelAnalysis, PanelDeps } from './panelDeps';
-import { connectPanel, panelInit, postRun } from './panelHandlers';
+import { connectPanel, panelInit, postPredictions, postRun } from './panelHandlers';
 
 export const VIEW_TYPE = 'attentionLens.attentionPanel';
 
@@ -152,13 +152,7 @@ export class AttentionPanel implements vscode.Disposable {
           postRun(this, this.run, this.lastReady);
           return this.lastReady;
         },
-        fillPredictions: (shown, summary) => {
-          if (shown !== this.lastReady || this.run?.runId !== summary.runId) return false;
-          const predictions = summary.predictions.map((p) => ({ texts: p.texts, probs: p.probs }));
-          this.lastReady = { ...shown, predictions, actual: summary.actual, predictionsPending: false };
-          this.post({ type: M.PredictionsReady, runId: summary.runId, predictions, actual: summary.actual });
-          return true;
-        },
+        fillPredictions: (shown, summary) => postPredictions(this, shown, summary),
       });
       if (!done) return;
       analyzed.fire(finishRun(this.deps, this.decorationSync, req, input, input.checked.text.length, done));

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { Channel } from '../shared/channel';
+import type { AnalysisSummary } from '../shared/sessionTypes';
 import type { LatestOnly } from '../host/latestOnly';
 import { openSettings, updateSetting } from '../host/settings';
 import type { WebviewHost } from '../host/webviewHost';
@@ -79,6 +80,18 @@ export function postRun(p: PanelState, run: AnalysisRun, ready: AnalysisReadyMes
   run.pushOverview(OVERVIEW_SIZE, emit, push.signal).catch((err: unknown) => {
     if (p.run === run && !push.signal.aborted) requestFailed(p, err); // else a replaced run's wait, ended by its cancel
   });
+}
+
+/**
+ * Sends the second phase of the run `shown` (its predictions and surprisal); false when the panel
+ * no longer shows that run (then the caller shows it whole).
+ */
+export function postPredictions(p: PanelState, shown: AnalysisReadyMessage, summary: AnalysisSummary): boolean {
+  if (shown !== p.lastReady || p.run?.runId !== summary.runId) return false;
+  const predictions = summary.predictions.map((x) => ({ texts: x.texts, probs: x.probs }));
+  p.lastReady = { ...shown, predictions, actual: summary.actual, predictionsPending: false };
+  p.post({ type: M.PredictionsReady, runId: summary.runId, predictions, actual: summary.actual });
+  return true;
 }
 
 /** Puts the panel's handlers on a new channel to its page. */

@@ -7,127 +7,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import { gpt2Config, randomWeights } from '../../bench/randomCheckpoint';
 import { CHAR_TO_BYTE } from '../../src/engine/byteLevel';
 import { saveCheckpoint } from '../../src/engine/checkpoint';
 import { tinyModelDir } from './lib/paths';
 import { session } from './lib/session';
+import { OPENING, activeEditor, editorText, freshFile, generatingCount, lastRunTokens, openByQuickOpen, statusLabel, waitForLongerThan, waitForNotification, waitForStatus } from './lib/writer';
 
 const FILE = 'writer.txt';
-const OPENING = 'The lighthouse keeper opened the old logbook and began to write';
-const activeEditor = '.editor-group-container.active .monaco-editor';
-const statusItem = '.part.statusbar [aria-label^="Attention Lens:"]';
-
-/** The active editor's text, line by line in screen order (spaces normalised). */
-async function editorText(page: Page): Promise<string> {
-  return page.$$eval(`${activeEditor} .view-lines .view-line`, (els) =>
-    els
-      .map((e) => ({ top: parseFloat((e as HTMLElement).style.top) || 0, text: (e.textContent ?? '').replace(/\u00a0/g, ' ') }))
-      .sort((a, b) => a.top - b.top)
-      .map((l) => l.text)
-      .join('\n'),
-  );
-}
-
-/** Opens a workspace file through Quick Open (it searches the disk: no wait for the explorer's watcher). */
-async function openWriterFile(page: Page): Promise<void> {
-  const input = '.quick-input-widget .quick-input-box input';
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    await page.waitForSelector(`${input}:visible`, { timeout: 10_000 });
-    await page.fill(input, FILE);
-    const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: FILE }).first();
-    try {
-      await row.waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await page.waitForSelector(`.tabs-container .tab.active[aria-label^="${FILE}"]`, { timeout: 15_000 });
-      await page.waitForSelector(`${activeEditor} .view-lines .view-line`, { timeout: 15_000 });
-      return;
-    } catch (err) {
-      await page.keyboard.press('Escape');
-      if (attempt === 3) throw err;
-    }
-  }
-}
-
-/** writer.txt holding just OPENING, open and active, cursor at its end (in-memory edits reverted). */
-async function freshWriterFile(page: Page, dir: string): Promise<void> {
-  fs.writeFileSync(path.join(dir, FILE), OPENING);
-  await openWriterFile(page);
-  await session().workbench.runCommand('File: Revert File');
-  await page
-    .waitForFunction(
-      ([sel, text]) => [...document.querySelectorAll(sel)].map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')).join('\n') === text,
-      [`${activeEditor} .view-lines .view-line`, OPENING] as const,
-      { timeout: 10_000 },
-    )
-    .catch(() => undefined);
-  await session().workbench.focusEditor();
-  await page.keyboard.press('Control+End');
-}
-
-async function statusLabel(page: Page): Promise<string> {
-  return (await page.locator(statusItem).first().getAttribute('aria-label')) ?? '';
-}
-
-/** Waits until the status item's label matches `re`; returns it. */
-async function waitForStatus(page: Page, re: RegExp, timeout: number): Promise<string> {
-  await page.waitForFunction(
-    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.getAttribute('aria-label') ?? ''),
-    [statusItem, re.source] as const,
-    { timeout },
-  );
-  return statusLabel(page);
-}
-
-/** Tokens generated so far per the status item ("generating 12"), or -1 when not generating. */
-async function generatingCount(page: Page): Promise<number> {
-  const m = /generating (\d+)/.exec(await statusLabel(page));
-  return m ? Number(m[1]) : -1;
-}
-
-/**
- * Tokens the last run generated, from the status item's hover ("… 116 tokens in 626 ms …"): under
- * maxNewTokens when something stopped the run, which the label alone ("· 196.2 tok/s") cannot tell.
- */
-async function lastRunTokens(page: Page): Promise<number> {
-  await page.locator(statusItem).first().hover();
-  const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: /\d+ tokens in/ }).first();
-  await hover.waitFor({ timeout: 10_000 });
-  const text = (await hover.textContent()) ?? '';
-  await page.mouse.move(800, 400);
-  return Number(/(\d+) tokens in/.exec(text)![1]);
-}
-
-/** Waits until the active editor shows more than `chars` characters (text has streamed in). */
-async function waitForLongerThan(page: Page, chars: number, timeout: number): Promise<void> {
-  await page.waitForFunction(
-    ([sel, n]) => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('\n').length > n,
-    [`${activeEditor} .view-lines .view-line`, chars] as const,
-    { timeout },
-  );
-}
-
-/**
- * The message of a notification matching `re`: a toast, or (a toast may have been hidden by then)
- * an entry of the notification centre, which this opens to look.
- */
-async function waitForNotification(page: Page, re: RegExp, timeout: number): Promise<string> {
-  const { workbench } = session();
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const hit = (await workbench.notifications()).find((m) => re.test(m));
-    if (hit) return hit;
-    await page.waitForTimeout(250);
-  }
-  await workbench.runCommand('Notifications: Show Notifications');
-  const all = await page.$$eval('.notifications-center .notification-list-item-message', (els) => els.map((e) => (e.textContent ?? '').trim()));
-  await page.keyboard.press('Escape');
-  const hit = all.find((m) => re.test(m));
-  if (hit) return hit;
-  throw new Error(`no notification matches ${re}; the notification centre holds: ${all.join(' | ') || '-'}`);
-}
 
 describe('Writers: Complete', function () {
   let settingsFile: string;
@@ -150,9 +37,9 @@ describe('Writers: Complete', function () {
   after(async function () {
     this.timeout(60_000);
     fs.writeFileSync(settingsFile, originalSettings);
-    const { workbench, workspace } = session();
+    const { workbench } = session();
     // Leave no dirty editor or panel behind for the next suites.
-    await freshWriterFile(workbench.page, workspace.dir).catch(() => undefined);
+    await freshFile(workbench.page, FILE).catch(() => undefined);
     await workbench.runCommand('View: Close All Editors').catch(() => undefined);
   });
 
@@ -160,7 +47,7 @@ describe('Writers: Complete', function () {
     this.timeout(180_000);
     const { workbench } = session();
     const page = workbench.page;
-    await freshWriterFile(page, session().workspace.dir);
+    await freshFile(page, FILE);
     assert.equal(await editorText(page), OPENING);
     await workbench.runCommand('Attention Lens: Complete');
     const label = await waitForStatus(page, /tok\/s/, 150_000).catch(async (err) => {
@@ -194,7 +81,7 @@ describe('Writers: Complete', function () {
     this.timeout(180_000);
     const { workbench } = session();
     const page = workbench.page;
-    await freshWriterFile(page, session().workspace.dir);
+    await freshFile(page, FILE);
     // The document changed since the last completion: Explain completes first, then explains.
     await workbench.runCommand('Attention Lens: Explain Completion');
     const frame = await workbench.findWebviewFrame('.token.generated', 150_000).catch(async (err) => {
@@ -219,7 +106,7 @@ describe('Writers: Complete', function () {
     this.timeout(180_000);
     const { workbench } = session();
     const page = workbench.page;
-    await freshWriterFile(page, session().workspace.dir);
+    await freshFile(page, FILE);
     const before = await editorText(page);
     await workbench.runCommand('Attention Lens: Suggest Continuations');
     const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
@@ -252,11 +139,11 @@ describe('Writers: Complete', function () {
   // Needs the extension active (the tests above run its commands): the provider is registered on activation.
   it('shows ghost text while typing when inline completions are on, and Tab accepts it', async function () {
     this.timeout(120_000);
-    const { workbench, workspace } = session();
+    const { workbench } = session();
     const page = workbench.page;
     writeSettings({ 'attentionLens.completion.seed': 7, 'attentionLens.inlineCompletions.enabled': true, 'attentionLens.inlineCompletions.debounceMs': 100 });
     await page.waitForTimeout(1000); // the settings file is watched
-    await freshWriterFile(page, workspace.dir);
+    await freshFile(page, FILE);
     // The trailing space closes the word-suggestion widget (which would hide the ghost text).
     await page.keyboard.type(' and ', { delay: 50 });
     const typed = `${OPENING} and `;
@@ -322,7 +209,7 @@ describe('Writers: Complete', function () {
         this.retries(1);
         const { workbench } = session();
         const page = workbench.page;
-        await freshWriterFile(page, session().workspace.dir);
+        await freshFile(page, FILE);
         await workbench.runCommand('Attention Lens: Complete');
         await waitForStatus(page, /generating ([3-9]|\d\d+)/, 90_000).catch(async (err) => {
           await workbench.screenshot(`25-long-${how}-failed`);
@@ -372,7 +259,7 @@ describe('Writers: Complete', function () {
       const { workbench } = session();
       const page = workbench.page;
       await workbench.runCommand('Notifications: Clear All Notifications');
-      await freshWriterFile(page, session().workspace.dir);
+      await freshFile(page, FILE);
       await workbench.runCommand('Attention Lens: Complete');
       await waitForStatus(page, /generating ([3-9]|\d\d+)/, 90_000).catch(async (err) => {
         await workbench.screenshot(`${shot}-failed`);
@@ -452,7 +339,7 @@ describe('Writers: Complete', function () {
       const file = path.join(workspace.dir, FILE);
       const tab = `.tabs-container .tab[aria-label^="${FILE}"]`;
       await workbench.runCommand('Notifications: Clear All Notifications');
-      await freshWriterFile(page, workspace.dir);
+      await freshFile(page, FILE);
       await workbench.runCommand('Attention Lens: Complete');
       await waitForStatus(page, /generating ([3-9]|\d\d+)/, 90_000).catch(async (err) => {
         await workbench.screenshot('35-long-close-failed');
@@ -501,7 +388,7 @@ describe('Writers: Complete', function () {
       assert.equal(saved.length, expectedLength, `the file holds what the notification says was kept: ${message}`);
 
       // Opened again, the editor shows the saved file: nothing was left unsaved in VS Code's copy.
-      await openWriterFile(page);
+      await openByQuickOpen(page, FILE);
       await workbench.screenshot('38-long-completion-reopened');
       assert.equal(await editorText(page), saved, 'the reopened editor shows the saved text');
       await workbench.runCommand('Notifications: Clear All Notifications');

@@ -10,89 +10,13 @@ import { gpt2Config, randomWeights } from '../../bench/randomCheckpoint';
 import { saveCheckpoint } from '../../src/engine/checkpoint';
 import { tinyModelDir } from './lib/paths';
 import { session } from './lib/session';
+import { OPENING, activeEditor, editorText, freshFile, lastRunTokens, openByQuickOpen, statusItem, statusLabel, waitForStatus, waitForText } from './lib/writer';
 
 const FILE = 'options-writer.txt';
 const LOCKED = 'locked-notes.txt';
-const OPENING = 'The lighthouse keeper opened the old logbook and began to write';
-const activeEditor = '.editor-group-container.active .monaco-editor';
-const viewLines = `${activeEditor} .view-lines .view-line`;
-const statusItem = '.part.statusbar [aria-label^="Attention Lens:"]';
 const quickInput = '.quick-input-widget';
 const quickInputBox = `${quickInput} .quick-input-box input`;
 const quickRows = `${quickInput} .quick-input-list .monaco-list-row`;
-
-/** The active editor's text, line by line in screen order (spaces normalised). */
-async function editorText(page: Page): Promise<string> {
-  return page.$$eval(viewLines, (els) =>
-    els
-      .map((e) => ({ top: parseFloat((e as HTMLElement).style.top) || 0, text: (e.textContent ?? '').replace(/\u00a0/g, ' ') }))
-      .sort((a, b) => a.top - b.top)
-      .map((l) => l.text)
-      .join('\n'),
-  );
-}
-
-/** Waits until the active editor's text satisfies `pred` (given as a function body over `t`); never throws. */
-async function waitForText(page: Page, body: string, arg: unknown, timeout = 15_000): Promise<void> {
-  await page
-    .waitForFunction(
-      ([sel, src, a]) => {
-        const t = [...document.querySelectorAll(sel as string)]
-          .map((e) => ({ top: parseFloat((e as HTMLElement).style.top) || 0, text: (e.textContent ?? '').replace(/\u00a0/g, ' ') }))
-          .sort((x, y) => x.top - y.top)
-          .map((l) => l.text)
-          .join('\n');
-        return new Function('t', 'a', src as string)(t, a) as boolean;
-      },
-      [viewLines, body, arg] as const,
-      { timeout },
-    )
-    .catch(() => undefined); // the assertion that follows says what is there
-}
-
-/** Opens a workspace file through Quick Open (it searches the disk: no wait for the explorer's watcher). */
-async function openByQuickOpen(page: Page, name: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    await page.waitForSelector(`${quickInputBox}:visible`, { timeout: 10_000 });
-    await page.fill(quickInputBox, name);
-    const row = page.locator(quickRows, { hasText: name }).first();
-    try {
-      await row.waitFor({ timeout: 15_000 });
-      await page.keyboard.press('Enter');
-      await page.waitForSelector(`.tabs-container .tab.active[aria-label^="${name}"]`, { timeout: 20_000 });
-      await page.waitForSelector(viewLines, { timeout: 20_000 });
-      return;
-    } catch (err) {
-      await page.keyboard.press('Escape');
-      if (attempt === 3) throw err;
-    }
-  }
-}
-
-/** `name` holding just OPENING, open and active, in-memory edits reverted, cursor at its end. */
-async function freshFile(page: Page, name = FILE): Promise<void> {
-  fs.writeFileSync(path.join(session().workspace.dir, name), OPENING);
-  await openByQuickOpen(page, name);
-  await session().workbench.runCommand('File: Revert File');
-  await waitForText(page, 'return t === a', OPENING, 10_000);
-  await session().workbench.focusEditor();
-  await page.keyboard.press('Control+End');
-}
-
-async function statusLabel(page: Page): Promise<string> {
-  return (await page.locator(statusItem).first().getAttribute('aria-label')) ?? '';
-}
-
-/** Waits until the status item's label matches `re`; returns it. */
-async function waitForStatus(page: Page, re: RegExp, timeout: number): Promise<string> {
-  await page.waitForFunction(
-    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.getAttribute('aria-label') ?? ''),
-    [statusItem, re.source] as const,
-    { timeout },
-  );
-  return statusLabel(page);
-}
 
 /** Fills the six inputs of "Complete with Options…" one after the other (Enter on each). */
 async function completeWithOptions(page: Page, values: [string, string, string, string, string, string]): Promise<void> {
@@ -141,17 +65,6 @@ async function waitFinished(page: Page, what: string): Promise<void> {
       throw new Error(`${(err as Error).message}\nstatus: ${await statusLabel(page)}\nnotifications: ${(await workbench.notifications()).join(' | ')}`);
     });
   await page.waitForTimeout(300); // the last edit lands just before the status changes
-}
-
-/** Tokens of the last run, read from the status item's hover ("3 tokens in 120 ms (…)"). */
-async function lastRunTokens(page: Page): Promise<number> {
-  await page.mouse.move(0, 0);
-  await page.locator(statusItem).first().hover();
-  const hover = page.locator('.monaco-hover, .workbench-hover, .custom-hover', { hasText: /\d+ tokens? in \d+ ms/ }).first();
-  await hover.waitFor({ timeout: 15_000 });
-  const m = /(\d+) tokens? in \d+ ms/.exec((await hover.textContent()) ?? '');
-  await page.mouse.move(0, 0);
-  return m ? Number(m[1]) : NaN;
 }
 
 async function undoAll(page: Page): Promise<void> {
@@ -212,7 +125,7 @@ describe('Writers: Complete with Options, status menu, read-only, a second Compl
     fs.writeFileSync(settingsFile, originalSettings);
     fs.writeFileSync(userSettingsFile(), originalUserSettings);
     const { workbench } = session();
-    await freshFile(workbench.page).catch(() => undefined);
+    await freshFile(workbench.page, FILE).catch(() => undefined);
     await workbench.runCommand('View: Close All Editors').catch(() => undefined);
   });
 
@@ -222,7 +135,7 @@ describe('Writers: Complete with Options, status menu, read-only, a second Compl
     const page = workbench.page;
 
     // Max new tokens 3.
-    await freshFile(page);
+    await freshFile(page, FILE);
     await completeWithOptions(page, ['3', '1', '0', '1', '11', '']);
     await waitFinished(page, 'options-max3');
     const short = await editorText(page);
@@ -279,7 +192,7 @@ describe('Writers: Complete with Options, status menu, read-only, a second Compl
     this.timeout(120_000);
     const { workbench } = session();
     const page = workbench.page;
-    await freshFile(page);
+    await freshFile(page, FILE);
     const label = await waitForStatus(page, /Attention Lens: /, 30_000);
     const name = expectedModelName();
     assert.ok(label.includes(name), `the item names the model ${name}: ${label}`);
@@ -371,7 +284,7 @@ describe('Writers: Complete with Options, status menu, read-only, a second Compl
       this.timeout(300_000);
       const { workbench } = session();
       const page = workbench.page;
-      await freshFile(page);
+      await freshFile(page, FILE);
       await workbench.runCommand('Attention Lens: Complete');
       await waitForStatus(page, /slow-random: generating ([3-9]|\d\d+)/, 120_000).catch(async (err) => {
         await workbench.screenshot('49-second-complete-failed');
