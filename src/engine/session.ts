@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { headOrMean } from '../analysis/headMean';
+import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
@@ -225,7 +225,9 @@ export class EngineSession {
     const { nLayer, nHead } = this.info.config;
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('head', head, -1, nHead - 1);
-    return headOrMean(run.attentions[layer], nHead, run.ids.length, head); // [H × T × T] → [T × T]
+    const T = run.ids.length;
+    const a = run.attentions[layer]; // [H × T × T]
+    return head >= 0 ? a.slice(head * T * T, (head + 1) * T * T) : meanOverHeads(a, nHead, T);
   }
 
   /** Every attention of the run, a fresh copy [L × H × T × T]. */

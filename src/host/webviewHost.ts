@@ -82,12 +82,12 @@ export class WebviewHost<Local extends ProtocolSpec, Remote extends ProtocolSpec
   }
 
   /**
-   * Sends an event of the page's protocol if the webview is ready (else drops it: the ready
-   * handler sends what a new page needs).
+   * Sends one of the page's messages (an event of its type: the UI protocols are MessageEvents) if
+   * the webview is ready; else drops it: the ready handler sends what a new page needs.
    */
-  post<K extends keyof Remote['events'] & string>(type: K, body: EventOf<Remote, K>): boolean {
+  post(m: Remote['events'][keyof Remote['events'] & string] & { type: string }): boolean {
     if (!this.isReady || !this.channel) return false;
-    this.channel.notify(type, body);
+    this.channel.notify(m.type as keyof Remote['events'] & string, m as EventOf<Remote, keyof Remote['events'] & string>);
     return true;
   }
 

@@ -4,8 +4,7 @@
 // engine streams as the blocks run, it serves a layer as soon as that layer is here, without asking
 // the engine (which is still busy with the next layers and the LM head).
 // No vscode import: the document is described by plain values.
-import { headOrMean } from '../analysis/headMean';
-import { rolloutStep, withResidual } from '../analysis/rollout';
+import { meanOverHeads, rolloutStep, withResidual } from '../analysis/rollout';
 import { poolMatrix } from '../analysis/thumbnail';
 import type { EngineClient } from '../engine/client';
 import type { LayerStream } from '../engine/layerStream';
@@ -157,7 +156,9 @@ export class AnalysisRun {
   private async attention(layer: number, head: number): Promise<Float32Array> {
     const all = await this.layerHere(layer); // [H × T × T]
     if (!all) return this.engine.attention(this.runId, layer, head);
-    return headOrMean(all, this.summary.nHead, this.T, head); // the engine's own function: the same bits
+    const T = this.T;
+    // The mean: the engine's own function, so the same bits as asking the engine for head −1.
+    return head >= 0 ? all.slice(head * T * T, (head + 1) * T * T) : meanOverHeads(all, this.summary.nHead, T);
   }
 
   private async rollout(layer: number): Promise<Float32Array> {

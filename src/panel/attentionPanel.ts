@@ -181,7 +181,7 @@ export class AttentionPanel implements vscode.Disposable {
     if (m.type === M.Busy || m.type === M.ShowError) this.lastStatus = m;
     else if (m.type === M.AnalysisReady) this.lastStatus = undefined;
     // Before Ready, nothing is sent: Ready re-sends the run and the last status.
-    this.host.post(m.type, m as never);
+    this.host.post(m);
   }
 
   showError(message: string, actions: ErrorAction[], code?: string): void {

@@ -180,50 +180,24 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
   }
 
   private post(m: StepperToWebview): void {
-    this.host.post(m.type, m as never);
+    this.host.post(m);
   }
 
   /** Puts the stepper's handlers on a new channel to its page. */
   private connect(channel: Channel<StepperHostProtocol, StepperWebviewProtocol>): void {
-    const failed = (what: string, err: unknown): never => {
-      const e = EngineError.from(err);
-      this.models.output.error(`Layer Stepper: ${what} failed: ${e.message} [${e.code}]`);
-      throw e; // the webview shows it
-    };
-    channel.onEach({
-      ...this.handlers,
-      [M.AnalyzeSelection]: () =>
-        this.analyzeSelection().catch((err: unknown) => {
-          const e = EngineError.from(err);
-          this.models.output.error(`Layer Stepper: analyzeSelection failed: ${e.message} [${e.code}]`);
-          this.post({ type: M.ShowError, message: e.message });
-        }),
-    });
-    channel.handle('capture', async ({ runId, layer, position }) => {
-      const run = this.current(runId);
-      try {
-        return { runId, ...(await run.capture(layer, position)) };
-      } catch (err) {
-        return failed('capture', err);
-      }
-    });
-    channel.handle('readout', async ({ runId, position }) => {
-      const run = this.current(runId);
-      try {
-        return { runId, readout: await run.readout(position) };
-      } catch (err) {
-        return failed('readout', err);
-      }
-    });
-    channel.handle('logitLens', async ({ runId }) => {
-      const run = this.current(runId);
-      try {
-        return { runId, cells: await run.logitLens() };
-      } catch (err) {
-        return failed('logitLens', err);
-      }
-    });
+    /** Logs a failed request; the error goes back to the webview, which shows it. */
+    const logged = <T>(what: string, work: Promise<T>): Promise<T> =>
+      work.catch((err: unknown) => {
+        const e = EngineError.from(err);
+        this.models.output.error(`Layer Stepper: ${what} failed: ${e.message} [${e.code}]`);
+        throw e;
+      });
+    channel.onEach(this.handlers);
+    channel.handle('capture', async ({ runId, layer, position }) => ({ runId, ...(await logged('capture', this.current(runId).capture(layer, position))) }));
+    channel.handle('readout', async ({ runId, position }) => ({ runId, readout: await logged('readout', this.current(runId).readout(position)) }));
+    channel.handle('logitLens', async ({ runId }) => ({ runId, cells: await logged('logitLens', this.current(runId).logitLens()) }));
   }
+
 
   private readonly handlers: Handlers = {
     [M.Ready]: () => {
@@ -235,7 +209,12 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
         if (this.stale) this.post({ type: M.Stale, runId: this.run.runId });
       }
     },
-    [M.AnalyzeSelection]: () => this.analyzeSelection(),
+    [M.AnalyzeSelection]: () =>
+      this.analyzeSelection().catch((err: unknown) => {
+        const e = EngineError.from(err);
+        this.models.output.error(`Layer Stepper: analyzeSelection failed: ${e.message} [${e.code}]`);
+        this.post({ type: M.ShowError, message: e.message });
+      }),
     [M.Highlight]: (m) => {
       const run = this.run?.runId === m.runId ? this.run : undefined;
       if (!run || this.stale) return;

@@ -36,7 +36,7 @@ export class MatrixFetch {
     host.request('matrix', { runId, source }, { signal: pending.cancel.signal }).then(
       (m) => {
         if (this.pending === pending) this.pending = undefined;
-        if (m.runId !== this.runId || runId !== this.runId) return; // an older run: dropped
+        if (runId !== this.runId) return; // an older run: dropped
         performance.mark('al:matrix-reply');
         this.here.set(key, dequantize(reviveQuantized(m.matrix)));
         this.arrived(key);
