@@ -31,11 +31,10 @@ export class Workbench {
   }
 
   /**
-   * Opens a file of the workspace root from the explorer; waits until its tab is active. A click
-   * that lands while the explorer re-renders its rows (after a window reload, or the file watcher
-   * reporting a change) selects the row without opening it — seen once in CI after the panel edge
-   * cases, with the whole 30 s spent waiting. So: a click, then Enter on the row the click selected,
-   * then a click again, each given 10 s; a screenshot records the miss for whoever looks next.
+   * Opens a file of the workspace root from the explorer; waits until its tab is active. Once, in
+   * CI, right after the panel edge cases (a window reload, settings rewritten), one click on the
+   * row left no tab for the whole 30 s; the cause was not seen. So: a click, then Enter on the row,
+   * then a click again, each given 10 s; a screenshot records each miss for whoever looks next.
    */
   async openFile(name: string): Promise<void> {
     const row = this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
