@@ -80,7 +80,9 @@ export async function runPhases(
 }
 
 export function modelSummary(info: Awaited<ReturnType<ModelManager['ensureLoaded']>>['info']): ModelSummary {
-  return { name: info.name, nLayer: info.config.nLayer, nHead: info.config.nHead, contextLength: info.contextLength, vocabSize: info.vocabSize, numParams: info.numParams };
+  const { nLayer, nHead } = info.config;
+  const nKvHead = (info.config as { nKvHead?: number }).nKvHead ?? nHead;
+  return { name: info.name, nLayer, nHead, nKvHead, contextLength: info.contextLength, vocabSize: info.vocabSize, numParams: info.numParams };
 }
 
 /** The AnalysisReady of `first`: without `full`, predictions pending. `query`: the one selected before, if any. */

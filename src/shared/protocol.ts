@@ -64,7 +64,13 @@ export interface DisplaySettings {
 export interface ModelSummary {
   name: string;
   nLayer: number;
+  /** Query heads: the attention maps are theirs. */
   nHead: number;
+  /**
+   * Key/value heads (grouped-query attention when fewer than nHead: query head h reads K/V group
+   * floor(h / (nHead / nKvHead))). Absent: one per query head.
+   */
+  nKvHead?: number;
   contextLength: number;
   vocabSize: number;
   numParams: number;

@@ -164,12 +164,14 @@ export class PanelApp {
     this.ui.title.textContent = t('titleWithModel', m.model.name);
     const lines = m.source.startLine === m.source.endLine ? t('metaLine', m.source.startLine + 1) : t('metaLines', m.source.startLine + 1, m.source.endLine + 1);
     const origin = t(m.source.origin === 'selection' ? 'originSelection' : 'originParagraph');
-    this.ui.meta.textContent = t('meta', m.source.fileName, lines, origin, m.T, nLayer, nHead, formatParams(m.model.numParams));
+    const meta = t('meta', m.source.fileName, lines, origin, m.T, nLayer, nHead, formatParams(m.model.numParams));
+    const kv = m.model.nKvHead;
+    this.ui.meta.textContent = kv !== undefined && kv < nHead ? `${meta} · ${t('metaKvGroups', nHead, kv)}` : meta;
     this.ui.content.hidden = false;
     this.tokens.render(m.tokens, m.generated);
     this.surprisal.set(m.tokens, m.actual);
     this.markPredictionsPending(m.predictionsPending === true);
-    this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360);
+    this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
     this.overview.setSelected(this.source);
     this.showNotice();
     this.syncControls();

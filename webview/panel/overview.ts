@@ -4,6 +4,7 @@
 import type { ColorScale, OverviewLayersMessage } from '../../src/shared/protocol';
 import { type MatrixSource } from '../../src/shared/matrixSource';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
+import { kvGroupOf, kvGroups } from '../../src/shared/kvGroups';
 import { el, sizeCanvas } from './dom';
 import { applyScale, css, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
@@ -18,6 +19,8 @@ export class OverviewGrid {
   private cells: HTMLCanvasElement[] = [];
   private nLayer = 0;
   private nHead = 0;
+  /** Key/value heads (grouped-query attention when fewer than nHead). */
+  private nKvHead: number | undefined;
   private size = 0;
   /** Per cell (layer * (nHead + 1) + column): values scaled to [0, 1], [size × size]. */
   private thumbs: (Float32Array | undefined)[] = [];
@@ -41,23 +44,53 @@ export class OverviewGrid {
       const i = this.cells.indexOf(e.target as HTMLCanvasElement);
       if (i < 0) return this.tooltip.hide();
       const s = this.sourceAt(i);
-      this.tooltip.show(e.clientX, e.clientY, [s.kind === 'head' ? t('labelHead', s.layer, s.head) : t('labelLayerMean', s.layer), t('clickToOpen')]);
+      const lines = s.kind === 'head' ? [t('labelHead', s.layer, s.head)] : [t('labelLayerMean', s.layer)];
+      if (s.kind === 'head' && kvGroups(this.nHead, this.nKvHead).length < this.nHead) {
+        const g = kvGroupOf(s.head, this.nHead, this.nKvHead);
+        lines.push(t('labelKvGroup', g.group, g.first, g.last));
+      }
+      this.tooltip.show(e.clientX, e.clientY, [...lines, t('clickToOpen')]);
     });
     this.node.addEventListener('mouseleave', () => this.tooltip.hide());
   }
 
-  build(nLayer: number, nHead: number, width: number): void {
+  /**
+   * Lays out nLayer × nHead cells and the mean column. With grouped-query attention (nKvHead <
+   * nHead) the heads that share a key/value head stand together: a labelled header over each group
+   * and a gap between groups (the cells' order, and so every index below, is the same either way).
+   */
+  build(nLayer: number, nHead: number, width: number, nKvHead?: number): void {
     this.nLayer = nLayer;
     this.nHead = nHead;
+    this.nKvHead = nKvHead;
     this.thumbs = [];
     const cols = nHead + 1;
-    this.cellPx = Math.max(18, Math.min(56, Math.floor((width - 44) / cols) - 4));
+    const groups = kvGroups(nHead, nKvHead);
+    const grouped = groups.length < nHead;
+    /** A gap before head h: at the start of every K/V group but the first. */
+    const gapBefore = (h: number): boolean => grouped && h > 0 && groups.some((g) => g.first === h);
+    this.cellPx = Math.max(18, Math.min(56, Math.floor((width - 44 - (grouped ? 4 * (groups.length - 1) : 0)) / cols) - 4));
     this.node.style.setProperty('--cell', `${this.cellPx}px`);
-    this.node.style.gridTemplateColumns = `auto repeat(${nHead}, var(--cell)) 6px var(--cell)`;
-    const header = [el('span', { class: 'ov-corner', role: 'columnheader', 'aria-hidden': 'true' })];
-    for (let h = 0; h < nHead; h++) header.push(el('span', { class: 'ov-col', role: 'columnheader', text: `H${h}` }));
-    header.push(el('span', { class: 'ov-gap' }), el('span', { class: 'ov-col', role: 'columnheader', text: t('overviewMeanColumn') }));
-    const nodes: HTMLElement[] = [...header];
+    this.node.style.gridTemplateColumns = grouped
+      ? `auto ${groups.map((g) => `repeat(${g.last - g.first + 1}, var(--cell))`).join(' 4px ')} 6px var(--cell)`
+      : `auto repeat(${nHead}, var(--cell)) 6px var(--cell)`;
+    const nodes: HTMLElement[] = [];
+    if (grouped) {
+      nodes.push(el('span', { class: 'ov-corner', 'aria-hidden': 'true' }));
+      for (const g of groups) {
+        if (g.group > 0) nodes.push(el('span', { class: 'ov-gap' }));
+        const label = el('span', { class: 'ov-kv', text: t('overviewKvGroup', g.group), 'aria-label': t('overviewKvGroupAria', g.first, g.last, g.group) });
+        label.style.gridColumn = `span ${g.last - g.first + 1}`;
+        nodes.push(label);
+      }
+      nodes.push(el('span', { class: 'ov-gap' }), el('span', { class: 'ov-corner', 'aria-hidden': 'true' }));
+    }
+    nodes.push(el('span', { class: 'ov-corner', role: 'columnheader', 'aria-hidden': 'true' }));
+    for (let h = 0; h < nHead; h++) {
+      if (gapBefore(h)) nodes.push(el('span', { class: 'ov-gap' }));
+      nodes.push(el('span', { class: 'ov-col', role: 'columnheader', text: `H${h}` }));
+    }
+    nodes.push(el('span', { class: 'ov-gap' }), el('span', { class: 'ov-col', role: 'columnheader', text: t('overviewMeanColumn') }));
     this.cells = [];
     for (let l = 0; l < nLayer; l++) {
       nodes.push(el('span', { class: 'ov-row', role: 'rowheader', text: `L${l}` }));
@@ -69,11 +102,12 @@ export class OverviewGrid {
           tabindex: -1,
           'data-layer': l,
           'data-head': mean ? undefined : c,
+          'data-kv-group': !mean && grouped ? kvGroupOf(c, nHead, nKvHead).group : undefined,
           'data-aggregate': mean ? 'mean' : undefined,
           'aria-label': mean ? t('overviewCellMean', l) : t('overviewCellHead', l, c),
         });
         this.cells.push(canvas);
-        if (mean) nodes.push(el('span', { class: 'ov-gap' }));
+        if (mean || gapBefore(c)) nodes.push(el('span', { class: 'ov-gap' }));
         nodes.push(canvas);
       }
     }

@@ -19,6 +19,7 @@ const tokens = words.map((w, i) => {
 const T = tokens.length;
 const L = Number(new URLSearchParams(location.search).get('layers') ?? 4);
 const H = Number(new URLSearchParams(location.search).get('heads') ?? 4);
+const KV = new URLSearchParams(location.search).get('kvHeads'); // grouped-query attention when fewer than heads
 
 function head(l: number, h: number): Float32Array {
   const m = new Float32Array(T * T);
@@ -72,7 +73,7 @@ channel.on(PanelMessageType.Ready, () => {
   post({
     type: PanelMessageType.AnalysisReady,
     runId: 1,
-    model: { name: 'tiny-gpt (preview)', nLayer: L, nHead: H, contextLength: 256, vocabSize: 4096, numParams: 1_234_567 },
+    model: { name: 'tiny-gpt (preview)', nLayer: L, nHead: H, ...(KV ? { nKvHead: Number(KV) } : {}), contextLength: 256, vocabSize: 4096, numParams: 1_234_567 },
     source: { uri: 'untitled:1', fileName: 'sample.txt', startOffset: 0, endOffset: text.length, startLine: 0, endLine: 1, origin: 'selection' },
     tokens,
     T,
