@@ -1,9 +1,12 @@
 // `dump`: tokens, logits and attentions of a text, as files other tools read.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
+import type { EngineSession } from '../engine/session';
 import { USAGE } from './usage';
 import { CliError, backendFlag, openSession, parseFlags, readTextFile, required } from './args';
+import { checkHeads, parseAttentionsFlag, type AttentionsSelection } from './attentionsFlag';
+import { modelShape } from './modelShape';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -11,8 +14,18 @@ const FLAGS = {
   out: { type: 'string' },
   truncate: { type: 'boolean' },
   backend: { type: 'string' },
+  attentions: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** The selected attention maps of a run: all [L, H, T, T], or the listed heads [n, T, T] in order. */
+function selectedAttentions(session: EngineSession, runId: number, T: number, selection: AttentionsSelection): Float32Array | undefined {
+  if (selection.kind === 'none') return undefined;
+  if (selection.kind === 'all') return session.allAttentions(runId); // [L, H, T, T]
+  const out = new Float32Array(selection.heads.length * T * T); // [n, T, T]
+  selection.heads.forEach(([layer, head], i) => out.set(session.attention(runId, layer, head), i * T * T));
+  return out;
+}
 
 /** float32 little-endian bytes of `a` (a copy only on a big-endian machine). */
 export function f32le(a: Float32Array): Buffer {
@@ -33,31 +46,47 @@ export async function dumpCommand(argv: string[]): Promise<void> {
   const textFile = required('dump', 'text-file', v['text-file']);
   const out = required('dump', 'out', v.out);
   const backend = backendFlag('dump', v.backend);
+  const selection = parseAttentionsFlag('dump', v.attentions);
   const text = readTextFile(textFile); // before loading: a missing file fails fast
 
   const session = await openSession(model, backend);
   try {
+    const { config } = session.info;
+    if (selection.kind === 'heads') checkHeads('dump', selection.heads, config.nLayer, config.nHead);
     let summary;
     try {
-      summary = await session.analyze(text, { truncate: v.truncate ?? false, topK: 1 });
+      summary = await session.analyze(text, { truncate: v.truncate ?? false, topK: 1, attentions: selection.kind !== 'none' });
     } catch (err) {
       const e = err as { code?: string; message?: string };
       if (e.code === 'CONTEXT_TOO_LONG') throw new CliError(`${textFile}: ${e.message} (use --truncate)`, 2);
       if (e.code === 'BAD_ARGUMENT') throw new CliError(`${textFile}: ${e.message}`);
       throw err;
     }
-    const { config } = session.info;
     try {
       mkdirSync(out, { recursive: true });
     } catch (err) {
       throw new CliError(`${out}: cannot create the output folder (${(err as Error).message.split('\n')[0]})`);
     }
     const tokens = summary.tokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end }));
-    const meta = { nLayer: config.nLayer, nHead: config.nHead, nEmbd: config.nEmbd, vocabSize: config.vocabSize, T: summary.T };
+    const { family, nKvHead, headDim } = modelShape(config);
+    const meta = {
+      family,
+      nLayer: config.nLayer,
+      nHead: config.nHead,
+      nKvHead,
+      headDim,
+      nEmbd: config.nEmbd,
+      vocabSize: config.vocabSize,
+      T: summary.T,
+      ...(selection.kind === 'heads' ? { attentionHeads: selection.heads } : {}),
+    };
     writeFileSync(join(out, 'tokens.json'), JSON.stringify(tokens));
     writeFileSync(join(out, 'meta.json'), JSON.stringify(meta));
     writeFileSync(join(out, 'logits.f32'), f32le(session.logits(summary.runId))); // [T, V]
-    writeFileSync(join(out, 'attentions.f32'), f32le(session.allAttentions(summary.runId))); // [L, H, T, T]
+    const attentions = selectedAttentions(session, summary.runId, summary.T, selection); // [L, H, T, T] or [n, T, T]
+    // With none, an attentions.f32 left by an earlier dump into this folder would not be this text's.
+    if (attentions) writeFileSync(join(out, 'attentions.f32'), f32le(attentions));
+    else rmSync(join(out, 'attentions.f32'), { force: true });
   } finally {
     session.dispose();
   }

@@ -1,4 +1,5 @@
-// `generate`: continue a prompt file; prints one JSON line {"ids", "text"}.
+// `generate`: continue a prompt file (or, with --chat, answer it as the user's message through the
+// model's chat template); prints one JSON line {"ids", "text"}.
 import type { SamplingOptions } from '../engine/types';
 import { USAGE } from './usage';
 import { CliError, backendFlag, intFlag, numFlag, openSession, parseFlags, readTextFile, required } from './args';
@@ -13,6 +14,7 @@ const FLAGS = {
   seed: { type: 'string' },
   stop: { type: 'string', multiple: true },
   truncate: { type: 'boolean' },
+  chat: { type: 'boolean' },
   backend: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -46,11 +48,13 @@ export async function generateCommand(argv: string[]): Promise<void> {
 
   const session = await openSession(model, backend);
   try {
-    const ids = session.tokenizer.encodeIds(prompt);
+    // A chat prompt is the template's rendering of one user message, its special tokens included.
+    const ids = v.chat ? session.chatPrompt([{ role: 'user', content: prompt }]).ids : session.tokenizer.encodeIds(prompt);
     const limit = session.contextLength;
     if (ids.length > limit && !v.truncate) {
+      const what = v.chat ? 'the chat prompt (the message in the chat template)' : 'the prompt';
       throw new CliError(
-        `${promptFile}: the prompt is ${ids.length} tokens long but the model's context is ${limit} tokens (use --truncate to keep its last tokens)`,
+        `${promptFile}: ${what} is ${ids.length} tokens long but the model's context is ${limit} tokens (use --truncate to keep its last tokens)`,
         2,
       );
     }

@@ -1,6 +1,8 @@
-// `info`: the model's description (ModelInfo) as JSON.
+// `info`: the model's description (ModelInfo) as JSON, with its family and attention shape
+// (the fields `dump` writes in meta.json) after its name.
 import { USAGE } from './usage';
 import { backendFlag, openSession, parseFlags, required } from './args';
+import { modelShape } from './modelShape';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -16,7 +18,10 @@ export async function infoCommand(argv: string[]): Promise<void> {
   }
   const session = await openSession(required('info', 'model', v.model), backendFlag('info', v.backend));
   try {
-    process.stdout.write(`${JSON.stringify(session.info, null, 2)}\n`);
+    const { name, ...rest } = session.info;
+    const { family, nKvHead, headDim } = modelShape(session.info.config);
+    const info = { name, family, nLayer: rest.config.nLayer, nHead: rest.config.nHead, nKvHead, headDim, ...rest };
+    process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
   } finally {
     session.dispose();
   }

@@ -3,15 +3,21 @@ export const USAGE = `Usage: node dist/cli.js <command> [options]
 
 Commands:
   dump      Run the model over a text file and write its tokens, logits and attentions.
-            --model DIR        GPT-2 style folder (config.json, *.safetensors, tokenizer files)
+            --model DIR        model folder (config.json, *.safetensors, tokenizer files)
             --text-file FILE   UTF-8 text
             --out OUTDIR       created if missing; receives
                                  tokens.json      [{"id","text","start","end"}], offsets are UTF-16
                                                   code units into the file's text
-                                 meta.json        {"nLayer","nHead","nEmbd","vocabSize","T"}
+                                 meta.json        {"family","nLayer","nHead","nKvHead","headDim",
+                                                  "nEmbd","vocabSize","T"} (+ "attentionHeads")
                                  logits.f32       float32 little-endian, row-major [T, vocabSize]
                                  attentions.f32   float32 little-endian [nLayer, nHead, T, T],
-                                                  post-softmax
+                                                  post-softmax, over query heads
+            --attentions WHICH all (default): every map, as above
+                               none: no attentions.f32 (and a cheaper forward)
+                               L:H,L:H…: those maps only, [n, T, T] in the order given,
+                                 listed in meta.json as "attentionHeads": [[L, H], …]
+                                 (layer and head from 0; L.H works too)
             --truncate         keep the first n_positions tokens of a longer text
 
   generate  Continue a prompt; prints ONE JSON line {"ids": [new ids], "text": "new text"}.
@@ -23,11 +29,14 @@ Commands:
             --top-p P          nucleus sampling, 0 < P ≤ 1 (default 1 = off)
             --seed S           seed of the sampler (default: random); same seed, same output
             --stop STR         stop when the new text contains STR (repeatable)
+            --chat             the prompt file is the user's message: it is rendered through
+                               the model's chat template (tokenizer_config.json's
+                               "chat_template" or chat_template.jinja) and the model answers
             --truncate         accept a prompt longer than the context (otherwise exit 2)
                                A prompt that leaves less room than --max-new-tokens keeps
                                only its LAST n_positions − N tokens (context sliding).
 
-  info      Print the model's description as JSON.
+  info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
             --model DIR
 
 Options:

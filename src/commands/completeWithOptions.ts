@@ -1,5 +1,6 @@
 // `Attention Lens: Complete with Options…`: asks for the sampling settings of one run through
-// quick inputs (pre-filled from the settings, checked against the same ranges), then completes.
+// quick inputs (pre-filled from the settings, checked against the same ranges), then completes;
+// on a selection, with a chat model, it also asks whether to answer as chat.
 import * as vscode from 'vscode';
 import type { CompletionController } from '../host/completionController';
 import { readCompletionSettings } from '../host/completionSettings';
@@ -24,7 +25,7 @@ export async function completeWithOptions(controller: CompletionController): Pro
   const options = await askOptions(readCompletionSettings());
   if (!options) return; // Escape on one of the inputs
   if (vscode.window.activeTextEditor !== editor) return;
-  await controller.complete(editor, options);
+  await controller.complete(editor, options, { askChat: true });
 }
 
 /** The six quick inputs; undefined when one is dismissed. */

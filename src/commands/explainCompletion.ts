@@ -21,6 +21,14 @@ export async function explainCompletion(controller: CompletionController, deps: 
   const doc = editor.document;
   const record = controller.lastFor(doc) ?? (await controller.complete(editor));
   if (!record || record.text.length === 0) return; // said why already
+  if (record.chat) {
+    // The answer was generated from the chat template's rendering of the question, not from the
+    // document's text: analysing the document would show attention the model never computed.
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Attention Lens: Explain Completion explains continuations of the text; this completion was an answer as chat, generated from the chat template, which the panel cannot show yet.'),
+    );
+    return;
+  }
   try {
     const { client, info } = await deps.models.ensureLoaded();
     // Analyse as much of the prompt as fits in the context beside the completion.

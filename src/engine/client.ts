@@ -12,6 +12,7 @@ import type { ModelInfo } from './modelInfo';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';
 import type { Token } from '../shared/token';
+import type { ChatMessage, ChatPrompt } from '../shared/chat';
 
 export interface EngineClientOptions extends WorkerInit {
   /** The bundled worker; default `engine-worker.js` beside this bundle. */
@@ -142,6 +143,11 @@ export class EngineClient {
 
   tokenize(text: string): Promise<Token[]> {
     return this.call('tokenize', { text });
+  }
+
+  /** The conversation rendered through the model's chat template, and its ids (NO_CHAT_TEMPLATE without one). */
+  chatPrompt(messages: ChatMessage[]): Promise<ChatPrompt> {
+    return this.call('chatPrompt', { messages });
   }
 
   generate(

@@ -9,6 +9,8 @@ export type EngineErrorCode =
   | 'UNKNOWN_DTYPE'
   | 'BAD_WEIGHTS'
   | 'BAD_TOKENIZER'
+  | 'BAD_CHAT_TEMPLATE'
+  | 'NO_CHAT_TEMPLATE'
   | 'CONTEXT_TOO_LONG'
   | 'BAD_ARGUMENT'
   | 'NOT_LOADED'

@@ -18,6 +18,8 @@ export interface ModelInfo {
   card?: string;
   /** Threads the engine split the model over (tensor parallelism); 1 when it runs on one. */
   threads: number;
+  /** The file holding the model's chat template (chat_template.jinja or tokenizer_config.json), if it has one. */
+  chatTemplate?: string;
 }
 
 /** How much of README.md `card` keeps. */

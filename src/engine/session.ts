@@ -8,6 +8,7 @@ import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
+import { ChatTemplate, checkMessages, readChatTemplateOrError, type ChatTemplateSource, type RenderOptions } from './chatTemplate';
 import { loadCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
 import { generate } from './generate';
@@ -18,6 +19,7 @@ import { GPTModel } from './model';
 import { ByteLevelBPETokenizer } from './tokenizer';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
+import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
 
 export interface EngineOptions extends BackendOptions {
@@ -83,6 +85,12 @@ function cancelled(): EngineError {
 /** Lets queued events (a cancel message, a timer) run between chunks of long synchronous work. */
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** The run, which must have kept its attentions (AnalyzeOptions.attentions). */
+function withAttentions(runId: number, run: Run): Run {
+  if (run.attentions.length === 0) throw new EngineError('BAD_ARGUMENT', `analysis ${runId} was run without attentions`);
+  return run;
+}
+
 function checkInt(name: string, v: number, min: number, max: number): void {
   if (!Number.isInteger(v) || v < min || v > max) {
     throw new EngineError('BAD_ARGUMENT', `${name} must be an integer from ${min} to ${max}, got ${v}`);
@@ -94,11 +102,15 @@ export class EngineSession {
   private readonly runs = new Map<number, Run>(); // insertion order = least recently used first
   private nextRunId = 1;
   private disposed = false;
+  /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
+  private chat: ChatTemplate | undefined;
 
   private constructor(
     private readonly model: GPTModel,
     readonly tokenizer: ByteLevelBPETokenizer,
     info: ModelInfo,
+    /** The folder's chat template, or why it could not be read; undefined when it has none. */
+    private readonly chatSource?: ChatTemplateSource | EngineError,
   ) {
     this.info = info;
   }
@@ -108,6 +120,7 @@ export class EngineSession {
     // Parse and validate every file before touching TensorFlow.js: bad input fails fast and quietly.
     const { config, weights } = loadCheckpoint(modelDir);
     const tokenizer = ByteLevelBPETokenizer.fromModelDir(modelDir);
+    const chatSource = readChatTemplateOrError(modelDir);
     if (tokenizer.vocabSize > config.vocabSize) {
       const file = join(modelDir, existsSync(join(modelDir, 'tokenizer.json')) ? 'tokenizer.json' : 'vocab.json');
       throw new EngineError(
@@ -128,7 +141,8 @@ export class EngineSession {
       throw err;
     }
     const info = buildModelInfo(modelDir, config, model.numParams, tokenizer, model.threads);
-    return new EngineSession(model, tokenizer, info);
+    if (chatSource) info.chatTemplate = chatSource instanceof EngineError ? (chatSource.file ?? modelDir) : chatSource.file;
+    return new EngineSession(model, tokenizer, info, chatSource);
   }
 
   get contextLength(): number {
@@ -179,7 +193,7 @@ export class EngineSession {
     stream?.start({ runId, tokens, T, truncated, totalTokens, nLayer, nHead });
     const out = await this.model.forward(
       ids,
-      { attentions: true },
+      { attentions: opts.attentions ?? true },
       {
         ...(stream
           ? {
@@ -226,13 +240,13 @@ export class EngineSession {
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('head', head, -1, nHead - 1);
     const T = run.ids.length;
-    const a = run.attentions[layer]; // [H × T × T]
+    const a = withAttentions(runId, run).attentions[layer]; // [H × T × T]
     return head >= 0 ? a.slice(head * T * T, (head + 1) * T * T) : meanOverHeads(a, nHead, T);
   }
 
   /** Every attention of the run, a fresh copy [L × H × T × T]. */
   allAttentions(runId: number): Float32Array {
-    const run = this.run(runId);
+    const run = withAttentions(runId, this.run(runId));
     const total = run.attentions.reduce((s, a) => s + a.length, 0);
     const all = new Float32Array(total); // [L × H × T × T]
     let off = 0;
@@ -290,6 +304,19 @@ export class EngineSession {
     return { layers: residuals.length, T, top };
   }
 
+  /**
+   * Renders a conversation through the model's chat template (ending with the assistant's turn
+   * header) and tokenizes it. The text carries its own special tokens, BOS included where the
+   * template writes one, so it is tokenized as `apply_chat_template` does (add_special_tokens
+   * false): the special tokens are matched as the tokenizer's added tokens and nothing is added.
+   */
+  chatPrompt(messages: readonly ChatMessage[], opts: RenderOptions = {}): ChatPrompt {
+    this.checkAlive();
+    checkMessages(messages);
+    const text = this.chatTemplate().render(messages, opts);
+    return { text, ids: this.tokenizer.encodeIds(text) };
+  }
+
   /** Forgets a run; unknown ids are ignored. */
   release(runId: number): void {
     this.runs.delete(runId);
@@ -321,6 +348,21 @@ export class EngineSession {
 
   private checkAlive(): void {
     if (this.disposed) throw new EngineError('NOT_LOADED', 'the model was unloaded');
+  }
+
+  private chatTemplate(): ChatTemplate {
+    if (this.chat) return this.chat;
+    const source = this.chatSource;
+    if (source instanceof EngineError) throw source;
+    if (!source) {
+      throw new EngineError(
+        'NO_CHAT_TEMPLATE',
+        `${this.info.dir}: the model has no chat template (no chat_template.jinja, and tokenizer_config.json has no "chat_template"); chat needs an instruct model`,
+        this.info.dir,
+      );
+    }
+    this.chat = new ChatTemplate(source);
+    return this.chat;
   }
 
   private run(runId: number): Run {

@@ -37,6 +37,7 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
       logitLens: trusted,
       release: trusted,
       tokenize: trusted,
+      chatPrompt: trusted,
       generate: trusted,
     },
     events: { crash: trusted },
@@ -130,6 +131,7 @@ serve('analyze', async (body, ctx) => {
   return summary;
 });
 
+serve('chatPrompt', ({ messages }) => loaded().chatPrompt(messages));
 serve('attention', ({ runId, layer, head }) => loaded().attention(runId, layer, head));
 serve('allAttentions', ({ runId }) => loaded().allAttentions(runId));
 serve('logits', ({ runId }) => loaded().logits(runId));

@@ -9,6 +9,7 @@ import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, L
 import type { ModelInfo } from './modelInfo';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
+import type { ChatMessage, ChatPrompt } from '../shared/chat';
 
 /** The first phase carries the attentions themselves up to this many bytes (else only the summary). */
 export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
@@ -60,6 +61,11 @@ export interface EngineWorkerProtocol {
     logitLens: { request: { runId: number; topK: number }; reply: LogitLensResult };
     /** Forgets a kept run. */
     release: { request: { runId: number }; reply: null };
+    /**
+     * Renders a conversation through the loaded model's chat template (ending with the assistant's
+     * turn header) and tokenizes it; NO_CHAT_TEMPLATE when the model has none (ModelInfo.chatTemplate).
+     */
+    chatPrompt: { request: { messages: ChatMessage[] }; reply: ChatPrompt };
     /** Tokenizes a text with the loaded model's tokenizer. */
     tokenize: { request: { text: string }; reply: Token[] };
     /** Generates with the KV cache; a cancelled generation answers with stopReason 'cancelled'. */

@@ -1,13 +1,16 @@
 // Runs "Complete" in an editor: one completion at a time (a second one cancels the first), the
 // text streamed into the document as one undo step, a cancellable progress notification, Escape
 // through the `attentionLens.generating` context key, the status bar kept up to date, and every
-// outcome that is not a plain success said to the user and logged.
+// outcome that is not a plain success said to the user and logged. On a selection, with a model that
+// has a chat template, it answers the selection as chat instead (see chatCompletion.ts): the
+// answer goes after the selection, in a new paragraph, also as one undo step.
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import { clipPrefix, prefixBudget } from '../analysis/promptWindow';
 import { toSamplingOptions, type CompletionOptions } from '../shared/completionOptions';
+import { answerSeparator, chatMessages, completionMode, separatedStream } from './chatCompletion';
 import { runCompletion, type CompletionOutcome } from './completionRun';
-import { readCompletionSettings } from './completionSettings';
+import { readChatSetting, readCompletionSettings } from './completionSettings';
 import { ModelUnavailableError, type ModelManager } from './modelManager';
 import { openSettings } from './settings';
 import { describeRun, type StatusBar } from './statusBar';
@@ -25,6 +28,13 @@ export interface CompletionRecord {
   /** Document version right after the insertion: the record is valid while it is unchanged. */
   version: number;
   outcome: CompletionOutcome;
+  /** An answer to the selection through the chat template (its prompt is not the document's text). */
+  chat?: boolean;
+}
+
+export interface CompleteOptions {
+  /** Ask whether to answer as chat whenever that is possible, whatever the setting (Complete with Options). */
+  askChat?: boolean;
 }
 
 const STOP_MESSAGES: Record<InsertStop, string> = {
@@ -63,7 +73,11 @@ export class CompletionController implements vscode.Disposable {
    * Continues the text before the cursor (or replaces the selection with a continuation of the
    * text before it). Resolves when the completion has stopped, with what was inserted.
    */
-  async complete(editor: vscode.TextEditor, overrides: Partial<CompletionOptions> = {}): Promise<CompletionRecord | undefined> {
+  async complete(
+    editor: vscode.TextEditor,
+    overrides: Partial<CompletionOptions> = {},
+    how: CompleteOptions = {},
+  ): Promise<CompletionRecord | undefined> {
     const previous = this.current;
     if (previous) {
       this.models.output.info('A new completion was asked for: stopping the running one');
@@ -71,7 +85,7 @@ export class CompletionController implements vscode.Disposable {
       await previous.done.catch(() => undefined);
     }
     const abort = new AbortController();
-    const done = this.run(editor, overrides, abort);
+    const done = this.run(editor, overrides, abort, how);
     const mine = { abort, done };
     this.current = mine;
     void vscode.commands.executeCommand('setContext', GENERATING_CONTEXT, true);
@@ -112,7 +126,12 @@ export class CompletionController implements vscode.Disposable {
     });
   }
 
-  private async run(editor: vscode.TextEditor, overrides: Partial<CompletionOptions>, abort: AbortController): Promise<CompletionRecord | undefined> {
+  private async run(
+    editor: vscode.TextEditor,
+    overrides: Partial<CompletionOptions>,
+    abort: AbortController,
+    how: CompleteOptions,
+  ): Promise<CompletionRecord | undefined> {
     const doc = editor.document;
     const log = this.models.output;
     if (isReadOnlyDocument(doc)) {
@@ -127,12 +146,33 @@ export class CompletionController implements vscode.Disposable {
       if (abort.signal.aborted) return undefined;
       await settleAutoSave(doc);
       if (abort.signal.aborted) return undefined;
-      const range = new vscode.Range(editor.selection.start, editor.selection.end);
-      const startOffset = doc.offsetAt(range.start);
+      const selected = new vscode.Range(editor.selection.start, editor.selection.end);
       const budget = prefixBudget(info.contextLength);
-      const prefix = clipPrefix(doc.getText(new vscode.Range(doc.positionAt(Math.max(0, startOffset - budget - 1)), range.start)), budget).text;
+      const setting = readChatSetting((l) => log.warn(l));
+      const mode = completionMode(setting, { hasSelection: !selected.isEmpty, hasChatTemplate: info.chatTemplate !== undefined, askAlways: how.askChat });
+      const chat = mode === 'ask' ? await askChat() : mode === 'chat';
+      if (chat === undefined || abort.signal.aborted || vscode.window.activeTextEditor !== editor) return undefined;
+
+      let prefix: string;
+      let promptIds: number[] | undefined;
+      let range = selected;
+      let separator = '';
+      if (chat) {
+        // The selection is the question; the answer follows it and the selection stays.
+        const question = doc.getText(selected);
+        const prompt = await this.models.withModel('Generating', ({ client }) => client.chatPrompt(chatMessages(question, budget)));
+        if (abort.signal.aborted) return undefined;
+        ({ text: prefix, ids: promptIds } = prompt);
+        range = new vscode.Range(selected.end, selected.end);
+        separator = answerSeparator(question);
+        editor.selection = new vscode.Selection(selected.end, selected.end);
+      } else {
+        const startOffset = doc.offsetAt(range.start);
+        prefix = clipPrefix(doc.getText(new vscode.Range(doc.positionAt(Math.max(0, startOffset - budget - 1)), range.start)), budget).text;
+      }
       insert = new StreamingInsert(editor, range);
       const ins = insert;
+      const stream = separatedStream(separator, (t) => ins.push(t));
       ins.onDidStop(() => abort.abort());
       await ins.begin();
       if (ins.stopped) return this.stopped(ins.stopped, 0);
@@ -145,6 +185,7 @@ export class CompletionController implements vscode.Disposable {
           return this.models.withModel('Generating', ({ client }) =>
             runCompletion(client, {
               prefix,
+              ...(promptIds ? { promptIds } : {}),
               options: toSamplingOptions(options),
               nPositions: info.contextLength,
               signal: abort.signal,
@@ -152,7 +193,7 @@ export class CompletionController implements vscode.Disposable {
               // so text arriving after it (tokens held back at a split character or a possible
               // stop sequence) would become a second undo step.
               onText: (t) => {
-                if (!abort.signal.aborted) ins.push(t);
+                if (!abort.signal.aborted) stream.push(t);
               },
               onToken: (_t, i) => {
                 this.status.setGenerating(i + 1);
@@ -162,14 +203,22 @@ export class CompletionController implements vscode.Disposable {
           );
         },
       );
-      const result = await ins.finish(abort.signal.aborted ? undefined : outcome.result.text);
+      const result = await ins.finish(abort.signal.aborted ? undefined : stream.final(outcome.result.text));
       this.status.setFinished(outcome.stats);
       log.info(
-        `Complete in ${doc.uri.toString()}: ${describeRun(outcome.stats)}, stop: ${ins.stopped ?? outcome.result.stopReason}, ` +
+        `Complete${chat ? ' (as chat)' : ''} in ${doc.uri.toString()}: ${describeRun(outcome.stats)}, stop: ${ins.stopped ?? outcome.result.stopReason}, ` +
           `prompt ${outcome.promptChars} chars, seed ${options.seed ?? 'random'}` +
           (result.savesDuring > 0 ? `; saved ${result.savesDuring} time(s) while it streamed, which splits its undo step` : ''),
       );
-      const record: CompletionRecord = { uri: doc.uri.toString(), start: result.start, end: result.end, text: result.inserted, version: result.version, outcome };
+      const record: CompletionRecord = {
+        uri: doc.uri.toString(),
+        start: result.start,
+        end: result.end,
+        text: result.inserted,
+        version: result.version,
+        outcome,
+        ...(chat ? { chat } : {}),
+      };
       if (result.inserted.length > 0) this._last = record;
       if (result.stopped) return this.stopped(result.stopped, result.inserted.length) ?? record;
       if (outcome.result.tokens.length === 0 && outcome.result.stopReason !== 'cancelled') {
@@ -193,6 +242,27 @@ export class CompletionController implements vscode.Disposable {
     else void vscode.window.showInformationMessage(stopNotice(why, kept));
     return undefined;
   }
+}
+
+/** Complete on a selection, for a chat model: answer it or continue it? undefined when dismissed. */
+async function askChat(): Promise<boolean | undefined> {
+  const items: (vscode.QuickPickItem & { chat: boolean })[] = [
+    {
+      label: `$(comment-discussion) ${vscode.l10n.t('Answer as chat')}`,
+      detail: vscode.l10n.t('The selection is your message, sent through the chat template of the model; the answer goes after it.'),
+      chat: true,
+    },
+    {
+      label: `$(arrow-right) ${vscode.l10n.t('Continue the text')}`,
+      detail: vscode.l10n.t('The model continues the text before the selection, replacing the selection.'),
+      chat: false,
+    },
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Attention Lens: this model has a chat template'),
+    placeHolder: vscode.l10n.t('Answer the selection as chat, or continue the text? (setting: attentionLens.completion.chat)'),
+  });
+  return picked?.chat;
 }
 
 /** The notification for a completion that stopped early (the log keeps the English line). */

@@ -31,6 +31,11 @@ export interface CompletionOutcome {
 export interface CompletionRequest {
   /** The text before the insertion point; may be empty (the model starts from its BOS token). */
   prefix: string;
+  /**
+   * Token ids to generate from instead of `prefix` (a chat prompt: the conversation rendered
+   * through the model's template); `prefix` is then the rendered text, for promptChars.
+   */
+  promptIds?: number[];
   options: SamplingOptions;
   /** The model's context length, to clip the prefix before sending it. */
   nPositions: number;
@@ -49,7 +54,7 @@ export interface CompletionRequest {
 /** Runs one completion; resolves with stopReason 'cancelled' when the signal aborts it. */
 export async function runCompletion(engine: Generator, req: CompletionRequest): Promise<CompletionOutcome> {
   const now = req.now ?? (() => performance.now());
-  const prompt = clipPrefix(req.prefix, prefixBudget(req.nPositions)).text;
+  const prompt = req.promptIds ? req.prefix : clipPrefix(req.prefix, prefixBudget(req.nPositions)).text;
   const t0 = now();
   let first: number | undefined;
   let last: number | undefined;
@@ -64,7 +69,7 @@ export async function runCompletion(engine: Generator, req: CompletionRequest): 
   if (req.signal?.aborted) {
     return { result: { ids: [], text: '', tokens: [], stopReason: 'cancelled' }, stats: stats(), promptChars: prompt.length, streamed };
   }
-  const handle = engine.generate(prompt, req.options, (token, index) => {
+  const handle = engine.generate(req.promptIds ?? prompt, req.options, (token, index) => {
     last = now();
     first ??= last;
     count++;

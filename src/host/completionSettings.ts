@@ -3,6 +3,7 @@
 // range falls back to its default and is logged, never silently ignored.
 import * as vscode from 'vscode';
 import { normalizeCompletionOptions, type CompletionOptions } from '../shared/completionOptions';
+import { parseChatSetting, type ChatSetting } from './chatCompletion';
 
 export const COMPLETION_SECTION = 'attentionLens.completion';
 export const INLINE_SECTION = 'attentionLens.inlineCompletions';
@@ -35,6 +36,11 @@ export function readCompletionSettings(log?: (line: string) => void): Completion
   });
   for (const p of problems) log?.(`Setting "${COMPLETION_SECTION}": ${p}`);
   return { ...options, suggestions: clampInt(c.get('suggestions'), 2, 10, 4) };
+}
+
+/** `attentionLens.completion.chat`: when Complete answers a selection as chat (see chatCompletion.ts). */
+export function readChatSetting(log?: (line: string) => void): ChatSetting {
+  return parseChatSetting(vscode.workspace.getConfiguration(COMPLETION_SECTION).get('chat'), log);
 }
 
 export function readInlineSettings(): InlineSettings {

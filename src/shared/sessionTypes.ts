@@ -28,6 +28,11 @@ export interface AnalyzeOptions {
   truncate?: boolean;
   /** How many next-token predictions per position (default 10). */
   topK?: number;
+  /**
+   * Compute and keep the attentions (default true). Without them the forward is cheaper and the
+   * run has logits only: its attention slices answer BAD_ARGUMENT.
+   */
+  attentions?: boolean;
 }
 
 /** What one analysis returns at once; attentions and logits are fetched by slice with its runId. */

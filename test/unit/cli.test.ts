@@ -1,15 +1,14 @@
 // The CLI as other tools use it: `node dist/cli.js …`, files and exit codes.
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { writeSafetensors } from '../../src/engine/safetensors';
 import { EngineSession } from '../../src/engine/session';
+import { assertOneLineFailure, cli, ensureBuilt } from './cliRun';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const TINY = join(ROOT, 'test', 'fixtures', 'tiny-model');
 const reference = JSON.parse(readFileSync(join(TINY, 'reference.json'), 'utf8')) as {
   tokenization: { text: string; ids: number[] }[];
@@ -19,27 +18,6 @@ const reference = JSON.parse(readFileSync(join(TINY, 'reference.json'), 'utf8'))
 const TEXT = `${reference.tokenization[0].text} ${reference.tokenization[2].text}`;
 /** Float tolerance between the CLI's numbers and the in-process session's. */
 const TOL = 1e-6;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Asserts a failure: the exit code, one stderr line naming `name`, no stack frames. */
-function assertOneLineFailure(r: Run, name: string, exitCode = 1): void {
-  assert.equal(r.status, exitCode, `exit ${r.status}, stderr: ${r.stderr}`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${r.stderr}`);
-  assert.ok(lines[0].includes(name), `"${lines[0]}" does not name ${name}`);
-  assert.doesNotMatch(r.stderr, /^\s*at .*[:(]/m);
-  assert.equal(r.stdout, '');
-}
 
 function readF32(file: string): Float32Array {
   const b = readFileSync(file);
@@ -74,7 +52,7 @@ describe('CLI (dist/cli.js)', function () {
   let session: EngineSession;
 
   before(async () => {
-    if (!existsSync(CLI)) execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, stdio: 'ignore' });
+    ensureBuilt();
     tmp = mkdtempSync(join(tmpdir(), 'al-cli-'));
     textFile = join(tmp, 'text.txt');
     writeFileSync(textFile, TEXT);
@@ -103,7 +81,7 @@ describe('CLI (dist/cli.js)', function () {
     const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
     const tokens = JSON.parse(readFileSync(join(out, 'tokens.json'), 'utf8')) as { id: number; text: string; start: number; end: number }[];
     const { T, nLayer: L, nHead: H, vocabSize: V } = meta;
-    assert.deepEqual(meta, { nLayer: 2, nHead: 2, nEmbd: 32, vocabSize: 557, T: tokens.length });
+    assert.deepEqual(meta, { family: 'gpt2', nLayer: 2, nHead: 2, nKvHead: 2, headDim: 16, nEmbd: 32, vocabSize: 557, T: tokens.length });
     assert.equal(statSync(join(out, 'logits.f32')).size, T * V * 4);
     assert.equal(statSync(join(out, 'attentions.f32')).size, L * H * T * T * 4);
 
@@ -131,6 +109,55 @@ describe('CLI (dist/cli.js)', function () {
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(logits[i] - want[i]) < TOL, `logit ${i}`);
     const wantAttn = session.allAttentions(a.runId);
     for (let i = 0; i < wantAttn.length; i++) assert.ok(Math.abs(attn[i] - wantAttn[i]) < TOL, `attention ${i}`);
+  });
+
+  it('dump --attentions L:H,…: those maps only, [n, T, T] in the order given, listed in meta.json', () => {
+    const all = join(tmp, 'heads-all');
+    assert.equal(cli('dump', '--model', TINY, '--text-file', textFile, '--out', all, '--attentions', 'all').status, 0);
+    const full = readF32(join(all, 'attentions.f32')); // [L, H, T, T]
+    const { T, nHead: H } = JSON.parse(readFileSync(join(all, 'meta.json'), 'utf8'));
+    const map = (a: Float32Array, i: number): Float32Array => a.subarray(i * T * T, (i + 1) * T * T);
+
+    const out = join(tmp, 'heads');
+    // Layer-major order would be 0:1, 1:0, 1:1; the file follows the order given, both spellings.
+    const r = cli('dump', '--model', TINY, '--text-file', textFile, '--out', out, '--attentions', '1:1, 0.1,1:0');
+    assert.equal(r.status, 0, r.stderr);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    assert.deepEqual(meta.attentionHeads, [[1, 1], [0, 1], [1, 0]]);
+    assert.equal(meta.T, T);
+    assert.equal(statSync(join(out, 'attentions.f32')).size, 3 * T * T * 4);
+    const some = readF32(join(out, 'attentions.f32')); // [3, T, T]
+    [[1, 1], [0, 1], [1, 0]].forEach(([l, h], i) => assert.deepEqual(map(some, i), map(full, l * H + h), `map ${i} is not ${l}:${h}`));
+    assert.notDeepEqual(map(some, 0), map(some, 2), 'two heads of a layer should differ');
+    assert.deepEqual(readFileSync(join(out, 'logits.f32')), readFileSync(join(all, 'logits.f32')));
+    assert.equal(JSON.parse(readFileSync(join(all, 'meta.json'), 'utf8')).attentionHeads, undefined);
+
+    // none: no attentions.f32 (the one left by the run above is removed), the same logits.
+    const none = cli('dump', '--model', TINY, '--text-file', textFile, '--out', out, '--attentions', 'none');
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(existsSync(join(out, 'attentions.f32')), false);
+    assert.equal(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).attentionHeads, undefined);
+    const a = readF32(join(all, 'logits.f32'));
+    const b = readF32(join(out, 'logits.f32'));
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < TOL, `logit ${i}`);
+  });
+
+  it('dump --attentions out of range or malformed: one line, exit 1, nothing written', () => {
+    const out = join(tmp, 'bad-heads');
+    for (const [value, says] of [
+      ['2:0', 'no layer 2 (the model has 2 layers, 0 to 1)'],
+      ['0:0,1:2', 'no head 2 (the model has 2 heads per layer, 0 to 1)'],
+      ['1-1', '"1-1"'],
+      ['0:0,', '""'],
+      ['-1:0', '"-1:0"'],
+      ['', 'empty'],
+      ['some', '"some"'],
+    ]) {
+      const r = cli('dump', '--model', TINY, '--text-file', textFile, '--out', out, `--attentions=${value}`);
+      assertOneLineFailure(r, '--attentions');
+      assert.ok(r.stderr.includes(says), `${value}: "${r.stderr.trim()}" does not say ${says}`);
+    }
+    assert.equal(existsSync(out), false);
   });
 
   it('text longer than the context: exit 2 naming the limit, unless --truncate', () => {
@@ -264,5 +291,7 @@ describe('CLI (dist/cli.js)', function () {
     assert.equal(info.name, 'attention-lens-tiny');
     assert.equal(info.contextLength, 128);
     assert.equal(info.numParams, session.info.numParams);
+    assert.deepEqual([info.family, info.nLayer, info.nHead, info.nKvHead, info.headDim], ['gpt2', 2, 2, 2, 16]);
+    assert.equal(info.chatTemplate, undefined, 'the tiny model has no chat template');
   });
 });

@@ -1,0 +1,16 @@
+// A conversation as chat templates take it, and the prompt a template renders from it. Shared by the
+// engine (which renders and tokenizes), the worker protocol, the CLI and the host.
+
+/** One turn of a conversation, as Hugging Face's `apply_chat_template` takes it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A conversation rendered through the model's chat template, ready to generate from. */
+export interface ChatPrompt {
+  /** The rendered text, special tokens written out (`<|im_start|>user\n…`). */
+  text: string;
+  /** Its token ids: special tokens in the text are the model's added tokens, never split. */
+  ids: number[];
+}
