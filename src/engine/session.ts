@@ -12,7 +12,7 @@ import { loadCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
 import { generate } from './generate';
 import { buildModelInfo, type ModelInfo } from './modelInfo';
-import { countParams } from './families/gpt2';
+import { familyOf } from './families';
 import { PER_HEAD_MIN_ROWS } from './layers';
 import { GPTModel } from './model';
 import { ByteLevelBPETokenizer } from './tokenizer';
@@ -118,7 +118,7 @@ export class EngineSession {
     }
     const backend: BackendOptions = { backend: opts.backend, wasmDir: opts.wasmDir };
     await initBackend(backend);
-    const threads = chooseThreads(opts.threads, countParams(config), config.nHead);
+    const threads = chooseThreads(opts.threads, familyOf(config).countParams(config), config.nHead);
     const model = threads > 1 ? await GPTModel.createParallel(config, weights, { threads, backend }) : GPTModel.create(config, weights);
     weights.clear(); // the tensors hold their own copies
     try {
