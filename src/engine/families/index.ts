@@ -7,6 +7,7 @@ import type { GPTConfig, ModelType, WeightMap } from '../types';
 import type { Family } from './family';
 import { countParams as countGpt2Params, GPT2 } from './gpt2';
 import { countLlamaParams, Llama } from './llama';
+import { countOpenAIGptParams, OpenAIGPT } from './openaiGpt';
 
 export interface FamilyEntry {
   /** Builds a shard's (by default the whole model's) weights, already cut to it. */
@@ -20,8 +21,9 @@ export interface FamilyEntry {
 const GPT2_ENTRY: FamilyEntry = { load: (c, w, s) => GPT2.load(c, w, s), cut: shardWeights, countParams: countGpt2Params };
 const LLAMA_ENTRY: FamilyEntry = { load: (c, w, s) => Llama.load(c, w, s), cut: shardLlamaWeights, countParams: countLlamaParams };
 
-const FAMILIES: Partial<Record<ModelType, FamilyEntry>> = {
+const FAMILIES: Record<ModelType, FamilyEntry> = {
   gpt2: GPT2_ENTRY,
+  'openai-gpt': { load: (c, w, s) => OpenAIGPT.load(c, w, s), cut: shardWeights, countParams: countOpenAIGptParams },
   llama: LLAMA_ENTRY,
   mistral: LLAMA_ENTRY,
   qwen2: LLAMA_ENTRY,
@@ -29,7 +31,5 @@ const FAMILIES: Partial<Record<ModelType, FamilyEntry>> = {
 };
 
 export function familyOf(config: GPTConfig): FamilyEntry {
-  const entry = FAMILIES[config.modelType];
-  if (!entry) throw new Error(`no family registered for model_type ${config.modelType}`);
-  return entry;
+  return FAMILIES[config.modelType];
 }

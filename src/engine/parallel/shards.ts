@@ -108,7 +108,9 @@ export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard
     return w;
   };
 
-  for (const name of ['wte.weight', 'wpe.weight', 'ln_f.weight', 'ln_f.bias']) replicate(name);
+  // GPT-2's embeddings and final norm, or GPT-1's embeddings (its blocks have the same names and layout)
+  const replicated = config.modelType === 'openai-gpt' ? ['tokens_embed.weight', 'positions_embed.weight'] : ['wte.weight', 'wpe.weight', 'ln_f.weight', 'ln_f.bias'];
+  for (const name of replicated) replicate(name);
   for (let i = 0; i < nLayer; i++) {
     const p = `h.${i}`;
     for (const name of [`${p}.ln_1.weight`, `${p}.ln_1.bias`, `${p}.ln_2.weight`, `${p}.ln_2.bias`]) replicate(name);
