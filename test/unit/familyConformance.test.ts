@@ -98,4 +98,36 @@ describe('family conformance with the numpy reference', function () {
       });
     });
   }
+
+  describe('the learner\'s capture with grouped-query heads', function () {
+    const dir = path.join(CASES_DIR, 'llama-gqa-tied-f32');
+    const p = 10;
+
+    it('gives k and v per query head (heads sharing a kv head see the same keys), the same on 1 and 3 threads', async function () {
+      const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as Reference;
+      const { nHead: H, headDim: hd, T } = ref;
+      const { config, weights } = loadCheckpoint(dir);
+      const one = GPTModel.create(config, weights);
+      const three = await GPTModel.createParallel(config, loadCheckpoint(dir).weights, { threads: 3 });
+      try {
+        const a = await one.forward(ref.ids, { capture: { layer: 1, position: p } });
+        const b = await three.forward(ref.ids, { capture: { layer: 1, position: p } });
+        const cap = a.capture!;
+        assert.strictEqual(cap.k.length, H * (p + 1) * hd);
+        assert.strictEqual(cap.q.length, H * hd);
+        const kHead = (h: number) => cap.k.subarray(h * (p + 1) * hd, (h + 1) * (p + 1) * hd);
+        assert.deepStrictEqual(kHead(0), kHead(1)); // GQA 4 over 2: heads 0 and 1 read kv head 0
+        assert.notDeepStrictEqual(kHead(1), kHead(2));
+        for (let h = 0; h < H; h++) {
+          assertClose(cap.weights.subarray(h * T, (h + 1) * T), a.attentions![1].subarray((h * T + p) * T, (h * T + p + 1) * T), 0, `head ${h} weights`);
+        }
+        for (const key of ['q', 'k', 'v', 'weights', 'headOutputs', 'concat', 'ffnPre', 'ffnAct', 'residualOut'] as const) {
+          assertClose(b.capture![key], cap[key], TOL.residual, `capture ${key} on 3 threads`);
+        }
+      } finally {
+        one.dispose();
+        three.dispose();
+      }
+    });
+  });
 });
