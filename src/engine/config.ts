@@ -1,6 +1,6 @@
 // Hugging Face `config.json` → GPTConfig (GPT-2 here; the other families in their own files), and
 // a GPT-2 GPTConfig back. Every check names the file and the key.
-import { bad, modelName, pick, positiveInt, specialIds, type Json } from './configFields';
+import { bad, modelName, positiveInt, specialIds, type Json } from './configFields';
 import { EngineError } from './errors';
 import { LLAMA_FAMILY, parseLlamaConfig, type LlamaType } from './llamaConfig';
 import { parseOpenAIGptConfig } from './openaiGptConfig';

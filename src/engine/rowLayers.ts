@@ -53,7 +53,8 @@ export function addRows(a: Float32Array, b: Float32Array): Float32Array {
  * kvHead[h] (h when absent). Returns the heads' outputs concatenated [H × hd].
  */
 export function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number, layout?: Pick<HeadLayout, 'nHead' | 'kvHead' | 'window'>): Float32Array {
-  const { nHead: Hkv, headDim: hd, maxLength: P } = cache;
+  cache.reserve(pos + 1);
+  const { nHead: Hkv, headDim: hd, stride: P } = cache;
   const H = layout?.nHead ?? Hkv;
   const { k, v } = cache.layer(l);
   const out = new Float32Array(H * hd);

@@ -260,13 +260,14 @@ export class EngineSession {
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('position', position, 0, run.ids.length - 1);
     const out = await this.model.forward(run.ids, { attentions: false, capture: { layer, position } });
-    if (!out.capture || !out.tokenEmbeddings || !out.positionEmbeddings || !out.finalLn) {
+    if (!out.capture || !out.tokenEmbeddings || !out.finalLn) {
       throw new EngineError('INTERNAL', 'the model returned no capture');
     }
     return {
       capture: out.capture,
       tokenEmbedding: out.tokenEmbeddings.slice(position * d, (position + 1) * d),
-      positionEmbedding: out.positionEmbeddings.slice(position * d, (position + 1) * d),
+      // Families with rotary positions (Llama…) add no position vector to the residual: zeros.
+      positionEmbedding: out.positionEmbeddings ? out.positionEmbeddings.slice(position * d, (position + 1) * d) : new Float32Array(d),
       finalLn: out.finalLn,
     };
   }

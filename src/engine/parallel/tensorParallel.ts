@@ -13,6 +13,9 @@ import { PeerLink, type PeerCall } from './peerLink';
 import { CAPTURE_SPLIT_KEYS, type PartialCapture } from './peerProtocol';
 import { planShards, type Shard } from './shards';
 
+/** Shared memory for the sums: at most this many floats per rank and generation (16 MiB). */
+const MAX_REDUCE_FLOATS = 4 * 1024 * 1024;
+
 export interface ParallelOptions {
   /** Threads to split every layer over (1 = this thread only). */
   threads: number;
@@ -80,7 +83,9 @@ export class TensorParallel implements Communicator {
   ): Promise<{ comm: TensorParallel; own: W }> {
     const n = opts.threads;
     const plan = planShards(config, n);
-    const reduceFloats = config.nPositions * config.nEmbd; // the largest partial: [T, d]
+    // The largest partial is [T, d]; longer ones are summed in pieces (a 131072-position context
+    // would otherwise ask for gigabytes of shared memory).
+    const reduceFloats = Math.min(config.nPositions * config.nEmbd, MAX_REDUCE_FLOATS);
     const sab = createReduceBuffer(n, reduceFloats);
     const sums = new AllReduce(sab, 0, n, reduceFloats);
     const starts = plan.slice(1).map((shard) =>
