@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const pMax = env('PMAX', T / 2);
   const lr = env('LR', 3e-3);
   const nPos = env('NPOS', T); // the model's context; training rows may be shorter (T)
-  const config = { modelType: 'gpt2' as const, vocabSize: V, nPositions: nPos, nEmbd: d, nLayer: env('L', 2), nHead: env('H', 2), nInner: 4 * d, layerNormEps: 1e-5, activation: 'gelu_new' as const };
+  const config = { modelType: 'gpt2' as const, vocabSize: V, nPositions: nPos, nEmbd: d, nLayer: env('L', 2), nHead: env('H', 2), nKvHead: env('H', 2), headDim: d / env('H', 2), nInner: 4 * d, layerNormEps: 1e-5, activation: 'gelu_new' as const };
   const model = GPTTrain.init(config, 1);
   model.kernels = process.argv[2] === 'reference' ? 'reference' : 'fast';
   const adam = new AdamW(model.params.map((p) => p.length), model.specs.map((s) => s.decay), { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 });

@@ -11,6 +11,8 @@ export function gpt2Config(shape: Pick<GPTConfig, 'vocabSize' | 'nPositions' | '
     nInner: 4 * shape.nEmbd,
     layerNormEps: 1e-5,
     activation: 'gelu_new',
+    nKvHead: shape.nHead,
+    headDim: shape.nEmbd / shape.nHead,
     ...shape,
   };
 }

@@ -14,7 +14,12 @@ export function captureSlices(r: BlockTensors, p: number): CaptureTensors {
   const d = r.residualIn.shape[1];
   const row = (t: tf.Tensor2D) => tf.slice(t, [p, 0], [1, t.shape[1]]); // [1, width]
   const atQuery = (t: tf.Tensor3D) => tf.slice(t, [0, p, 0], [H, 1, t.shape[2]]); // [H, 1, width]
-  const upTo = (t: tf.Tensor3D) => tf.slice(t, [0, 0, 0], [H, p + 1, hd]); // [H, p+1, hd]
+  // k and v per query head: each reads its kv head (grouped-query attention)
+  const kvIndex = r.kvHead.every((j, h) => j === h) && r.part('k').shape[0] === H ? undefined : tf.tensor1d(r.kvHead as number[], 'int32');
+  const upTo = (t: tf.Tensor3D) => {
+    const perQuery = kvIndex ? (tf.gather(t, kvIndex, 0) as tf.Tensor3D) : t; // [H, ·, hd]
+    return tf.slice(perQuery, [0, 0, 0], [H, p + 1, hd]); // [H, p+1, hd]
+  };
   return {
     residualIn: row(r.residualIn), // [1, d]
     ln1: tf.slice(r.ln1, [0, 0], [p + 1, d]), // [p+1, d]

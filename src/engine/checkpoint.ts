@@ -1,43 +1,23 @@
-// A Hugging Face GPT-2 model folder → { config, weights }, and back.
-// Layout: config.json + model.safetensors, or + model.safetensors.index.json with shards.
-// Names may carry a `transformer.` prefix (GPT2LMHeadModel) or not (GPT2Model); the causal-mask
-// buffers `h.N.attn.bias` / `h.N.attn.masked_bias` are skipped; a tied `lm_head.weight` is ignored.
+// A Hugging Face model folder (GPT-2, GPT-1, the Llama family) → { config, weights }, and a GPT-2
+// back. Layout: config.json + model.safetensors, or + model.safetensors.index.json with shards.
+// Each family's names and shapes are in families/checkpointNames.ts: GPT-2's may carry a
+// `transformer.` prefix (GPT2LMHeadModel) or not (GPT2Model), buffers (causal masks, RoPE's
+// inv_freq) are skipped, and with a tied head a present `lm_head.weight` must equal the embedding.
 import * as fs from 'fs';
 import * as path from 'path';
 import { configToJson, parseConfig } from './config';
+import { checkpointNames } from './families/checkpointNames';
 import { EngineError } from './errors';
 import { SafetensorsFile, unsupportedDtype, writeSafetensors, type OtherEntry, type SafetensorsDtype, type SafetensorsEntry } from './safetensors';
 import type { GPTConfig, WeightMap } from './types';
 
 const SINGLE = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';
-const MASK_BUFFER = /^h\.\d+\.attn\.(bias|masked_bias)$/;
 const SHOW = 3;
 
-/** Every weight a GPT-2 model of `config` has, with its shape, in the checkpoint's order. */
+/** Every weight a model of `config` has, with its shape, in the checkpoint's order (our names). */
 export function expectedWeightShapes(config: GPTConfig): Map<string, number[]> {
-  const { vocabSize: V, nPositions: P, nEmbd: d, nInner: f } = config;
-  const m = new Map<string, number[]>();
-  m.set('wte.weight', [V, d]);
-  m.set('wpe.weight', [P, d]);
-  for (let i = 0; i < config.nLayer; i++) {
-    const h = `h.${i}.`;
-    m.set(h + 'ln_1.weight', [d]);
-    m.set(h + 'ln_1.bias', [d]);
-    m.set(h + 'attn.c_attn.weight', [d, 3 * d]);
-    m.set(h + 'attn.c_attn.bias', [3 * d]);
-    m.set(h + 'attn.c_proj.weight', [d, d]);
-    m.set(h + 'attn.c_proj.bias', [d]);
-    m.set(h + 'ln_2.weight', [d]);
-    m.set(h + 'ln_2.bias', [d]);
-    m.set(h + 'mlp.c_fc.weight', [d, f]);
-    m.set(h + 'mlp.c_fc.bias', [f]);
-    m.set(h + 'mlp.c_proj.weight', [f, d]);
-    m.set(h + 'mlp.c_proj.bias', [d]);
-  }
-  m.set('ln_f.weight', [d]);
-  m.set('ln_f.bias', [d]);
-  return m;
+  return checkpointNames(config).shapes(config);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -131,7 +111,7 @@ function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<str
   }
 }
 
-/** Loads and validates a GPT-2 checkpoint folder. Every failure is an EngineError naming the file. */
+/** Loads and validates a checkpoint folder. Every failure is an EngineError naming the file. */
 export function loadCheckpoint(
   dir: string,
   opts: { onProgress?: (fraction: number) => void } = {},
@@ -142,20 +122,19 @@ export function loadCheckpoint(
   const configFile = path.join(dir, 'config.json');
   const rawConfig = readJson(configFile, 'config.json');
   const config = parseConfig(rawConfig, configFile);
-  if ((rawConfig as { tie_word_embeddings?: unknown }).tie_word_embeddings === false) {
-    throw new EngineError('BAD_CONFIG', `${configFile}: tie_word_embeddings is false; only a tied LM head (GPT-2's) is supported`, configFile);
-  }
+  const names = checkpointNames(config);
+  const tied = config.tieWordEmbeddings !== false;
 
   const { opened, located, indexFile } = openWeights(dir);
   try {
-    const expected = expectedWeightShapes(config);
+    const expected = names.shapes(config);
     const byName = new Map<string, Located>();
     let lmHead: Located | undefined;
     const unexpected: string[] = [];
     for (const loc of located.values()) {
-      const name = loc.rawName.startsWith('transformer.') ? loc.rawName.slice('transformer.'.length) : loc.rawName;
-      if (MASK_BUFFER.test(name)) continue;
-      if (name === 'lm_head.weight') {
+      const name = names.rename(loc.rawName);
+      if (name === undefined) continue;
+      if (name === 'lm_head.weight' && tied) {
         lmHead = loc;
         continue;
       }
@@ -175,16 +154,16 @@ export function loadCheckpoint(
       throw new EngineError('BAD_WEIGHTS', `${where}: missing ${missing.length} weight(s): ${listSome(missing)}`, where);
     }
     if (unexpected.length) {
-      throw new EngineError('BAD_WEIGHTS', `${where}: ${unexpected.length} unexpected weight(s) for a GPT-2 model: ${listSome(unexpected)}`, where);
+      throw new EngineError('BAD_WEIGHTS', `${where}: ${unexpected.length} unexpected weight(s) for a ${names.label} model: ${listSome(unexpected)}`, where);
     }
     for (const loc of [...byName.values(), ...(lmHead ? [lmHead] : [])]) {
       if (loc.file.otherEntries.has(loc.rawName)) throw unsupportedDtype(loc.file.path, loc.rawName, loc.entry.dtype);
     }
-    const wte = byName.get('wte.weight')!;
+    const wte = byName.get(names.embedding)!;
     if (wte.entry.shape.length === 2 && wte.entry.shape[0] !== config.vocabSize) {
       throw new EngineError(
         'BAD_WEIGHTS',
-        `${wte.file.path}: vocabulary/embedding size mismatch: config.json says vocab_size ${config.vocabSize} but wte.weight has ${wte.entry.shape[0]} rows`,
+        `${wte.file.path}: vocabulary/embedding size mismatch: config.json says vocab_size ${config.vocabSize} but ${names.embedding} has ${wte.entry.shape[0]} rows`,
         wte.file.path,
       );
     }
@@ -198,10 +177,10 @@ export function loadCheckpoint(
         );
       }
     }
-    if (lmHead && !sameShape(lmHead.entry.shape, expected.get('wte.weight')!)) {
+    if (lmHead && !sameShape(lmHead.entry.shape, expected.get(names.embedding)!)) {
       throw new EngineError(
         'BAD_WEIGHTS',
-        `${lmHead.file.path}: lm_head.weight has shape [${lmHead.entry.shape.join(', ')}], but only a head tied to wte.weight [${expected.get('wte.weight')!.join(', ')}] is supported`,
+        `${lmHead.file.path}: lm_head.weight has shape [${lmHead.entry.shape.join(', ')}], but config.json ties the head to ${names.embedding} [${expected.get(names.embedding)!.join(', ')}]`,
         lmHead.file.path,
       );
     }
@@ -215,7 +194,7 @@ export function loadCheckpoint(
       done += loc.entry.end - loc.entry.begin;
       opts.onProgress?.(done / total);
     }
-    if (lmHead) checkTied(lmHead, weights.get('wte.weight')!.data);
+    if (lmHead) checkTied(lmHead, weights.get(names.embedding)!.data, names.embedding);
 
     const files = [configFile, ...(indexFile ? [indexFile] : []), ...opened.map((f) => f.path)];
     return { config, weights, files };
@@ -224,14 +203,14 @@ export function loadCheckpoint(
   }
 }
 
-/** A present lm_head.weight must equal wte.weight: we always use the tied head. */
-function checkTied(lmHead: Located, wte: Float32Array): void {
+/** With a tied head, a present lm_head.weight must equal the embedding `name`: we use the embedding. */
+function checkTied(lmHead: Located, wte: Float32Array, name: string): void {
   const head = lmHead.file.read(lmHead.rawName);
   for (let i = 0; i < head.length; i++) {
     if (head[i] !== wte[i] && !(Number.isNaN(head[i]) && Number.isNaN(wte[i]))) {
       throw new EngineError(
         'BAD_WEIGHTS',
-        `${lmHead.file.path}: lm_head.weight differs from wte.weight; untied LM heads are not supported`,
+        `${lmHead.file.path}: lm_head.weight differs from ${name}, though config.json ties them (tie_word_embeddings)`,
         lmHead.file.path,
       );
     }

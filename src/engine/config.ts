@@ -1,5 +1,9 @@
-// Hugging Face GPT-2 `config.json` → GPTConfig, and back. Every check names the file and the key.
+// Hugging Face `config.json` → GPTConfig (GPT-2 here; the other families in their own files), and
+// a GPT-2 GPTConfig back. Every check names the file and the key.
+import { bad, modelName, positiveInt, specialIds, type Json } from './configFields';
 import { EngineError } from './errors';
+import { LLAMA_FAMILY, parseLlamaConfig, type LlamaType } from './llamaConfig';
+import { parseOpenAIGptConfig } from './openaiGptConfig';
 import type { GPTConfig } from './types';
 
 const ACTIVATIONS: readonly GPTConfig['activation'][] = [
@@ -11,63 +15,42 @@ const ACTIVATIONS: readonly GPTConfig['activation'][] = [
 ];
 
 /** Model families people are likely to point us at, which this engine cannot run yet. */
-const NOT_YET = ['llama', 'mistral', 'qwen', 'gemma', 'phi', 'gpt_neox', 'gptj', 'opt', 'falcon', 'mixtral', 'bloom'];
+const NOT_YET = ['gemma', 'phi', 'gpt_neox', 'gptj', 'opt', 'falcon', 'mixtral', 'bloom', 'qwen', 'llama', 'mistral', 'olmo', 'starcoder', 'stablelm'];
 
-type Json = Record<string, unknown>;
+/** architectures[0] → model_type, for a config.json without model_type. */
+const ARCHITECTURES: Record<string, string> = {
+  GPT2LMHeadModel: 'gpt2',
+  LlamaForCausalLM: 'llama',
+  MistralForCausalLM: 'mistral',
+  Qwen2ForCausalLM: 'qwen2',
+  Qwen3ForCausalLM: 'qwen3',
+  OpenAIGPTLMHeadModel: 'openai-gpt',
+};
 
-function bad(file: string, problem: string): EngineError {
-  return new EngineError('BAD_CONFIG', `${file}: ${problem}`, file);
+function modelTypeOf(obj: Json): string | undefined {
+  if (obj.model_type !== undefined && obj.model_type !== null) return String(obj.model_type);
+  const arch = Array.isArray(obj.architectures) ? obj.architectures[0] : undefined;
+  return typeof arch === 'string' ? ARCHITECTURES[arch] : undefined;
 }
 
-/** The first of `keys` that is present (not undefined/null), with the key it came from. */
-function pick(obj: Json, keys: string[]): { key: string; value: unknown } | undefined {
-  for (const key of keys) {
-    if (obj[key] !== undefined && obj[key] !== null) return { key, value: obj[key] };
-  }
-  return undefined;
-}
+const SUPPORTED = `gpt2, openai-gpt, ${LLAMA_FAMILY.join(', ')}`;
 
-function positiveInt(obj: Json, keys: string[], file: string, fallback?: number): number {
-  const found = pick(obj, keys);
-  if (!found) {
-    if (fallback !== undefined) return fallback;
-    throw bad(file, `missing "${keys[0]}"${keys.length > 1 ? ` (or ${keys.slice(1).map((k) => `"${k}"`).join(', ')})` : ''}`);
-  }
-  const v = found.value;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw bad(file, `"${found.key}" must be a positive integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function optionalTokenId(obj: Json, key: string, file: string): number | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  // Some configs hold a list of ids (several end tokens); keep the first.
-  const id = Array.isArray(v) ? v[0] : v;
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-    throw bad(file, `"${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
-  }
-  return id;
-}
-
-/** Parses and validates a GPT-2 style config.json (already JSON-parsed) read from `file`. */
+/**
+ * Parses and validates a config.json (already JSON-parsed) read from `file`: GPT-2 (also without
+ * model_type), GPT-1 (openai-gpt) or the Llama family (llamaConfig.ts).
+ */
 export function parseConfig(json: unknown, file: string): GPTConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw bad(file, 'expected a JSON object');
   }
   const obj = json as Json;
 
-  const modelType = obj.model_type;
+  const modelType = modelTypeOf(obj);
+  if ((LLAMA_FAMILY as readonly string[]).includes(modelType ?? '')) return parseLlamaConfig(obj, modelType as LlamaType, file);
+  if (modelType === 'openai-gpt') return parseOpenAIGptConfig(obj, file);
   if (modelType !== undefined && modelType !== 'gpt2') {
-    const t = String(modelType);
-    const family = NOT_YET.find((f) => t.toLowerCase().startsWith(f));
-    throw bad(
-      file,
-      family
-        ? `model_type "${t}" is not supported yet (only GPT-2 style models, model_type "gpt2")`
-        : `model_type "${t}" is not supported (only GPT-2 style models, model_type "gpt2")`,
-    );
+    const family = NOT_YET.find((f) => modelType.toLowerCase().startsWith(f));
+    throw bad(file, `model_type "${modelType}" is not supported${family ? ' yet' : ''} (supported: ${SUPPORTED})`);
   }
 
   const vocabSize = positiveInt(obj, ['vocab_size'], file);
@@ -98,12 +81,8 @@ export function parseConfig(json: unknown, file: string): GPTConfig {
     activation = a as GPTConfig['activation'];
   }
 
-  const bosTokenId = optionalTokenId(obj, 'bos_token_id', file);
-  const eosTokenId = optionalTokenId(obj, 'eos_token_id', file);
-  for (const [key, id] of [['bos_token_id', bosTokenId], ['eos_token_id', eosTokenId]] as const) {
-    if (id !== undefined && id >= vocabSize) {
-      throw bad(file, `"${key}" ${id} is outside the vocabulary (vocab_size ${vocabSize})`);
-    }
+  if (obj.tie_word_embeddings === false) {
+    throw bad(file, 'tie_word_embeddings is false; only a tied LM head (GPT-2\'s) is supported');
   }
 
   const config: GPTConfig = {
@@ -113,19 +92,21 @@ export function parseConfig(json: unknown, file: string): GPTConfig {
     nEmbd,
     nLayer,
     nHead,
+    nKvHead: nHead,
+    headDim: nEmbd / nHead,
     nInner,
     layerNormEps,
     activation,
+    ...specialIds(obj, file, vocabSize),
   };
-  if (bosTokenId !== undefined) config.bosTokenId = bosTokenId;
-  if (eosTokenId !== undefined) config.eosTokenId = eosTokenId;
-  const name = pick(obj, ['_name_or_path', 'name']);
-  if (name && typeof name.value === 'string' && name.value !== '') config.name = name.value;
+  const name = modelName(obj);
+  if (name !== undefined) config.name = name;
   return config;
 }
 
-/** GPTConfig → a Hugging Face style config.json object (GPT2LMHeadModel). */
+/** A GPT-2 GPTConfig → a Hugging Face style config.json object (GPT2LMHeadModel). */
 export function configToJson(c: GPTConfig): Record<string, unknown> {
+  if (c.modelType !== 'gpt2') throw new EngineError('INTERNAL', `configToJson writes GPT-2 configs only, not ${c.modelType}`);
   const out: Record<string, unknown> = {
     architectures: ['GPT2LMHeadModel'],
     model_type: 'gpt2',

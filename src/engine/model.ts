@@ -10,7 +10,7 @@ import { captureSlices, readCapture } from './capture';
 import { LocalCommunicator, singleThread, type Communicator } from './communicator';
 import { EngineError } from './errors';
 import type { Family, Reduce, ReduceArray } from './families/family';
-import { GPT2 } from './families/gpt2';
+import { familyOf } from './families';
 import { KVCache } from './kvCache';
 import type { AllReduce } from './parallel/allReduce';
 import type { Shard } from './parallel/shards';
@@ -62,13 +62,13 @@ export class GPTModel {
   /** Copies the weights into tensors (checking every shape); the WeightMap can be dropped after. */
   static create(config: GPTConfig, weights: WeightMap): GPTModel {
     GPTModel.checkConfig(config);
-    return new GPTModel(GPT2.load(config, weights));
+    return new GPTModel(familyOf(config).load(config, weights));
   }
 
   /** One shard of a tensor-parallel model (a peer thread builds its part with this). */
   static createShard(config: GPTConfig, weights: WeightMap, shard: Shard, sums: AllReduce): GPTModel {
     GPTModel.checkConfig(config);
-    return new GPTModel(GPT2.load(config, weights, shard), new LocalCommunicator(sums));
+    return new GPTModel(familyOf(config).load(config, weights, shard), new LocalCommunicator(sums));
   }
 
   /**
@@ -80,7 +80,8 @@ export class GPTModel {
     GPTModel.checkConfig(config);
     const n = Math.min(Math.max(1, Math.floor(opts.threads)), config.nHead);
     if (n === 1) return GPTModel.create(config, weights);
-    const { comm, own } = await TensorParallel.start(config, weights, { ...opts, threads: n }, (w, shard) => GPT2.load(config, w, shard));
+    const family = familyOf(config);
+    const { comm, own } = await TensorParallel.start(config, weights, { ...opts, threads: n }, (w, shard) => family.cut(config, w, shard), (w, shard) => family.load(config, w, shard));
     return new GPTModel(own, comm);
   }
 
@@ -95,8 +96,11 @@ export class GPTModel {
   }
 
   private static checkConfig(config: GPTConfig): void {
-    if (config.nEmbd % config.nHead !== 0) {
+    if (config.modelType === 'gpt2' && config.nEmbd !== config.nHead * config.headDim) {
       throw new EngineError('BAD_CONFIG', `n_embd (${config.nEmbd}) must be divisible by n_head (${config.nHead})`);
+    }
+    if (config.nHead % config.nKvHead !== 0) {
+      throw new EngineError('BAD_CONFIG', `the key/value heads (${config.nKvHead}) must divide the heads (${config.nHead})`);
     }
   }
 
@@ -167,7 +171,7 @@ export class GPTModel {
                 if (wait) await wait;
               }
             }
-            if (out.cap && cap) result.capture = await readCapture(out.cap, cap, d / this.config.nHead);
+            if (out.cap && cap) result.capture = await readCapture(out.cap, cap, this.config.headDim);
             if (opts.residuals) residuals.push(await read(x));
           } finally {
             out.att?.dispose();
@@ -204,9 +208,9 @@ export class GPTModel {
     const id = nextCacheId++;
     this.comm.newCache(id);
     const comm = this.comm;
-    const [h0, h1] = this.f.shard.heads;
-    const { nLayer, nPositions, nEmbd, nHead } = this.config;
-    return new KVCache(nLayer, nPositions, h1 - h0, nEmbd / nHead, id, () => comm.disposeCache(id));
+    const [kv0, kv1] = this.f.shard.kvHeads; // the kv heads this thread's query heads read
+    const { nLayer, nPositions, headDim } = this.config;
+    return new KVCache(nLayer, nPositions, kv1 - kv0, headDim, id, () => comm.disposeCache(id));
   }
 
   /** Appends `ids` to the cache (one pass over all of them) and returns the last position's logits [V]. */
@@ -246,7 +250,7 @@ export class GPTModel {
       for (let l = 0; l < this.config.nLayer; l++) {
         const out = tf.tidy(() => {
           const r = this.f.block(l, x, { ...cache.tensors(l), pos0 }, this.reduce);
-          return { next: r.residualOut, k: r.part('k'), v: r.part('v') }; // [T, d], [H, T, hd], [H, pos0+T, hd]
+          return { next: r.residualOut, k: r.part('k'), v: r.part('v') }; // [T, d], [Hkv, T, hd], [Hkv, pos0+T, hd]
         });
         try {
           const k = (await out.k.data()) as Float32Array; // new rows only

@@ -45,6 +45,24 @@ export class WeightReader {
     return this.gemm.pack(this.array(`${prefix}.weight`, [nIn, nOut]), nIn, nOut, { bias: this.array(`${prefix}.bias`, [nOut]) }); // [nIn, nOut]
   }
 
+  /**
+   * nn.Linear weights `${prefix}.weight` [nOut_i, nIn] (with `${prefix}.bias` [nOut_i] where
+   * `bias`) for each prefix, stacked along the outputs and packed as one matrix [nIn, Σ nOut_i]:
+   * one GEMM computes them all (q | k | v, gate | up).
+   */
+  linear(prefixes: string[], nIn: number, nOuts: number[], bias: boolean): PackedMatrix {
+    const N = nOuts.reduce((a, b) => a + b, 0);
+    const w = new Float32Array(N * nIn); // [N, nIn]: W transposed
+    const b = bias ? new Float32Array(N) : undefined; // [N]
+    let row = 0;
+    prefixes.forEach((prefix, i) => {
+      w.set(this.array(`${prefix}.weight`, [nOuts[i], nIn]), row * nIn);
+      b?.set(this.array(`${prefix}.bias`, [nOuts[i]]), row);
+      row += nOuts[i];
+    });
+    return this.gemm.pack(w, nIn, N, { transposed: true, ...(b ? { bias: b } : {}) }); // [nIn, N]
+  }
+
   /** A copy of an array already checked by array() or tensor() (the arrays the one-row path reads). */
   copy(name: string): Float32Array {
     return this.weights.get(name)!.data.slice();

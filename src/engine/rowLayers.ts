@@ -3,8 +3,9 @@
 // more in dispatch than in arithmetic, so the weight multiplications run in our GEMM
 // (gemm/gemm.ts), only the activation in tfjs, and the layer norms, residual adds and the attention
 // of that one query over the cache here. Still the explicit formula: q·kᵀ / √hd, softmax,
-// Σ weights·v, per head. A family's file (families/) composes these into its block for one row.
+// Σ weights·v, per head. (RMSNorm's and RoPE's rows are in norms.ts and rotary.ts.) A family's file (families/) composes these into its block for one row.
 import { tf } from './backend';
+import type { HeadLayout } from './attention';
 import { activation } from './layers';
 import type { KVCache } from './kvCache';
 import type { GPTConfig } from './types';
@@ -46,28 +47,34 @@ export function addRows(a: Float32Array, b: Float32Array): Float32Array {
 }
 
 /**
- * Attention of the query at position `pos` (= cache.length) over keys 0…pos, for this thread's
- * heads; writes the new key and value rows into the cache. qkv: [q | k | v], each [H × hd].
- * Returns the heads' outputs concatenated [H × hd].
+ * Attention of the query at position `pos` (= cache.length) over keys 0…pos (the last `window` of
+ * them with a sliding window), for this thread's heads; writes the new key and value rows (kv heads)
+ * into the cache. qkv: [q (H × hd) | k (Hkv × hd) | v (Hkv × hd)]; query head h reads kv head
+ * kvHead[h] (h when absent). Returns the heads' outputs concatenated [H × hd].
  */
-export function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number): Float32Array {
-  const { nHead: H, headDim: hd, maxLength: P } = cache;
+export function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: number, layout?: Pick<HeadLayout, 'nHead' | 'kvHead' | 'window'>): Float32Array {
+  cache.reserve(pos + 1);
+  const { nHead: Hkv, headDim: hd, stride: P } = cache;
+  const H = layout?.nHead ?? Hkv;
   const { k, v } = cache.layer(l);
-  const width = H * hd;
-  const out = new Float32Array(width);
+  const out = new Float32Array(H * hd);
   const scores = new Float64Array(pos + 1);
   const q = new Float64Array(hd);
   const acc = new Float64Array(hd);
   const scale = Math.sqrt(hd);
+  const first = layout?.window !== undefined ? Math.max(0, pos - layout.window + 1) : 0; // the oldest visible key
+  for (let j = 0; j < Hkv; j++) {
+    const at = j * P * hd + pos * hd;
+    k.set(qkv.subarray((H + j) * hd, (H + j + 1) * hd), at);
+    v.set(qkv.subarray((H + Hkv + j) * hd, (H + Hkv + j + 1) * hd), at);
+  }
   // Four keys (values) per pass over q (acc): four independent sums keep the CPU busy; 1.8× faster
   // than one key at a time, measured.
   for (let h = 0; h < H; h++) {
-    const base = h * P * hd; // this head's rows in the stores
-    k.set(qkv.subarray(width + h * hd, width + (h + 1) * hd), base + pos * hd);
-    v.set(qkv.subarray(2 * width + h * hd, 2 * width + (h + 1) * hd), base + pos * hd);
+    const base = (layout?.kvHead?.[h] ?? h) * P * hd; // this head's kv rows in the stores
     for (let i = 0; i < hd; i++) q[i] = qkv[h * hd + i];
-    // scaled scores q·k_j / √hd; no mask: every cached key is at or before the query
-    let j = 0;
+    // scaled scores q·k_j / √hd; no causal mask: every cached key is at or before the query
+    let j = first;
     for (; j + 3 <= pos; j += 4) {
       const a = base + j * hd;
       const b = a + hd;
@@ -97,15 +104,15 @@ export function attendOne(qkv: Float32Array, cache: KVCache, l: number, pos: num
     }
     // softmax
     let max = -Infinity;
-    for (j = 0; j <= pos; j++) if (scores[j] > max) max = scores[j];
+    for (j = first; j <= pos; j++) if (scores[j] > max) max = scores[j];
     let sum = 0;
-    for (j = 0; j <= pos; j++) {
+    for (j = first; j <= pos; j++) {
       scores[j] = Math.exp(scores[j] - max);
       sum += scores[j];
     }
     // Σ weights·v
     acc.fill(0);
-    for (j = 0; j + 3 <= pos; j += 4) {
+    for (j = first; j + 3 <= pos; j += 4) {
       const a = base + j * hd;
       const b = a + hd;
       const c = b + hd;

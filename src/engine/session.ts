@@ -13,7 +13,7 @@ import { loadCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
 import { generate } from './generate';
 import { buildModelInfo, type ModelInfo } from './modelInfo';
-import { countParams } from './families/gpt2';
+import { familyOf } from './families';
 import { PER_HEAD_MIN_ROWS } from './layers';
 import { GPTModel } from './model';
 import { ByteLevelBPETokenizer } from './tokenizer';
@@ -131,7 +131,7 @@ export class EngineSession {
     }
     const backend: BackendOptions = { backend: opts.backend, wasmDir: opts.wasmDir };
     await initBackend(backend);
-    const threads = chooseThreads(opts.threads, countParams(config), config.nHead);
+    const threads = chooseThreads(opts.threads, familyOf(config).countParams(config), config.nHead);
     const model = threads > 1 ? await GPTModel.createParallel(config, weights, { threads, backend }) : GPTModel.create(config, weights);
     weights.clear(); // the tensors hold their own copies
     try {
@@ -274,13 +274,14 @@ export class EngineSession {
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('position', position, 0, run.ids.length - 1);
     const out = await this.model.forward(run.ids, { attentions: false, capture: { layer, position } });
-    if (!out.capture || !out.tokenEmbeddings || !out.positionEmbeddings || !out.finalLn) {
+    if (!out.capture || !out.tokenEmbeddings || !out.finalLn) {
       throw new EngineError('INTERNAL', 'the model returned no capture');
     }
     return {
       capture: out.capture,
       tokenEmbedding: out.tokenEmbeddings.slice(position * d, (position + 1) * d),
-      positionEmbedding: out.positionEmbeddings.slice(position * d, (position + 1) * d),
+      // Families with rotary positions (Llama…) add no position vector to the residual: zeros.
+      positionEmbedding: out.positionEmbeddings ? out.positionEmbeddings.slice(position * d, (position + 1) * d) : new Float32Array(d),
       finalLn: out.finalLn,
     };
   }

@@ -6,17 +6,56 @@ import type { Token } from '../shared/token';
 import type { LayerCapture } from '../shared/engineData';
 export type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from '../shared/engineData';
 
+/** The model families the engine runs (config.json's `model_type`). */
+export type ModelType = 'gpt2' | 'openai-gpt' | 'llama' | 'mistral' | 'qwen2' | 'qwen3';
+
+/** How a rotary embedding's frequencies are rescaled (config.json's `rope_scaling`; see rotary.ts). */
+export type RopeScaling =
+  /** Positions divided by `factor` (inv_freq / factor). */
+  | { type: 'linear'; factor: number }
+  /** Dynamic NTK: the default frequencies within max_position_embeddings, which the engine never exceeds. */
+  | { type: 'dynamic'; factor: number }
+  /** Llama 3.1's three wavelength bands. */
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+
+/** Rotary position embeddings (HF's layout: dims i and i + rotaryDim/2 rotate together). */
+export interface RopeConfig {
+  theta: number; // rope_theta
+  /** Leading dims of each head that rotate: headDim · partial_rotary_factor. */
+  rotaryDim: number;
+  scaling?: RopeScaling;
+}
+
 /** A decoder's hyper-parameters, normalised from a Hugging Face `config.json`. */
 export interface GPTConfig {
-  modelType: 'gpt2';
+  modelType: ModelType;
   vocabSize: number; // V
   nPositions: number; // context length
   nEmbd: number; // d
   nLayer: number; // L
-  nHead: number; // H, d % H === 0
+  nHead: number; // H: query heads
+  /** Key/value heads (grouped-query attention): query head h reads kv head ⌊h / (H / nKvHead)⌋. GPT-2: H. */
+  nKvHead: number;
+  /** Width of one head; d / H for GPT-2, may differ for Qwen3 (explicit head_dim). */
+  headDim: number;
   nInner: number; // feed-forward width, 4d unless `n_inner` says otherwise
+  /** LayerNorm's or RMSNorm's epsilon. */
   layerNormEps: number;
-  activation: 'gelu_new' | 'gelu' | 'relu' | 'gelu_fast' | 'gelu_pytorch_tanh';
+  activation: 'gelu_new' | 'gelu' | 'relu' | 'gelu_fast' | 'gelu_pytorch_tanh' | 'silu';
+  /** Absent: LayerNorm (GPT-2, GPT-1). */
+  norm?: 'layernorm' | 'rmsnorm';
+  /** Absent: learned positions (GPT-2, GPT-1). */
+  rope?: RopeConfig;
+  /** Mistral / Qwen2 sliding-window attention: key j is visible to query i iff j ≤ i and i − j < size, in layers ≥ fromLayer. */
+  slidingWindow?: { size: number; fromLayer: number };
+  /** Absent: true (the LM head is the token embedding). */
+  tieWordEmbeddings?: boolean;
+  /** Biases of the attention projections (Llama family; GPT-2 always has them). */
+  attentionBias?: { qkv: boolean; o: boolean };
+  /** Biases of gate/up/down (Llama's mlp_bias). */
+  mlpBias?: boolean;
+  /** Qwen3: RMSNorm over each head's q and k (q_norm, k_norm) before RoPE. */
+  qkNorm?: boolean;
   bosTokenId?: number;
   eosTokenId?: number;
   /** Whatever else config.json held, for display. */

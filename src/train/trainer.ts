@@ -49,6 +49,8 @@ export function modelConfigFor(cfg: TrainConfig, tok: Tokenizer): GPTConfig {
     nEmbd: cfg.model.nEmbd,
     nLayer: cfg.model.nLayer,
     nHead: cfg.model.nHead,
+    nKvHead: cfg.model.nHead,
+    headDim: cfg.model.nEmbd / cfg.model.nHead,
     nInner: cfg.model.nInner ?? 4 * cfg.model.nEmbd,
     layerNormEps: 1e-5,
     activation: 'gelu_new',

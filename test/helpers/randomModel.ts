@@ -4,13 +4,16 @@ import type { GPTConfig, WeightArray, WeightMap } from '../../src/engine/types';
 
 export function tinyConfig(overrides: Partial<GPTConfig> = {}): GPTConfig {
   const nEmbd = overrides.nEmbd ?? 32;
+  const nHead = overrides.nHead ?? 4;
   return {
     modelType: 'gpt2',
     vocabSize: 101,
     nPositions: 40,
     nEmbd,
     nLayer: 3,
-    nHead: 4,
+    nHead,
+    nKvHead: nHead,
+    headDim: nEmbd / nHead,
     nInner: 4 * nEmbd,
     layerNormEps: 1e-5,
     activation: 'gelu_new',

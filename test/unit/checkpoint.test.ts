@@ -34,6 +34,8 @@ const SMALL: GPTConfig = {
   nEmbd: 4,
   nLayer: 2,
   nHead: 2,
+  nKvHead: 2,
+  headDim: 2,
   nInner: 16,
   layerNormEps: 1e-5,
   activation: 'gelu_new',
@@ -73,7 +75,7 @@ describe('parseConfig', () => {
   it('normalises a GPT-2 config with defaults (n_inner null → 4d, gelu_new, eps 1e-5)', () => {
     const c = parseConfig({ ...base, n_inner: null, bos_token_id: 49, eos_token_id: 49, _name_or_path: 'x' }, file);
     assert.deepEqual(c, {
-      modelType: 'gpt2', vocabSize: 50, nPositions: 32, nEmbd: 12, nLayer: 2, nHead: 3, nInner: 48,
+      modelType: 'gpt2', vocabSize: 50, nPositions: 32, nEmbd: 12, nLayer: 2, nHead: 3, nKvHead: 3, headDim: 4, nInner: 48,
       layerNormEps: 1e-5, activation: 'gelu_new', bosTokenId: 49, eosTokenId: 49, name: 'x',
     });
   });
@@ -98,7 +100,7 @@ describe('parseConfig', () => {
 
   const bad: [string, unknown, RegExp][] = [
     ['not an object', [1, 2], /expected a JSON object/],
-    ['a Llama model', { ...base, model_type: 'llama' }, /model_type "llama" is not supported yet/],
+    ['a Phi model', { ...base, model_type: 'phi' }, /model_type "phi" is not supported yet/],
     ['a BERT model', { ...base, model_type: 'bert' }, /model_type "bert" is not supported/],
     ['no vocab_size', { ...base, vocab_size: undefined }, /missing "vocab_size"/],
     ['no context length', { ...base, n_positions: undefined }, /missing "n_positions" \(or "max_position_embeddings", "n_ctx"\)/],
@@ -248,8 +250,8 @@ describe('loadCheckpoint errors name the file and the problem', () => {
     expectError(() => loadCheckpoint(dir), 'BAD_CONFIG', join(dir, 'config.json'), /divisible/);
   });
 
-  it('a Llama config → BAD_CONFIG "not supported yet"', () => {
-    writeModel(dir, { ...cfg, model_type: 'llama' }, smallTensors());
+  it('a Gemma config → BAD_CONFIG "not supported yet"', () => {
+    writeModel(dir, { ...cfg, model_type: 'gemma' }, smallTensors());
     expectError(() => loadCheckpoint(dir), 'BAD_CONFIG', join(dir, 'config.json'), /not supported yet/);
   });
 

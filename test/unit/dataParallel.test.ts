@@ -45,7 +45,7 @@ const LOSS_REL_TOL = 1e-5;
 const WEIGHT_ABS_TOL = 1e-4;
 
 const cfg: GPTConfig = {
-  modelType: 'gpt2', vocabSize: 29, nPositions: 8, nEmbd: 16, nLayer: 2, nHead: 2, nInner: 64, layerNormEps: 1e-5, activation: 'gelu_new',
+  modelType: 'gpt2', vocabSize: 29, nPositions: 8, nEmbd: 16, nLayer: 2, nHead: 2, nKvHead: 2, headDim: 8, nInner: 64, layerNormEps: 1e-5, activation: 'gelu_new',
 };
 
 function batchOf(B: number, T: number, weights = false): TokenBatch {

@@ -12,7 +12,7 @@ import { tempDir, tinyConfig } from './trainFixture';
 const GRAD_REL_TOL = 0.02;
 
 const cfg: GPTConfig = {
-  modelType: 'gpt2', vocabSize: 23, nPositions: 8, nEmbd: 8, nLayer: 2, nHead: 2, nInner: 32, layerNormEps: 1e-5, activation: 'gelu_new',
+  modelType: 'gpt2', vocabSize: 23, nPositions: 8, nEmbd: 8, nLayer: 2, nHead: 2, nKvHead: 2, headDim: 4, nInner: 32, layerNormEps: 1e-5, activation: 'gelu_new',
 };
 
 describe('train: the trainable GPT', () => {

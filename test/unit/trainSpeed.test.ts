@@ -9,7 +9,7 @@ const LOSS_REL_TOL = 1e-5;
 const GRAD_REL_TOL = 1e-4;
 
 const cfg: GPTConfig = {
-  modelType: 'gpt2', vocabSize: 37, nPositions: 16, nEmbd: 16, nLayer: 2, nHead: 4, nInner: 64, layerNormEps: 1e-5, activation: 'gelu_new',
+  modelType: 'gpt2', vocabSize: 37, nPositions: 16, nEmbd: 16, nLayer: 2, nHead: 4, nKvHead: 4, headDim: 4, nInner: 64, layerNormEps: 1e-5, activation: 'gelu_new',
 };
 
 function batch(B: number, T: number, weighted: boolean): TokenBatch {

@@ -6,7 +6,7 @@
 import type { tf } from '../backend';
 import type { PackedMatrix } from '../gemm/gemm';
 import type { KVCache } from '../kvCache';
-import type { AttentionTensors, PastKV } from '../layers';
+import type { AttentionTensors, PastKV } from '../attention';
 import type { Shard } from '../parallel/shards';
 import type { GPTConfig } from '../types';
 
@@ -15,7 +15,24 @@ export type Reduce = (partial: tf.Tensor2D) => tf.Tensor2D;
 /** The same for one row [d]. */
 export type ReduceArray = (partial: Float32Array) => Float32Array;
 
-/** Every intermediate of one block (the learner's capture reads them; see LayerCapture). */
+/**
+ * Every intermediate of one block (the learner's capture reads them; see LayerCapture). The names
+ * are GPT-2's; each family maps its own modules onto them:
+ *
+ * | name | GPT-2 (pre-LN) | Llama family | GPT-1 (post-LN) |
+ * |---|---|---|---|
+ * | ln1 | ln_1(x) | input_layernorm(x) (RMSNorm) | x (attention reads the block's input) |
+ * | attnOut | attn.c_proj(heads) | self_attn.o_proj(heads) | attn.c_proj(heads) |
+ * | residualMid | x + attnOut | x + attnOut | ln_1(x + attnOut) |
+ * | ln2 | ln_2(residualMid) | post_attention_layernorm(residualMid) | residualMid |
+ * | ffnPre | mlp.c_fc(ln2) | mlp.gate_proj(ln2) | mlp.c_fc(ln2) |
+ * | ffnAct | act(ffnPre) | silu(ffnPre) · ffnUp | act(ffnPre) |
+ * | ffnOut | mlp.c_proj(ffnAct) | mlp.down_proj(ffnAct) | mlp.c_proj(ffnAct) |
+ * | residualOut | residualMid + ffnOut | residualMid + ffnOut | ln_2(residualMid + ffnOut) |
+ *
+ * The attention parts (AttentionTensors.part) are what attention read: q and k after RoPE (and
+ * Qwen3's q/k norm) where the family has them; k, kT and v per kv head (grouped-query attention).
+ */
 export interface BlockTensors extends AttentionTensors {
   /** The block's input (the caller's tensor, not a new one). */
   residualIn: tf.Tensor2D; // [T, d]
@@ -24,9 +41,16 @@ export interface BlockTensors extends AttentionTensors {
   residualMid: tf.Tensor2D; // [T, d]
   ln2: tf.Tensor2D; // [T, d]
   ffnPre: tf.Tensor2D; // [T, nInner]
+  /** Llama family: up_proj(ln2), the factor silu(gate) is multiplied by. */
+  ffnUp?: tf.Tensor2D; // [T, nInner]
   ffnAct: tf.Tensor2D; // [T, nInner]
   ffnOut: tf.Tensor2D; // [T, d]
   residualOut: tf.Tensor2D; // [T, d]
+  /**
+   * Families with RoPE: the projected q | k | v rows as the projections gave them, before q/k norm
+   * and RoPE (part('q') / part('k') are after), [T × (H + 2·Hkv)·hd] laid out as attention's input.
+   */
+  qkvProjected?: Float32Array;
 }
 
 /** The embeddings of T tokens; `pos` where the family adds learned positions (a type, not an interface: tf.tidy returns it). */
@@ -45,7 +69,7 @@ export interface Family {
   readonly numParams: number;
   /** The LM head [d, this shard's vocabulary columns], packed for our GEMM. */
   readonly head: PackedMatrix;
-  /** The embeddings of `ids` at positions pos0, pos0 + 1, …. Call inside tf.tidy. */
+  /** The embeddings of `ids` at positions pos0, pos0 + 1, … (x may not be tok: the caller disposes tok). Call inside tf.tidy. */
   embed(ids: number[], pos0: number): Embedded;
   /** Block `l` on x [T, d] (positions past.pos0…) given the cached keys and values. Call inside tf.tidy. */
   block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce): BlockTensors;

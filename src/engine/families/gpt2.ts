@@ -112,7 +112,8 @@ export class GPT2 implements Family {
     const hd = this.config.nEmbd / this.config.nHead;
     const ln1 = layerNorm(x, w.ln_1, eps); // [T, d]
     const qkv = w.attn.c_attn.matmul(ln1.dataSync() as Float32Array, T); // [T × 3·H·hd]
-    const att = causalSelfAttention(qkv, T, w.attn.c_attn.outDim / (3 * hd), hd, past, this.gemm); // this shard's heads
+    const hl = w.attn.c_attn.outDim / (3 * hd); // this shard's heads
+    const att = causalSelfAttention(qkv, T, { nHead: hl, nKvHead: hl, headDim: hd }, past, this.gemm);
     const attnPartial = linear(att.concat, w.attn.c_proj); // [T, d]
     const attnOut = reduce ? reduce(attnPartial) : attnPartial; // [T, d]
     const residualMid = tf.add(x, attnOut) as tf.Tensor2D; // [T, d]

@@ -43,8 +43,18 @@ export class AllReduce {
     );
   }
 
-  /** Elementwise sum of `local` over all ranks (a new array). Blocks until every rank has called. */
+  /**
+   * Elementwise sum of `local` over all ranks (a new array). Blocks until every rank has called.
+   * A vector longer than the buffer is summed in buffer-sized pieces (every rank cuts the same way).
+   */
   sum(local: Float32Array): Float32Array {
+    if (local.length <= this.maxFloats) return this.sumPiece(local);
+    const out = new Float32Array(local.length);
+    for (let at = 0; at < local.length; at += this.maxFloats) out.set(this.sumPiece(local.subarray(at, at + this.maxFloats)), at);
+    return out;
+  }
+
+  private sumPiece(local: Float32Array): Float32Array {
     const n = local.length;
     if (n > this.maxFloats) {
       throw new EngineError('INTERNAL', `all-reduce of ${n} values exceeds its buffer of ${this.maxFloats}`);

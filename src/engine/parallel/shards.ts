@@ -11,7 +11,13 @@ import type { GPTConfig, WeightArray, WeightMap } from '../types';
 export interface Shard {
   rank: number;
   nRanks: number;
+  /** Query heads. */
   heads: [number, number];
+  /**
+   * Key/value heads those query heads read: [⌊h0 / g⌋, ⌈h1 / g⌉) with g = nHead / nKvHead (grouped-
+   * query attention). Neighbouring shards may share one (each then holds and computes it). GPT-2: = heads.
+   */
+  kvHeads: [number, number];
   /** Hidden units of the MLP (columns of c_fc). */
   inner: [number, number];
   /** Columns of the tied LM head. */
@@ -31,13 +37,25 @@ export function planShards(config: GPTConfig, nRanks: number): Shard[] {
   if (!Number.isInteger(nRanks) || nRanks < 1 || nRanks > config.nHead) {
     throw new EngineError('BAD_ARGUMENT', `cannot split ${config.nHead} heads over ${nRanks} threads`);
   }
-  return Array.from({ length: nRanks }, (_, rank) => ({
-    rank,
-    nRanks,
-    heads: part(config.nHead, nRanks, rank),
-    inner: part(config.nInner, nRanks, rank),
-    vocab: part(config.vocabSize, nRanks, rank),
-  }));
+  const g = config.nHead / config.nKvHead;
+  return Array.from({ length: nRanks }, (_, rank) => {
+    const heads = part(config.nHead, nRanks, rank);
+    return {
+      rank,
+      nRanks,
+      heads,
+      kvHeads: [Math.floor(heads[0] / g), Math.ceil(heads[1] / g)] as [number, number],
+      inner: part(config.nInner, nRanks, rank),
+      vocab: part(config.vocabSize, nRanks, rank),
+    };
+  });
+}
+
+/** For each of the shard's query heads, the index of the kv head it reads among the shard's kv heads. */
+export function kvHeadMap(config: GPTConfig, shard: Shard): number[] {
+  const g = config.nHead / config.nKvHead;
+  const [h0, h1] = shard.heads;
+  return Array.from({ length: h1 - h0 }, (_, h) => Math.floor((h0 + h) / g) - shard.kvHeads[0]);
 }
 
 /** The whole model as one shard (a single thread). */
@@ -54,7 +72,7 @@ export function columns(data: Float32Array, rows: number, cols: number, c0: numb
   return dst;
 }
 
-function need(weights: WeightMap, name: string): WeightArray {
+export function need(weights: WeightMap, name: string): WeightArray {
   const w = weights.get(name);
   if (!w) throw new EngineError('BAD_WEIGHTS', `the checkpoint has no "${name}"`);
   return w;
@@ -69,8 +87,7 @@ function need(weights: WeightMap, name: string): WeightArray {
  */
 export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard): WeightMap {
   if (isWhole(shard)) return weights;
-  const { nEmbd: d, nHead, nInner: f, nLayer } = config;
-  const hd = d / nHead;
+  const { nEmbd: d, nInner: f, nLayer, headDim: hd } = config;
   const [h0, h1] = shard.heads;
   const [f0, f1] = shard.inner;
   const hl = h1 - h0;
@@ -91,7 +108,9 @@ export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard
     return w;
   };
 
-  for (const name of ['wte.weight', 'wpe.weight', 'ln_f.weight', 'ln_f.bias']) replicate(name);
+  // GPT-2's embeddings and final norm, or GPT-1's embeddings (its blocks have the same names and layout)
+  const replicated = config.modelType === 'openai-gpt' ? ['tokens_embed.weight', 'positions_embed.weight'] : ['wte.weight', 'wpe.weight', 'ln_f.weight', 'ln_f.bias'];
+  for (const name of replicated) replicate(name);
   for (let i = 0; i < nLayer; i++) {
     const p = `h.${i}`;
     for (const name of [`${p}.ln_1.weight`, `${p}.ln_1.bias`, `${p}.ln_2.weight`, `${p}.ln_2.bias`]) replicate(name);

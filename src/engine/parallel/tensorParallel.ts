@@ -11,7 +11,10 @@ import type { GPTConfig, LayerCapture, WeightMap } from '../types';
 import { AllReduce, createReduceBuffer } from './allReduce';
 import { PeerLink, type PeerCall } from './peerLink';
 import { CAPTURE_SPLIT_KEYS, type PartialCapture } from './peerProtocol';
-import { planShards, shardWeights, type Shard } from './shards';
+import { planShards, type Shard } from './shards';
+
+/** Shared memory for the sums: at most this many floats per rank and generation (16 MiB). */
+const MAX_REDUCE_FLOATS = 4 * 1024 * 1024;
 
 export interface ParallelOptions {
   /** Threads to split every layer over (1 = this thread only). */
@@ -67,7 +70,7 @@ export class TensorParallel implements Communicator {
 
   /**
    * Splits the model over `threads` threads (2 ≤ threads ≤ nHead): starts a peer per shard but the
-   * first, each with its shard of `weights` (cut first and transferred), builds the first shard
+   * first, each with its shard of `weights` (cut first by the family's `cut`, and transferred), builds the first shard
    * with `loadOwn` meanwhile, and resolves once every peer has built its own. On failure, whatever
    * was started or built is freed.
    */
@@ -75,16 +78,19 @@ export class TensorParallel implements Communicator {
     config: GPTConfig,
     weights: WeightMap,
     opts: ParallelOptions,
+    cut: (weights: WeightMap, shard: Shard) => WeightMap,
     loadOwn: (weights: WeightMap, shard: Shard) => W,
   ): Promise<{ comm: TensorParallel; own: W }> {
     const n = opts.threads;
     const plan = planShards(config, n);
-    const reduceFloats = config.nPositions * config.nEmbd; // the largest partial: [T, d]
+    // The largest partial is [T, d]; longer ones are summed in pieces (a 131072-position context
+    // would otherwise ask for gigabytes of shared memory).
+    const reduceFloats = Math.min(config.nPositions * config.nEmbd, MAX_REDUCE_FLOATS);
     const sab = createReduceBuffer(n, reduceFloats);
     const sums = new AllReduce(sab, 0, n, reduceFloats);
     const starts = plan.slice(1).map((shard) =>
       PeerLink.start(
-        { config, shard, weights: shardWeights(config, weights, shard), reduceBuffer: sab, reduceFloats, backend: opts.backend ?? {} },
+        { config, shard, weights: cut(weights, shard), reduceBuffer: sab, reduceFloats, backend: opts.backend ?? {} },
         () => sums.fail(),
         opts.peerScript,
       ),
@@ -92,7 +98,7 @@ export class TensorParallel implements Communicator {
     const settled = Promise.allSettled(starts);
     let own: W | undefined;
     try {
-      own = loadOwn(shardWeights(config, weights, plan[0]), plan[0]);
+      own = loadOwn(cut(weights, plan[0]), plan[0]);
       const peers = await Promise.all(starts);
       return { comm: new TensorParallel(sums, peers), own };
     } catch (err) {

@@ -1,0 +1,60 @@
+// The Llama family's weights (nn.Linear layout: [out, in]) cut into one rank's shard, as
+// shardWeights (shards.ts) does for GPT-2: q_proj's rows of the shard's query heads, k_proj's and
+// v_proj's rows of the kv heads they read (Shard.kvHeads), o_proj's columns of the query heads,
+// gate_proj's and up_proj's rows and down_proj's columns of the shard's MLP units, and an untied
+// lm_head's rows of its vocabulary. The row-parallel biases (o_proj, down_proj) stay on rank 0
+// and are zeros elsewhere; embeddings and norms are replicated. Same names, shard-local shapes.
+import { EngineError } from '../errors';
+import type { GPTConfig, WeightArray, WeightMap } from '../types';
+import { columns, isWhole, need, type Shard } from './shards';
+
+export function shardLlamaWeights(config: GPTConfig, weights: WeightMap, shard: Shard): WeightMap {
+  if (isWhole(shard)) return weights;
+  const { nEmbd: d, nHead: H, nKvHead: Hkv, nInner: f, nLayer, headDim: hd, vocabSize: V } = config;
+  const out: WeightMap = new Map();
+  const check = (name: string, shape: number[]): WeightArray => {
+    const w = need(weights, name);
+    if (w.shape.length !== shape.length || w.shape.some((s, i) => s !== shape[i])) {
+      throw new EngineError('BAD_WEIGHTS', `"${name}" has shape [${w.shape}], expected [${shape}] from the config`);
+    }
+    return w;
+  };
+  const replicate = (name: string) => {
+    const w = need(weights, name);
+    out.set(name, shard.rank === 0 ? w : { shape: w.shape.slice(), data: w.data.slice() });
+  };
+  /** Rows [r0, r1) of a [rows, cols] weight (and of its bias [rows] when it has one). */
+  const rows = (prefix: string, nRows: number, cols: number, [r0, r1]: [number, number], bias: boolean) => {
+    const w = check(`${prefix}.weight`, [nRows, cols]);
+    out.set(`${prefix}.weight`, { shape: [r1 - r0, cols], data: w.data.slice(r0 * cols, r1 * cols) });
+    if (bias) out.set(`${prefix}.bias`, { shape: [r1 - r0], data: check(`${prefix}.bias`, [nRows]).data.slice(r0, r1) });
+  };
+  /** Columns [c0, c1) of a [rows, cols] weight; its bias [rows] on rank 0 only. */
+  const cols = (prefix: string, nRows: number, nCols: number, [c0, c1]: [number, number], bias: boolean) => {
+    const w = check(`${prefix}.weight`, [nRows, nCols]);
+    out.set(`${prefix}.weight`, { shape: [nRows, c1 - c0], data: columns(w.data, nRows, nCols, c0, c1) });
+    if (bias) {
+      const b = check(`${prefix}.bias`, [nRows]);
+      out.set(`${prefix}.bias`, { shape: [nRows], data: shard.rank === 0 ? b.data.slice() : new Float32Array(nRows) });
+    }
+  };
+  const qkvBias = config.attentionBias?.qkv ?? false;
+  const heads: [number, number] = [shard.heads[0] * hd, shard.heads[1] * hd];
+  const kvHeads: [number, number] = [shard.kvHeads[0] * hd, shard.kvHeads[1] * hd];
+
+  for (const name of ['model.embed_tokens.weight', 'model.norm.weight']) replicate(name);
+  for (let i = 0; i < nLayer; i++) {
+    const p = `model.layers.${i}`;
+    for (const n of ['input_layernorm', 'post_attention_layernorm']) replicate(`${p}.${n}.weight`);
+    if (config.qkNorm) for (const n of ['q_norm', 'k_norm']) replicate(`${p}.self_attn.${n}.weight`);
+    rows(`${p}.self_attn.q_proj`, H * hd, d, heads, qkvBias);
+    rows(`${p}.self_attn.k_proj`, Hkv * hd, d, kvHeads, qkvBias);
+    rows(`${p}.self_attn.v_proj`, Hkv * hd, d, kvHeads, qkvBias);
+    cols(`${p}.self_attn.o_proj`, d, H * hd, heads, config.attentionBias?.o ?? false);
+    rows(`${p}.mlp.gate_proj`, f, d, shard.inner, config.mlpBias ?? false);
+    rows(`${p}.mlp.up_proj`, f, d, shard.inner, config.mlpBias ?? false);
+    cols(`${p}.mlp.down_proj`, d, f, shard.inner, config.mlpBias ?? false);
+  }
+  if (config.tieWordEmbeddings === false) rows('lm_head', V, d, shard.vocab, false);
+  return out;
+}
