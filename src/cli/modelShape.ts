@@ -11,16 +11,7 @@ export interface ModelShape {
   headDim: number;
 }
 
-/**
- * GPTConfig gains `nKvHead` and `headDim` with the Llama-style families; a config without them is
- * GPT-2's, with one key/value head per query head and nEmbd / nHead wide heads.
- * TODO(integration): read config.nKvHead and config.headDim directly once GPTConfig has them.
- */
+/** The family and the attention's shape, as GPTConfig holds them for every family. */
 export function modelShape(config: GPTConfig): ModelShape {
-  const c = config as GPTConfig & { nKvHead?: number; headDim?: number };
-  return {
-    family: c.modelType,
-    nKvHead: c.nKvHead ?? c.nHead,
-    headDim: c.headDim ?? c.nEmbd / c.nHead,
-  };
+  return { family: config.modelType, nKvHead: config.nKvHead, headDim: config.headDim };
 }

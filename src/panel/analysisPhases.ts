@@ -80,8 +80,7 @@ export async function runPhases(
 }
 
 export function modelSummary(info: Awaited<ReturnType<ModelManager['ensureLoaded']>>['info']): ModelSummary {
-  const { nLayer, nHead } = info.config;
-  const nKvHead = (info.config as { nKvHead?: number }).nKvHead ?? nHead;
+  const { nLayer, nHead, nKvHead } = info.config;
   return { name: info.name, nLayer, nHead, nKvHead, contextLength: info.contextLength, vocabSize: info.vocabSize, numParams: info.numParams };
 }
 
