@@ -29,8 +29,9 @@ export function loadTokenizer(dir: string): Tokenizer {
   }
   const at = (name: string): string => path.join(dir, name);
   if (fs.existsSync(at('tokenizer.json'))) {
-    if (isGpt2Pipeline(readJson(at('tokenizer.json')))) return ByteLevelBPETokenizer.fromModelDir(dir);
-    return new HfTokenizer(readHfTokenizerJson(at('tokenizer.json'), readSpecialTokens(dir)));
+    const root = readJson(at('tokenizer.json'));
+    if (isGpt2Pipeline(root)) return ByteLevelBPETokenizer.fromModelDir(dir);
+    return new HfTokenizer(readHfTokenizerJson(at('tokenizer.json'), readSpecialTokens(dir), root));
   }
   if (isGpt1(dir, at('merges.txt'))) return new HfTokenizer(readGpt1Files(at('vocab.json'), at('merges.txt'), readSpecialTokens(dir)));
   return ByteLevelBPETokenizer.fromModelDir(dir);

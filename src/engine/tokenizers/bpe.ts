@@ -29,9 +29,8 @@ const HEX = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2
 /** Word → [id, start, end] triples (UTF-16 units of the word), flattened. */
 export class BpeModel {
   private readonly vocab: Map<string, number>;
-  private readonly stride: number;
-  /** (left id · stride + right id) → index into rank / merged. */
-  private readonly pairIndex = new Map<number, number>();
+  /** (left id, right id) → merge rank, which indexes `merged`. */
+  private readonly pairIndex: PairTable;
   private readonly merged: Int32Array;
   private readonly unkId?: number;
   private readonly byteIds?: Int32Array;
@@ -40,24 +39,23 @@ export class BpeModel {
   constructor(private readonly o: BpeOptions) {
     const bad = (msg: string): EngineError => new EngineError('BAD_TOKENIZER', msg, o.file);
     this.vocab = o.vocab;
-    let maxId = 0;
-    for (const id of o.vocab.values()) if (id > maxId) maxId = id;
-    this.stride = maxId + 1;
+    this.pairIndex = new PairTable(o.merges.length);
     this.merged = new Int32Array(o.merges.length);
-    const strip = o.continuingSubwordPrefix.length;
-    o.merges.forEach(([a, b], r) => {
+    const pre = o.continuingSubwordPrefix;
+    for (let r = 0; r < o.merges.length; r++) {
+      const [a, b] = o.merges[r];
+      const joined = a + (pre !== '' && b.startsWith(pre) ? b.slice(pre.length) : b);
       const ia = o.vocab.get(a);
       const ib = o.vocab.get(b);
-      const joined = a + (strip > 0 && b.startsWith(o.continuingSubwordPrefix) ? b.slice(strip) : b);
       const im = o.vocab.get(joined);
-      for (const [sym, id] of [[a, ia], [b, ib], [joined, im]] as const) {
-        if (id === undefined) throw bad(`merge ${r + 1} ("${a} ${b}") names "${sym}", which is not in the vocabulary`);
+      if (ia === undefined || ib === undefined || im === undefined) {
+        const sym = ia === undefined ? a : ib === undefined ? b : joined;
+        throw bad(`merge ${r + 1} ("${a} ${b}") names "${sym}", which is not in the vocabulary`);
       }
-      const key = (ia as number) * this.stride + (ib as number);
-      if (this.pairIndex.has(key)) return; // the first rank of a repeated pair wins
-      this.pairIndex.set(key, r);
-      this.merged[r] = im as number;
-    });
+      if (this.pairIndex.get(ia, ib) !== undefined) continue; // the first rank of a repeated pair wins
+      this.pairIndex.set(ia, ib, r);
+      this.merged[r] = im;
+    }
     if (o.unkToken !== undefined) {
       this.unkId = o.vocab.get(o.unkToken);
       if (this.unkId === undefined) throw bad(`the unknown token "${o.unkToken}" is not in the vocabulary`);
@@ -179,7 +177,7 @@ export class BpeModel {
     const pairOf = (left: number): number | undefined => {
       const right = next[left];
       if (left < 0 || right < 0) return undefined;
-      return this.pairIndex.get(ids[left] * this.stride + ids[right]);
+      return this.pairIndex.get(ids[left], ids[right]);
     };
     const push = (left: number): void => {
       const r = pairOf(left);
@@ -206,5 +204,40 @@ export class BpeModel {
       w++;
     }
     ids.length = starts.length = ends.length = w;
+  }
+}
+
+/** An open-addressing hash table from a pair of ids to a rank (ids and ranks < 2³¹), in typed arrays. */
+class PairTable {
+  private readonly mask: number;
+  private readonly lefts: Int32Array;
+  private readonly rights: Int32Array;
+  private readonly values: Int32Array;
+
+  constructor(n: number) {
+    let cap = 16;
+    while (cap < n * 2) cap *= 2;
+    this.mask = cap - 1;
+    this.lefts = new Int32Array(cap).fill(-1);
+    this.rights = new Int32Array(cap);
+    this.values = new Int32Array(cap);
+  }
+
+  private slot(a: number, b: number): number {
+    let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) & this.mask;
+    while (this.lefts[i] !== -1 && (this.lefts[i] !== a || this.rights[i] !== b)) i = (i + 1) & this.mask;
+    return i;
+  }
+
+  get(a: number, b: number): number | undefined {
+    const i = this.slot(a, b);
+    return this.lefts[i] === -1 ? undefined : this.values[i];
+  }
+
+  set(a: number, b: number, v: number): void {
+    const i = this.slot(a, b);
+    this.lefts[i] = a;
+    this.rights[i] = b;
+    this.values[i] = v;
   }
 }

@@ -16,14 +16,15 @@ export function vocabMap(vocab: unknown, file: string): Map<string, number> {
   const bad = (msg: string): EngineError => new EngineError('BAD_TOKENIZER', msg, file);
   if (!isObject(vocab)) throw bad('the vocabulary is not an object mapping token strings to ids');
   const map = new Map<string, number>();
-  const seen = new Map<number, string>();
-  for (const [tok, id] of Object.entries(vocab)) {
+  const seen: (string | undefined)[] = [];
+  for (const tok in vocab) {
+    const id = vocab[tok];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID) {
       throw bad(`token "${tok}" has id ${JSON.stringify(id)}, which is out of range (ids are integers ≥ 0)`);
     }
-    const other = seen.get(id);
+    const other = seen[id];
     if (other !== undefined) throw bad(`id ${id} is duplicated: it is given to both "${other}" and "${tok}"`);
-    seen.set(id, tok);
+    seen[id] = tok;
     map.set(tok, id);
   }
   if (map.size === 0) throw bad('the vocabulary is empty');
@@ -33,13 +34,22 @@ export function vocabMap(vocab: unknown, file: string): Map<string, number> {
 function mergePairs(merges: unknown, file: string): [string, string][] {
   const bad = (msg: string): EngineError => new EngineError('BAD_TOKENIZER', msg, file);
   if (!Array.isArray(merges)) throw bad('model.merges is not a list');
-  return merges.map((m: unknown, i: number) => {
-    const parts = typeof m === 'string' ? m.split(' ') : m;
-    if (!Array.isArray(parts) || parts.length !== 2 || typeof parts[0] !== 'string' || typeof parts[1] !== 'string') {
-      throw bad(`merge ${i + 1} is not a pair of two symbols: ${JSON.stringify(m)}`);
+  const out: [string, string][] = new Array(merges.length);
+  for (let i = 0; i < merges.length; i++) {
+    const m: unknown = merges[i];
+    if (typeof m === 'string') {
+      const sp = m.indexOf(' ');
+      if (sp > 0 && sp < m.length - 1 && m.indexOf(' ', sp + 1) < 0) {
+        out[i] = [m.slice(0, sp), m.slice(sp + 1)];
+        continue;
+      }
+    } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
+      out[i] = m as [string, string];
+      continue;
     }
-    return [parts[0], parts[1]];
-  });
+    throw bad(`merge ${i + 1} is not a pair of two symbols: ${JSON.stringify(m)}`);
+  }
+  return out;
 }
 
 function addedTokens(list: unknown, vocab: Map<string, number>, file: string): AddedToken[] {
@@ -83,9 +93,9 @@ function resolveSpecials(spec: HfTokenizerSpec, s: SpecialTokenSettings): void {
   spec.addEos = s.addEos;
 }
 
-/** A tokenizer.json with a BPE model, with the model folder's EOS/BOS settings. */
-export function readHfTokenizerJson(file: string, special: SpecialTokenSettings = {}): HfTokenizerSpec {
-  const root = readJson(file);
+/** A tokenizer.json with a BPE model, with the model folder's EOS/BOS settings (`parsed`: its content, if already read). */
+export function readHfTokenizerJson(file: string, special: SpecialTokenSettings = {}, parsed?: unknown): HfTokenizerSpec {
+  const root = parsed ?? readJson(file);
   const bad = (msg: string): EngineError => new EngineError('BAD_TOKENIZER', msg, file);
   if (!isObject(root)) throw bad('is not a JSON object');
   const model = root.model;
