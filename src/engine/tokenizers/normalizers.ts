@@ -24,6 +24,8 @@ const JOINS_PREVIOUS = /^[\p{M}\u1160-\u11ff\ud7b0-\ud7ff]/u;
 function unicodeForm(form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): Normalizer {
   return (n) => {
     if (/^[\x00-\x7f]*$/.test(n.text)) return n; // ASCII is invariant under all four forms
+    const whole = n.text.normalize(form);
+    if (whole === n.text) return n;
     const out = new NormalizedBuilder(n.origin);
     const cps = codePoints(n.text);
     for (let i = 0; i < cps.length; ) {
@@ -41,11 +43,11 @@ function unicodeForm(form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): Normalizer {
       i = j;
     }
     const built = out.build();
-    if (built.text === n.text.normalize(form)) return built;
-    const whole = new NormalizedBuilder(n.origin);
+    if (built.text === whole) return built;
+    const coarse = new NormalizedBuilder(n.origin);
     const [s, e] = spanOf(n, 0, n.text.length);
-    whole.push(n.text.normalize(form), s, e);
-    return whole.build();
+    coarse.push(whole, s, e);
+    return coarse.build();
   };
 }
 
