@@ -84,7 +84,12 @@ export interface Tokenizer {
   readonly bosTokenId?: number;
   readonly eosTokenId?: number;
   encode(text: string): Token[];
-  encodeIds(text: string): number[];
+  /**
+   * The ids of `text`. `addSpecialTokens: false` leaves out what the tokenizer's template adds
+   * (Llama's BOS), like Hugging Face's add_special_tokens=False: for text that already holds its
+   * special tokens, such as a rendered chat template. Default true.
+   */
+  encodeIds(text: string, opts?: { addSpecialTokens?: boolean }): number[];
   decode(ids: readonly number[]): string;
   /** The UTF-8 bytes an id stands for (part of a character, for ids that split one). */
   tokenBytes(id: number): Uint8Array;
