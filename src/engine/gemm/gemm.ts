@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { EngineError } from '../errors';
-import { f32BitsToBf16, f32BitsToF16 } from '../safetensors';
+import { f32ToBf16, f32ToF16 } from '../safetensors';
 import { KERNEL_FILES, PANEL, SHUFFLE16, type HalfDtype, type KernelKind, type PanelDtype } from './kernelWat';
 
 const PAGE = 65536;
@@ -134,6 +134,23 @@ export class PackedMatrix {
   }
 }
 
+/**
+ * Throws if the binary16 panels h[from … to) hold an infinity or a NaN (exponent bits all ones),
+ * naming its row and column of W [K × N] (whose packed columns start at c0).
+ */
+function checkFinite16(h: Uint16Array, from: number, to: number, K: number, N: number, c0: number): void {
+  let bad = 0;
+  for (let i = from; i < to; i++) bad |= ((h[i] & 0x7c00) + 0x400) & 0x8000; // 0x7c00 + 0x400 carries into bit 15
+  if (!bad) return;
+  let i = from;
+  while ((h[i] & 0x7c00) !== 0x7c00) i++;
+  const at = i - from;
+  const panel = Math.floor(at / (K * PANEL));
+  const k = Math.floor((at % (K * PANEL)) / PANEL);
+  const column = c0 + panel * PANEL + SHUFFLE16.indexOf(at % PANEL);
+  throw new EngineError('BAD_WEIGHTS', `a binary16 matrix [${K} × ${N}] holds ${h[i] & 0x3ff ? 'NaN' : 'an infinity'} at row ${k}, column ${column}`);
+}
+
 export class Gemm {
   readonly kind: KernelKind;
   private exports: KernelExports | undefined;
@@ -229,12 +246,10 @@ export class Gemm {
    * binary16 infinities and NaNs are refused (the kernel's widening would make them finite).
    */
   private pack16At(offset: number, w: Float32Array | Uint16Array, K: number, N: number, opts: PackOptions, dtype: HalfDtype): void {
+    const src = w instanceof Uint16Array ? w : dtype === 'bf16' ? f32ToBf16(w) : f32ToF16(w);
     const [c0, c1] = opts.columns ?? [0, N];
     const n = c1 - c0;
     const h = new Uint16Array(this.live().memory.buffer);
-    const narrow = w instanceof Float32Array ? (dtype === 'bf16' ? f32BitsToBf16 : f32BitsToF16) : undefined;
-    const src = w instanceof Float32Array ? new Uint32Array(w.buffer, w.byteOffset, w.length) : w;
-    const f16 = dtype === 'f16';
     // element (k, column c0 + p + j) of W is at src[k · kStep + (p + j) · jStep + base]
     const [kStep, jStep, base] = opts.transposed ? [1, K, c0 * K] : [N, 1, c0];
     let dst = offset / 2;
@@ -242,18 +257,26 @@ export class Gemm {
       const width = Math.min(PANEL, n - p);
       for (let k = 0; k < K; k++, dst += PANEL) {
         const at = base + k * kStep + p * jStep;
-        for (let j = 0; j < PANEL; j++) {
-          let v = 0;
-          if (j < width) {
-            v = narrow ? narrow(src[at + j * jStep]) : src[at + j * jStep];
-            if (f16 && (v & 0x7c00) === 0x7c00) {
-              throw new EngineError('BAD_WEIGHTS', `a binary16 matrix [${K} × ${N}] holds ${v & 0x3ff ? 'NaN' : 'an infinity'} at row ${k}, column ${c0 + p + j}`);
-            }
+        if (width === PANEL) {
+          // SHUFFLE16 written out: columns q + (0, 4, 1, 5, 2, 6, 3, 7) of each half q
+          for (let q = 0; q < PANEL; q += 8) {
+            const b = at + q * jStep;
+            const d = dst + q;
+            h[d] = src[b];
+            h[d + 1] = src[b + 4 * jStep];
+            h[d + 2] = src[b + jStep];
+            h[d + 3] = src[b + 5 * jStep];
+            h[d + 4] = src[b + 2 * jStep];
+            h[d + 5] = src[b + 6 * jStep];
+            h[d + 6] = src[b + 3 * jStep];
+            h[d + 7] = src[b + 7 * jStep];
           }
-          h[dst + SHUFFLE16[j]] = v;
+        } else {
+          for (let j = 0; j < PANEL; j++) h[dst + SHUFFLE16[j]] = j < width ? src[at + j * jStep] : 0; // padding columns are zeros
         }
       }
     }
+    if (dtype === 'f16') checkFinite16(h, offset / 2, dst, K, N, c0);
   }
 
   /** Writes the bias (or zeros) [Np] at `biasOffset`. */
