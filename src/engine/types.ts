@@ -4,6 +4,7 @@
 import type { Token } from '../shared/token';
 
 import type { LayerCapture } from '../shared/engineData';
+import type { HalfDtype } from './gemm/kernelWat';
 export type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from '../shared/engineData';
 
 /** The model families the engine runs (config.json's `model_type`). */
@@ -67,6 +68,20 @@ export interface WeightArray {
   shape: number[];
   data: Float32Array;
 }
+
+/**
+ * One weight kept as the checkpoint's 16-bit values (their bit patterns): a matrix is packed into
+ * the GEMM's 16-bit panels as it is (half the memory of float32), anything else is widened where
+ * it is used (WeightReader.array).
+ */
+export interface WeightArray16 {
+  shape: number[];
+  dtype: HalfDtype;
+  data: Uint16Array;
+}
+
+/** A weight in either form. */
+export type AnyWeightArray = WeightArray | WeightArray16;
 
 /**
  * The checkpoint's weights under GPT-2's own names, with any `transformer.` prefix removed and the
