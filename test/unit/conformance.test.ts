@@ -11,6 +11,7 @@ import { generateIds } from '../../src/engine/generate';
 import { GPTModel } from '../../src/engine/model';
 import { assertClose, TOL } from '../helpers/numeric';
 import '../helpers/sourceWorkers';
+import { readF32, referenceCases } from '../helpers/referenceCases';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CASES_DIR = path.join(ROOT, 'test/fixtures/conformance');
@@ -26,16 +27,8 @@ interface Reference {
   greedy: { promptIds: number[]; ids: number[]; maxNewTokens?: number; contextFull?: boolean };
 }
 
-function readF32(file: string): Float32Array {
-  const buf = fs.readFileSync(file);
-  const out = new Float32Array(buf.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4);
-  return out;
-}
 
-const cases = fs.existsSync(CASES_DIR)
-  ? fs.readdirSync(CASES_DIR).filter((n) => fs.existsSync(path.join(CASES_DIR, n, 'reference.json'))).sort()
-  : [];
+const cases = referenceCases(CASES_DIR);
 
 describe('conformance with the numpy reference', function () {
   before(async () => {

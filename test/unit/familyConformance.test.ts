@@ -12,6 +12,7 @@ import { generateIds } from '../../src/engine/generate';
 import { GPTModel } from '../../src/engine/model';
 import { assertClose, TOL } from '../helpers/numeric';
 import '../helpers/sourceWorkers';
+import { readF32, referenceCases } from '../helpers/referenceCases';
 
 const CASES_DIR = path.resolve(__dirname, '../fixtures/families');
 
@@ -28,14 +29,8 @@ interface Reference {
   greedy: { promptIds: number[]; ids: number[]; maxNewTokens?: number; contextFull?: boolean };
 }
 
-function readF32(file: string): Float32Array {
-  const buf = fs.readFileSync(file);
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
 
-const cases = fs.existsSync(CASES_DIR)
-  ? fs.readdirSync(CASES_DIR).filter((n) => fs.existsSync(path.join(CASES_DIR, n, 'reference.json'))).sort()
-  : [];
+const cases = referenceCases(CASES_DIR);
 
 describe('family conformance with the numpy reference', function () {
   before(async () => {

@@ -6,6 +6,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { readF32, referenceCases } from '../helpers/referenceCases';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CASES_DIR = path.join(ROOT, 'test/fixtures/families');
@@ -37,12 +38,6 @@ interface TensorEntry {
   shape: number[];
 }
 
-function readF32(file: string): Float32Array {
-  const buf = fs.readFileSync(file);
-  const out = new Float32Array(buf.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(i * 4);
-  return out;
-}
 
 /** The tensors of one safetensors file, checking that the header's offsets cover the data exactly. */
 function readHeader(file: string): Map<string, TensorEntry> {
@@ -64,9 +59,7 @@ function readHeader(file: string): Map<string, TensorEntry> {
   return out;
 }
 
-const cases = fs.existsSync(CASES_DIR)
-  ? fs.readdirSync(CASES_DIR).filter((n) => fs.existsSync(path.join(CASES_DIR, n, 'reference.json'))).sort()
-  : [];
+const cases = referenceCases(CASES_DIR);
 
 describe('family fixtures are self-consistent', function () {
   it('has the eight cases, one per feature', function () {
