@@ -131,7 +131,7 @@ export function bpeMerge(symbols: string[], rankOf: RankOf, onMerge?: (parts: st
 }
 
 /** A binary min-heap of candidate pairs ordered by (rank, left position). */
-class PairHeap {
+export class PairHeap {
   private ranks: number[] = [];
   private lefts: number[] = [];
   private rights: number[] = [];

@@ -16,8 +16,8 @@ import { buildModelInfo, type ModelInfo } from './modelInfo';
 import { familyOf } from './families';
 import { PER_HEAD_MIN_ROWS } from './layers';
 import { GPTModel } from './model';
-import { ByteLevelBPETokenizer } from './tokenizer';
-import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
+import { loadTokenizer } from './loadTokenizer';
+import type { GeneratedToken, GenerationResult, SamplingOptions, Tokenizer } from './types';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
@@ -107,7 +107,7 @@ export class EngineSession {
 
   private constructor(
     private readonly model: GPTModel,
-    readonly tokenizer: ByteLevelBPETokenizer,
+    readonly tokenizer: Tokenizer,
     info: ModelInfo,
     /** The folder's chat template, or why it could not be read; undefined when it has none. */
     private readonly chatSource?: ChatTemplateSource | EngineError,
@@ -119,7 +119,7 @@ export class EngineSession {
   static async load(modelDir: string, opts: EngineOptions = {}): Promise<EngineSession> {
     // Parse and validate every file before touching TensorFlow.js: bad input fails fast and quietly.
     const { config, weights } = loadCheckpoint(modelDir);
-    const tokenizer = ByteLevelBPETokenizer.fromModelDir(modelDir);
+    const tokenizer = loadTokenizer(modelDir);
     const chatSource = readChatTemplateOrError(modelDir);
     if (tokenizer.vocabSize > config.vocabSize) {
       const file = join(modelDir, existsSync(join(modelDir, 'tokenizer.json')) ? 'tokenizer.json' : 'vocab.json');

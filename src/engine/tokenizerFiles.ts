@@ -25,7 +25,7 @@ export interface TokenizerSource {
   mergeLines?: number[];
 }
 
-function readText(file: string): string {
+export function readText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
@@ -35,7 +35,7 @@ function readText(file: string): string {
   }
 }
 
-function readJson(file: string): unknown {
+export function readJson(file: string): unknown {
   const text = readText(file);
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
@@ -44,7 +44,7 @@ function readJson(file: string): unknown {
   }
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
+export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
@@ -70,6 +70,23 @@ export function readVocabAndMerges(vocabFile: string, mergesFile: string): Token
 
 function typeOf(x: unknown): string {
   return isObject(x) && typeof x.type === 'string' ? x.type : JSON.stringify(x);
+}
+
+/** Whether a tokenizer.json is GPT-2's pipeline exactly, which ByteLevelBPETokenizer runs (as it always has). */
+export function isGpt2Pipeline(root: unknown): boolean {
+  if (!isObject(root) || !isObject(root.model) || (root.model.type !== undefined && root.model.type !== 'BPE')) return false;
+  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
+    if (typeof root.model[key] === 'string' && root.model[key] !== '') return false;
+  }
+  if (root.model.byte_fallback === true || root.model.ignore_merges === true) return false;
+  if (Array.isArray(root.added_tokens) && root.added_tokens.some((t) => isObject(t) && (t.lstrip || t.rstrip || t.single_word))) return false;
+  if (isObject(root.post_processor) && root.post_processor.type !== 'ByteLevel') return false;
+  try {
+    checkPipeline(root, '');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Rejects pipelines that would give different ids from GPT-2's regex + byte-level mapping. */
@@ -131,15 +148,20 @@ function tokenId(x: unknown): number | undefined {
   return undefined;
 }
 
-/** A model folder: tokenizer.json if present, else vocab.json + merges.txt; EOS/BOS from its configs. */
-export function readModelDir(dir: string): TokenizerSource {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new EngineError('FILE_NOT_FOUND', 'model folder not found', dir);
-  }
+/** EOS / BOS as a model folder's configs name them, and tokenizer_config.json's add_bos_token / add_eos_token. */
+export interface SpecialTokenSettings {
+  eos?: string | number;
+  bos?: string | number;
+  eosFile?: string;
+  bosFile?: string;
+  addBos?: boolean;
+  addEos?: boolean;
+}
+
+/** Reads EOS/BOS from tokenizer_config.json, then special_tokens_map.json, then config.json (first that names it). */
+export function readSpecialTokens(dir: string): SpecialTokenSettings {
   const at = (name: string): string => path.join(dir, name);
-  const src = fs.existsSync(at('tokenizer.json'))
-    ? readTokenizerJson(at('tokenizer.json'))
-    : readVocabAndMerges(at('vocab.json'), at('merges.txt'));
+  const out: SpecialTokenSettings = {};
   const sources: [string, (j: Record<string, unknown>, key: 'eos' | 'bos') => string | number | undefined][] = [
     ['tokenizer_config.json', (j, key) => tokenString(j[`${key}_token`])],
     ['special_tokens_map.json', (j, key) => tokenString(j[`${key}_token`])],
@@ -151,11 +173,29 @@ export function readModelDir(dir: string): TokenizerSource {
       const json = readJson(at(name));
       const value = isObject(json) ? pick(json, key) : undefined;
       if (value !== undefined) {
-        src[key] = value;
-        src[`${key}File`] = at(name);
+        out[key] = value;
+        out[`${key}File`] = at(name);
         break;
       }
     }
   }
-  return src;
+  if (fs.existsSync(at('tokenizer_config.json'))) {
+    const cfg = readJson(at('tokenizer_config.json'));
+    if (isObject(cfg) && typeof cfg.add_bos_token === 'boolean') out.addBos = cfg.add_bos_token;
+    if (isObject(cfg) && typeof cfg.add_eos_token === 'boolean') out.addEos = cfg.add_eos_token;
+  }
+  return out;
+}
+
+/** A model folder: tokenizer.json if present, else vocab.json + merges.txt; EOS/BOS from its configs. */
+export function readModelDir(dir: string): TokenizerSource {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new EngineError('FILE_NOT_FOUND', 'model folder not found', dir);
+  }
+  const at = (name: string): string => path.join(dir, name);
+  const src = fs.existsSync(at('tokenizer.json'))
+    ? readTokenizerJson(at('tokenizer.json'))
+    : readVocabAndMerges(at('vocab.json'), at('merges.txt'));
+  const { eos, bos, eosFile, bosFile } = readSpecialTokens(dir);
+  return { ...src, ...(eos !== undefined ? { eos, eosFile } : {}), ...(bos !== undefined ? { bos, bosFile } : {}) };
 }

@@ -1,0 +1,129 @@
+// Hugging Face's tokenizers compile `Split` patterns with Oniguruma; Node 20's RegExp differs in two
+// ways these files use:
+//  - `(?i:…)` inline case-insensitive groups (Llama 3's and Qwen2's `(?i:'s|'t|'re|…)`) are a
+//    SyntaxError ("Invalid group") before the V8 of Node 23. We expand every letter inside such a
+//    group into the class of the characters that match it case-insensitively, as `u`+`i` would
+//    ("'s" → "'[sSſ]"): ASCII letters pair with their other case plus U+017F ſ (folds to s) and
+//    U+212A K (Kelvin, folds to k), the only other characters that simple case folding maps onto
+//    ASCII letters; other letters pair with their upper and lower case.
+//  - `\s` is Unicode White_Space in Oniguruma (it includes U+0085, not U+FEFF); JavaScript's differs
+//    on exactly those two, so `\s` / `\S` are written out.
+// `\p{…}` classes need the `u` flag, which every pattern gets.
+
+import { EngineError } from '../errors';
+
+const WHITE_SPACE = '\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const WORD = '\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}';
+const SYNTAX = '^$\\.*+?()[]{}|/';
+const FOLD_EXTRAS: Record<string, string> = { s: '\u017f', k: '\u212a' };
+
+/** The characters that match `ch` case-insensitively, as the inside of a character class. */
+export function caseClass(ch: string): string {
+  const lower = ch.toLowerCase();
+  const upper = ch.toUpperCase();
+  const set = new Set([ch]);
+  if ([...lower].length === 1) set.add(lower);
+  if ([...upper].length === 1) set.add(upper);
+  const extra = FOLD_EXTRAS[lower];
+  if (extra) set.add(extra);
+  return [...set].join('');
+}
+
+const isLetter = (ch: string): boolean => ch.toLowerCase() !== ch.toUpperCase();
+
+/**
+ * Rewrites an Oniguruma pattern for JavaScript's `u` flag. Throws a plain Error saying what it
+ * cannot translate (the caller names the file).
+ */
+export function translatePattern(src: string): string {
+  let out = '';
+  const groups: boolean[] = []; // per open group: was case-insensitivity on before it
+  let fold = false;
+  let inClass = false;
+  const chars = [...src];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === '\\') {
+      const next = chars[i + 1];
+      if (next === undefined) throw new Error('the pattern ends with a lone backslash');
+      i++;
+      if (next === 's') out += inClass ? WHITE_SPACE : `[${WHITE_SPACE}]`;
+      else if (next === 'S') {
+        if (inClass) throw new Error('\\S inside a character class is not supported');
+        out += `[^${WHITE_SPACE}]`;
+      } else if (next === 'p' || next === 'P' || next === 'x' || next === 'u') {
+        // \p{…}, \x{…}/\xHH, \uHHHH: copy up to the closing brace when there is one
+        out += '\\' + next;
+        if (chars[i + 1] === '{') {
+          const close = chars.indexOf('}', i + 1);
+          if (close < 0) throw new Error(`unclosed \\${next}{ in the pattern`);
+          out += chars.slice(i + 1, close + 1).join('');
+          i = close;
+        }
+      } else if (next === 'A' || next === 'z' || next === 'Z' || next === 'G' || next === 'h' || next === 'H') {
+        throw new Error(`the escape \\${next} is not supported`);
+      } else if (next === 'd' || next === 'D') {
+        const neg = next === 'D' ? 'P' : 'p';
+        out += `\\${neg}{Nd}`;
+      } else if (next === 'w' || next === 'W') {
+        if (inClass && next === 'W') throw new Error('\\W inside a character class is not supported');
+        out += inClass ? WORD : `[${next === 'W' ? '^' : ''}${WORD}]`;
+      } else if (/[A-Za-z0-9]/.test(next)) out += '\\' + next;
+      else if (SYNTAX.includes(next) || (inClass && next === '-')) out += '\\' + next;
+      else out += next; // Oniguruma allows any escaped punctuation; JavaScript's u flag only syntax characters
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      if (fold && isLetter(c)) {
+        if (chars[i + 1] === '-' || chars[i - 1] === '-') throw new Error('a letter range inside (?i:…) is not supported');
+        out += caseClass(c);
+      } else out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      if (chars[i + 1] === '^') out += chars[++i];
+      if (chars[i + 1] === ']') out += '\\' + chars[++i]; // "[]…]" starts with a literal ]
+      continue;
+    }
+    if (c === '(') {
+      groups.push(fold);
+      const rest = chars.slice(i, i + 4).join('');
+      if (rest === '(?i:') {
+        fold = true;
+        out += '(?:';
+        i += 3;
+        continue;
+      }
+      if (rest.startsWith('(?i)') || rest.startsWith('(?-')) throw new Error(`the inline flag group "${rest}" is not supported`);
+      out += c;
+      continue;
+    }
+    if (c === ')') {
+      fold = groups.pop() ?? false;
+      out += c;
+      continue;
+    }
+    if ((c === '+' || c === '?' || c === '*') && chars[i + 1] === '+' && c !== '?') {
+      throw new Error(`the possessive quantifier "${c}+" is not supported`);
+    }
+    out += fold && isLetter(c) ? `[${caseClass(c)}]` : c;
+  }
+  if (inClass) throw new Error('unclosed character class');
+  return out;
+}
+
+/** A global Unicode RegExp for an Oniguruma pattern; errors name the file. */
+export function compilePattern(src: string, file: string): RegExp {
+  try {
+    return new RegExp(translatePattern(src), 'gu');
+  } catch (err) {
+    throw new EngineError('BAD_TOKENIZER', `the pre-tokenizer pattern ${JSON.stringify(src)} cannot be used: ${(err as Error).message}`, file);
+  }
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
