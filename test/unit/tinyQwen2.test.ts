@@ -18,6 +18,7 @@ interface Reference {
   ids: number[];
   lastLogits: number[];
   top5: number[];
+  top5Texts: string[];
   chat: { messages: { role: 'user'; content: string }[]; text: string; ids: number[]; lastLogits: number[] };
   vocabSize: number;
   nLayer: number;
@@ -64,6 +65,7 @@ describe('tiny-qwen2 end to end through EngineSession', function () {
         const last = session.logits(run.runId).subarray((run.T - 1) * V, run.T * V); // [V]
         assertClose(last, Float32Array.from(ref.lastLogits), TOL.logits, 'last logits', [V]);
         assert.deepEqual(run.predictions[run.T - 1].ids, ref.top5);
+        assert.deepEqual(run.predictions[run.T - 1].texts, ref.top5Texts);
       });
 
       it('chat: the template renders the hand-written ChatML text, its ids and last logits match', async function () {
