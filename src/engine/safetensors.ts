@@ -17,6 +17,9 @@ export interface SafetensorsEntry {
 
 export type TensorToWrite = { shape: number[]; data: Float32Array };
 
+/** A tensor's values as the file stores them: F32 as float32, F16 and BF16 as their 16-bit patterns. */
+export type StoredTensor = { dtype: 'F32'; data: Float32Array } | { dtype: 'F16' | 'BF16'; data: Uint16Array };
+
 const DTYPE_SIZE: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 /** The other dtypes of the format: their sizes let us validate a file that holds some (e.g. a BOOL mask buffer). */
 const OTHER_DTYPE_SIZE: Record<string, number> = {
@@ -106,6 +109,16 @@ export class SafetensorsFile {
 
   /** Reads one tensor as float32 (F16 and BF16 are widened exactly). */
   read(name: string): Float32Array {
+    const t = this.readStored(name);
+    if (t.dtype === 'F32') return t.data;
+    return t.dtype === 'F16' ? f16ToF32(t.data) : bf16ToF32(t.data);
+  }
+
+  /**
+   * Reads one tensor as the file stores it: F16 and BF16 stay 16-bit (their bit patterns, in
+   * native byte order), for the GEMM's 16-bit panels (half the memory of widening them).
+   */
+  readStored(name: string): StoredTensor {
     const entry = this.entries.get(name);
     const other = this.otherEntries.get(name);
     if (other) throw unsupportedDtype(this.path, name, other.dtype);
@@ -117,12 +130,12 @@ export class SafetensorsFile {
       const out = new Float32Array(count);
       readExactly(this.fd, new Uint8Array(out.buffer), position, this.path);
       if (!LITTLE_ENDIAN) byteSwap(new Uint8Array(out.buffer), 4);
-      return out;
+      return { dtype: 'F32', data: out };
     }
     const raw = new Uint16Array(count);
     readExactly(this.fd, new Uint8Array(raw.buffer), position, this.path);
     if (!LITTLE_ENDIAN) byteSwap(new Uint8Array(raw.buffer), 2);
-    return entry.dtype === 'F16' ? f16ToF32(raw) : bf16ToF32(raw);
+    return { dtype: entry.dtype, data: raw };
   }
 
   close(): void {

@@ -315,7 +315,8 @@ export class EngineSession {
     this.checkAlive();
     checkMessages(messages);
     const text = this.chatTemplate().render(messages, opts);
-    return { text, ids: this.tokenizer.encodeIds(text) };
+    // The template wrote its own BOS (and every other special token): the tokenizer adds none.
+    return { text, ids: this.tokenizer.encodeIds(text, { addSpecialTokens: false }) };
   }
 
   /** Forgets a run; unknown ids are ignored. */

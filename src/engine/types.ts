@@ -4,6 +4,7 @@
 import type { Token } from '../shared/token';
 
 import type { LayerCapture } from '../shared/engineData';
+import type { HalfDtype } from './gemm/kernelWat';
 export type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from '../shared/engineData';
 
 /** The model families the engine runs (config.json's `model_type`). */
@@ -69,6 +70,20 @@ export interface WeightArray {
 }
 
 /**
+ * One weight kept as the checkpoint's 16-bit values (their bit patterns): a matrix is packed into
+ * the GEMM's 16-bit panels as it is (half the memory of float32), anything else is widened where
+ * it is used (WeightReader.array).
+ */
+export interface WeightArray16 {
+  shape: number[];
+  dtype: HalfDtype;
+  data: Uint16Array;
+}
+
+/** A weight in either form. */
+export type AnyWeightArray = WeightArray | WeightArray16;
+
+/**
  * The checkpoint's weights under GPT-2's own names, with any `transformer.` prefix removed and the
  * causal-mask buffers dropped: `wte.weight` [V, d], `wpe.weight` [P, d],
  * `h.{i}.ln_1.weight|bias` [d], `h.{i}.attn.c_attn.weight` [d, 3d] (Conv1D layout: in × out),
@@ -84,7 +99,12 @@ export interface Tokenizer {
   readonly bosTokenId?: number;
   readonly eosTokenId?: number;
   encode(text: string): Token[];
-  encodeIds(text: string): number[];
+  /**
+   * The ids of `text`. `addSpecialTokens: false` leaves out what the tokenizer's template adds
+   * (Llama's BOS), like Hugging Face's add_special_tokens=False: for text that already holds its
+   * special tokens, such as a rendered chat template. Default true.
+   */
+  encodeIds(text: string, opts?: { addSpecialTokens?: boolean }): number[];
   decode(ids: readonly number[]): string;
   /** The UTF-8 bytes an id stands for (part of a character, for ids that split one). */
   tokenBytes(id: number): Uint8Array;

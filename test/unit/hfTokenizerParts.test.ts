@@ -238,6 +238,12 @@ describe('HfTokenizer parts', () => {
       assert.deepStrictEqual(load('addeos', null, { add_eos_token: true }).encodeIds('a'), [3, 4]);
     });
 
+    it('addSpecialTokens: false leaves the template out (a rendered chat prompt holds its own BOS), and keeps literal special tokens', () => {
+      assert.deepStrictEqual(load('tpl2', template, {}).encodeIds('<s>a a', { addSpecialTokens: false }), [0, 2, 3]); // "first": no ▁ after a leading <s>
+      assert.deepStrictEqual(load('tpl3', template, {}).encodeIds('<s>a a'), [0, 0, 2, 3]);
+      assert.deepStrictEqual(load('addeos2', null, { add_eos_token: true }).encodeIds('a', { addSpecialTokens: false }), [3]);
+    });
+
     it('Metaspace: "first" prepends only at the start of the text; the decoder drops every ▁ of the first token (metaspace.rs)', () => {
       const tok = load('meta', template, {});
       assert.deepStrictEqual(tok.encodeIds('a<s>a'), [0, 3, 0, 2]);

@@ -171,6 +171,14 @@ describe('writeSafetensors → SafetensorsFile', () => {
         if (dtype === 'F16') assert.equal(got[9], Infinity, '7e4 overflows F16');
         assert.deepEqual(Array.from(f.read('scalar')), [42]);
         assert.equal(f.read('empty').length, 0);
+        // as stored: F16 / BF16 stay their 16-bit patterns, F32 is the same float32 read
+        const stored = f.readStored('a');
+        assert.equal(stored.dtype, dtype);
+        if (stored.dtype === 'F32') assert.deepEqual(Array.from(stored.data), expected);
+        else {
+          assert.ok(stored.data instanceof Uint16Array, '16-bit data');
+          assert.deepEqual(Array.from(stored.data), Array.from(values, (x) => (dtype === 'F16' ? f32BitsToF16(bitsOf(x)) : f32BitsToBf16(bitsOf(x)))));
+        }
       } finally {
         f.close();
       }
@@ -238,6 +246,7 @@ describe('SafetensorsFile validation', () => {
       assert.deepEqual([...f.otherEntries.keys()], ['w', 'q', 'm']);
       expectError(() => f.read('w'), 'UNKNOWN_DTYPE', file, /tensor "w" has dtype F64/);
       expectError(() => f.read('q'), 'UNKNOWN_DTYPE', file, /tensor "q" has dtype I8/);
+      expectError(() => f.readStored('q'), 'UNKNOWN_DTYPE', file, /tensor "q" has dtype I8/);
       expectError(() => f.read('nope'), 'BAD_SAFETENSORS', file, /no tensor named "nope"/);
       assert.deepEqual(Array.from(f.read('x')), [0, 0]);
     } finally {

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { EngineError } from '../errors';
-import { KERNEL_FILES, PANEL, type KernelKind } from './kernelWat';
+import { f32ToBf16, f32ToF16 } from '../safetensors';
+import { KERNEL_FILES, PANEL, SHUFFLE16, type HalfDtype, type KernelKind, type PanelDtype } from './kernelWat';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the most a wasm32 memory can hold
@@ -18,7 +19,22 @@ const padded = (n: number): number => Math.ceil(n / PANEL) * PANEL;
 interface KernelExports {
   memory: WebAssembly.Memory;
   gemm(a: number, b: number, bias: number, c: number, M: number, K: number, Np: number, causal: number): void;
+  /** 16-bit panels; w > 0: widen each panel into f32 scratch at byte w first, w = 0: in the k loop. */
+  gemm_bf16(a: number, b: number, bias: number, c: number, M: number, K: number, Np: number, w: number): void;
+  gemm_f16(a: number, b: number, bias: number, c: number, M: number, K: number, Np: number, w: number): void;
 }
+
+/** Bytes per packed value. */
+const VALUE_BYTES: Record<PanelDtype, number> = { f32: 4, bf16: 2, f16: 2 };
+
+/**
+ * From this many rows of A on, a 16-bit matrix's panels are widened once each into f32 scratch
+ * (the cost shared by the rows); below it, in the kernel's k loop (decoding's single row). Where
+ * the two cross on Qwen2.5-0.5B's MLP [896 × 4864] (`npm run bench:gemm -- --widen loop|panel`):
+ * bfloat16 widens with two integer operations per 8 values, cheap enough in the loop up to some
+ * 32 rows; binary16 needs seven, and the loop falls behind from about 6.
+ */
+export const WIDEN_FROM_ROWS: Readonly<Record<HalfDtype, number>> = { bf16: 32, f16: 6 };
 
 /** Where the .wasm files are: beside the bundle (dist/), or beside this source file (tests, tsx). */
 function kernelBytes(kind: KernelKind): Uint8Array<ArrayBuffer> {
@@ -77,6 +93,13 @@ export interface PackOptions {
   transposed?: boolean;
   /** Only columns [c0, c1) of W. */
   columns?: [number, number];
+  /**
+   * How the panels hold W: f32 (the default), or 16-bit bfloat16 / binary16 (half the memory;
+   * widened to f32 by the kernel, products and sums stay f32). A Uint16Array W holds that
+   * dtype's bit patterns (a checkpoint's own, packed as they are); a Float32Array W is rounded
+   * to it (nearest even).
+   */
+  dtype?: PanelDtype;
 }
 
 /** A weight matrix W [K × N] (with its bias) packed into a Gemm's memory. */
@@ -91,7 +114,14 @@ export class PackedMatrix {
     /** Byte offsets of the panels and of the bias [Np]. */
     readonly offset: number,
     readonly biasOffset: number,
+    /** How its panels hold W. */
+    readonly dtype: PanelDtype = 'f32',
   ) {}
+
+  /** Bytes its panels take in the owner's memory (the bias not counted). */
+  get bytes(): number {
+    return this.inDim * padded(this.outDim) * VALUE_BYTES[this.dtype];
+  }
 
   /** a [M × inDim] (row-major) · W + bias → a new [M × outDim]. */
   matmul(a: Float32Array, M: number): Float32Array {
@@ -104,11 +134,30 @@ export class PackedMatrix {
   }
 }
 
+/**
+ * Throws if the binary16 panels h[from … to) hold an infinity or a NaN (exponent bits all ones),
+ * naming its row and column of W [K × N] (whose packed columns start at c0).
+ */
+function checkFinite16(h: Uint16Array, from: number, to: number, K: number, N: number, c0: number): void {
+  let bad = 0;
+  for (let i = from; i < to; i++) bad |= ((h[i] & 0x7c00) + 0x400) & 0x8000; // 0x7c00 + 0x400 carries into bit 15
+  if (!bad) return;
+  let i = from;
+  while ((h[i] & 0x7c00) !== 0x7c00) i++;
+  const at = i - from;
+  const panel = Math.floor(at / (K * PANEL));
+  const k = Math.floor((at % (K * PANEL)) / PANEL);
+  const column = c0 + panel * PANEL + SHUFFLE16.indexOf(at % PANEL);
+  throw new EngineError('BAD_WEIGHTS', `a binary16 matrix [${K} × ${N}] holds ${h[i] & 0x3ff ? 'NaN' : 'an infinity'} at row ${k}, column ${column}`);
+}
+
 export class Gemm {
   readonly kind: KernelKind;
   private exports: KernelExports | undefined;
   /** First free byte above the packed weights. */
   private top = ALIGN;
+  /** See WIDEN_FROM_ROWS (tests and benchmarks set it to force one way or the other). */
+  widenFromRows: Record<HalfDtype, number> = { ...WIDEN_FROM_ROWS };
 
   constructor(kind: KernelKind = defaultKernelKind()) {
     this.kind = kind;
@@ -123,15 +172,22 @@ export class Gemm {
   /**
    * Copies W into panels of 16 columns, once. W is [K × N] row-major, or with `transposed` its
    * transpose stored [N × K] (the tied LM head: wte [V × d] used as wteᵀ). `columns` takes only
-   * columns [c0, c1) of W.
+   * columns [c0, c1) of W. `dtype`: see PackOptions (a Uint16Array W needs bf16 or f16).
    */
-  pack(w: Float32Array, K: number, N: number, opts: PackOptions = {}): PackedMatrix {
+  pack(w: Float32Array | Uint16Array, K: number, N: number, opts: PackOptions = {}): PackedMatrix {
     const n = this.checkPack(w, K, N, opts);
+    const dtype = opts.dtype ?? 'f32';
     const Np = padded(n);
-    const offset = this.alloc(K * Np * 4);
+    const offset = this.alloc(K * Np * VALUE_BYTES[dtype]);
     const biasOffset = this.alloc(Np * 4);
-    this.packAt(offset, biasOffset, w, K, N, opts);
-    return new PackedMatrix(this, K, n, offset, biasOffset);
+    if (dtype === 'f32') {
+      if (!(w instanceof Float32Array)) throw new EngineError('INTERNAL', `cannot pack 16-bit values as f32 (pack them with dtype bf16 or f16)`);
+      this.packAt(offset, w, K, N, opts);
+    } else {
+      this.pack16At(offset, w, K, N, opts, dtype);
+    }
+    this.biasAt(biasOffset, Np, opts.bias);
+    return new PackedMatrix(this, K, n, offset, biasOffset, dtype);
   }
 
   /**
@@ -147,13 +203,14 @@ export class Gemm {
     const offset = this.top;
     const biasOffset = offset + K * Np * 4;
     this.ensure(biasOffset + Np * 4);
-    this.packAt(offset, biasOffset, b, K, N, opts);
+    this.packAt(offset, b, K, N, opts);
+    this.biasAt(biasOffset, Np);
     const out = new Float32Array(M * N);
     this.multiply(a, M, new PackedMatrix(this, K, N, offset, biasOffset), biasOffset + Np * 4, opts.causal ?? -1, out, N, 0);
     return out;
   }
 
-  private checkPack(w: Float32Array, K: number, N: number, opts: PackOptions): number {
+  private checkPack(w: Float32Array | Uint16Array, K: number, N: number, opts: PackOptions): number {
     const [c0, c1] = opts.columns ?? [0, N];
     const n = c1 - c0;
     if (w.length !== K * N || c0 < 0 || c1 > N || n < 1 || K < 1) {
@@ -163,11 +220,10 @@ export class Gemm {
     return n;
   }
 
-  /** Writes W's panels at `offset` and its bias (or zeros) at `biasOffset`. */
-  private packAt(offset: number, biasOffset: number, w: Float32Array, K: number, N: number, opts: PackOptions): void {
+  /** Writes W's panels at `offset`, as f32. */
+  private packAt(offset: number, w: Float32Array, K: number, N: number, opts: PackOptions): void {
     const [c0, c1] = opts.columns ?? [0, N];
     const n = c1 - c0;
-    const Np = padded(n);
     const f = this.f32();
     let dst = offset / 4;
     for (let p = 0; p < n; p += PANEL) {
@@ -182,8 +238,52 @@ export class Gemm {
         if (width < PANEL) f.fill(0, dst + width, dst + PANEL); // padding columns (this memory may have been scratch)
       }
     }
+  }
+
+  /**
+   * Writes W's panels at `offset` as 16-bit `dtype`, each row of 16 in SHUFFLE16's order (see
+   * kernelWat.ts): bit patterns as they are from a Uint16Array, rounded from a Float32Array.
+   * binary16 infinities and NaNs are refused (the kernel's widening would make them finite).
+   */
+  private pack16At(offset: number, w: Float32Array | Uint16Array, K: number, N: number, opts: PackOptions, dtype: HalfDtype): void {
+    const src = w instanceof Uint16Array ? w : dtype === 'bf16' ? f32ToBf16(w) : f32ToF16(w);
+    const [c0, c1] = opts.columns ?? [0, N];
+    const n = c1 - c0;
+    const h = new Uint16Array(this.live().memory.buffer);
+    // element (k, column c0 + p + j) of W is at src[k · kStep + (p + j) · jStep + base]
+    const [kStep, jStep, base] = opts.transposed ? [1, K, c0 * K] : [N, 1, c0];
+    let dst = offset / 2;
+    for (let p = 0; p < n; p += PANEL) {
+      const width = Math.min(PANEL, n - p);
+      for (let k = 0; k < K; k++, dst += PANEL) {
+        const at = base + k * kStep + p * jStep;
+        if (width === PANEL) {
+          // SHUFFLE16 written out: columns q + (0, 4, 1, 5, 2, 6, 3, 7) of each half q
+          for (let q = 0; q < PANEL; q += 8) {
+            const b = at + q * jStep;
+            const d = dst + q;
+            h[d] = src[b];
+            h[d + 1] = src[b + 4 * jStep];
+            h[d + 2] = src[b + jStep];
+            h[d + 3] = src[b + 5 * jStep];
+            h[d + 4] = src[b + 2 * jStep];
+            h[d + 5] = src[b + 6 * jStep];
+            h[d + 6] = src[b + 3 * jStep];
+            h[d + 7] = src[b + 7 * jStep];
+          }
+        } else {
+          for (let j = 0; j < PANEL; j++) h[dst + SHUFFLE16[j]] = j < width ? src[at + j * jStep] : 0; // padding columns are zeros
+        }
+      }
+    }
+    if (dtype === 'f16') checkFinite16(h, offset / 2, dst, K, N, c0);
+  }
+
+  /** Writes the bias (or zeros) [Np] at `biasOffset`. */
+  private biasAt(biasOffset: number, Np: number, bias?: Float32Array): void {
+    const f = this.f32();
     f.fill(0, biasOffset / 4, biasOffset / 4 + Np);
-    if (opts.bias) f.set(opts.bias, biasOffset / 4);
+    if (bias) f.set(bias, biasOffset / 4);
   }
 
   /** a [M × K] · W + bias → a new [M × N]. */
@@ -213,12 +313,17 @@ export class Gemm {
     }
     if (causal !== -1 && !(Number.isInteger(causal) && causal >= 1)) throw new EngineError('INTERNAL', `causal offset ${causal}`);
     const Np = padded(N);
-    const aOff = Math.ceil(scratch / ALIGN) * ALIGN;
-    const cOff = aOff + Math.ceil((M * K * 4) / ALIGN) * ALIGN;
+    const aligned = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
+    // a 16-bit matrix times many rows: one panel at a time widened into f32 [K × 16] here first
+    const wOff = w.dtype !== 'f32' && M >= this.widenFromRows[w.dtype] ? aligned(scratch) : 0;
+    const aOff = wOff ? wOff + aligned(K * PANEL * 4) : aligned(scratch);
+    const cOff = aOff + aligned(M * K * 4);
     this.ensure(cOff + M * Np * 4);
     const ex = this.live();
     this.f32().set(a.subarray(0, M * K), aOff / 4);
-    ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np, causal);
+    if (w.dtype === 'f32') ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np, causal);
+    else if (w.dtype === 'bf16') ex.gemm_bf16(aOff, w.offset, w.biasOffset, cOff, M, K, Np, wOff);
+    else ex.gemm_f16(aOff, w.offset, w.biasOffset, cOff, M, K, Np, wOff);
     const c = this.f32();
     const c0 = cOff / 4;
     for (let i = 0; i < M; i++) out.set(c.subarray(c0 + i * Np, c0 + i * Np + N), i * stride + col);

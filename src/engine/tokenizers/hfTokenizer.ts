@@ -111,8 +111,8 @@ export class HfTokenizer implements Tokenizer {
   }
 
   /** Calls `emit(id, start, end)` for every token of `text`, template ids included. */
-  private run(text: string, emit: (id: number, start: number, end: number) => void): void {
-    for (const id of this.template.prefix) emit(id, 0, 0);
+  private run(text: string, emit: (id: number, start: number, end: number) => void, addSpecialTokens = true): void {
+    if (addSpecialTokens) for (const id of this.template.prefix) emit(id, 0, 0);
     for (const p of this.pieces(text)) {
       if (!('text' in p)) {
         emit(p.id, p.start, p.end);
@@ -121,7 +121,7 @@ export class HfTokenizer implements Tokenizer {
       if (p.text.text.length === 0) continue;
       for (const w of this.pre.run([p.text])) this.word(w, emit);
     }
-    for (const id of this.template.suffix) emit(id, text.length, text.length);
+    if (addSpecialTokens) for (const id of this.template.suffix) emit(id, text.length, text.length);
   }
 
   private word(w: Normalized, emit: (id: number, start: number, end: number) => void): void {
@@ -138,9 +138,9 @@ export class HfTokenizer implements Tokenizer {
     return out;
   }
 
-  encodeIds(text: string): number[] {
+  encodeIds(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
     const ids: number[] = [];
-    this.run(text, (id) => ids.push(id));
+    this.run(text, (id) => ids.push(id), opts.addSpecialTokens ?? true);
     return ids;
   }
 
