@@ -57,14 +57,23 @@ export function optionalTokenId(obj: Json, key: string, file: string): number | 
   return id;
 }
 
-/** bos_token_id / eos_token_id, each checked against the vocabulary. */
-export function specialIds(obj: Json, file: string, vocabSize: number): { bosTokenId?: number; eosTokenId?: number } {
-  const out: { bosTokenId?: number; eosTokenId?: number } = {};
+/** bos_token_id / eos_token_id, each checked against the vocabulary; a list of end tokens kept whole. */
+export function specialIds(obj: Json, file: string, vocabSize: number): { bosTokenId?: number; eosTokenId?: number; eosTokenIds?: number[] } {
+  const out: { bosTokenId?: number; eosTokenId?: number; eosTokenIds?: number[] } = {};
   for (const [key, field] of [['bos_token_id', 'bosTokenId'], ['eos_token_id', 'eosTokenId']] as const) {
     const id = optionalTokenId(obj, key, file);
     if (id === undefined) continue;
     if (id >= vocabSize) throw bad(file, `"${key}" ${id} is outside the vocabulary (vocab_size ${vocabSize})`);
     out[field] = id;
+  }
+  const list = obj.eos_token_id;
+  if (Array.isArray(list) && list.length > 1) {
+    out.eosTokenIds = list.map((v, i) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= vocabSize) {
+        throw bad(file, `"eos_token_id"[${i}] must be a token id below vocab_size ${vocabSize}, got ${JSON.stringify(v)}`);
+      }
+      return v;
+    });
   }
   return out;
 }

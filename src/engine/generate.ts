@@ -13,6 +13,8 @@ export type StopReason = GenerationResult['stopReason'];
 export interface GenerateIdsOptions extends SamplingOptions {
   /** Token that ends generation (unless stopAtEos is false); it is not included in the result. */
   eosTokenId?: number;
+  /** More tokens that end it the same way (config.json's list of end tokens). */
+  moreEosTokenIds?: readonly number[];
   /** Used as the prompt when promptIds is empty (falls back to eosTokenId, as GPT-2 does). */
   bosTokenId?: number;
 }
@@ -78,7 +80,8 @@ export async function generateIds(
   if (prompt.length === 0) {
     throw new EngineError('BAD_ARGUMENT', 'the prompt is empty and the model has no BOS/EOS token to start from');
   }
-  const eos = opts.stopAtEos === false ? undefined : opts.eosTokenId;
+  const eos = new Set<number>();
+  if (opts.stopAtEos !== false) for (const id of [opts.eosTokenId, ...(opts.moreEosTokenIds ?? [])]) if (id !== undefined) eos.add(id);
   const sampler = { temperature: opts.temperature, topK: opts.topK, topP: opts.topP };
   const rng = new Rng(seed);
   const nPositions = model.config.nPositions;
@@ -98,7 +101,7 @@ export async function generateIds(
         break;
       }
       const id = sampleNext(logits, sampler, rng); // greedy unless isSampling(sampler)
-      if (eos !== undefined && id === eos) {
+      if (eos.has(id)) {
         result.stopReason = 'eos';
         break;
       }
@@ -187,6 +190,7 @@ export async function generate(
     {
       ...opts,
       eosTokenId: tokenizer.eosTokenId ?? model.config.eosTokenId,
+      moreEosTokenIds: model.config.eosTokenIds,
       bosTokenId: tokenizer.bosTokenId ?? model.config.bosTokenId,
     },
     {

@@ -59,6 +59,11 @@ export interface GPTConfig {
   qkNorm?: boolean;
   bosTokenId?: number;
   eosTokenId?: number;
+  /**
+   * Every end token config.json lists (Llama 3 Instruct: <|end_of_text|>, <|eom_id|>, <|eot_id|>);
+   * generation stops at any of them. Absent when it names one or none.
+   */
+  eosTokenIds?: number[];
   /** Whatever else config.json held, for display. */
   name?: string;
 }

@@ -39,6 +39,15 @@ describe('Llama-family config.json', () => {
     });
   }
 
+  it('keeps a list of end tokens whole (Llama 3 Instruct) and refuses one outside the vocabulary', () => {
+    const base = { model_type: 'llama', hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, vocab_size: 100 };
+    const c = parseConfig({ ...base, eos_token_id: [98, 7, 99] }, file);
+    assert.equal(c.eosTokenId, 98);
+    assert.deepEqual(c.eosTokenIds, [98, 7, 99]);
+    assert.equal(parseConfig({ ...base, eos_token_id: 5 }, file).eosTokenIds, undefined);
+    expectError(() => parseConfig({ ...base, eos_token_id: [98, 100] }, file), 'BAD_CONFIG', file, /"eos_token_id"\[1\] must be a token id below vocab_size 100, got 100/);
+  });
+
   it("takes HF's defaults: kv heads = heads, head_dim = hidden / heads, untied, eps 1e-6, theta 1e4, no biases", () => {
     const c = parseConfig(llama, file);
     assert.deepEqual(

@@ -91,6 +91,17 @@ describe('family conformance with the numpy reference', function () {
         assert.deepStrictEqual(out.ids, g.ids);
         assert.strictEqual(out.stopReason, g.contextFull ? 'context-full' : 'max-tokens');
       });
+
+      if (threads === 1) {
+        it("stops at any of config.json's end tokens (the third greedy id listed among them)", async function () {
+          const g = ref.greedy;
+          const stop = g.ids[2];
+          const unused = Array.from({ length: ref.vocabSize }, (_, i) => i).filter((i) => !g.ids.includes(i)); // ids greedy never picks
+          const out = await generateIds(model, g.promptIds, { maxNewTokens: 32, temperature: 0, eosTokenId: unused[0], moreEosTokenIds: [unused[1], stop] });
+          assert.deepStrictEqual(out.ids, g.ids.slice(0, g.ids.indexOf(stop)));
+          assert.strictEqual(out.stopReason, 'eos');
+        });
+      }
     });
   }
 
