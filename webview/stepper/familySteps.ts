@@ -74,7 +74,7 @@ export function buildFamilyStep(ref: StepRef, inp: StepInput): StepView {
       const qn = need(x.qNormed, 'qNormed');
       const kn = need(x.kNormed, 'kNormed');
       return view(
-        'q ← q / √(mean(q²) + ε) · w_q,   k ← k / √(mean(k²) + ε) · w_k   (each head, over its d_k values)',
+        `q_h ← q_h / √(mean(q_h²) + ε) · w_q,   k_h ← k_h / √(mean(k_h²) + ε) · w_k   (mean over the ${hd} values of head h)`,
         `[${H} × ${hd}] → [${H} × ${hd}],  [${m.nKvHead} × ${hd}] → [${m.nKvHead} × ${hd}]`,
         [
           vec(headLabel(s.queryProjected), headSlice(need(x.qProjected, 'qProjected'), hd, h)),

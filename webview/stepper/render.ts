@@ -177,6 +177,12 @@ function readout(b: ReadoutBlock, s: StepperStrings): HTMLElement {
   return box;
 }
 
+/** A figure in a grid: integers as they are, tiny values (RoPE's slow frequencies) in exponent form. */
+function gridNumber(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(3) : fixed(v);
+}
+
 function grid(b: GridBlock): HTMLElement {
   const box = el('div', `block grid ${b.name}`);
   box.append(header(b.label, b.shape));
@@ -187,7 +193,7 @@ function grid(b: GridBlock): HTMLElement {
   t.append(head);
   for (const r of b.rows) {
     const tr = el('tr', r.selected ? 'selected' : '');
-    for (const v of r.cells) tr.append(typeof v === 'number' ? el('td', 'num', fixed(v), { title: exact(v) }) : el('td', '', v));
+    for (const v of r.cells) tr.append(typeof v === 'number' ? el('td', 'num', gridNumber(v), { title: exact(v) }) : el('td', '', v));
     t.append(tr);
   }
   scroll.append(t);
