@@ -12,6 +12,7 @@ import { EngineError } from './errors';
 import type { Family, Reduce, ReduceArray } from './families/family';
 import { familyOf } from './families';
 import { KVCache } from './kvCache';
+import { rootMeanSquare } from './norms';
 import type { AllReduce } from './parallel/allReduce';
 import type { Shard } from './parallel/shards';
 import { TensorParallel, type ParallelOptions } from './parallel/tensorParallel';
@@ -175,7 +176,7 @@ export class GPTModel {
             if (opts.residuals) residuals.push(await read(x));
           } finally {
             out.att?.dispose();
-            if (out.cap) for (const t of Object.values(out.cap)) t.dispose();
+            if (out.cap) for (const t of Object.values(out.cap)) t?.dispose();
           }
         }
       });
@@ -185,10 +186,14 @@ export class GPTModel {
       if (hooks.afterBlocks) await hooks.afterBlocks(attentionsOut, result.capture);
       if (cap) {
         const lnF = tf.tidy(() => this.f.finalNorm(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D)); // [1, d]
+        const fr = this.f.finalRmsNorm;
+        const rms = fr ? tf.tidy(() => rootMeanSquare(tf.slice(x, [cap.position, 0], [1, d]) as tf.Tensor2D, fr.eps)) : undefined; // [1, 1]
         try {
           result.finalLn = await read(lnF);
+          if (fr && rms) result.finalNorm = { rms: (await read(rms))[0], weight: fr.weight.slice() };
         } finally {
           lnF.dispose();
+          rms?.dispose();
         }
       }
       this.headInto(x, logitsOut); // this thread's columns

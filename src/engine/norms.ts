@@ -9,6 +9,11 @@ export function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, eps: number): tf.Te
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight) as tf.Tensor2D; // [T, d]
 }
 
+/** RMSNorm's divisor √(mean(x²) + eps) of every row of x [T, d] → [T, 1] (the learner's capture shows it). Call inside tf.tidy. */
+export function rootMeanSquare(x: tf.Tensor2D, eps: number): tf.Tensor2D {
+  return tf.sqrt(tf.add(tf.mean(tf.square(x), -1, true), eps)) as tf.Tensor2D; // [T, 1]
+}
+
 /** RMSNorm of `n` values of `a` from `at`, written to `out` from `outAt` (float64 sums). */
 function rmsNormSpan(a: Float32Array, at: number, n: number, weight: Float32Array, eps: number, out: Float32Array, outAt: number): void {
   let sum = 0;

@@ -8,6 +8,7 @@ import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
+import { captureSlice } from './capture';
 import { ChatTemplate, checkMessages, readChatTemplateOrError, type ChatTemplateSource, type RenderOptions } from './chatTemplate';
 import { loadCheckpoint } from './checkpoint';
 import { EngineError } from './errors';
@@ -270,20 +271,11 @@ export class EngineSession {
   /** Re-runs the forward pass capturing one layer's internals at one query position. */
   async capture(runId: number, layer: number, position: number): Promise<CaptureSlice> {
     const run = this.run(runId);
-    const { nLayer, nEmbd: d } = this.info.config;
+    const { nLayer } = this.info.config;
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('position', position, 0, run.ids.length - 1);
     const out = await this.model.forward(run.ids, { attentions: false, capture: { layer, position } });
-    if (!out.capture || !out.tokenEmbeddings || !out.finalLn) {
-      throw new EngineError('INTERNAL', 'the model returned no capture');
-    }
-    return {
-      capture: out.capture,
-      tokenEmbedding: out.tokenEmbeddings.slice(position * d, (position + 1) * d),
-      // Families with rotary positions (Llama…) add no position vector to the residual: zeros.
-      positionEmbedding: out.positionEmbeddings ? out.positionEmbeddings.slice(position * d, (position + 1) * d) : new Float32Array(d),
-      finalLn: out.finalLn,
-    };
+    return captureSlice(out, position, this.info.config);
   }
 
   /** Reads every residual stream (embeddings, then each block's output) out through the LM head. */

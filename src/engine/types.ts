@@ -146,5 +146,7 @@ export interface ForwardResult {
   capture?: LayerCapture;
   /** ln_f applied to the last block's output at the captured position [d] (only with capture): lnF · wteᵀ is that position's logits row. */
   finalLn?: Float32Array;
+  /** Families with RMSNorm, with capture: the final norm's √(mean(x²) + ε) at the captured position and its weight [d]. */
+  finalNorm?: { rms: number; weight: Float32Array };
 }
 

@@ -39,6 +39,31 @@ export interface LayerCapture {
   ffnOut: Float32Array;
   /** residualMid + ffnOut: the block's output at `position` [d]. */
   residualOut: Float32Array;
+
+  // ---- Families with RMSNorm, RoPE and SwiGLU (the Llama family); absent for GPT-2 and GPT-1 ----
+  /** input_layernorm: √(mean(x²) + ε) of residualIn [1], and its weight [d] (ln1 = residualIn / rms · weight). */
+  ln1Rms?: Float32Array;
+  ln1Weight?: Float32Array;
+  /** post_attention_layernorm: the same over residualMid [1], weight [d]. */
+  ln2Rms?: Float32Array;
+  ln2Weight?: Float32Array;
+  /** q at `position` as q_proj gave it (bias included), before q/k norm and RoPE [H × headDim]. */
+  qProjected?: Float32Array;
+  /** k as k_proj gave it at positions 0..position, per query head (its kv head) [H × (position+1) × headDim]. */
+  kProjected?: Float32Array;
+  /** Qwen3: q and k after q_norm / k_norm, before RoPE (shapes of qProjected, kProjected); their weights [headDim]. */
+  qNormed?: Float32Array;
+  kNormed?: Float32Array;
+  qNormWeight?: Float32Array;
+  kNormWeight?: Float32Array;
+  /** SwiGLU: silu(gate) [nInner] and up_proj(ln2) [nInner]; ffnPre is the gate, ffnAct their product. */
+  ffnGateAct?: Float32Array;
+  ffnUp?: Float32Array;
+
+  // ---- GPT-1 (post-LN) ----
+  /** What ln_1 normalises, residualIn + attnOut [d], and what ln_2 normalises, residualMid + ffnOut [d]. */
+  attnSum?: Float32Array;
+  ffnSum?: Float32Array;
 }
 
 export interface SamplingOptions {

@@ -36,8 +36,8 @@ export const STEPPER_TEXT = {
   valueVectors: 'values v (one per token so far)',
   inputVector: 'input',
   outputVector: 'output',
-  tokenEmbedding: 'token embedding wte[id]',
-  positionEmbedding: 'position embedding wpe[position]',
+  tokenEmbedding: 'token embedding {0}[id]',
+  positionEmbedding: 'position embedding {0}[position]',
   residualStream: 'residual stream',
   attentionOutput: 'attention output',
   concatenated: 'heads concatenated',
@@ -46,6 +46,39 @@ export const STEPPER_TEXT = {
   ffnOutput: 'feed-forward output',
   headOutput: 'head {0} output',
   headRow: 'head {0}',
+  rmsValue: 'root mean square rms(x) = √(mean(x²) + ε)',
+  normWeight: 'learned weight w',
+  queryProjected: 'query q, as q_proj gives it',
+  keysProjected: 'keys k, as k_proj gives them (one per token so far)',
+  queryNormed: 'query q after q_norm',
+  keyProjectedAtQuery: 'key k of the query token, as k_proj gives it',
+  keyNormed: 'key k of the query token after k_norm',
+  qNormWeight: 'q_norm weight',
+  kNormWeight: 'k_norm weight',
+  queryBeforeRope: 'query q before RoPE',
+  queryAfterRope: 'query q after RoPE',
+  keysBeforeRope: 'keys k before RoPE (one per token so far)',
+  keysAfterRope: 'keys k after RoPE, each turned by its own position',
+  ropeTable: 'The angle of each dimension pair: head {0} at position {1}',
+  ropePair: 'pair i',
+  ropePairs: 'rotating pairs',
+  ropeDims: 'dims',
+  ropeUnscaled: 'θ_i before scaling',
+  ropeAngle: 'angle p·θ_i (rad)',
+  ropeScalingNote: 'rope_scaling {0} (factor {1}): θ_i are the rescaled frequencies the model uses; the column before them shows the unscaled ones.',
+  ropeDynamicNote: 'rope_scaling {0} (factor {1}) only changes the frequencies past the trained context length; here they are the unscaled ones.',
+  partialRotaryNote: 'Only the first {0} of the {1} dims of each head rotate (partial_rotary_factor); the rest pass through unchanged.',
+  kvGroupNote: 'Query heads {0}–{1} share key/value head {2}: each compares its own query with the same keys and reads the same values.',
+  kvGroupTable: 'Which query heads read each key/value head',
+  kvHeadColumn: 'key/value head',
+  queryHeadsColumn: 'query heads',
+  kvKeys: 'keys k of key/value head {0}, after RoPE',
+  kvValues: 'values v of key/value head {0}',
+  swigluGate: 'gate = gate_proj(x)',
+  swigluSilu: 'gate after the activation: silu(gate) = gate · σ(gate)',
+  swigluUp: 'up = up_proj(x)',
+  swigluProduct: 'product silu(gate) ⊙ up (what down_proj reads)',
+  slidingWindowNote: 'This layer attends through a sliding window of {0} tokens: a query sees only the last {0} tokens, itself included.',
   showingOf: 'showing {0} of {1} values; hover a cell for its exact number',
   lensCaption:
     'What the model would predict at each position if it stopped after each layer: the final layer norm and the unembedding applied to the residual stream. Each cell shows the top token, shaded by its probability; hover for the top 5. The last row is the model’s real prediction.',
@@ -63,6 +96,14 @@ export const STEPPER_TEXT = {
   figContext: 'Context (tokens)',
   figParams: 'Parameters',
   figActivation: 'Activation',
+  figFamily: 'Architecture',
+  figKvHeads: 'Key/value heads per layer',
+  figNorm: 'Normalisation',
+  figPositions: 'Positions',
+  figRope: 'RoPE: θ = {0}, {1} of {2} dims rotate',
+  figRopeScaling: 'RoPE scaling (rope_scaling)',
+  figLearnedPositions: 'learned position embeddings',
+  figSlidingWindow: 'Sliding window',
   modelCard: 'Model card: training corpus, loss and how it was trained',
   bundledModel: 'This is the small model bundled with Attention Lens.',
   noCard: 'This model folder has no README.md model card, so its training corpus and loss are unknown here.',
@@ -86,6 +127,17 @@ export const STEPPER_TEXT = {
   titleResidual2: 'Residual add after the feed-forward network',
   titleFinalLn: 'Final layer norm → logits',
   titleSoftmaxOut: 'Softmax → the predicted next token',
+  titleEmbedInput: 'Input vector = the token embedding',
+  titleRmsNorm1: 'RMSNorm before attention (input_layernorm)',
+  titleQkNorm: 'q/k norm: RMSNorm of each head’s query and key',
+  titleRope: 'Rotary position embedding (RoPE)',
+  titleKvGroup: 'The key/value head this query head reads',
+  titleRmsNorm2: 'RMSNorm before the feed-forward network (post_attention_layernorm)',
+  titleSwiglu: 'SwiGLU feed-forward network',
+  titlePostLn1: 'Layer norm after attention (ln_1)',
+  titlePostLn2: 'Layer norm after the feed-forward network (ln_2)',
+  titleFinalRmsNorm: 'Final RMSNorm → logits',
+  titleHeadOnly: 'The output head → logits',
 
   // ---- explanations beside each step ----
   explainTokens:
@@ -123,6 +175,28 @@ export const STEPPER_TEXT = {
     'After the last block, a final layer norm is applied and the vector is multiplied by the transposed token-embedding table (the weights are tied): one score, a logit, for every token in the vocabulary.',
   explainSoftmaxOut:
     'The softmax turns the logits into probabilities over the whole vocabulary. Greedy decoding picks the most likely token; sampling draws from the distribution. The chosen token is appended and the whole pass runs again.',
+  explainEmbedInput:
+    'In this model the first layer’s input is the token embedding alone: no position vector is added. Positions enter inside every attention layer instead, where RoPE turns each query and key by an angle that grows with the token’s position.',
+  explainRmsNorm1:
+    'RMSNorm divides the vector by its root mean square, √(mean(x²) + ε), and multiplies each dimension by a learned weight w. Unlike layer norm it neither subtracts the mean nor adds a bias: it is cheaper, and in practice just as stable.',
+  explainQkNorm:
+    'This model (Qwen3) normalises each head’s query and key with an RMSNorm of their own (q_norm, k_norm, over the head’s d_k values) before RoPE. It keeps the dot products from growing too large during training, so attention does not collapse onto a single token.',
+  explainRope:
+    'RoPE puts the position into the query and the key by turning them. A head’s dimensions form pairs (i, i + d/2); each pair is rotated by the angle position · θ_i, fast for the first pairs and ever slower for the last. Since q and k are each turned by their own position, their dot product depends only on how far apart the two tokens are.',
+  explainKvGroup:
+    'With grouped-query attention the model has fewer key/value heads than query heads: a group of query heads shares one set of keys and values. Each head still asks its own question (its own q), but the KV cache is several times smaller, which makes long texts cheaper to generate.',
+  explainRmsNorm2:
+    'A second RMSNorm, with its own learned weight, prepares the updated stream for the feed-forward network.',
+  explainSwiglu:
+    'The feed-forward network is gated: two projections widen the vector; one of them, the gate, goes through silu and then multiplies the other, up, value by value, so the gate decides how much of each hidden unit passes. down_proj brings the result back to d_model. Much of the model’s stored knowledge lives in these weights.',
+  explainPostLn1:
+    'GPT-1 normalises after the residual add rather than before the sublayer: the sum x + a is layer-normalised, and the result is both the feed-forward network’s input and the stream carried on. Later models (GPT-2 onwards) moved the norm in front of each sublayer, which trains deep stacks more stably.',
+  explainPostLn2:
+    'The feed-forward output is added to the stream and the sum is layer-normalised again. The result is the block’s output and the next layer’s input.',
+  explainFinalRmsNorm:
+    'After the last block, a final RMSNorm (model.norm) is applied and the vector is multiplied by the output head: the transposed token-embedding table when the weights are tied, otherwise a separate lm_head. The result is one score, a logit, for every token in the vocabulary.',
+  explainHeadOnly:
+    'GPT-1 has no final norm: each block already ends in a layer norm. The last block’s output is multiplied by the transposed token-embedding table (the weights are tied): one score, a logit, for every token in the vocabulary.',
 
   // ---- the Model section ----
   modelBuiltTitle: 'How a decoder-only model is built',

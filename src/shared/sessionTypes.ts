@@ -72,10 +72,15 @@ export interface CaptureSlice {
   capture: LayerCapture;
   /** wte row of the token at `position` [d]. */
   tokenEmbedding: Float32Array;
-  /** wpe row of `position` [d]. */
-  positionEmbedding: Float32Array;
+  /** wpe row of `position` [d]; absent for families whose positions enter through RoPE. */
+  positionEmbedding?: Float32Array;
   /** ln_f of the last block's output at `position` [d] (whatever the layer): lnF · wteᵀ = the logits row. */
   finalLn: Float32Array;
+  /** Final RMSNorm (Llama family): √(mean(x_L²) + ε) at `position` and the norm's weight [d]. */
+  finalNormRms?: number;
+  finalNormWeight?: Float32Array;
+  /** Rotary families: inv_freq [rotaryDim / 2] after rope_scaling; dims i and i + rotaryDim/2 turn by position · invFreq[i]. */
+  invFreq?: Float32Array;
 }
 
 export interface LogitLensResult {

@@ -9,7 +9,7 @@
 // The numbers are the engine's own (LayerCapture from the forward pass), passed through as
 // Float32Array: the stepper never recomputes the model.
 import { acceptByType, type Acceptors, type MessageEvents } from './channel';
-import type { LayerCapture } from './engineData';
+import type { CaptureSlice } from './sessionTypes';
 import type { StepperStrings } from './explanations';
 import type { Token } from './token';
 
@@ -51,10 +51,40 @@ export interface StepperModelFacts {
   numParams: number;
   activation: string;
   layerNormEps: number;
+  /** config.json's model_type: 'gpt2', 'openai-gpt', 'llama', 'mistral', 'qwen2', 'qwen3'. */
+  family: string;
+  /** Key/value heads (fewer than nHead: grouped-query attention) and the width of one head. */
+  nKvHead: number;
+  headDim: number;
+  norm: 'layernorm' | 'rmsnorm';
+  /** Where the norms sit: before attention and the MLP (GPT-2, Llama) or after each residual add (GPT-1). */
+  normPlacement: 'pre' | 'post';
+  /** Whether a final norm (ln_f, model.norm) comes before the head. */
+  finalNorm: boolean;
+  /** Rotary position embeddings (positions enter by rotating q and k); absent: learned positions (wpe). */
+  rope?: StepperRope;
+  /** Sliding-window attention in layers ≥ fromLayer (Mistral). */
+  slidingWindow?: { size: number; fromLayer: number };
+  /** Qwen3: RMSNorm over each head's q and k before RoPE. */
+  qkNorm: boolean;
+  /** q, k, v projections with biases (GPT-2, GPT-1, Qwen2). */
+  qkvBias: boolean;
+  /** The feed-forward network: activation(x·W_fc)·W_proj, or SwiGLU's down(silu(gate(x)) · up(x)). */
+  mlp: 'mlp' | 'swiglu';
+  /** The head is the token embedding transposed (tied) or its own lm_head. */
+  tiedHead: boolean;
   /** True for the model shipped in media/model. */
   bundled: boolean;
   /** The model card (README.md), when the folder has one: corpus, loss, how it was trained. */
   card?: string;
+}
+
+/** The rotary embedding's settings (config.json's rope_theta, partial_rotary_factor, rope_scaling). */
+export interface StepperRope {
+  theta: number;
+  /** Leading dims of each head that rotate (headDim unless partial_rotary_factor < 1). */
+  rotaryDim: number;
+  scaling?: { type: string; factor: number };
 }
 
 /** One analysis, as the stepper needs it. */
@@ -109,15 +139,14 @@ export interface StepperBusyMessage {
   detail: string;
 }
 
-/** One layer's internals at one query position of run `runId` (the `capture` request's answer). */
-export interface CaptureReply {
+/**
+ * One layer's internals at one query position of run `runId` (the `capture` request's answer): the
+ * engine's CaptureSlice — the capture, the wte row of the query token (and the wpe row of its
+ * position where the family has learned positions), the final norm of the last block's output,
+ * and inv_freq for rotary families.
+ */
+export interface CaptureReply extends CaptureSlice {
   runId: number;
-  capture: LayerCapture;
-  /** wte row of the query token [d] and wpe row of its position [d]. */
-  tokenEmbedding: Float32Array;
-  positionEmbedding: Float32Array;
-  /** ln_f of the last block's output at the query position [d] (what the unembedding reads). */
-  finalLn?: Float32Array;
 }
 
 export interface ReadoutReply {

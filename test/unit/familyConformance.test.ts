@@ -127,8 +127,9 @@ describe('family conformance with the numpy reference', function () {
         for (let h = 0; h < H; h++) {
           assertClose(cap.weights.subarray(h * T, (h + 1) * T), a.attentions![1].subarray((h * T + p) * T, (h * T + p + 1) * T), 0, `head ${h} weights`);
         }
-        for (const key of ['q', 'k', 'v', 'weights', 'headOutputs', 'concat', 'ffnPre', 'ffnAct', 'residualOut'] as const) {
-          assertClose(b.capture![key], cap[key], TOL.residual, `capture ${key} on 3 threads`);
+        for (const key of ['q', 'k', 'v', 'weights', 'headOutputs', 'concat', 'ffnPre', 'ffnAct', 'residualOut', 'qProjected', 'kProjected', 'ffnGateAct', 'ffnUp', 'ln1Rms', 'ln2Weight'] as const) {
+          assert.ok(cap[key] && b.capture![key], `capture ${key}`);
+          assertClose(b.capture![key]!, cap[key]!, TOL.residual, `capture ${key} on 3 threads`);
         }
       } finally {
         one.dispose();

@@ -171,7 +171,7 @@ describe('EngineSession (tiny-model)', () => {
     }
     assert.equal(c.tokenEmbedding.length, 32);
     for (let i = 0; i < 32; i++) {
-      assert.ok(Math.abs(c.tokenEmbedding[i] + c.positionEmbedding[i] - c.capture.residualIn[i]) < 1e-6);
+      assert.ok(Math.abs(c.tokenEmbedding[i] + c.positionEmbedding![i] - c.capture.residualIn[i]) < 1e-6);
     }
     await rejectsWith(s.capture(a.runId, 0, T), 'BAD_ARGUMENT', /position/);
   });

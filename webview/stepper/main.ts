@@ -17,7 +17,7 @@ import { el } from './dom';
 import { renderLens } from './lens';
 import { renderModel } from './model';
 import { hideTip, renderBlock } from './render';
-import { buildStep, layerStart, moveLayer, stepAt, stepCount, stepNeeds, visibleToken, type StepRef } from './steps';
+import { buildStep, layerStart, moveLayer, stepAt, stepCount, stepNeeds, stepPlan, visibleToken, type StepPlan, type StepRef } from './steps';
 
 type Tab = StepperViewState['tab'];
 
@@ -57,6 +57,8 @@ const app = document.getElementById('app') as HTMLElement;
 
 const captureKey = (layer: number, position: number): string => `${layer}:${position}`;
 const nLayer = (): number => st.model?.nLayer ?? 1;
+/** The model's step list (GPT-2's, the Llama family's, GPT-1's). */
+const plan = (): StepPlan => stepPlan(st.model);
 
 function persist(): void {
   if (st.run) saveState({ runId: st.run.runId, query: st.query, head: st.head, step: st.step, tab: st.tab });
@@ -97,7 +99,7 @@ function fetchNeeded(): void {
     return;
   }
   if (st.tab !== 'steps') return;
-  const needs = stepNeeds(stepAt(st.step, nLayer()));
+  const needs = stepNeeds(stepAt(st.step, nLayer(), plan()));
   const position = st.query;
   if (needs.capture !== undefined) {
     const layer = needs.capture;
@@ -110,7 +112,7 @@ function fetchNeeded(): void {
 }
 
 function go(step: number): void {
-  const n = stepCount(nLayer());
+  const n = stepCount(nLayer(), plan());
   st.step = Math.max(0, Math.min(n - 1, step));
   update();
 }
@@ -180,7 +182,7 @@ function renderControls(ref: StepRef): HTMLElement {
   const s = st.strings;
   const L = nLayer();
   const box = el('div', 'controls');
-  const total = stepCount(L);
+  const total = stepCount(L, plan());
   const nav = el('div', 'step-nav');
   const prev = button('◀', s.prevStep, () => go(st.step - 1), 'prev');
   const next = button('▶', s.nextStep, () => go(st.step + 1), 'next');
@@ -202,8 +204,8 @@ function renderControls(ref: StepRef): HTMLElement {
   });
   slider.addEventListener('change', () => {
     const l = Number(slider.value);
-    const cur = stepAt(st.step, L);
-    go(cur.stage === 'layer' ? moveLayer(st.step, l - cur.layer, L) : layerStart(l));
+    const cur = stepAt(st.step, L, plan());
+    go(cur.stage === 'layer' ? moveLayer(st.step, l - cur.layer, L, plan()) : layerStart(l, plan()));
   });
   layerBox.append(slider);
   box.append(layerBox);
@@ -229,7 +231,7 @@ function renderControls(ref: StepRef): HTMLElement {
 function renderStep(run: StepperRunInfo): HTMLElement {
   const s = st.strings;
   const L = nLayer();
-  const ref = stepAt(st.step, L);
+  const ref = stepAt(st.step, L, plan());
   const box = el('section', 'steps');
   box.append(renderQueryChips(run), renderControls(ref));
   const stage = ref.stage === 'embedding' ? s.stageEmbedding : ref.stage === 'layer' ? formatText(s.stageLayer, ref.layer) : s.stageOutput;
@@ -244,6 +246,9 @@ function renderStep(run: StepperRunInfo): HTMLElement {
     tokenEmbedding: c?.tokenEmbedding,
     positionEmbedding: c?.positionEmbedding,
     finalLn: c?.finalLn,
+    finalNormRms: c?.finalNormRms,
+    finalNormWeight: c?.finalNormWeight,
+    invFreq: c?.invFreq,
     readout: st.readouts.get(st.query),
     strings: s,
   });
@@ -362,8 +367,8 @@ document.addEventListener('keydown', (e) => {
   let to: number | undefined;
   if (e.key === 'ArrowRight') to = st.step + 1;
   else if (e.key === 'ArrowLeft') to = st.step - 1;
-  else if (e.key === 'PageDown') to = moveLayer(st.step, +1, L);
-  else if (e.key === 'PageUp') to = moveLayer(st.step, -1, L);
+  else if (e.key === 'PageDown') to = moveLayer(st.step, +1, L, plan());
+  else if (e.key === 'PageUp') to = moveLayer(st.step, -1, L, plan());
   if (to === undefined) return;
   e.preventDefault();
   go(to);

@@ -3,7 +3,7 @@
 // read-out. Colours come from the theme's --vscode-* variables.
 import type { StepperStrings } from '../../src/shared/explanations';
 import { el, exact, fixed } from './dom';
-import type { Block, ReadoutBlock, StripsBlock, TableBlock, TokensBlock, VectorBlock } from './steps';
+import type { Block, GridBlock, ReadoutBlock, StripsBlock, TableBlock, TokensBlock, VectorBlock } from './steps';
 
 /** Pixels per value in a strip. */
 const CELL = 6;
@@ -177,6 +177,30 @@ function readout(b: ReadoutBlock, s: StepperStrings): HTMLElement {
   return box;
 }
 
+/** A figure in a grid: integers as they are, tiny values (RoPE's slow frequencies) in exponent form. */
+function gridNumber(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(3) : fixed(v);
+}
+
+function grid(b: GridBlock): HTMLElement {
+  const box = el('div', `block grid ${b.name}`);
+  box.append(header(b.label, b.shape));
+  const scroll = el('div', 'table-scroll');
+  const t = el('table', `grid ${b.name}`, undefined, { 'data-name': b.name });
+  const head = el('tr');
+  for (const h of b.header) head.append(el('th', '', h));
+  t.append(head);
+  for (const r of b.rows) {
+    const tr = el('tr', r.selected ? 'selected' : '');
+    for (const v of r.cells) tr.append(typeof v === 'number' ? el('td', 'num', gridNumber(v), { title: exact(v) }) : el('td', '', v));
+    t.append(tr);
+  }
+  scroll.append(t);
+  box.append(scroll);
+  return box;
+}
+
 /** One block as DOM. */
 export function renderBlock(b: Block, s: StepperStrings, ctx: { query: number; head: number }): HTMLElement {
   switch (b.kind) {
@@ -190,6 +214,8 @@ export function renderBlock(b: Block, s: StepperStrings, ctx: { query: number; h
       return tokens(b, s, ctx.query);
     case 'readout':
       return readout(b, s);
+    case 'grid':
+      return grid(b);
   }
 }
 

@@ -51,6 +51,15 @@ export interface BlockTensors extends AttentionTensors {
    * and RoPE (part('q') / part('k') are after), [T × (H + 2·Hkv)·hd] laid out as attention's input.
    */
   qkvProjected?: Float32Array;
+  /** Qwen3: the same rows after q_norm / k_norm, before RoPE. */
+  qkvNormed?: Float32Array;
+  /** Llama family: silu(gate_proj(ln2)), before the product with ffnUp. */
+  ffnGateAct?: tf.Tensor2D; // [T, nInner]
+  /** Families with RMSNorm: the norms' weights (the model's own tensors: clone, never dispose) and epsilon. */
+  rmsNorms?: { eps: number; ln1: tf.Tensor1D; ln2: tf.Tensor1D; qNorm?: Float32Array; kNorm?: Float32Array };
+  /** GPT-1 (post-LN): what ln_1 and ln_2 normalise, x + attnOut and residualMid + ffnOut. */
+  attnSum?: tf.Tensor2D; // [T, d]
+  ffnSum?: tf.Tensor2D; // [T, d]
 }
 
 /** The embeddings of T tokens; `pos` where the family adds learned positions (a type, not an interface: tf.tidy returns it). */
@@ -79,6 +88,8 @@ export interface Family {
   finalNorm(x: tf.Tensor2D): tf.Tensor2D;
   /** The same on one row [d]. */
   finalNormRow(x: Float32Array): Float32Array;
+  /** Families with RMSNorm: the final norm's weight [d] and epsilon (the learner's capture shows them). */
+  readonly finalRmsNorm?: { weight: Float32Array; eps: number };
   /** Frees the tensors and the packed matrices. */
   dispose(): void;
 }

@@ -135,13 +135,17 @@ export class Llama implements Family {
     return { nHead: h1 - h0, nKvHead: kv1 - kv0, headDim: this.config.headDim, kvHead: this.kvHead, ...(w && l >= w.fromLayer ? { window: w.size } : {}) };
   }
 
-  /** In place on projected q | k | v rows [T × (H + 2·Hkv)·hd] at positions pos0…: q/k norm (Qwen3), then RoPE on q and k. */
-  private positional(qkv: Float32Array, T: number, pos0: number, w: LlamaDecoderLayer, layout: HeadLayout): void {
+  /**
+   * In place on projected q | k | v rows [T × (H + 2·Hkv)·hd] at positions pos0…: q/k norm (Qwen3),
+   * then RoPE on q and k. `normed` (the capture's) gets a copy of the rows between the two, when there is a q/k norm.
+   */
+  private positional(qkv: Float32Array, T: number, pos0: number, w: LlamaDecoderLayer, layout: HeadLayout, normed?: (rows: Float32Array) => void): void {
     const { nHead: H, nKvHead: Hkv, headDim: hd } = layout;
     const W = (H + 2 * Hkv) * hd;
     const eps = this.config.layerNormEps;
     if (w.self_attn.q_norm) rmsNormHeads(qkv, T, W, 0, H, hd, w.self_attn.q_norm, eps);
     if (w.self_attn.k_norm) rmsNormHeads(qkv, T, W, H, Hkv, hd, w.self_attn.k_norm, eps);
+    if (normed && (w.self_attn.q_norm || w.self_attn.k_norm)) normed(qkv.slice());
     this.rotary.apply(qkv, T, W, 0, H + Hkv, pos0);
   }
 
@@ -153,7 +157,8 @@ export class Llama implements Family {
     const ln1 = rmsNorm(x, w.input_layernorm, eps); // [T, d]
     const qkvProjected = w.self_attn.qkv_proj.matmul(ln1.dataSync() as Float32Array, T); // [T × (H + 2·Hkv)·hd]
     const qkv = qkvProjected.slice(); // [T × (H + 2·Hkv)·hd], rotated next
-    this.positional(qkv, T, past.pos0, w, layout);
+    let qkvNormed: Float32Array | undefined; // [T × (H + 2·Hkv)·hd] after q/k norm (Qwen3)
+    this.positional(qkv, T, past.pos0, w, layout, (rows) => (qkvNormed = rows));
     const att = causalSelfAttention(qkv, T, layout, past, this.gemm);
     const attnPartial = linear(att.concat, w.self_attn.o_proj); // [T, d]
     const attnOut = reduce ? reduce(attnPartial) : attnPartial; // [T, d]
@@ -169,11 +174,13 @@ export class Llama implements Family {
     }
     const ffnPre = tf.tensor2d(gate, [T, f]); // [T, f] gate_proj(x)
     const ffnUp = tf.tensor2d(up, [T, f]); // [T, f] up_proj(x)
-    const ffnAct = tf.mul(tf.mul(ffnPre, tf.sigmoid(ffnPre)), ffnUp) as tf.Tensor2D; // [T, f] silu(gate) · up
+    const ffnGateAct = tf.mul(ffnPre, tf.sigmoid(ffnPre)) as tf.Tensor2D; // [T, f] silu(gate)
+    const ffnAct = tf.mul(ffnGateAct, ffnUp) as tf.Tensor2D; // [T, f] silu(gate) · up
     const ffnPartial = linear(ffnAct, w.mlp.down_proj); // [T, d]
     const ffnOut = reduce ? reduce(ffnPartial) : ffnPartial; // [T, d]
     const residualOut = tf.add(residualMid, ffnOut) as tf.Tensor2D; // [T, d]
-    return { ...att, attnOut, residualIn: x, ln1, residualMid, ln2, ffnPre, ffnUp, ffnAct, ffnOut, residualOut, qkvProjected };
+    const rmsNorms = { eps, ln1: w.input_layernorm, ln2: w.post_attention_layernorm, qNorm: w.self_attn.q_norm, kNorm: w.self_attn.k_norm };
+    return { ...att, attnOut, residualIn: x, ln1, residualMid, ln2, ffnPre, ffnUp, ffnGateAct, ffnAct, ffnOut, residualOut, qkvProjected, qkvNormed, rmsNorms };
   }
 
   blockRow(l: number, x: Float32Array, cache: KVCache, reduce?: ReduceArray): Float32Array {
@@ -188,6 +195,10 @@ export class Llama implements Family {
     const gateUp = w.mlp.gate_up_proj.matmul(rmsNormRow(mid, w.rows.post_attention_layernorm, eps), 1); // [2f]
     const ffnPartial = w.mlp.down_proj.matmul(swiglu(gateUp, 1, w.mlp.down_proj.inDim), 1); // [d]
     return addRows(mid, reduce ? reduce(ffnPartial) : ffnPartial); // [d]
+  }
+
+  get finalRmsNorm(): { weight: Float32Array; eps: number } {
+    return { weight: this.normRow, eps: this.config.layerNormEps };
   }
 
   finalNorm(x: tf.Tensor2D): tf.Tensor2D {

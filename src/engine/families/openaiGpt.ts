@@ -91,14 +91,16 @@ export class OpenAIGPT implements Family {
     const att = causalSelfAttention(qkv, T, { nHead: hl, nKvHead: hl, headDim: hd }, past, this.gemm);
     const attnPartial = linear(att.concat, w.attn.c_proj); // [T, d]
     const attnOut = reduce ? reduce(attnPartial) : attnPartial; // [T, d]
-    const residualMid = layerNorm(tf.add(x, attnOut) as tf.Tensor2D, w.ln_1, eps); // [T, d] n = ln_1(x + a)
+    const attnSum = tf.add(x, attnOut) as tf.Tensor2D; // [T, d] x + a
+    const residualMid = layerNorm(attnSum, w.ln_1, eps); // [T, d] n = ln_1(x + a)
     const ffnPre = linear(residualMid, w.mlp.c_fc); // [T, nInner]
     const ffnAct = activation(act, ffnPre); // [T, nInner]
     const ffnPartial = linear(ffnAct, w.mlp.c_proj); // [T, d]
     const ffnOut = reduce ? reduce(ffnPartial) : ffnPartial; // [T, d]
-    const residualOut = layerNorm(tf.add(residualMid, ffnOut) as tf.Tensor2D, w.ln_2, eps); // [T, d] ln_2(n + m)
+    const ffnSum = tf.add(residualMid, ffnOut) as tf.Tensor2D; // [T, d] n + m
+    const residualOut = layerNorm(ffnSum, w.ln_2, eps); // [T, d] ln_2(n + m)
     // No norm before attention or the MLP: they read the block's input and n themselves.
-    return { ...att, attnOut, residualIn: x, ln1: x, residualMid, ln2: residualMid, ffnPre, ffnAct, ffnOut, residualOut };
+    return { ...att, attnOut, residualIn: x, ln1: x, residualMid, ln2: residualMid, ffnPre, ffnAct, ffnOut, residualOut, attnSum, ffnSum };
   }
 
   blockRow(l: number, x: Float32Array, cache: KVCache, reduce?: ReduceArray): Float32Array {

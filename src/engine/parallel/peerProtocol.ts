@@ -71,4 +71,10 @@ export const CAPTURE_SPLIT_KEYS = [
   'concat',
   'ffnPre',
   'ffnAct',
+  'qProjected',
+  'kProjected',
+  'qNormed',
+  'kNormed',
+  'ffnGateAct',
+  'ffnUp',
 ] as const satisfies readonly (keyof LayerCapture)[];

@@ -57,7 +57,8 @@ function concatColumns(parts: Float32Array[], T: number): Float32Array {
 function mergeCapture(local: LayerCapture, peers: PartialCapture[]): LayerCapture {
   const out = { ...local };
   for (const key of CAPTURE_SPLIT_KEYS) {
-    out[key] = concatF32([local[key], ...peers.map((p) => p[key] ?? new Float32Array(0))]);
+    const own = local[key];
+    if (own) out[key] = concatF32([own, ...peers.map((p) => p[key] ?? new Float32Array(0))]); // optional keys: where the family has them
   }
   return out;
 }
