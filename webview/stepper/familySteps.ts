@@ -98,7 +98,7 @@ export function buildFamilyStep(ref: StepRef, inp: StepInput): StepView {
         label: s.kvGroupTable,
         shape: `${m.nKvHead} × ${G}`,
         header: [s.kvHeadColumn, s.queryHeadsColumn],
-        rows: upTo(m.nKvHead).map((j) => ({ cells: [j, `${j * G}–${(j + 1) * G - 1}`], selected: j === g })),
+        rows: upTo(m.nKvHead).map((j) => ({ cells: [String(j), `${j * G}–${(j + 1) * G - 1}`], selected: j === g })),
       };
       const strips = (label: string, a: Float32Array): Block => ({ ...keyStrips('', a), label: formatText(label, g) });
       return view(
@@ -178,7 +178,7 @@ function ropeStep(c: ReturnType<typeof stepContext>, inp: StepInput): StepView {
   const header = [s.ropePair, s.ropeDims, ...(scaled ? [s.ropeUnscaled] : []), 'θ_i', s.ropeAngle, 'q_i', `q_{i+${half}}`, "q'_i", `q'_{i+${half}}`];
   const rows = Array.from({ length: half }, (_, i) => ({
     cells: [
-      i,
+      String(i), // an index: no decimals
       `${i}, ${i + half}`,
       ...(scaled ? [Math.pow(rope.theta, (-2 * i) / rope.rotaryDim)] : []),
       invFreq[i],
