@@ -15,7 +15,7 @@ import { KVCache } from './kvCache';
 import type { AllReduce } from './parallel/allReduce';
 import type { Shard } from './parallel/shards';
 import { TensorParallel, type ParallelOptions } from './parallel/tensorParallel';
-import type { CaptureRequest, ForwardOptions, ForwardResult, GPTConfig, LayerCapture, WeightMap } from './types';
+import type { CaptureRequest, ForwardOptions, ForwardResult, GPTConfig, LayerCapture, AnyWeightMap } from './types';
 
 export type { ParallelOptions } from './parallel/tensorParallel';
 
@@ -60,13 +60,13 @@ export class GPTModel {
   }
 
   /** Copies the weights into tensors (checking every shape); the WeightMap can be dropped after. */
-  static create(config: GPTConfig, weights: WeightMap): GPTModel {
+  static create(config: GPTConfig, weights: AnyWeightMap): GPTModel {
     GPTModel.checkConfig(config);
     return new GPTModel(familyOf(config).load(config, weights));
   }
 
   /** One shard of a tensor-parallel model (a peer thread builds its part with this). */
-  static createShard(config: GPTConfig, weights: WeightMap, shard: Shard, sums: AllReduce): GPTModel {
+  static createShard(config: GPTConfig, weights: AnyWeightMap, shard: Shard, sums: AllReduce): GPTModel {
     GPTModel.checkConfig(config);
     return new GPTModel(familyOf(config).load(config, weights, shard), new LocalCommunicator(sums));
   }
@@ -76,7 +76,7 @@ export class GPTModel {
    * shard, and one worker thread per other shard holds its own, with its own tfjs backend. The
    * result behaves exactly like create()'s. With threads ≤ 1 it is create().
    */
-  static async createParallel(config: GPTConfig, weights: WeightMap, opts: ParallelOptions): Promise<GPTModel> {
+  static async createParallel(config: GPTConfig, weights: AnyWeightMap, opts: ParallelOptions): Promise<GPTModel> {
     GPTModel.checkConfig(config);
     const n = Math.min(Math.max(1, Math.floor(opts.threads)), config.nHead);
     if (n === 1) return GPTModel.create(config, weights);

@@ -70,6 +70,11 @@ export class WeightReader {
     return widenWeight(this.entry(name, shape));
   }
 
+  /** The checkpoint's weight `name`, checked against `shape`, as it is (16-bit values stay 16-bit; not copied). */
+  stored(name: string, shape: number[]): AnyWeightArray {
+    return this.entry(name, shape);
+  }
+
   /** The same as a tensor, freed by discard() if the load fails. */
   tensor<R extends tf.Rank>(name: string, shape: number[]): tf.Tensor<R> {
     const t = tf.tensor(this.array(name, shape), shape, 'float32') as unknown as tf.Tensor<R>;

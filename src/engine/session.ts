@@ -118,7 +118,7 @@ export class EngineSession {
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
   static async load(modelDir: string, opts: EngineOptions = {}): Promise<EngineSession> {
     // Parse and validate every file before touching TensorFlow.js: bad input fails fast and quietly.
-    const { config, weights } = loadCheckpoint(modelDir);
+    const { config, weights } = loadCheckpoint(modelDir, { keep16: true }); // BF16 / F16 weights stay 16-bit (the Llama family packs them as stored)
     const tokenizer = loadTokenizer(modelDir);
     const chatSource = readChatTemplateOrError(modelDir);
     if (tokenizer.vocabSize > config.vocabSize) {

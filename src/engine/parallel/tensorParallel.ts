@@ -7,7 +7,7 @@
 // logits of a step or unembed, which are stitched here in rank order.
 import type { BackendOptions } from '../backend';
 import type { ColumnsRequest, Communicator, ForwardJoin, ForwardRequest } from '../communicator';
-import type { GPTConfig, LayerCapture, WeightMap } from '../types';
+import type { GPTConfig, LayerCapture, AnyWeightMap } from '../types';
 import { AllReduce, createReduceBuffer } from './allReduce';
 import { PeerLink, type PeerCall } from './peerLink';
 import { CAPTURE_SPLIT_KEYS, type PartialCapture } from './peerProtocol';
@@ -76,10 +76,10 @@ export class TensorParallel implements Communicator {
    */
   static async start<W extends { dispose(): void }>(
     config: GPTConfig,
-    weights: WeightMap,
+    weights: AnyWeightMap,
     opts: ParallelOptions,
-    cut: (weights: WeightMap, shard: Shard) => WeightMap,
-    loadOwn: (weights: WeightMap, shard: Shard) => W,
+    cut: (weights: AnyWeightMap, shard: Shard) => AnyWeightMap,
+    loadOwn: (weights: AnyWeightMap, shard: Shard) => W,
   ): Promise<{ comm: TensorParallel; own: W }> {
     const n = opts.threads;
     const plan = planShards(config, n);
