@@ -60,15 +60,15 @@ export class GPTModel {
   }
 
   /** Copies the weights into tensors (checking every shape); the WeightMap can be dropped after. */
-  static create(config: GPTConfig, weights: AnyWeightMap): GPTModel {
+  static create(config: GPTConfig, weights: AnyWeightMap, opts: { release?: boolean } = {}): GPTModel {
     GPTModel.checkConfig(config);
-    return new GPTModel(familyOf(config).load(config, weights));
+    return new GPTModel(familyOf(config).load(config, weights, undefined, opts.release));
   }
 
   /** One shard of a tensor-parallel model (a peer thread builds its part with this). */
   static createShard(config: GPTConfig, weights: AnyWeightMap, shard: Shard, sums: AllReduce): GPTModel {
     GPTModel.checkConfig(config);
-    return new GPTModel(familyOf(config).load(config, weights, shard), new LocalCommunicator(sums));
+    return new GPTModel(familyOf(config).load(config, weights, shard, true), new LocalCommunicator(sums)); // its own map: let each weight go once packed
   }
 
   /**
@@ -79,9 +79,9 @@ export class GPTModel {
   static async createParallel(config: GPTConfig, weights: AnyWeightMap, opts: ParallelOptions): Promise<GPTModel> {
     GPTModel.checkConfig(config);
     const n = Math.min(Math.max(1, Math.floor(opts.threads)), config.nHead);
-    if (n === 1) return GPTModel.create(config, weights);
+    if (n === 1) return GPTModel.create(config, weights, opts);
     const family = familyOf(config);
-    const { comm, own } = await TensorParallel.start(config, weights, { ...opts, threads: n }, (w, shard) => family.cut(config, w, shard), (w, shard) => family.load(config, w, shard));
+    const { comm, own } = await TensorParallel.start(config, weights, { ...opts, threads: n }, (w, shard, release) => family.cut(config, w, shard, release), (w, shard, release) => family.load(config, w, shard, release));
     return new GPTModel(own, comm);
   }
 

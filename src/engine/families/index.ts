@@ -15,9 +15,12 @@ export interface FamilyEntry {
    * Builds a shard's (by default the whole model's) weights, already cut to it. 16-bit weights are
    * packed as stored by the Llama family; the GPT-2 and GPT-1 families widen them first.
    */
-  load(config: GPTConfig, weights: AnyWeightMap, shard?: Shard): Family;
-  /** Cuts the whole checkpoint's weights into one shard's (the whole map for a single shard). */
-  cut(config: GPTConfig, weights: AnyWeightMap, shard: Shard): AnyWeightMap;
+  load(config: GPTConfig, weights: AnyWeightMap, shard?: Shard, release?: boolean): Family;
+  /**
+   * Cuts the whole checkpoint's weights into one shard's (the whole map for a single shard). With
+   * `release` (the last cut of the map) it may take arrays out of `weights` rather than copy them.
+   */
+  cut(config: GPTConfig, weights: AnyWeightMap, shard: Shard, release?: boolean): AnyWeightMap;
   /** Bytes per parameter these weights take in memory when the checkpoint stores `storedBytes` (2 or 4) per value. */
   bytesInMemory(storedBytes: number): number;
   /** Parameters of the whole checkpoint. */
@@ -39,7 +42,7 @@ const GPT2_ENTRY: FamilyEntry = {
   countParams: countGpt2Params,
   bytesInMemory: () => 4,
 };
-const LLAMA_ENTRY: FamilyEntry = { load: (c, w, s) => Llama.load(c, w, s), cut: shardLlamaWeights, countParams: countLlamaParams, bytesInMemory: (b) => b };
+const LLAMA_ENTRY: FamilyEntry = { load: (c, w, s, release) => Llama.load(c, w, s, release), cut: shardLlamaWeights, countParams: countLlamaParams, bytesInMemory: (b) => b };
 
 const FAMILIES: Record<ModelType, FamilyEntry> = {
   gpt2: GPT2_ENTRY,

@@ -80,13 +80,17 @@ export class Llama implements Family {
     this.kvHead = kvHeadMap(config, shard);
   }
 
-  /** Builds the tensors of `shard` from `weights`, already cut to it (parallel/llamaShards.ts). */
-  static load(config: GPTConfig, weights: AnyWeightMap, shard: Shard = wholeShard(config)): Llama {
+  /**
+   * Builds the tensors of `shard` from `weights`, already cut to it (parallel/llamaShards.ts). With
+   * `release`, each matrix is removed from `weights` once packed (its array can be freed while the
+   * next is packed); the caller must not use the map after.
+   */
+  static load(config: GPTConfig, weights: AnyWeightMap, shard: Shard = wholeShard(config), release = false): Llama {
     const { vocabSize: V, nEmbd: d, nLayer: L, headDim: hd } = config;
     const hl = shard.heads[1] - shard.heads[0];
     const kvl = shard.kvHeads[1] - shard.kvHeads[0];
     const f = shard.inner[1] - shard.inner[0];
-    const r = new WeightReader(weights, new Gemm());
+    const r = new WeightReader(weights, new Gemm(), release);
     const qkvBias = config.attentionBias?.qkv ?? false;
     const mlpBias = config.mlpBias ?? false;
     try {
@@ -115,7 +119,7 @@ export class Llama implements Family {
       const head =
         config.tieWordEmbeddings === false
           ? r.matrix('lm_head.weight', [v1 - v0, d], { transposed: true }) // lm_headᵀ [d, v1 - v0] (cut to the shard already)
-          : r.matrix('model.embed_tokens.weight', [V, d], { transposed: true, columns: shard.vocab }); // embed_tokensᵀ [d, v1 - v0], 16-bit as stored
+          : r.matrix('model.embed_tokens.weight', [V, d], { transposed: true, columns: shard.vocab, keep: true }); // embed_tokensᵀ [d, v1 - v0], 16-bit as stored
       const numParams = isWhole(shard) ? r.numParams : countLlamaParams(config);
       return new Llama(config, shard, numParams, r.gemm, embed_tokens, layers, norm, r.copy('model.norm.weight'), head);
     } catch (err) {

@@ -5,6 +5,9 @@
 // lm_head's rows of its vocabulary. The row-parallel biases (o_proj, down_proj) stay on rank 0
 // and are zeros elsewhere; embeddings and norms are replicated. Same names, shard-local shapes.
 // 16-bit weights (a BF16 / F16 checkpoint loaded with keep16) are cut as they are: they stay 16-bit.
+// With `release` (the map's last cut, rank 0's: tensorParallel.ts), rows are views into the
+// whole arrays, not copies, and the whole map is emptied: the shard's map holds the only references,
+// so what the load packs and lets go is freed (the peers' shards, cut before, are copies).
 import { EngineError } from '../errors';
 import type { AnyWeightArray, AnyWeightMap, GPTConfig } from '../types';
 import { columns, isWhole, need, type Shard } from './shards';
@@ -19,7 +22,7 @@ function zeros(w: AnyWeightArray, n: number): Float32Array | Uint16Array {
   return w.data instanceof Uint16Array ? new Uint16Array(n) : new Float32Array(n);
 }
 
-export function shardLlamaWeights(config: GPTConfig, weights: AnyWeightMap, shard: Shard): AnyWeightMap {
+export function shardLlamaWeights(config: GPTConfig, weights: AnyWeightMap, shard: Shard, release = false): AnyWeightMap {
   if (isWhole(shard)) return weights;
   const { nEmbd: d, nHead: H, nKvHead: Hkv, nInner: f, nLayer, headDim: hd, vocabSize: V } = config;
   const out: AnyWeightMap = new Map();
@@ -37,7 +40,7 @@ export function shardLlamaWeights(config: GPTConfig, weights: AnyWeightMap, shar
   /** Rows [r0, r1) of a [rows, cols] weight (and of its bias [rows] when it has one). */
   const rows = (prefix: string, nRows: number, cols: number, [r0, r1]: [number, number], bias: boolean) => {
     const w = check(`${prefix}.weight`, [nRows, cols]);
-    out.set(`${prefix}.weight`, like(w, [r1 - r0, cols], w.data.slice(r0 * cols, r1 * cols)));
+    out.set(`${prefix}.weight`, like(w, [r1 - r0, cols], release ? w.data.subarray(r0 * cols, r1 * cols) : w.data.slice(r0 * cols, r1 * cols)));
     if (bias) {
       const b = check(`${prefix}.bias`, [nRows]);
       out.set(`${prefix}.bias`, like(b, [r1 - r0], b.data.slice(r0, r1)));
@@ -70,5 +73,6 @@ export function shardLlamaWeights(config: GPTConfig, weights: AnyWeightMap, shar
     cols(`${p}.mlp.down_proj`, d, f, shard.inner, config.mlpBias ?? false);
   }
   if (config.tieWordEmbeddings === false) rows('lm_head', V, d, shard.vocab, false);
+  if (release) weights.clear();
   return out;
 }

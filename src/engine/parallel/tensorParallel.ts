@@ -23,6 +23,12 @@ export interface ParallelOptions {
   backend?: BackendOptions;
   /** The peer thread's script (default: engine-peer.js beside this bundle). */
   peerScript?: string;
+  /**
+   * The caller drops `weights` after: this thread's shard is cut last and may take the arrays out
+   * of the map (views instead of copies), and each weight is let go once packed, so the whole
+   * model is never held beside every shard and the packed panels (the session loads so).
+   */
+  release?: boolean;
 }
 
 /** Concatenates arrays end to end. */
@@ -78,8 +84,8 @@ export class TensorParallel implements Communicator {
     config: GPTConfig,
     weights: AnyWeightMap,
     opts: ParallelOptions,
-    cut: (weights: AnyWeightMap, shard: Shard) => AnyWeightMap,
-    loadOwn: (weights: AnyWeightMap, shard: Shard) => W,
+    cut: (weights: AnyWeightMap, shard: Shard, release: boolean) => AnyWeightMap,
+    loadOwn: (weights: AnyWeightMap, shard: Shard, release: boolean) => W,
   ): Promise<{ comm: TensorParallel; own: W }> {
     const n = opts.threads;
     const plan = planShards(config, n);
@@ -90,7 +96,7 @@ export class TensorParallel implements Communicator {
     const sums = new AllReduce(sab, 0, n, reduceFloats);
     const starts = plan.slice(1).map((shard) =>
       PeerLink.start(
-        { config, shard, weights: cut(weights, shard), reduceBuffer: sab, reduceFloats, backend: opts.backend ?? {} },
+        { config, shard, weights: cut(weights, shard, false), reduceBuffer: sab, reduceFloats, backend: opts.backend ?? {} },
         () => sums.fail(),
         opts.peerScript,
       ),
@@ -98,7 +104,9 @@ export class TensorParallel implements Communicator {
     const settled = Promise.allSettled(starts);
     let own: W | undefined;
     try {
-      own = loadOwn(cut(weights, plan[0]), plan[0]);
+      // Last: with release it may empty `weights` (the peers' shards are copies, cut above).
+      const release = opts.release ?? false;
+      own = loadOwn(cut(weights, plan[0], release), plan[0], release);
       const peers = await Promise.all(starts);
       return { comm: new TensorParallel(sums, peers), own };
     } catch (err) {
