@@ -122,16 +122,21 @@ export interface LoadOptions {
   keep16?: boolean;
 }
 
+/** config.json of the model folder `dir`, parsed (and as written: `raw`); reads nothing else. */
+export function readConfig(dir: string): { config: GPTConfig; raw: Record<string, unknown>; file: string } {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new EngineError('FILE_NOT_FOUND', `${dir}: model folder not found`, dir);
+  }
+  const file = path.join(dir, 'config.json');
+  const raw = readJson(file, 'config.json');
+  return { config: parseConfig(raw, file), raw: raw as Record<string, unknown>, file };
+}
+
 /** Loads and validates a checkpoint folder. Every failure is an EngineError naming the file. */
 export function loadCheckpoint(dir: string, opts?: LoadOptions & { keep16?: false }): { config: GPTConfig; weights: WeightMap; files: string[] };
 export function loadCheckpoint(dir: string, opts: LoadOptions): { config: GPTConfig; weights: AnyWeightMap; files: string[] };
 export function loadCheckpoint(dir: string, opts: LoadOptions = {}): { config: GPTConfig; weights: AnyWeightMap; files: string[] } {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new EngineError('FILE_NOT_FOUND', `${dir}: model folder not found`, dir);
-  }
-  const configFile = path.join(dir, 'config.json');
-  const rawConfig = readJson(configFile, 'config.json');
-  const config = parseConfig(rawConfig, configFile);
+  const { config, file: configFile } = readConfig(dir);
   const names = checkpointNames(config);
   const tied = config.tieWordEmbeddings !== false;
 
