@@ -67,7 +67,15 @@ describe('family conformance with the numpy reference', function () {
           [config.modelType, config.vocabSize, config.nLayer, config.nHead, config.nKvHead, config.headDim],
           [ref.family, ref.vocabSize, ref.nLayer, ref.nHead, ref.nKvHead, ref.headDim],
         );
-        model = threads === 1 ? GPTModel.create(config, weights) : await GPTModel.createParallel(config, weights, { threads });
+        // release (each weight let go once packed, rank 0's rows as views) as the session loads, on 1
+        // and 2 threads; on 3 threads without it (rank 0's shard copied), so that both ways are checked
+        const release = threads < 3;
+        model = threads === 1 ? GPTModel.create(config, weights, { release }) : await GPTModel.createParallel(config, weights, { threads, release });
+        if (release && config.modelType !== 'openai-gpt') {
+          // one thread: the packed matrices left the map; two: rank 0's cut emptied it (its shard holds the views)
+          const left = [...weights.keys()].filter((n) => threads > 1 || n.endsWith('_proj.weight'));
+          assert.deepEqual(left, [], 'the weights were let go once packed');
+        }
         assert.strictEqual(model.threads, threads);
       });
       after(() => model?.dispose());
