@@ -10,6 +10,8 @@
 // gpt2: GPT-2 small (12 layers, 12 heads, 768 wide, vocab 50257), forward at T = 128, 512, 1024.
 // bundled: the bundled model's shape (4 layers, 4 heads, 128 wide, context 256, vocab 4096),
 // forward at T = 128, 256. Generation: 64 new tokens after a 128-token prompt, greedy.
+// smollm2-135m, qwen2.5-0.5b: the Llama-family benchmark (bench/familyBench.ts), which also takes
+// --dtype BF16|F32 (default BF16), --runs N and --cache DIR (default .bench-cache/).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import { GPTModel } from '../src/engine/model';
 import { countParams } from '../src/engine/families/gpt2';
 import { chooseThreads } from '../src/engine/session';
 import { benchConfig, randomIds } from './benchConfigs';
+import { FAMILY_PRESETS, familyBench } from './familyBench';
 import { writeRandomCheckpoint } from './randomCheckpoint';
 
 const PROMPT = 128;
@@ -81,9 +84,13 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'wasm' },
       'no-torch': { type: 'boolean' },
       threads: { type: 'string' },
+      dtype: { type: 'string' },
+      runs: { type: 'string' },
+      cache: { type: 'string' },
     },
     strict: true,
   });
+  if (FAMILY_PRESETS.includes(values.config!)) return familyBench({ ...values, config: values.config! });
   const config = benchConfig(values.config!);
   const backendKind = values.backend === 'cpu' ? 'cpu' : 'wasm';
   const wanted = values.ts ? values.ts.split(',').map(Number) : values.quick ? [128] : (DEFAULT_TS[values.config!] ?? [128, 512, 1024]);

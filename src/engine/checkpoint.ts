@@ -9,7 +9,8 @@ import { configToJson, parseConfig } from './config';
 import { checkpointNames } from './families/checkpointNames';
 import { EngineError } from './errors';
 import { SafetensorsFile, unsupportedDtype, writeSafetensors, type OtherEntry, type SafetensorsDtype, type SafetensorsEntry } from './safetensors';
-import type { GPTConfig, WeightMap } from './types';
+import { isWeight16, storedWeight, widenWeight } from './modelWeights';
+import type { AnyWeightArray, AnyWeightMap, GPTConfig, WeightMap } from './types';
 
 const SINGLE = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';
@@ -111,17 +112,31 @@ function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<str
   }
 }
 
-/** Loads and validates a checkpoint folder. Every failure is an EngineError naming the file. */
-export function loadCheckpoint(
-  dir: string,
-  opts: { onProgress?: (fraction: number) => void } = {},
-): { config: GPTConfig; weights: WeightMap; files: string[] } {
+export interface LoadOptions {
+  onProgress?: (fraction: number) => void;
+  /**
+   * Keep F16 and BF16 tensors as their 16-bit values (WeightArray16) instead of widening them to
+   * float32: half the memory, and no float32 copy of the model is ever made (the GEMM packs them
+   * as stored). The families that read weights through WeightReader take such a map.
+   */
+  keep16?: boolean;
+}
+
+/** config.json of the model folder `dir`, parsed (and as written: `raw`); reads nothing else. */
+export function readConfig(dir: string): { config: GPTConfig; raw: Record<string, unknown>; file: string } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new EngineError('FILE_NOT_FOUND', `${dir}: model folder not found`, dir);
   }
-  const configFile = path.join(dir, 'config.json');
-  const rawConfig = readJson(configFile, 'config.json');
-  const config = parseConfig(rawConfig, configFile);
+  const file = path.join(dir, 'config.json');
+  const raw = readJson(file, 'config.json');
+  return { config: parseConfig(raw, file), raw: raw as Record<string, unknown>, file };
+}
+
+/** Loads and validates a checkpoint folder. Every failure is an EngineError naming the file. */
+export function loadCheckpoint(dir: string, opts?: LoadOptions & { keep16?: false }): { config: GPTConfig; weights: WeightMap; files: string[] };
+export function loadCheckpoint(dir: string, opts: LoadOptions): { config: GPTConfig; weights: AnyWeightMap; files: string[] };
+export function loadCheckpoint(dir: string, opts: LoadOptions = {}): { config: GPTConfig; weights: AnyWeightMap; files: string[] } {
+  const { config, file: configFile } = readConfig(dir);
   const names = checkpointNames(config);
   const tied = config.tieWordEmbeddings !== false;
 
@@ -185,16 +200,17 @@ export function loadCheckpoint(
       );
     }
 
-    const weights: WeightMap = new Map();
+    const weights: AnyWeightMap = new Map();
     const total = [...byName.values()].reduce((s, l) => s + (l.entry.end - l.entry.begin), 0) || 1;
     let done = 0;
     for (const [name] of expected) {
       const loc = byName.get(name)!;
-      weights.set(name, { shape: loc.entry.shape.slice(), data: loc.file.read(loc.rawName) });
+      const shape = loc.entry.shape.slice();
+      weights.set(name, opts.keep16 ? storedWeight(shape, loc.file.readStored(loc.rawName)) : { shape, data: loc.file.read(loc.rawName) });
       done += loc.entry.end - loc.entry.begin;
       opts.onProgress?.(done / total);
     }
-    if (lmHead) checkTied(lmHead, weights.get(names.embedding)!.data, names.embedding);
+    if (lmHead) checkTied(lmHead, weights.get(names.embedding)!, names.embedding);
 
     const files = [configFile, ...(indexFile ? [indexFile] : []), ...opened.map((f) => f.path)];
     return { config, weights, files };
@@ -203,11 +219,16 @@ export function loadCheckpoint(
   }
 }
 
-/** With a tied head, a present lm_head.weight must equal the embedding `name`: we use the embedding. */
-function checkTied(lmHead: Located, wte: Float32Array, name: string): void {
-  const head = lmHead.file.read(lmHead.rawName);
+/**
+ * With a tied head, a present lm_head.weight must equal the embedding `name`: we use the embedding.
+ * 16-bit values of the same dtype are compared as stored (equal bit patterns), others as float32.
+ */
+function checkTied(lmHead: Located, wte: AnyWeightArray, name: string): void {
+  const sameHalf = isWeight16(wte) && lmHead.entry.dtype === (wte.dtype === 'bf16' ? 'BF16' : 'F16');
+  const head = sameHalf ? lmHead.file.readStored(lmHead.rawName).data : lmHead.file.read(lmHead.rawName);
+  const emb = sameHalf ? wte.data : widenWeight(wte);
   for (let i = 0; i < head.length; i++) {
-    if (head[i] !== wte[i] && !(Number.isNaN(head[i]) && Number.isNaN(wte[i]))) {
+    if (head[i] !== emb[i] && !(Number.isNaN(head[i]) && Number.isNaN(emb[i]))) {
       throw new EngineError(
         'BAD_WEIGHTS',
         `${lmHead.file.path}: lm_head.weight differs from ${name}, though config.json ties them (tie_word_embeddings)`,

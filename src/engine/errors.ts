@@ -17,6 +17,7 @@ export type EngineErrorCode =
   | 'CANCELLED'
   | 'WORKER_DIED'
   | 'OUT_OF_MEMORY'
+  | 'MODEL_TOO_LARGE'
   | 'INTERNAL';
 
 export interface EngineErrorData {

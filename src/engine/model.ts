@@ -16,7 +16,7 @@ import { rootMeanSquare } from './norms';
 import type { AllReduce } from './parallel/allReduce';
 import type { Shard } from './parallel/shards';
 import { TensorParallel, type ParallelOptions } from './parallel/tensorParallel';
-import type { CaptureRequest, ForwardOptions, ForwardResult, GPTConfig, LayerCapture, WeightMap } from './types';
+import type { CaptureRequest, ForwardOptions, ForwardResult, GPTConfig, LayerCapture, AnyWeightMap } from './types';
 
 export type { ParallelOptions } from './parallel/tensorParallel';
 
@@ -61,15 +61,15 @@ export class GPTModel {
   }
 
   /** Copies the weights into tensors (checking every shape); the WeightMap can be dropped after. */
-  static create(config: GPTConfig, weights: WeightMap): GPTModel {
+  static create(config: GPTConfig, weights: AnyWeightMap, opts: { release?: boolean } = {}): GPTModel {
     GPTModel.checkConfig(config);
-    return new GPTModel(familyOf(config).load(config, weights));
+    return new GPTModel(familyOf(config).load(config, weights, undefined, opts.release));
   }
 
   /** One shard of a tensor-parallel model (a peer thread builds its part with this). */
-  static createShard(config: GPTConfig, weights: WeightMap, shard: Shard, sums: AllReduce): GPTModel {
+  static createShard(config: GPTConfig, weights: AnyWeightMap, shard: Shard, sums: AllReduce): GPTModel {
     GPTModel.checkConfig(config);
-    return new GPTModel(familyOf(config).load(config, weights, shard), new LocalCommunicator(sums));
+    return new GPTModel(familyOf(config).load(config, weights, shard, true), new LocalCommunicator(sums)); // its own map: let each weight go once packed
   }
 
   /**
@@ -77,12 +77,12 @@ export class GPTModel {
    * shard, and one worker thread per other shard holds its own, with its own tfjs backend. The
    * result behaves exactly like create()'s. With threads ≤ 1 it is create().
    */
-  static async createParallel(config: GPTConfig, weights: WeightMap, opts: ParallelOptions): Promise<GPTModel> {
+  static async createParallel(config: GPTConfig, weights: AnyWeightMap, opts: ParallelOptions): Promise<GPTModel> {
     GPTModel.checkConfig(config);
     const n = Math.min(Math.max(1, Math.floor(opts.threads)), config.nHead);
-    if (n === 1) return GPTModel.create(config, weights);
+    if (n === 1) return GPTModel.create(config, weights, opts);
     const family = familyOf(config);
-    const { comm, own } = await TensorParallel.start(config, weights, { ...opts, threads: n }, (w, shard) => family.cut(config, w, shard), (w, shard) => family.load(config, w, shard));
+    const { comm, own } = await TensorParallel.start(config, weights, { ...opts, threads: n }, (w, shard, release) => family.cut(config, w, shard, release), (w, shard, release) => family.load(config, w, shard, release));
     return new GPTModel(own, comm);
   }
 

@@ -32,6 +32,8 @@ export interface MatrixOptions {
   transposed?: boolean;
   columns?: [number, number];
   bias?: Float32Array;
+  /** Keep the weight in the map even with release (the tied head's embedding: embed() reads it too). */
+  keep?: boolean;
 }
 
 export class WeightReader {
@@ -45,7 +47,14 @@ export class WeightReader {
     private readonly weights: ReadonlyMap<string, AnyWeightArray>,
     /** Packs the matrices; owned by the family's weights. */
     readonly gemm: Gemm,
+    /** Remove each matrix from `weights` once packed (the caller drops the map after the load). */
+    private readonly release = false,
   ) {}
+
+  /** With release, lets the packed weights `names` go. */
+  private packed(names: string[]): void {
+    if (this.release) for (const n of names) (this.weights as Map<string, AnyWeightArray>).delete(n);
+  }
 
   /** The checkpoint's weight `name`, checked against `shape`. */
   private entry(name: string, shape: number[]): AnyWeightArray {
@@ -70,6 +79,11 @@ export class WeightReader {
     return widenWeight(this.entry(name, shape));
   }
 
+  /** The checkpoint's weight `name`, checked against `shape`, as it is (16-bit values stay 16-bit; not copied). */
+  stored(name: string, shape: number[]): AnyWeightArray {
+    return this.entry(name, shape);
+  }
+
   /** The same as a tensor, freed by discard() if the load fails. */
   tensor<R extends tf.Rank>(name: string, shape: number[]): tf.Tensor<R> {
     const t = tf.tensor(this.array(name, shape), shape, 'float32') as unknown as tf.Tensor<R>;
@@ -82,11 +96,13 @@ export class WeightReader {
    * nn.Linear's [out, in], a tied head's [V, d]), packed: 16-bit values into 16-bit panels as they
    * are, float32 into f32 panels. A packing problem (a binary16 infinity) names the weight.
    */
-  matrix(name: string, shape: [number, number], opts: MatrixOptions = {}): PackedMatrix {
+  matrix(name: string, shape: [number, number], { keep, ...opts }: MatrixOptions = {}): PackedMatrix {
     const w = this.entry(name, shape);
     const [K, N] = opts.transposed ? [shape[1], shape[0]] : shape;
     try {
-      return this.gemm.pack(w.data, K, N, { ...opts, dtype: isWeight16(w) ? w.dtype : 'f32' });
+      const m = this.gemm.pack(w.data, K, N, { ...opts, dtype: isWeight16(w) ? w.dtype : 'f32' });
+      if (!keep) this.packed([name]);
+      return m;
     } catch (err) {
       if (err instanceof EngineError && err.code === 'BAD_WEIGHTS') throw new EngineError('BAD_WEIGHTS', `"${name}": ${err.message}`);
       throw err;
@@ -114,6 +130,7 @@ export class WeightReader {
       b?.set(this.array(`${prefix}.bias`, [nOuts[i]]), row);
       row += nOuts[i];
     });
+    this.packed(prefixes.map((p) => `${p}.weight`));
     return this.gemm.pack(w, nIn, N, { transposed: true, dtype: half ?? 'f32', ...(b ? { bias: b } : {}) }); // [nIn, N]
   }
 

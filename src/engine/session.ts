@@ -3,14 +3,15 @@
 // uses it directly.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
 import { captureSlice } from './capture';
 import { ChatTemplate, checkMessages, readChatTemplateOrError, type ChatTemplateSource, type RenderOptions } from './chatTemplate';
-import { loadCheckpoint } from './checkpoint';
+import { loadCheckpoint, readConfig } from './checkpoint';
+import { checkFits, storedBytesPerValue } from './memoryPlan';
 import { EngineError } from './errors';
 import { generate } from './generate';
 import { buildModelInfo, type ModelInfo } from './modelInfo';
@@ -119,7 +120,12 @@ export class EngineSession {
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
   static async load(modelDir: string, opts: EngineOptions = {}): Promise<EngineSession> {
     // Parse and validate every file before touching TensorFlow.js: bad input fails fast and quietly.
-    const { config, weights } = loadCheckpoint(modelDir);
+    // A model that cannot fit is refused from its config.json alone, before any weight is read.
+    const { config: planned, raw, file: configFile } = readConfig(modelDir);
+    const params = familyOf(planned).countParams(planned);
+    const threads = chooseThreads(opts.threads, params, planned.nHead);
+    checkFits(planned, threads, storedBytesPerValue(modelDir, raw, params), { name: planned.name ?? basename(modelDir), file: configFile });
+    const { config, weights } = loadCheckpoint(modelDir, { keep16: true }); // BF16 / F16 weights stay 16-bit (the Llama family packs them as stored)
     const tokenizer = loadTokenizer(modelDir);
     const chatSource = readChatTemplateOrError(modelDir);
     if (tokenizer.vocabSize > config.vocabSize) {
@@ -132,8 +138,8 @@ export class EngineSession {
     }
     const backend: BackendOptions = { backend: opts.backend, wasmDir: opts.wasmDir };
     await initBackend(backend);
-    const threads = chooseThreads(opts.threads, familyOf(config).countParams(config), config.nHead);
-    const model = threads > 1 ? await GPTModel.createParallel(config, weights, { threads, backend }) : GPTModel.create(config, weights);
+    // release: the map is dropped below, so each weight is let go once packed
+    const model = threads > 1 ? await GPTModel.createParallel(config, weights, { threads, backend, release: true }) : GPTModel.create(config, weights, { release: true });
     weights.clear(); // the tensors hold their own copies
     try {
       await warmUp(model);

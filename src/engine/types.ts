@@ -99,6 +99,9 @@ export type AnyWeightArray = WeightArray | WeightArray16;
  */
 export type WeightMap = Map<string, WeightArray>;
 
+/** A WeightMap whose weights may hold the checkpoint's 16-bit values (the Llama family keeps them so). */
+export type AnyWeightMap = Map<string, AnyWeightArray>;
+
 export interface Tokenizer {
   readonly vocabSize: number;
   readonly bosTokenId?: number;

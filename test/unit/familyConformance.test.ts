@@ -50,12 +50,27 @@ describe('family conformance with the numpy reference', function () {
       let logits: Float32Array; // the full forward's [T × V]
 
       before(async () => {
-        const { config, weights } = loadCheckpoint(dir);
+        // as the engine loads it: BF16 / F16 weights stay 16-bit (the fixtures hold the rounded values)
+        const { config, weights } = loadCheckpoint(dir, { keep16: true });
+        const dtype = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).torch_dtype as string | undefined;
+        if (config.modelType !== 'openai-gpt' && (dtype === 'bfloat16' || dtype === 'float16')) {
+          for (const name of ['model.embed_tokens.weight', 'model.layers.0.self_attn.q_proj.weight']) {
+            assert.ok(weights.get(name)!.data instanceof Uint16Array, `${name} of a ${dtype} checkpoint is kept 16-bit`);
+          }
+        }
         assert.deepStrictEqual(
           [config.modelType, config.vocabSize, config.nLayer, config.nHead, config.nKvHead, config.headDim],
           [ref.family, ref.vocabSize, ref.nLayer, ref.nHead, ref.nKvHead, ref.headDim],
         );
-        model = threads === 1 ? GPTModel.create(config, weights) : await GPTModel.createParallel(config, weights, { threads });
+        // release (each weight let go once packed, rank 0's rows as views) as the session loads, on 1
+        // and 2 threads; on 3 threads without it (rank 0's shard copied), so that both ways are checked
+        const release = threads < 3;
+        model = threads === 1 ? GPTModel.create(config, weights, { release }) : await GPTModel.createParallel(config, weights, { threads, release });
+        if (release && config.modelType !== 'openai-gpt') {
+          // one thread: the packed matrices left the map; two: rank 0's cut emptied it (its shard holds the views)
+          const left = [...weights.keys()].filter((n) => threads > 1 || n.endsWith('_proj.weight'));
+          assert.deepEqual(left, [], 'the weights were let go once packed');
+        }
         assert.strictEqual(model.threads, threads);
       });
       after(() => model?.dispose());
@@ -112,9 +127,9 @@ describe('family conformance with the numpy reference', function () {
     it('gives k and v per query head (heads sharing a kv head see the same keys), the same on 1 and 3 threads', async function () {
       const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as Reference;
       const { nHead: H, headDim: hd, T } = ref;
-      const { config, weights } = loadCheckpoint(dir);
+      const { config, weights } = loadCheckpoint(dir, { keep16: true });
       const one = GPTModel.create(config, weights);
-      const three = await GPTModel.createParallel(config, loadCheckpoint(dir).weights, { threads: 3 });
+      const three = await GPTModel.createParallel(config, loadCheckpoint(dir, { keep16: true }).weights, { threads: 3 });
       try {
         const a = await one.forward(ref.ids, { capture: { layer: 1, position: p } });
         const b = await three.forward(ref.ids, { capture: { layer: 1, position: p } });

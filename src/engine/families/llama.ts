@@ -11,12 +11,13 @@ import { tf } from '../backend';
 import { Gemm, type PackedMatrix } from '../gemm/gemm';
 import type { KVCache } from '../kvCache';
 import { causalSelfAttention, linear, type HeadLayout, type PastKV } from '../layers';
-import { WeightReader } from '../modelWeights';
+import { isWeight16, WeightReader } from '../modelWeights';
 import { rmsNorm, rmsNormHeads, rmsNormRow } from '../norms';
 import { isWhole, kvHeadMap, wholeShard, type Shard } from '../parallel/shards';
 import { Rotary } from '../rotary';
 import { addRows, attendOne } from '../rowLayers';
-import type { GPTConfig, WeightMap } from '../types';
+import { bf16ToF32, f16ToF32 } from '../safetensors';
+import type { AnyWeightArray, AnyWeightMap, GPTConfig } from '../types';
 import type { BlockTensors, Embedded, Family, Reduce, ReduceArray } from './family';
 
 /** A decoder layer's weights under the checkpoint's names (`model.layers.{i}.…`), packed for our GEMM. */
@@ -67,7 +68,8 @@ export class Llama implements Family {
     readonly shard: Shard,
     readonly numParams: number,
     private readonly gemm: Gemm,
-    private readonly embed_tokens: tf.Tensor2D, // [V, d]
+    /** The checkpoint's array [V, d] as stored (16-bit stays 16-bit): embed() widens only the rows it gathers. */
+    private readonly embed_tokens: AnyWeightArray, // [V, d]
     private readonly layers: LlamaDecoderLayer[],
     private readonly norm: tf.Tensor1D, // [d]
     private readonly normRow: Float32Array, // [d]
@@ -78,17 +80,21 @@ export class Llama implements Family {
     this.kvHead = kvHeadMap(config, shard);
   }
 
-  /** Builds the tensors of `shard` from `weights`, already cut to it (parallel/llamaShards.ts). */
-  static load(config: GPTConfig, weights: WeightMap, shard: Shard = wholeShard(config)): Llama {
+  /**
+   * Builds the tensors of `shard` from `weights`, already cut to it (parallel/llamaShards.ts). With
+   * `release`, each matrix is removed from `weights` once packed (its array can be freed while the
+   * next is packed); the caller must not use the map after.
+   */
+  static load(config: GPTConfig, weights: AnyWeightMap, shard: Shard = wholeShard(config), release = false): Llama {
     const { vocabSize: V, nEmbd: d, nLayer: L, headDim: hd } = config;
     const hl = shard.heads[1] - shard.heads[0];
     const kvl = shard.kvHeads[1] - shard.kvHeads[0];
     const f = shard.inner[1] - shard.inner[0];
-    const r = new WeightReader(weights, new Gemm());
+    const r = new WeightReader(weights, new Gemm(), release);
     const qkvBias = config.attentionBias?.qkv ?? false;
     const mlpBias = config.mlpBias ?? false;
     try {
-      const embed_tokens = r.tensor<tf.Rank.R2>('model.embed_tokens.weight', [V, d]); // [V, d]
+      const embed_tokens = r.stored('model.embed_tokens.weight', [V, d]); // [V, d]
       const layers: LlamaDecoderLayer[] = [];
       for (let i = 0; i < L; i++) {
         const p = `model.layers.${i}`;
@@ -112,8 +118,8 @@ export class Llama implements Family {
       const [v0, v1] = shard.vocab;
       const head =
         config.tieWordEmbeddings === false
-          ? r.gemm.pack(r.array('lm_head.weight', [v1 - v0, d]), d, v1 - v0, { transposed: true }) // lm_headᵀ [d, v1 - v0] (cut to the shard already)
-          : r.gemm.pack(weights.get('model.embed_tokens.weight')!.data, d, V, { transposed: true, columns: shard.vocab }); // embed_tokensᵀ [d, v1 - v0]
+          ? r.matrix('lm_head.weight', [v1 - v0, d], { transposed: true }) // lm_headᵀ [d, v1 - v0] (cut to the shard already)
+          : r.matrix('model.embed_tokens.weight', [V, d], { transposed: true, columns: shard.vocab, keep: true }); // embed_tokensᵀ [d, v1 - v0], 16-bit as stored
       const numParams = isWhole(shard) ? r.numParams : countLlamaParams(config);
       return new Llama(config, shard, numParams, r.gemm, embed_tokens, layers, norm, r.copy('model.norm.weight'), head);
     } catch (err) {
@@ -123,7 +129,14 @@ export class Llama implements Family {
   }
 
   embed(ids: number[]): Embedded {
-    const tok = tf.gather(this.embed_tokens, tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [T, d]
+    const d = this.config.nEmbd;
+    const e = this.embed_tokens;
+    const rows = new Float32Array(ids.length * d); // [T × d]
+    ids.forEach((id, t) => {
+      const row = e.data.subarray(id * d, (id + 1) * d); // [d]
+      rows.set(!isWeight16(e) ? row : e.dtype === 'bf16' ? bf16ToF32(row as Uint16Array) : f16ToF32(row as Uint16Array), t * d);
+    });
+    const tok = tf.tensor2d(rows, [ids.length, d]); // [T, d]
     return { tok, x: tf.clone(tok) }; // [T, d]
   }
 
@@ -210,7 +223,7 @@ export class Llama implements Family {
   }
 
   dispose(): void {
-    const tensors = [this.embed_tokens, this.norm];
+    const tensors = [this.norm];
     for (const l of this.layers) tensors.push(l.input_layernorm, l.post_attention_layernorm);
     for (const t of tensors) t.dispose();
     this.gemm.dispose();

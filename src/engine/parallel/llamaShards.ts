@@ -4,15 +4,29 @@
 // gate_proj's and up_proj's rows and down_proj's columns of the shard's MLP units, and an untied
 // lm_head's rows of its vocabulary. The row-parallel biases (o_proj, down_proj) stay on rank 0
 // and are zeros elsewhere; embeddings and norms are replicated. Same names, shard-local shapes.
+// 16-bit weights (a BF16 / F16 checkpoint loaded with keep16) are cut as they are: they stay 16-bit.
+// With `release` (the map's last cut, rank 0's: tensorParallel.ts), rows are views into the
+// whole arrays, not copies, and the whole map is emptied: the shard's map holds the only references,
+// so what the load packs and lets go is freed (the peers' shards, cut before, are copies).
 import { EngineError } from '../errors';
-import type { GPTConfig, WeightArray, WeightMap } from '../types';
+import type { AnyWeightArray, AnyWeightMap, GPTConfig } from '../types';
 import { columns, isWhole, need, type Shard } from './shards';
 
-export function shardLlamaWeights(config: GPTConfig, weights: WeightMap, shard: Shard): WeightMap {
+/** The same kind of weight (float32 or the same 16-bit dtype) over new data of its type. */
+function like(w: AnyWeightArray, shape: number[], data: Float32Array | Uint16Array): AnyWeightArray {
+  return 'dtype' in w ? { shape, dtype: w.dtype, data: data as Uint16Array } : { shape, data: data as Float32Array };
+}
+
+/** Zeros of the weight's type. */
+function zeros(w: AnyWeightArray, n: number): Float32Array | Uint16Array {
+  return w.data instanceof Uint16Array ? new Uint16Array(n) : new Float32Array(n);
+}
+
+export function shardLlamaWeights(config: GPTConfig, weights: AnyWeightMap, shard: Shard, release = false): AnyWeightMap {
   if (isWhole(shard)) return weights;
   const { nEmbd: d, nHead: H, nKvHead: Hkv, nInner: f, nLayer, headDim: hd, vocabSize: V } = config;
-  const out: WeightMap = new Map();
-  const check = (name: string, shape: number[]): WeightArray => {
+  const out: AnyWeightMap = new Map();
+  const check = (name: string, shape: number[]): AnyWeightArray => {
     const w = need(weights, name);
     if (w.shape.length !== shape.length || w.shape.some((s, i) => s !== shape[i])) {
       throw new EngineError('BAD_WEIGHTS', `"${name}" has shape [${w.shape}], expected [${shape}] from the config`);
@@ -21,21 +35,24 @@ export function shardLlamaWeights(config: GPTConfig, weights: WeightMap, shard: 
   };
   const replicate = (name: string) => {
     const w = need(weights, name);
-    out.set(name, shard.rank === 0 ? w : { shape: w.shape.slice(), data: w.data.slice() });
+    out.set(name, shard.rank === 0 ? w : like(w, w.shape.slice(), w.data.slice()));
   };
   /** Rows [r0, r1) of a [rows, cols] weight (and of its bias [rows] when it has one). */
   const rows = (prefix: string, nRows: number, cols: number, [r0, r1]: [number, number], bias: boolean) => {
     const w = check(`${prefix}.weight`, [nRows, cols]);
-    out.set(`${prefix}.weight`, { shape: [r1 - r0, cols], data: w.data.slice(r0 * cols, r1 * cols) });
-    if (bias) out.set(`${prefix}.bias`, { shape: [r1 - r0], data: check(`${prefix}.bias`, [nRows]).data.slice(r0, r1) });
+    out.set(`${prefix}.weight`, like(w, [r1 - r0, cols], release ? w.data.subarray(r0 * cols, r1 * cols) : w.data.slice(r0 * cols, r1 * cols)));
+    if (bias) {
+      const b = check(`${prefix}.bias`, [nRows]);
+      out.set(`${prefix}.bias`, like(b, [r1 - r0], b.data.slice(r0, r1)));
+    }
   };
   /** Columns [c0, c1) of a [rows, cols] weight; its bias [rows] on rank 0 only. */
   const cols = (prefix: string, nRows: number, nCols: number, [c0, c1]: [number, number], bias: boolean) => {
     const w = check(`${prefix}.weight`, [nRows, nCols]);
-    out.set(`${prefix}.weight`, { shape: [nRows, c1 - c0], data: columns(w.data, nRows, nCols, c0, c1) });
+    out.set(`${prefix}.weight`, like(w, [nRows, c1 - c0], columns(w.data, nRows, nCols, c0, c1)));
     if (bias) {
       const b = check(`${prefix}.bias`, [nRows]);
-      out.set(`${prefix}.bias`, { shape: [nRows], data: shard.rank === 0 ? b.data.slice() : new Float32Array(nRows) });
+      out.set(`${prefix}.bias`, like(b, [nRows], shard.rank === 0 ? b.data.slice() : zeros(b, nRows)));
     }
   };
   const qkvBias = config.attentionBias?.qkv ?? false;
@@ -56,5 +73,6 @@ export function shardLlamaWeights(config: GPTConfig, weights: WeightMap, shard: 
     cols(`${p}.mlp.down_proj`, d, f, shard.inner, config.mlpBias ?? false);
   }
   if (config.tieWordEmbeddings === false) rows('lm_head', V, d, shard.vocab, false);
+  if (release) weights.clear();
   return out;
 }

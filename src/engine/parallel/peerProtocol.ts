@@ -6,7 +6,7 @@
 import type { BackendOptions } from '../backend';
 import type { ForwardRequest } from '../communicator';
 import type { EngineErrorData } from '../errors';
-import type { GPTConfig, LayerCapture, WeightMap } from '../types';
+import type { GPTConfig, LayerCapture, AnyWeightMap } from '../types';
 import type { Shard } from './shards';
 
 /** workerData of a peer thread. */
@@ -14,7 +14,7 @@ export interface PeerInit {
   config: GPTConfig;
   shard: Shard;
   /** Already cut to the shard (shardWeights); its buffers are transferred. */
-  weights: WeightMap;
+  weights: AnyWeightMap;
   reduceBuffer: SharedArrayBuffer;
   reduceFloats: number;
   backend: BackendOptions;

@@ -5,7 +5,7 @@
 // (after attn.c_proj and after mlp.c_proj); everything else is local. This file is pure: it plans
 // the split and cuts a WeightMap into one rank's shard (plain typed arrays, shard-local shapes).
 import { EngineError } from '../errors';
-import type { GPTConfig, WeightArray, WeightMap } from '../types';
+import type { AnyWeightArray, AnyWeightMap, GPTConfig, WeightArray, WeightMap } from '../types';
 
 /** One rank's share of the model. Ranges are [start, end). */
 export interface Shard {
@@ -65,14 +65,16 @@ export function wholeShard(config: GPTConfig): Shard {
 
 export const isWhole = (s: Shard): boolean => s.nRanks === 1;
 
-/** Columns [c0, c1) of a row-major [rows, cols] matrix, as a new [rows, c1 − c0] array. */
-export function columns(data: Float32Array, rows: number, cols: number, c0: number, c1: number, out?: Float32Array, outCol = 0, outCols = c1 - c0): Float32Array {
-  const dst = out ?? new Float32Array(rows * (c1 - c0));
+/** Columns [c0, c1) of a row-major [rows, cols] matrix, as a new [rows, c1 − c0] array of the same type (float32 or 16-bit). */
+export function columns<A extends Float32Array | Uint16Array>(data: A, rows: number, cols: number, c0: number, c1: number, out?: A, outCol = 0, outCols = c1 - c0): A {
+  const dst = out ?? (data instanceof Uint16Array ? new Uint16Array(rows * (c1 - c0)) : new Float32Array(rows * (c1 - c0))) as A;
   for (let r = 0; r < rows; r++) dst.set(data.subarray(r * cols + c0, r * cols + c1), r * outCols + outCol);
   return dst;
 }
 
-export function need(weights: WeightMap, name: string): WeightArray {
+export function need(weights: WeightMap, name: string): WeightArray;
+export function need(weights: AnyWeightMap, name: string): AnyWeightArray;
+export function need(weights: AnyWeightMap, name: string): AnyWeightArray {
   const w = weights.get(name);
   if (!w) throw new EngineError('BAD_WEIGHTS', `the checkpoint has no "${name}"`);
   return w;
@@ -143,7 +145,7 @@ export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard
 }
 
 /** Every distinct ArrayBuffer a WeightMap holds (to transfer it to another thread). */
-export function weightBuffers(weights: WeightMap): ArrayBuffer[] {
+export function weightBuffers(weights: AnyWeightMap): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
   for (const w of weights.values()) if (w.data.buffer instanceof ArrayBuffer) set.add(w.data.buffer);
   return [...set];

@@ -7,7 +7,7 @@
 // logits of a step or unembed, which are stitched here in rank order.
 import type { BackendOptions } from '../backend';
 import type { ColumnsRequest, Communicator, ForwardJoin, ForwardRequest } from '../communicator';
-import type { GPTConfig, LayerCapture, WeightMap } from '../types';
+import type { GPTConfig, LayerCapture, AnyWeightMap } from '../types';
 import { AllReduce, createReduceBuffer } from './allReduce';
 import { PeerLink, type PeerCall } from './peerLink';
 import { CAPTURE_SPLIT_KEYS, type PartialCapture } from './peerProtocol';
@@ -23,6 +23,12 @@ export interface ParallelOptions {
   backend?: BackendOptions;
   /** The peer thread's script (default: engine-peer.js beside this bundle). */
   peerScript?: string;
+  /**
+   * The caller drops `weights` after: this thread's shard is cut last and may take the arrays out
+   * of the map (views instead of copies), and each weight is let go once packed, so the whole
+   * model is never held beside every shard and the packed panels (the session loads so).
+   */
+  release?: boolean;
 }
 
 /** Concatenates arrays end to end. */
@@ -77,10 +83,10 @@ export class TensorParallel implements Communicator {
    */
   static async start<W extends { dispose(): void }>(
     config: GPTConfig,
-    weights: WeightMap,
+    weights: AnyWeightMap,
     opts: ParallelOptions,
-    cut: (weights: WeightMap, shard: Shard) => WeightMap,
-    loadOwn: (weights: WeightMap, shard: Shard) => W,
+    cut: (weights: AnyWeightMap, shard: Shard, release: boolean) => AnyWeightMap,
+    loadOwn: (weights: AnyWeightMap, shard: Shard, release: boolean) => W,
   ): Promise<{ comm: TensorParallel; own: W }> {
     const n = opts.threads;
     const plan = planShards(config, n);
@@ -91,7 +97,7 @@ export class TensorParallel implements Communicator {
     const sums = new AllReduce(sab, 0, n, reduceFloats);
     const starts = plan.slice(1).map((shard) =>
       PeerLink.start(
-        { config, shard, weights: cut(weights, shard), reduceBuffer: sab, reduceFloats, backend: opts.backend ?? {} },
+        { config, shard, weights: cut(weights, shard, false), reduceBuffer: sab, reduceFloats, backend: opts.backend ?? {} },
         () => sums.fail(),
         opts.peerScript,
       ),
@@ -99,7 +105,9 @@ export class TensorParallel implements Communicator {
     const settled = Promise.allSettled(starts);
     let own: W | undefined;
     try {
-      own = loadOwn(cut(weights, plan[0]), plan[0]);
+      // Last: with release it may empty `weights` (the peers' shards are copies, cut above).
+      const release = opts.release ?? false;
+      own = loadOwn(cut(weights, plan[0], release), plan[0], release);
       const peers = await Promise.all(starts);
       return { comm: new TensorParallel(sums, peers), own };
     } catch (err) {
