@@ -8,6 +8,8 @@ import { tf } from './backend';
 import { EngineError } from './errors';
 import type { Gemm, PackedMatrix } from './gemm/gemm';
 import { bf16ToF32, f16ToF32, type StoredTensor } from './safetensors';
+import type { LayerNormWeights } from './layers';
+import type { LayerNormArrays } from './rowLayers';
 import type { AnyWeightArray, WeightArray16 } from './types';
 
 /** Whether a weight holds 16-bit values. */
@@ -143,6 +145,16 @@ export class WeightReader {
   copy(name: string): Float32Array {
     const w = this.weights.get(name)!;
     return isWeight16(w) ? widenWeight(w) : w.data.slice();
+  }
+
+  /** A LayerNorm `${prefix}.weight|bias` [d] as tensors (GPT-2's and GPT-1's ln_1, ln_2, ln_f). */
+  layerNorm(prefix: string, d: number): LayerNormWeights {
+    return { weight: this.tensor<tf.Rank.R1>(`${prefix}.weight`, [d]), bias: this.tensor<tf.Rank.R1>(`${prefix}.bias`, [d]) };
+  }
+
+  /** The same LayerNorm as float32 copies, for the one-row path (after layerNorm() checked it). */
+  layerNormRow(prefix: string): LayerNormArrays {
+    return { weight: this.copy(`${prefix}.weight`), bias: this.copy(`${prefix}.bias`) };
   }
 
   /** Frees every tensor made so far and the Gemm (the load failed). */

@@ -65,11 +65,8 @@ export class GPT2 implements Family {
     const hl = shard.heads[1] - shard.heads[0]; // heads on this shard
     const f = shard.inner[1] - shard.inner[0]; // MLP units on this shard
     const r = new WeightReader(weights, new Gemm());
-    const ln = (prefix: string): LayerNormWeights => ({
-      weight: r.tensor<tf.Rank.R1>(`${prefix}.weight`, [d]),
-      bias: r.tensor<tf.Rank.R1>(`${prefix}.bias`, [d]),
-    });
-    const lnRow = (prefix: string): LayerNormArrays => ({ weight: r.copy(`${prefix}.weight`), bias: r.copy(`${prefix}.bias`) });
+    const ln = (prefix: string): LayerNormWeights => r.layerNorm(prefix, d);
+    const lnRow = (prefix: string): LayerNormArrays => r.layerNormRow(prefix);
     try {
       const wte = r.tensor<tf.Rank.R2>('wte.weight', [V, d]); // [V, d]
       const wpe = r.tensor<tf.Rank.R2>('wpe.weight', [P, d]); // [P, d]

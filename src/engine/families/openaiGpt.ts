@@ -47,11 +47,8 @@ export class OpenAIGPT implements Family {
     const hl = shard.heads[1] - shard.heads[0];
     const f = shard.inner[1] - shard.inner[0];
     const r = new WeightReader(weights, new Gemm());
-    const ln = (prefix: string): LayerNormWeights => ({
-      weight: r.tensor<tf.Rank.R1>(`${prefix}.weight`, [d]),
-      bias: r.tensor<tf.Rank.R1>(`${prefix}.bias`, [d]),
-    });
-    const lnRow = (prefix: string): LayerNormArrays => ({ weight: r.copy(`${prefix}.weight`), bias: r.copy(`${prefix}.bias`) });
+    const ln = (prefix: string): LayerNormWeights => r.layerNorm(prefix, d);
+    const lnRow = (prefix: string): LayerNormArrays => r.layerNormRow(prefix);
     try {
       const tokens_embed = r.tensor<tf.Rank.R2>('tokens_embed.weight', [V, d]); // [V, d]
       const positions_embed = r.tensor<tf.Rank.R2>('positions_embed.weight', [P, d]); // [P, d]
