@@ -21,6 +21,11 @@ export interface ChatExplainInput {
   answerDoc: Span;
   /** The model's context: the run keeps the last nPositions tokens. */
   nPositions: number;
+  /**
+   * How many of the prompt's last tokens the generation read (keptPromptTokens: a prompt too long
+   * for its context beside maxNewTokens was cut at its start); default all of them.
+   */
+  promptKept?: number;
 }
 
 export interface ChatExplanation {
@@ -32,7 +37,7 @@ export interface ChatExplanation {
   generated: Span;
   /** Indices of the tokens that come from the chat template: neither the question nor the answer. */
   template: number[];
-  /** Tokens left out at the start so that the run fits the context. */
+  /** Prompt tokens left out at the start: those the generation did not read, or that do not fit the context. */
   dropped: number;
 }
 
@@ -81,8 +86,9 @@ export function chatExplanation(input: ChatExplainInput): ChatExplanation {
     places.push(clip(answerDoc.start + at, answerDoc.start + end, answerDoc.start, answerDoc.end, 0));
     at = end;
   }
-  const dropped = Math.max(0, tokens.length - Math.max(1, input.nPositions));
   const n = prompt.tokens.length;
+  const unread = n - Math.min(n, Math.max(0, input.promptKept ?? n));
+  const dropped = Math.max(unread, tokens.length - Math.max(1, input.nPositions));
   return {
     tokens: tokens.slice(dropped),
     places: places.slice(dropped),

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { keptPromptTokens } from '../analysis/promptWindow';
 import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
@@ -339,9 +340,7 @@ export class EngineSession {
     let ids = typeof prompt === 'string' ? this.tokenizer.encodeIds(prompt) : prompt.slice();
     for (const id of ids) checkInt('prompt token id', id, 0, vocabSize - 1);
     // An empty prompt starts from BOS/EOS (generate() does that).
-    if (ids.length + opts.maxNewTokens > nPositions) {
-      ids = ids.slice(-Math.max(1, nPositions - opts.maxNewTokens));
-    }
+    ids = ids.slice(ids.length - keptPromptTokens(ids.length, opts.maxNewTokens, nPositions));
     return generate(this.model, this.tokenizer, ids, opts, hooks);
   }
 

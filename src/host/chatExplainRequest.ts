@@ -16,6 +16,7 @@ export function chatAnalysisRequest(record: CompletionRecord, fileName: string, 
     answer: record.outcome.result.tokens,
     answerDoc: { start: asked.answerStart, end: record.end },
     nPositions,
+    promptKept: asked.promptKept,
   });
   return {
     uri: record.uri,

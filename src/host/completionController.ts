@@ -6,7 +6,7 @@
 // answer goes after the selection, in a new paragraph, also as one undo step.
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
-import { clipPrefix, prefixBudget } from '../analysis/promptWindow';
+import { clipPrefix, keptPromptTokens, prefixBudget } from '../analysis/promptWindow';
 import type { ChatPrompt } from '../shared/chat';
 import { toSamplingOptions, type CompletionOptions } from '../shared/completionOptions';
 import { answerSeparator, chatMessages, completionMode, contentOffset, separatedStream } from './chatCompletion';
@@ -44,6 +44,8 @@ export interface ChatAsked {
   contentStart: number;
   /** Document offset of the answer's text (after the blank lines put before it). */
   answerStart: number;
+  /** How many of the prompt's last tokens the generation read (all, unless the context was short). */
+  promptKept: number;
 }
 
 export interface CompleteOptions {
@@ -180,7 +182,12 @@ export class CompletionController implements vscode.Disposable {
         if (abort.signal.aborted) return undefined;
         ({ text: prefix, ids: promptIds } = prompt);
         const { content } = messages[0];
-        asked = { prompt, content, contentStart: doc.offsetAt(selected.start) + contentOffset(question, content) };
+        asked = {
+          prompt,
+          content,
+          contentStart: doc.offsetAt(selected.start) + contentOffset(question, content),
+          promptKept: keptPromptTokens(prompt.ids.length, options.maxNewTokens, info.contextLength),
+        };
         range = new vscode.Range(selected.end, selected.end);
         separator = answerSeparator(question);
         editor.selection = new vscode.Selection(selected.end, selected.end);

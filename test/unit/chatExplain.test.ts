@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { chatExplanation, placedIndexAt, questionAt } from '../../src/analysis/chatExplain';
+import { keptPromptTokens } from '../../src/analysis/promptWindow';
 import { EngineSession } from '../../src/engine/session';
 import { answerSeparator, chatMessages, contentOffset } from '../../src/host/chatCompletion';
 import { chatAnalysisRequest } from '../../src/host/chatExplainRequest';
@@ -108,10 +109,14 @@ describe('Explain Completion on an answer as chat: the request, on tiny-qwen2', 
   after(() => session?.dispose());
 
   /** A completion as the controller records it: the question selected in `doc`, the answer inserted after it. */
-  async function answered(before: string, selection: string): Promise<{ record: CompletionRecord; doc: string; prompt: ReturnType<EngineSession['chatPrompt']> }> {
+  async function answered(
+    before: string,
+    selection: string,
+    maxNewTokens = 12,
+  ): Promise<{ record: CompletionRecord; doc: string; prompt: ReturnType<EngineSession['chatPrompt']> }> {
     const messages = chatMessages(selection, 4096);
     const prompt = session.chatPrompt(messages);
-    const result = await session.generate(prompt.ids, { maxNewTokens: 12, temperature: 0, stopAtEos: false });
+    const result = await session.generate(prompt.ids, { maxNewTokens, temperature: 0, stopAtEos: false });
     const separator = answerSeparator(selection);
     const answerText = result.tokens.map((t) => t.delta).join('');
     const start = before.length + selection.length;
@@ -124,7 +129,13 @@ describe('Explain Completion on an answer as chat: the request, on tiny-qwen2', 
       version: 3,
       outcome: { result, stats: { tokens: result.ids.length, firstTokenMs: 1, totalMs: 2, tokensPerSecond: undefined }, promptChars: prompt.text.length, streamed: answerText },
       chat: true,
-      asked: { prompt, content: messages[0].content, contentStart: before.length + contentOffset(selection, messages[0].content), answerStart: start + separator.length },
+      asked: {
+        prompt,
+        content: messages[0].content,
+        contentStart: before.length + contentOffset(selection, messages[0].content),
+        answerStart: start + separator.length,
+        promptKept: keptPromptTokens(prompt.ids.length, maxNewTokens, session.contextLength),
+      },
     };
     return { record, doc, prompt };
   }
@@ -168,6 +179,36 @@ describe('Explain Completion on an answer as chat: the request, on tiny-qwen2', 
     const predicted = summary.predictions.slice(start - 1, end - 1).map((p) => p.ids[0]);
     assert.deepEqual(predicted, record.outcome.result.ids);
     session.release(summary.runId);
+  });
+
+  it('a prompt the generation cut to fit its context: the run starts where the generation read from', async () => {
+    const long = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ') + '?';
+    const { record, prompt } = await answered('', long, 40);
+    const kept = record.asked?.promptKept ?? 0;
+    assert.ok(prompt.ids.length + 40 > session.contextLength && kept < prompt.ids.length, `the prompt (${prompt.ids.length} tokens) was cut to ${kept}`);
+    const req = chatAnalysisRequest(record, 'q.txt', session.contextLength);
+    assert.ok(req?.chat);
+    assert.deepEqual(
+      req.chat.tokens.map((t) => t.id),
+      [...prompt.ids.slice(-kept), ...record.outcome.result.ids],
+    );
+    // The template's system turn was cut away: the run starts inside the question.
+    assert.ok(req.chat.places[0] !== null, 'the first token of the run is a question token');
+    const summary = await session.analyze(req.chat.tokens, { topK: 1 });
+    const { start, end } = req.chat.generated;
+    assert.deepEqual(
+      summary.predictions.slice(start - 1, end - 1).map((p) => p.ids[0]),
+      record.outcome.result.ids,
+    );
+    session.release(summary.runId);
+  });
+
+  it('keptPromptTokens: the whole prompt while it leaves room for maxNewTokens, else its last tokens', () => {
+    assert.equal(keptPromptTokens(100, 48, 256), 100);
+    assert.equal(keptPromptTokens(208, 48, 256), 208);
+    assert.equal(keptPromptTokens(209, 48, 256), 208);
+    assert.equal(keptPromptTokens(300, 300, 256), 1);
+    assert.equal(keptPromptTokens(0, 300, 256), 0);
   });
 
   it('a completion that was not an answer as chat builds no chat request; bad ids are refused', async () => {
