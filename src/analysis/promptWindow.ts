@@ -66,3 +66,13 @@ export function tokenRangeOf(
   }
   return first < 0 ? undefined : { start: first, end: last + 1 };
 }
+
+/**
+ * How many of a prompt's last tokens a generation of up to `maxNewTokens` reads (EngineSession's
+ * generate): all of them when they leave room for maxNewTokens in the context, else the last
+ * max(1, nPositions − maxNewTokens).
+ */
+export function keptPromptTokens(promptTokens: number, maxNewTokens: number, nPositions: number): number {
+  if (promptTokens + maxNewTokens <= nPositions) return promptTokens;
+  return Math.min(promptTokens, Math.max(1, nPositions - maxNewTokens));
+}

@@ -78,13 +78,14 @@ export class EngineClient {
   }
 
   /**
-   * `signal` aborts it: the analysis is dropped and the promise rejects with CANCELLED.
+   * Analyses `text`, or the tokens given as they are (ids the model saw: a chat prompt and its
+   * answer). `signal` aborts it: the analysis is dropped and the promise rejects with CANCELLED.
    * `onAttentions`, when given, is called once before the promise settles, as the forward starts:
    * its `layers` fill in as the blocks run (the LM head, top-k and surprisal follow the last); if
    * the analysis fails first, the layers still missing reject.
    */
   analyze(
-    text: string,
+    text: string | Token[],
     opts: AnalyzeOptions = {},
     signal?: AbortSignal,
     onAttentions?: (early: EarlyAttentions) => void,

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
+import { keptPromptTokens } from '../analysis/promptWindow';
 import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
@@ -162,24 +163,21 @@ export class EngineSession {
   }
 
   /**
-   * Runs the model over `text` once with every attention, keeps the run for slicing, and returns
-   * the tokens, top-k predictions and per-token surprisal. `isCancelled` is polled between stages.
+   * Runs the model over `input` (a text, or tokens already made) once with every attention, keeps
+   * the run for slicing, and returns the tokens, top-k predictions and per-token surprisal. `isCancelled` is polled between stages.
    * `stream` gets the summary before the forward and every layer's attention as it is computed.
    */
   async analyze(
-    text: string,
+    input: string | readonly Token[],
     opts: AnalyzeOptions = {},
     isCancelled: () => boolean = () => false,
     stream?: AttentionStream,
   ): Promise<AnalysisSummary> {
     this.checkAlive();
     const { nPositions, nLayer, nHead, vocabSize: V } = this.info.config;
-    if (typeof text !== 'string' || text.trim() === '') {
-      throw new EngineError('BAD_ARGUMENT', 'there is no text to analyse: it is empty or only whitespace');
-    }
     const k = opts.topK ?? DEFAULT_TOP_K;
     checkInt('topK', k, 1, V);
-    let tokens = this.tokenizer.encode(text);
+    let tokens = this.tokensOf(input);
     const totalTokens = tokens.length;
     if (totalTokens === 0) throw new EngineError('BAD_ARGUMENT', 'the text has no tokens');
     let truncated = false;
@@ -238,6 +236,20 @@ export class EngineSession {
     this.runs.set(runId, { ids, logits, attentions, bytes });
     this.evict();
     return { runId, tokens, T, truncated, totalTokens, nLayer, nHead, predictions, actual };
+  }
+
+  /**
+   * The tokens to analyse: `input` tokenized, or, given as tokens (ids the model already saw,
+   * such as a chat prompt and its answer), those tokens as they are, their ids checked.
+   */
+  private tokensOf(input: string | readonly Token[]): Token[] {
+    if (typeof input !== 'string') {
+      if (!Array.isArray(input) || input.length === 0) throw new EngineError('BAD_ARGUMENT', 'there are no tokens to analyse');
+      for (const t of input) checkInt('token id', t.id, 0, this.info.config.vocabSize - 1);
+      return input.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end }));
+    }
+    if (input.trim() === '') throw new EngineError('BAD_ARGUMENT', 'there is no text to analyse: it is empty or only whitespace');
+    return this.tokenizer.encode(input);
   }
 
   /** Post-softmax attention of one head [T × T]; head −1 = the mean over heads. */
@@ -314,7 +326,8 @@ export class EngineSession {
     checkMessages(messages);
     const text = this.chatTemplate().render(messages, opts);
     // The template wrote its own BOS (and every other special token): the tokenizer adds none.
-    return { text, ids: this.tokenizer.encodeIds(text, { addSpecialTokens: false }) };
+    const tokens = this.tokenizer.encode(text, { addSpecialTokens: false });
+    return { text, ids: tokens.map((t) => t.id), tokens };
   }
 
   /** Forgets a run; unknown ids are ignored. */
@@ -333,9 +346,7 @@ export class EngineSession {
     let ids = typeof prompt === 'string' ? this.tokenizer.encodeIds(prompt) : prompt.slice();
     for (const id of ids) checkInt('prompt token id', id, 0, vocabSize - 1);
     // An empty prompt starts from BOS/EOS (generate() does that).
-    if (ids.length + opts.maxNewTokens > nPositions) {
-      ids = ids.slice(-Math.max(1, nPositions - opts.maxNewTokens));
-    }
+    ids = ids.slice(ids.length - keptPromptTokens(ids.length, opts.maxNewTokens, nPositions));
     return generate(this.model, this.tokenizer, ids, opts, hooks);
   }
 

@@ -106,7 +106,8 @@ export interface Tokenizer {
   readonly vocabSize: number;
   readonly bosTokenId?: number;
   readonly eosTokenId?: number;
-  encode(text: string): Token[];
+  /** The tokens of `text` with UTF-16 offsets into it; `addSpecialTokens` as for encodeIds. */
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): Token[];
   /**
    * The ids of `text`. `addSpecialTokens: false` leaves out what the tokenizer's template adds
    * (Llama's BOS), like Hugging Face's add_special_tokens=False: for text that already holds its

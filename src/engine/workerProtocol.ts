@@ -45,10 +45,11 @@ export interface EngineWorkerProtocol {
     /** Loads a model folder, replacing (and disposing) any model loaded before. */
     load: { request: { dir: string }; reply: ModelInfo };
     /**
-     * One forward pass with every attention. A cancelled analysis is discarded and answered
+     * One forward pass with every attention, over a text or over tokens given (their ids exactly,
+     * e.g. a chat prompt and its answer). A cancelled analysis is discarded and answered
      * CANCELLED, also when it finished before it saw the cancel.
      */
-    analyze: { request: { text: string; opts: AnalyzeOptions; early?: boolean } & CancelFlag; reply: AnalysisSummary; progress: AnalyzeProgress };
+    analyze: { request: { text: string | Token[]; opts: AnalyzeOptions; early?: boolean } & CancelFlag; reply: AnalysisSummary; progress: AnalyzeProgress };
     /** One head's (or, head −1, the heads' mean) attention of a kept run: [T × T]. */
     attention: { request: { runId: number; layer: number; head: number }; reply: Float32Array };
     /** Every attention of a kept run: [L × H × T × T]. */

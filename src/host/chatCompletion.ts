@@ -51,6 +51,14 @@ export function chatMessages(selected: string, maxChars: number): ChatMessage[] 
   return [{ role: 'user', content: clipPrefix(selected.trim(), maxChars).text }];
 }
 
+/**
+ * Where the message's content (chatMessages' `content` for `selected`) starts in `selected`: the
+ * content is the end of the selection without its blank space, so it ends where that space starts.
+ */
+export function contentOffset(selected: string, content: string): number {
+  return selected.trimEnd().length - content.length;
+}
+
 /** What goes between the selection and the answer: the answer starts a new paragraph. */
 export function answerSeparator(selected: string): string {
   const tail = /(\r?\n)*$/.exec(selected)?.[0] ?? '';

@@ -6,9 +6,10 @@
 // answer goes after the selection, in a new paragraph, also as one undo step.
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
-import { clipPrefix, prefixBudget } from '../analysis/promptWindow';
+import { clipPrefix, keptPromptTokens, prefixBudget } from '../analysis/promptWindow';
+import type { ChatPrompt } from '../shared/chat';
 import { toSamplingOptions, type CompletionOptions } from '../shared/completionOptions';
-import { answerSeparator, chatMessages, completionMode, separatedStream } from './chatCompletion';
+import { answerSeparator, chatMessages, completionMode, contentOffset, separatedStream } from './chatCompletion';
 import { runCompletion, type CompletionOutcome } from './completionRun';
 import { readChatSetting, readCompletionSettings } from './completionSettings';
 import { ModelUnavailableError, type ModelManager } from './modelManager';
@@ -30,6 +31,21 @@ export interface CompletionRecord {
   outcome: CompletionOutcome;
   /** An answer to the selection through the chat template (its prompt is not the document's text). */
   chat?: boolean;
+  /** With `chat`: what the answer was generated from, for Explain Completion. */
+  asked?: ChatAsked;
+}
+
+/** An answer as chat: the prompt it was generated from and where its parts are in the document. */
+export interface ChatAsked {
+  /** The conversation rendered through the template, and its tokens (the ids generated from). */
+  prompt: ChatPrompt;
+  /** The user message's content, and its document offset (inside the selection). */
+  content: string;
+  contentStart: number;
+  /** Document offset of the answer's text (after the blank lines put before it). */
+  answerStart: number;
+  /** How many of the prompt's last tokens the generation read (all, unless the context was short). */
+  promptKept: number;
 }
 
 export interface CompleteOptions {
@@ -157,12 +173,21 @@ export class CompletionController implements vscode.Disposable {
       let promptIds: number[] | undefined;
       let range = selected;
       let separator = '';
+      let asked: Omit<ChatAsked, 'answerStart'> | undefined;
       if (chat) {
         // The selection is the question; the answer follows it and the selection stays.
         const question = doc.getText(selected);
-        const prompt = await this.models.withModel('Generating', ({ client }) => client.chatPrompt(chatMessages(question, budget)));
+        const messages = chatMessages(question, budget);
+        const prompt = await this.models.withModel('Generating', ({ client }) => client.chatPrompt(messages));
         if (abort.signal.aborted) return undefined;
         ({ text: prefix, ids: promptIds } = prompt);
+        const { content } = messages[0];
+        asked = {
+          prompt,
+          content,
+          contentStart: doc.offsetAt(selected.start) + contentOffset(question, content),
+          promptKept: keptPromptTokens(prompt.ids.length, options.maxNewTokens, info.contextLength),
+        };
         range = new vscode.Range(selected.end, selected.end);
         separator = answerSeparator(question);
         editor.selection = new vscode.Selection(selected.end, selected.end);
@@ -217,7 +242,7 @@ export class CompletionController implements vscode.Disposable {
         text: result.inserted,
         version: result.version,
         outcome,
-        ...(chat ? { chat } : {}),
+        ...(asked ? { chat: true, asked: { ...asked, answerStart: result.start + separator.length } } : {}),
       };
       if (result.inserted.length > 0) this._last = record;
       if (result.stopped) return this.stopped(result.stopped, result.inserted.length) ?? record;

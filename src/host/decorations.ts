@@ -2,6 +2,7 @@
 // follows the weight the selected query gives each token, an outline on the query token, GLTR
 // surprisal underlines, cursor → token sync, and detection of edits under the analysis.
 import * as vscode from 'vscode';
+import { placedIndexAt } from '../analysis/chatExplain';
 import { surprisalBucket, type SurprisalBucket } from '../analysis/gltr';
 import { adjustSpanForEdits, editTouchesSpan, tokenIndexAtOffset, type Span } from '../analysis/tokenMapping';
 import type { ActualToken } from '../shared/protocol';
@@ -31,6 +32,11 @@ export interface DecoratedRun {
   requestedLength: number;
   tokens: Token[];
   actual: ActualToken[];
+  /**
+   * Where each token is, relative to `base`, when that is not its own offsets (a chat run: the
+   * tokens are the chat prompt's and the answer's); null for a token not in the document.
+   */
+  places?: (Span | null)[];
 }
 
 export interface TokenAttention {
@@ -125,7 +131,7 @@ export class EditorAttention implements vscode.Disposable {
    */
   async reveal(index: number, panelColumn?: number): Promise<void> {
     const run = this.run;
-    const tok = run?.tokens[index];
+    const tok = run ? placeOf(run, index) : undefined;
     if (!run || !tok) return;
     const doc = await vscode.workspace.openTextDocument(run.uri);
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === run.uri.toString());
@@ -178,14 +184,17 @@ export class EditorAttention implements vscode.Disposable {
       let max = 0;
       for (let j = 0; j <= q && j < row.length; j++) max = Math.max(max, row[j]);
       const qTok = run.tokens[q];
-      if (qTok) query.push({ range: this.range(doc, run, qTok), hoverMessage: vscode.l10n.t('Attention Lens: query token ({0})', label) });
+      const qPlace = placeOf(run, q);
+      if (qPlace) query.push({ range: this.range(doc, run, qPlace), hoverMessage: vscode.l10n.t('Attention Lens: query token ({0})', label) });
       for (let j = 0; j <= q && j < run.tokens.length && max > 0; j++) {
+        const place = placeOf(run, j);
+        if (!place) continue;
         const rel = row[j] / max;
         const shown = gamma ? Math.pow(rel, 0.4) : rel;
         if (shown < MIN_SHOWN) continue;
         const level = Math.min(LEVELS - 1, Math.floor(shown * LEVELS));
         byLevel[level].push({
-          range: this.range(doc, run, run.tokens[j]),
+          range: this.range(doc, run, place),
           hoverMessage: vscode.l10n.t('Attention Lens: weight {0} from "{1}" ({2})', row[j].toFixed(3), qTok ? visible(qTok.text) : q, label),
         });
       }
@@ -193,10 +202,11 @@ export class EditorAttention implements vscode.Disposable {
     if (run && doc && this.underlines) {
       run.actual.forEach((a, i) => {
         const b = surprisalBucket(a.rank);
-        if (!b) return;
+        const place = placeOf(run, i);
+        if (!b || !place) return;
         const list = byBucket.get(b) ?? [];
         list.push({
-          range: this.range(doc, run, run.tokens[i]),
+          range: this.range(doc, run, place),
           hoverMessage: vscode.l10n.t('Attention Lens: rank {0}, p = {1}, {2} bits', a.rank, a.prob.toPrecision(3), a.surprisal.toFixed(1)),
         });
         byBucket.set(b, list);
@@ -219,7 +229,7 @@ export class EditorAttention implements vscode.Disposable {
     if (!run || this.revealing || e.textEditor.document.uri.toString() !== run.uri.toString()) return;
     if (e.kind === vscode.TextEditorSelectionChangeKind.Command) return; // e.g. an edit or a command; not a user's cursor
     const offset = e.textEditor.document.offsetAt(e.selections[0].active) - run.base;
-    const index = tokenIndexAtOffset(run.tokens, offset);
+    const index = run.places ? placedIndexAt(run.places, offset) : tokenIndexAtOffset(run.tokens, offset);
     if (index >= 0) this.cursorEmitter.fire({ runId: run.runId, index });
   }
 
@@ -238,6 +248,11 @@ export class EditorAttention implements vscode.Disposable {
       this.staleEmitter.fire({ runId: run.runId });
     } else run.base = tracked.span.start;
   }
+}
+
+/** Where token `i` is, relative to the run's base; undefined when it is not in the document. */
+function placeOf(run: DecoratedRun, i: number): Span | undefined {
+  return (run.places ? run.places[i] : run.tokens[i]) ?? undefined;
 }
 
 function visible(s: string): string {

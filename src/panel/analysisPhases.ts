@@ -7,6 +7,7 @@ import { tokenRangeOf } from '../analysis/promptWindow';
 import type { EarlyAttentions, EngineClient } from '../engine/client';
 import type { LayerStream } from '../engine/layerStream';
 import type { AnalysisSummary, AttentionSummary } from '../shared/sessionTypes';
+import type { Token } from '../shared/token';
 import { readSpan } from '../host/editorInput';
 import type { ModelManager } from '../host/modelManager';
 import { displaySettings, type Settings } from '../host/settings';
@@ -53,7 +54,8 @@ export interface PhaseTarget {
 export async function runPhases(
   models: ModelManager,
   loaded: EngineClient,
-  text: string,
+  /** The checked text, or the tokens of a chat run (analysed as they are). */
+  text: string | Token[],
   topK: number,
   signal: AbortSignal,
   target: PhaseTarget,
@@ -94,7 +96,11 @@ export function analysisReady(
   query: number | undefined,
   full?: AnalysisSummary,
 ): AnalysisReadyMessage {
-  const generated = req.marked ? tokenRangeOf(first.tokens, req.marked.start - input.start, req.marked.end - input.start) : undefined;
+  const generated = req.chat
+    ? req.chat.generated
+    : req.marked
+      ? tokenRangeOf(first.tokens, req.marked.start - input.start, req.marked.end - input.start)
+      : undefined;
   const initialQuery = generated ? generated.start : query !== undefined && query < first.T ? query : first.T - 1;
   return {
     type: PanelMessageType.AnalysisReady,
@@ -111,6 +117,7 @@ export function analysisReady(
     settings: displaySettings(settings),
     initialQuery,
     generated,
+    ...(req.chat && req.chat.template.length > 0 ? { template: req.chat.template } : {}),
     ...(full ? {} : { predictionsPending: true }),
   };
 }
@@ -127,8 +134,20 @@ export function finishRun(
 ): PanelAnalysis {
   const { start, end } = input;
   const textLength = summary.truncated ? summary.tokens[summary.T - 1].end : analysedChars;
-  deps.models.output.info(`Run ${summary.runId}: ${summary.T} tokens${summary.truncated ? ` of ${summary.totalTokens}` : ''} from ${req.fileName} [${start}, ${end})`);
-  sync.setRun({ runId: summary.runId, uri: input.doc.uri, base: start, length: textLength, requestedLength: end - start, tokens: summary.tokens, actual: summary.actual });
+  const chat = req.chat ? ` as chat (the prompt through the chat template, ${req.chat.template.length} template tokens, then the answer)` : '';
+  deps.models.output.info(`Run ${summary.runId}: ${summary.T} tokens${summary.truncated ? ` of ${summary.totalTokens}` : ''} from ${req.fileName} [${start}, ${end})${chat}`);
+  // A chat run's tokens are not offsets into the document: each has its place there, or none.
+  const places = req.chat?.places.map((p) => p && { start: p.start - start, end: p.end - start });
+  sync.setRun({
+    runId: summary.runId,
+    uri: input.doc.uri,
+    base: start,
+    length: textLength,
+    requestedLength: end - start,
+    tokens: summary.tokens,
+    actual: summary.actual,
+    ...(places ? { places } : {}),
+  });
   const label = rangeLabel(req.fileName, input.source.startLine, input.source.endLine);
   return { summary, source: { uri: req.uri, base: start, length: textLength, label }, retain: () => deps.runs.hold(client, summary.runId) };
 }

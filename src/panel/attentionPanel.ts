@@ -17,7 +17,7 @@ import {
   type PersistedState,
   type ToWebviewMessage,
 } from '../shared/protocol';
-import { requestOf, type AnalysisRequest } from './analysisRequest';
+import { requestOf, textRequest, type AnalysisRequest } from './analysisRequest';
 import { analysisFailure } from './analysisFailure';
 import { analysisReady, finishRun, modelSummary, readRequest, runPhases } from './analysisPhases';
 import { AnalysisRun } from './analysisRun';
@@ -112,7 +112,8 @@ export class AttentionPanel implements vscode.Disposable {
         if (runId === this.run?.runId) this.markStale();
       }),
       deps.models.onDidChangeModel((info) => {
-        if (info && this.request && this.run) void this.analyze(this.request);
+        // A chat run's ids belong to the model that generated them: another model reads the text.
+        if (info && this.request && this.run) void this.analyze(textRequest(this.request));
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('attentionLens')) return;
@@ -141,7 +142,7 @@ export class AttentionPanel implements vscode.Disposable {
       const settings = readSettings();
       const model = await models.ensureLoaded();
       const summaryOfModel = modelSummary(model.info);
-      const done = await runPhases(models, model.client, input.checked.text, settings.topK, ticket.signal, {
+      const done = await runPhases(models, model.client, req.chat?.tokens ?? input.checked.text, settings.topK, ticket.signal, {
         isCurrent: () => this.runs.isCurrent(ticket) && !this.disposed,
         show: (client, first, layers, full) => {
           void this.run?.release();
@@ -155,7 +156,7 @@ export class AttentionPanel implements vscode.Disposable {
         fillPredictions: (shown, summary) => postPredictions(this, shown, summary),
       });
       if (!done) return;
-      analyzed.fire(finishRun(this.deps, this.decorationSync, req, input, input.checked.text.length, done));
+      analyzed.fire(finishRun(this.deps, this.decorationSync, req, input, req.chat ? input.end - input.start : input.checked.text.length, done));
       if (input.doc.version !== input.version) this.markStale();
     } catch (err) {
       if (!this.runs.isCurrent(ticket)) return;

@@ -22,7 +22,7 @@ import {
   type PanelWebviewProtocol,
   type ToWebviewMessage,
 } from '../shared/protocol';
-import { requestOf, type AnalysisRequest } from './analysisRequest';
+import { requestFor, requestOf, type AnalysisRequest } from './analysisRequest';
 import type { AnalysisRun, OverviewBatch } from './analysisRun';
 import type { DecorationSync } from './decorationSync';
 import type { PaintClock } from './paintClock';
@@ -144,7 +144,7 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
       if (!req) return;
       // the analysed range as moved and resized by the edits since
       const span = p.deps.decorations.span;
-      void p.analyze(span ? { ...req, start: span.start, end: span.end } : req);
+      void p.analyze(requestFor(req, span));
     },
     [M.OpenSettings]: () => void openSettings('modelPath'),
     [M.SetSurprisalUnderlines]: (m) => void updateSetting('surprisalUnderlines', m.enabled),

@@ -153,6 +153,11 @@ export interface AnalysisReadyMessage {
   initialQuery?: number;
   /** Tokens [start, end) that the model generated (Explain Completion): marked in the token strip. */
   generated?: { start: number; end: number };
+  /**
+   * Indices of tokens the chat template wrote (an answer as chat, Explain Completion): they are
+   * not in the document, so the token strip marks them and the editor shows them nowhere.
+   */
+  template?: number[];
   /** True while the predictions and surprisal are still being computed (see PredictionsReady). */
   predictionsPending?: boolean;
 }

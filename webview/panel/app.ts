@@ -168,7 +168,7 @@ export class PanelApp {
     const kv = m.model.nKvHead;
     this.ui.meta.textContent = kv !== undefined && kv < nHead ? `${meta} · ${t('metaKvGroups', nHead, kv)}` : meta;
     this.ui.content.hidden = false;
-    this.tokens.render(m.tokens, m.generated);
+    this.tokens.render(m.tokens, m.generated, m.template);
     this.surprisal.set(m.tokens, m.actual);
     this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
@@ -301,6 +301,7 @@ export class PanelApp {
     if (run?.clippedChars) parts.push(el('p', { text: t('clipped') }));
     if (run?.generated)
       parts.push(el('p', { class: 'generated-note', text: t('generatedNote', run.generated.start, run.generated.end - 1) }));
+    if (run?.template) parts.push(el('p', { class: 'template-note', text: t('templateNote') }));
     if (this.stale) {
       const b = el('button', { type: 'button', class: 'link-button', text: t('rerun') });
       b.addEventListener('click', () => send({ type: PanelMessageType.Rerun }));

@@ -31,18 +31,24 @@ export class TokenStrip {
     this.node.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  /** `generated`: tokens [start, end) the model wrote (Explain Completion), marked as such. */
-  render(tokens: readonly Token[], generated?: { start: number; end: number }): void {
+  /**
+   * `generated`: tokens [start, end) the model wrote (Explain Completion), marked as such;
+   * `template`: indices of tokens a chat template wrote (not in the document), marked too.
+   */
+  render(tokens: readonly Token[], generated?: { start: number; end: number }, template: readonly number[] = []): void {
+    const fromTemplate = new Set(template);
     this.chips = tokens.map((tok, i) => {
       const gen = generated !== undefined && i >= generated.start && i < generated.end;
+      const tpl = !gen && fromTemplate.has(i);
+      const shown = visibleText(tok.text);
       const chip = el('span', {
-        class: gen ? 'token generated' : 'token',
+        class: gen ? 'token generated' : tpl ? 'token template' : 'token',
         role: 'option',
         'data-index': i,
         tabindex: -1,
         'aria-selected': 'false',
-        'aria-label': t(gen ? 'tokenAriaGenerated' : 'tokenAria', i, visibleText(tok.text)),
-        title: t(gen ? 'tokenTitleGenerated' : 'tokenTitle', i, tok.id),
+        'aria-label': gen ? t('tokenAriaGenerated', i, shown) : tpl ? t('tokenAriaTemplate', i, shown) : t('tokenAria', i, shown),
+        title: gen ? t('tokenTitleGenerated', i, tok.id) : tpl ? t('tokenTitleTemplate', i, tok.id) : t('tokenTitle', i, tok.id),
       });
       appendTokenText(chip, tok.text);
       return chip;

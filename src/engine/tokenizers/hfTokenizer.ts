@@ -132,9 +132,9 @@ export class HfTokenizer implements Tokenizer {
     }
   }
 
-  encode(text: string): Token[] {
+  encode(text: string, opts: { addSpecialTokens?: boolean } = {}): Token[] {
     const out: Token[] = [];
-    this.run(text, (id, start, end) => out.push({ id, text: this.tokenText(id), start, end }));
+    this.run(text, (id, start, end) => out.push({ id, text: this.tokenText(id), start, end }), opts.addSpecialTokens ?? true);
     return out;
   }
 
