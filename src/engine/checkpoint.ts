@@ -8,6 +8,7 @@ import * as path from 'path';
 import { configToJson, parseConfig } from './config';
 import { checkpointNames } from './families/checkpointNames';
 import { EngineError } from './errors';
+import type { WeightsDtype } from './modelInfo';
 import { SafetensorsFile, unsupportedDtype, writeSafetensors, type OtherEntry, type SafetensorsDtype, type SafetensorsEntry } from './safetensors';
 import type { GPTConfig, WeightMap } from './types';
 
@@ -111,11 +112,20 @@ function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<str
   }
 }
 
-/** Loads and validates a checkpoint folder. Every failure is an EngineError naming the file. */
+/** The one dtype of `dtypes` (the weights' as stored), or 'mixed'. */
+export function weightsDtype(dtypes: Iterable<SafetensorsDtype>): WeightsDtype {
+  const seen = new Set(dtypes);
+  return seen.size === 1 ? [...seen][0] : 'mixed';
+}
+
+/**
+ * Loads and validates a checkpoint folder. Every failure is an EngineError naming the file.
+ * `dtype`: the weights' dtype as the checkpoint stores them (buffers and a tied lm_head aside).
+ */
 export function loadCheckpoint(
   dir: string,
   opts: { onProgress?: (fraction: number) => void } = {},
-): { config: GPTConfig; weights: WeightMap; files: string[] } {
+): { config: GPTConfig; weights: WeightMap; files: string[]; dtype: WeightsDtype } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new EngineError('FILE_NOT_FOUND', `${dir}: model folder not found`, dir);
   }
@@ -197,7 +207,8 @@ export function loadCheckpoint(
     if (lmHead) checkTied(lmHead, weights.get(names.embedding)!.data, names.embedding);
 
     const files = [configFile, ...(indexFile ? [indexFile] : []), ...opened.map((f) => f.path)];
-    return { config, weights, files };
+    const dtype = weightsDtype([...byName.values()].map((l) => l.entry.dtype as SafetensorsDtype));
+    return { config, weights, files, dtype };
   } finally {
     for (const f of opened) f.close();
   }

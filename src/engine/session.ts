@@ -119,7 +119,7 @@ export class EngineSession {
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
   static async load(modelDir: string, opts: EngineOptions = {}): Promise<EngineSession> {
     // Parse and validate every file before touching TensorFlow.js: bad input fails fast and quietly.
-    const { config, weights } = loadCheckpoint(modelDir);
+    const { config, weights, dtype } = loadCheckpoint(modelDir);
     const tokenizer = loadTokenizer(modelDir);
     const chatSource = readChatTemplateOrError(modelDir);
     if (tokenizer.vocabSize > config.vocabSize) {
@@ -142,6 +142,7 @@ export class EngineSession {
       throw err;
     }
     const info = buildModelInfo(modelDir, config, model.numParams, tokenizer, model.threads);
+    info.weightsDtype = dtype;
     if (chatSource) info.chatTemplate = chatSource instanceof EngineError ? (chatSource.file ?? modelDir) : chatSource.file;
     return new EngineSession(model, tokenizer, info, chatSource);
   }
