@@ -302,7 +302,7 @@ function render(): void {
   app.append(renderTabs());
   if (st.tab === 'steps') app.append(renderStep(st.run));
   else if (st.tab === 'lens') {
-    if (st.lens) app.append(renderLens(st.lens, st.run.tokens, s, st.query, (j) => setQuery(j)));
+    if (st.lens) app.append(renderLens(st.lens, st.run.tokens, s, st.query, (j) => setQuery(j), st.model));
     else app.append(el('p', 'muted busy', s.lensComputing));
   } else app.append(renderModel(st.model, s, st.language));
   // Keep the keyboard where it was (a redraw replaces the focused control).
