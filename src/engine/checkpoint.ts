@@ -8,6 +8,7 @@ import * as path from 'path';
 import { configToJson, parseConfig } from './config';
 import { checkpointNames } from './families/checkpointNames';
 import { EngineError } from './errors';
+import type { WeightsDtype } from './modelInfo';
 import { SafetensorsFile, unsupportedDtype, writeSafetensors, type OtherEntry, type SafetensorsDtype, type SafetensorsEntry } from './safetensors';
 import { isWeight16, storedWeight, widenWeight } from './modelWeights';
 import type { AnyWeightArray, AnyWeightMap, GPTConfig, WeightMap } from './types';
@@ -112,6 +113,12 @@ function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<str
   }
 }
 
+/** The one dtype of `dtypes` (the weights' as stored), or 'mixed'. */
+export function weightsDtype(dtypes: Iterable<SafetensorsDtype>): WeightsDtype {
+  const seen = new Set(dtypes);
+  return seen.size === 1 ? [...seen][0] : 'mixed';
+}
+
 export interface LoadOptions {
   onProgress?: (fraction: number) => void;
   /**
@@ -132,10 +139,13 @@ export function readConfig(dir: string): { config: GPTConfig; raw: Record<string
   return { config: parseConfig(raw, file), raw: raw as Record<string, unknown>, file };
 }
 
-/** Loads and validates a checkpoint folder. Every failure is an EngineError naming the file. */
-export function loadCheckpoint(dir: string, opts?: LoadOptions & { keep16?: false }): { config: GPTConfig; weights: WeightMap; files: string[] };
-export function loadCheckpoint(dir: string, opts: LoadOptions): { config: GPTConfig; weights: AnyWeightMap; files: string[] };
-export function loadCheckpoint(dir: string, opts: LoadOptions = {}): { config: GPTConfig; weights: AnyWeightMap; files: string[] } {
+/**
+ * Loads and validates a checkpoint folder. Every failure is an EngineError naming the file.
+ * `dtype`: the weights' dtype as the checkpoint stores them (buffers and a tied lm_head aside).
+ */
+export function loadCheckpoint(dir: string, opts?: LoadOptions & { keep16?: false }): { config: GPTConfig; weights: WeightMap; files: string[]; dtype: WeightsDtype };
+export function loadCheckpoint(dir: string, opts: LoadOptions): { config: GPTConfig; weights: AnyWeightMap; files: string[]; dtype: WeightsDtype };
+export function loadCheckpoint(dir: string, opts: LoadOptions = {}): { config: GPTConfig; weights: AnyWeightMap; files: string[]; dtype: WeightsDtype } {
   const { config, file: configFile } = readConfig(dir);
   const names = checkpointNames(config);
   const tied = config.tieWordEmbeddings !== false;
@@ -213,7 +223,8 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): { config: G
     if (lmHead) checkTied(lmHead, weights.get(names.embedding)!, names.embedding);
 
     const files = [configFile, ...(indexFile ? [indexFile] : []), ...opened.map((f) => f.path)];
-    return { config, weights, files };
+    const dtype = weightsDtype([...byName.values()].map((l) => l.entry.dtype as SafetensorsDtype));
+    return { config, weights, files, dtype };
   } finally {
     for (const f of opened) f.close();
   }

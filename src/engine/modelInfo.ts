@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { GPTConfig } from './types';
 
+/** The weights' dtype as the checkpoint stores them; 'mixed' when they differ. */
+export type WeightsDtype = 'F32' | 'F16' | 'BF16' | 'mixed';
+
 export interface ModelInfo {
   /** The config's `_name_or_path` if any, else the folder's name. */
   name: string;
@@ -18,6 +21,8 @@ export interface ModelInfo {
   card?: string;
   /** Threads the engine split the model over (tensor parallelism); 1 when it runs on one. */
   threads: number;
+  /** The weights' dtype in the checkpoint (safetensors); absent where the loader did not say. */
+  weightsDtype?: WeightsDtype;
   /** The file holding the model's chat template (chat_template.jinja or tokenizer_config.json), if it has one. */
   chatTemplate?: string;
 }

@@ -126,7 +126,7 @@ export class EngineSession {
     const params = familyOf(planned).countParams(planned);
     const threads = chooseThreads(opts.threads, params, planned.nHead);
     checkFits(planned, threads, storedBytesPerValue(modelDir, raw, params), { name: planned.name ?? basename(modelDir), file: configFile });
-    const { config, weights } = loadCheckpoint(modelDir, { keep16: true }); // BF16 / F16 weights stay 16-bit (the Llama family packs them as stored)
+    const { config, weights, dtype } = loadCheckpoint(modelDir, { keep16: true }); // BF16 / F16 weights stay 16-bit (the Llama family packs them as stored)
     const tokenizer = loadTokenizer(modelDir);
     const chatSource = readChatTemplateOrError(modelDir);
     if (tokenizer.vocabSize > config.vocabSize) {
@@ -149,6 +149,7 @@ export class EngineSession {
       throw err;
     }
     const info = buildModelInfo(modelDir, config, model.numParams, tokenizer, model.threads);
+    info.weightsDtype = dtype;
     if (chatSource) info.chatTemplate = chatSource instanceof EngineError ? (chatSource.file ?? modelDir) : chatSource.file;
     return new EngineSession(model, tokenizer, info, chatSource);
   }

@@ -82,6 +82,12 @@ export const STEPPER_TEXT = {
   showingOf: 'showing {0} of {1} values; hover a cell for its exact number',
   lensCaption:
     'What the model would predict at each position if it stopped after each layer: the final layer norm and the unembedding applied to the residual stream. Each cell shows the top token, shaded by its probability; hover for the top 5. The last row is the model’s real prediction.',
+  lensCaptionRms:
+    'What the model would predict at each position if it stopped after each layer: the final RMSNorm (model.norm) and {0} applied to the residual stream. Each cell shows the top token, shaded by its probability; hover for the top 5. The last row is the model’s real prediction.',
+  lensCaptionNoFinalNorm:
+    'What the model would predict at each position if it stopped after each layer: {0} applied to the residual stream as it is, since GPT-1 has no final norm (each block already ends in a layer norm). Each cell shows the top token, shaded by its probability; hover for the top 5. The last row is the model’s real prediction.',
+  headTied: 'the output head (the token-embedding table transposed: tied weights)',
+  headUntied: 'the output head (lm_head, a matrix of its own, not tied to the token embeddings)',
   lensEmbeddings: 'embeddings',
   lensAfterLayer: 'after layer {0}',
   lensComputing: 'Computing the logit lens…',
@@ -104,6 +110,16 @@ export const STEPPER_TEXT = {
   figRopeScaling: 'RoPE scaling (rope_scaling)',
   figLearnedPositions: 'learned position embeddings',
   figSlidingWindow: 'Sliding window',
+  figWindowValue: '{0} tokens, in layers {1} to {2}',
+  figHead: 'Output head',
+  figHeadTied: 'tied: the token-embedding table transposed',
+  figHeadUntied: 'lm_head, a matrix of its own',
+  figQkNorm: 'Query/key norm',
+  figQkNormValue: 'RMSNorm over each head (q_norm, k_norm)',
+  figNormPre: 'before each sublayer (pre-norm)',
+  figNormPost: 'after each residual add (post-norm)',
+  figWeightsDtype: 'Weights (dtype in the checkpoint)',
+  dtypeMixed: 'mixed (more than one dtype)',
   modelCard: 'Model card: training corpus, loss and how it was trained',
   bundledModel: 'This is the small model bundled with Attention Lens.',
   noCard: 'This model folder has no README.md model card, so its training corpus and loss are unknown here.',
@@ -202,6 +218,16 @@ export const STEPPER_TEXT = {
   modelBuiltTitle: 'How a decoder-only model is built',
   modelBuilt:
     'A GPT-style model is a stack of identical blocks over a residual stream: token and position embeddings go in; each block applies masked multi-head self-attention and a feed-forward network, each behind a layer norm and added back to the stream; a final layer norm and the unembedding give a score for every possible next token.',
+  modelBuiltLlama:
+    'This model is built the Llama way: a stack of identical blocks over a residual stream. Only the token embeddings go in; positions enter in every attention layer, where RoPE turns each query and key by an angle that grows with the token’s position. Each block applies {0} and a SwiGLU feed-forward network, each behind an RMSNorm and added back to the stream; a final RMSNorm and {1} give a score for every possible next token.',
+  attnMultiHead: 'masked multi-head self-attention',
+  attnGrouped: 'masked grouped-query attention ({0} query heads share {1} key/value heads, {2} query heads per group)',
+  attnMultiQuery: 'masked multi-query attention (all {0} query heads share a single key/value head)',
+  modelBuiltQkNorm: 'Before RoPE, each head’s query and key pass through an RMSNorm of their own (q_norm, k_norm).',
+  modelBuiltWindowAll: 'In every layer, attention sees only the last {0} tokens (a sliding window).',
+  modelBuiltWindowFrom: 'From layer {0} on, attention sees only the last {1} tokens (a sliding window).',
+  modelBuiltGpt1:
+    'GPT-1, the first GPT, is a stack of identical blocks over a residual stream: token embeddings (tokens_embed) plus learned position embeddings (positions_embed) go in; each block applies masked multi-head self-attention and a feed-forward network, each added back to the stream and then layer-normalised (post-norm: the norm comes after the residual add, where later models put it before each sublayer). There is no final norm: the last block’s output times the transposed tokens_embed (the head is tied to it) gives a score for every possible next token.',
   modelTrainedTitle: 'How it is trained',
   modelPretraining:
     'Pre-training: the model reads a large corpus and, at every position, predicts the next token. The loss is the cross-entropy (the negative log-probability of the true next token), averaged over all positions, and gradient descent lowers it. The causal mask lets one pass train every position at once.',

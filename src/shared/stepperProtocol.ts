@@ -73,6 +73,8 @@ export interface StepperModelFacts {
   mlp: 'mlp' | 'swiglu';
   /** The head is the token embedding transposed (tied) or its own lm_head. */
   tiedHead: boolean;
+  /** The weights' dtype as the checkpoint stores them ('mixed': more than one); absent when unknown. */
+  weightsDtype?: 'F32' | 'F16' | 'BF16' | 'mixed';
   /** True for the model shipped in media/model. */
   bundled: boolean;
   /** The model card (README.md), when the folder has one: corpus, loss, how it was trained. */

@@ -38,6 +38,7 @@ export function modelFacts(info: ModelInfo, bundledDir?: string): StepperModelFa
     facts.rope = { theta: c.rope.theta, rotaryDim: c.rope.rotaryDim, ...(s ? { scaling: { type: s.type, factor: s.factor } } : {}) };
   }
   if (c.slidingWindow) facts.slidingWindow = { ...c.slidingWindow };
+  if (info.weightsDtype) facts.weightsDtype = info.weightsDtype;
   if (info.card !== undefined) facts.card = info.card;
   return facts;
 }

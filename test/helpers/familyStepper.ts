@@ -42,7 +42,7 @@ export async function openFamily(name: string): Promise<FamilyStepper> {
   const dir = path.join(FAMILY_CASES, name);
   const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as { ids: number[] };
   const raw = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const { config, weights: forModel } = loadCheckpoint(dir);
+  const { config, weights: forModel, dtype } = loadCheckpoint(dir);
   const model = GPTModel.create(config, forModel);
   const { weights } = loadCheckpoint(dir); // a copy of our own, for the independent checks
   const ids = ref.ids;
@@ -58,7 +58,7 @@ export async function openFamily(name: string): Promise<FamilyStepper> {
     logitLens: () => Promise.reject(new Error('not used')),
   };
   const run = new StepperRun(engine, 1, tokens, { uri: 'file:///x', base: 0, length: 4 * ids.length, label: name }, V, predictions);
-  const facts = modelFacts({ name, dir, config, numParams: model.numParams, vocabSize: V, contextLength: config.nPositions, threads: 1 });
+  const facts = modelFacts({ name, dir, config, numParams: model.numParams, vocabSize: V, contextLength: config.nPositions, threads: 1, weightsDtype: dtype });
   const captures = new Map<string, CaptureSlice>();
   return {
     name,

@@ -125,7 +125,8 @@ describe('loadCheckpoint on the conformance fixtures', () => {
       const dir = join(CONFORMANCE, name);
       const ref = JSON.parse(fs.readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference;
       const progress: number[] = [];
-      const { config, weights, files } = loadCheckpoint(dir, { onProgress: (f) => progress.push(f) });
+      const { config, weights, files, dtype } = loadCheckpoint(dir, { onProgress: (f) => progress.push(f) });
+      assert.equal(dtype, ref.dtype, 'the dtype the loader reports is the one the file stores');
       assert.deepEqual(
         [config.vocabSize, config.nLayer, config.nHead, config.nEmbd, config.nPositions, config.nInner, config.activation, config.layerNormEps],
         [ref.vocabSize, ref.nLayer, ref.nHead, ref.nEmbd, ref.nPositions, ref.nInner, ref.activation, ref.layerNormEps],
@@ -354,7 +355,7 @@ describe('loadCheckpoint errors name the file and the problem', () => {
   });
 
   describe('sharded checkpoints', () => {
-    function shard(): void {
+    function shard(dtypes: ['F32' | 'F16' | 'BF16', 'F32' | 'F16' | 'BF16'] = ['F32', 'F32']): void {
       fs.writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
       const weights = makeWeights(SMALL);
       const names = [...weights.keys()];
@@ -362,7 +363,7 @@ describe('loadCheckpoint errors name the file and the problem', () => {
       const map: Record<string, string> = {};
       [names.slice(0, half), names.slice(half)].forEach((part, i) => {
         const file = `model-0000${i + 1}-of-00002.safetensors`;
-        writeSafetensors(join(dir, file), part.map((n) => [n, weights.get(n)!]));
+        writeSafetensors(join(dir, file), part.map((n) => [n, weights.get(n)!]), { dtype: dtypes[i] });
         for (const n of part) map[n] = file;
       });
       fs.writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: map }));
@@ -370,9 +371,17 @@ describe('loadCheckpoint errors name the file and the problem', () => {
 
     it('loads two shards through the index', () => {
       shard();
-      const { weights, files } = loadCheckpoint(dir);
+      const { weights, files, dtype } = loadCheckpoint(dir);
       assert.deepEqual(weights.get('ln_f.bias')!.data, makeWeights(SMALL).get('ln_f.bias')!.data);
       assert.equal(files.length, 4);
+      assert.equal(dtype, 'F32');
+    });
+
+    it('reports the dtype of shards stored alike, and "mixed" for shards stored differently', () => {
+      shard(['BF16', 'BF16']);
+      assert.equal(loadCheckpoint(dir).dtype, 'BF16');
+      shard(['F16', 'BF16']);
+      assert.equal(loadCheckpoint(dir).dtype, 'mixed');
     });
 
     it('an index pointing to a missing shard → FILE_NOT_FOUND naming the shard', () => {

@@ -53,6 +53,7 @@ describe('tiny-qwen2 end to end through EngineSession', function () {
         );
         assert.equal(session.info.eosTokenId, ref.vocabSize - 1); // <|im_end|>
         assert.ok(session.info.chatTemplate?.endsWith('tokenizer_config.json'), String(session.info.chatTemplate));
+        assert.equal(session.info.weightsDtype, 'BF16', 'the checkpoint stores BF16 weights (torch_dtype bfloat16)');
       });
 
       it(`analyze: the reference ids, last logits within ${TOL.logits}, the reference top 5`, async function () {

@@ -2,8 +2,9 @@
 // stopped after each layer. Top token per cell, shaded by its probability, top 5 on hover; a click
 // picks that position as the query.
 import { formatText, type StepperStrings } from '../../src/shared/explanations';
-import type { LensCell } from '../../src/shared/stepperProtocol';
+import type { LensCell, StepperModelFacts } from '../../src/shared/stepperProtocol';
 import { el, fixed } from './dom';
+import { lensCaption } from './familyText';
 import { visibleToken } from './steps';
 import type { Token } from '../../src/shared/token';
 
@@ -13,9 +14,10 @@ export function renderLens(
   s: StepperStrings,
   query: number,
   onPick: (position: number) => void,
+  model?: StepperModelFacts,
 ): HTMLElement {
   const box = el('div', 'lens');
-  box.append(el('p', 'explain', s.lensCaption));
+  box.append(el('p', 'explain caption', lensCaption(model, s)));
   const scroll = el('div', 'table-scroll');
   const t = el('table', 'lens-grid');
   const head = el('tr');

@@ -38,6 +38,8 @@ interface State {
   lens?: LensCell[][];
   /** What is being fetched (a capture key, "r:<pos>" or "lens"); cleared with the run. */
   pending: Set<string>;
+  /** What failed to arrive for this run: not asked again (each retry would fail and redraw at once). */
+  failed: Set<string>;
 }
 
 const st: State = {
@@ -51,6 +53,7 @@ const st: State = {
   captures: new Map(),
   readouts: new Map(),
   pending: new Set(),
+  failed: new Set(),
 };
 let lastHighlight = '';
 const app = document.getElementById('app') as HTMLElement;
@@ -66,10 +69,10 @@ function persist(): void {
 
 /**
  * Fetches `what` of run `runId` once: `store` keeps the answer if the run is still shown; a
- * failure is shown as the stepper's error. Either way the view is drawn again.
+ * failure is shown as the stepper's error and not asked again for this run. Either way the view is drawn again.
  */
 function fetchOnce<R extends { runId: number }>(what: string, runId: number, ask: () => Promise<R>, store: (r: R) => void): void {
-  if (st.pending.has(what)) return;
+  if (st.pending.has(what) || st.failed.has(what)) return;
   st.pending.add(what);
   const current = (): boolean => st.run?.runId === runId;
   ask().then(
@@ -82,6 +85,7 @@ function fetchOnce<R extends { runId: number }>(what: string, runId: number, ask
     (err: unknown) => {
       if (!current()) return;
       st.pending.delete(what);
+      st.failed.add(what);
       st.busy = undefined;
       st.error = err instanceof Error ? err.message : String(err);
       update();
@@ -302,7 +306,7 @@ function render(): void {
   app.append(renderTabs());
   if (st.tab === 'steps') app.append(renderStep(st.run));
   else if (st.tab === 'lens') {
-    if (st.lens) app.append(renderLens(st.lens, st.run.tokens, s, st.query, (j) => setQuery(j)));
+    if (st.lens) app.append(renderLens(st.lens, st.run.tokens, s, st.query, (j) => setQuery(j), st.model));
     else app.append(el('p', 'muted busy', s.lensComputing));
   } else app.append(renderModel(st.model, s, st.language));
   // Keep the keyboard where it was (a redraw replaces the focused control).
@@ -335,6 +339,7 @@ function onMessage(m: StepperToWebview): void {
       st.readouts.clear();
       st.lens = undefined;
       st.pending.clear();
+      st.failed.clear();
       lastHighlight = '';
       st.query = same ? Math.min(saved.query, m.run.T - 1) : (m.query ?? m.run.T - 1);
       st.head = same ? saved.head : 0;

@@ -1,8 +1,10 @@
-// The "Model" section: how a decoder-only model is built and trained, with this model's figures
-// and its model card (corpus, loss) when the folder has one.
-import { formatText, type StepperStrings } from '../../src/shared/explanations';
+// The "Model" section: how a decoder-only model is built (for this model's family) and trained,
+// with this model's figures and its model card (corpus, loss) when the folder has one.
+import type { StepperStrings } from '../../src/shared/explanations';
 import type { StepperModelFacts } from '../../src/shared/stepperProtocol';
 import { el } from './dom';
+import { modelBuiltText } from './familyText';
+import { modelFigures } from './modelFigures';
 
 function figure(label: string, value: string): HTMLElement {
   const tr = el('tr');
@@ -12,33 +14,16 @@ function figure(label: string, value: string): HTMLElement {
 
 export function renderModel(m: StepperModelFacts | undefined, s: StepperStrings, language: string): HTMLElement {
   const box = el('div', 'model');
-  const n = (x: number): string => x.toLocaleString(language);
   if (m) {
     box.append(el('h2', '', `${s.modelFigures}: ${m.name}`));
     const t = el('table', 'figures');
-    t.append(
-      figure(s.figFamily, m.family),
-      figure(s.figLayers, n(m.nLayer)),
-      figure(s.figHeads, n(m.nHead)),
-      figure(s.figKvHeads, n(m.nKvHead)),
-      figure(s.figWidth, n(m.nEmbd)),
-      figure(s.figHeadWidth, n(m.headDim)),
-      figure(s.figInner, n(m.nInner)),
-      figure(s.figVocab, n(m.vocabSize)),
-      figure(s.figContext, n(m.contextLength)),
-      figure(s.figParams, n(m.numParams)),
-      figure(s.figActivation, m.mlp === 'swiglu' ? `SwiGLU (${m.activation})` : m.activation),
-      figure(s.figNorm, `${m.norm === 'rmsnorm' ? 'RMSNorm' : 'LayerNorm'}, ε = ${m.layerNormEps}`),
-      figure(s.figPositions, m.rope ? formatText(s.figRope, m.rope.theta, m.rope.rotaryDim, m.headDim) : s.figLearnedPositions),
-    );
-    if (m.rope?.scaling) t.append(figure(s.figRopeScaling, `${m.rope.scaling.type} × ${m.rope.scaling.factor}`));
-    if (m.slidingWindow) t.append(figure(s.figSlidingWindow, n(m.slidingWindow.size)));
+    t.append(...modelFigures(m, s, language).map(([label, value]) => figure(label, value)));
     box.append(t);
     if (m.bundled) box.append(el('p', '', s.bundledModel));
   }
   box.append(
     el('h3', '', s.modelBuiltTitle),
-    el('p', 'explain', s.modelBuilt),
+    ...modelBuiltText(m, s).map((text) => el('p', 'explain built', text)),
     el('h3', '', s.modelTrainedTitle),
     el('p', 'explain', s.modelPretraining),
     el('p', 'explain', s.modelFinetuning),
