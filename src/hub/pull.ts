@@ -97,12 +97,7 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
 
   const storage = path.join(cacheDir, repoFolderName(ref.repo));
   const snapshot = path.join(storage, 'snapshots', commit);
-  if (ref.revision !== commit) {
-    checkRelativeName(ref.revision, `${ref.repo}@${ref.revision}`);
-    const refFile = path.join(storage, 'refs', ref.revision);
-    fs.mkdirSync(path.dirname(refFile), { recursive: true });
-    fs.writeFileSync(refFile, commit);
-  }
+  if (ref.revision !== commit) checkRelativeName(ref.revision, `${ref.repo}@${ref.revision}`);
 
   const { side, weights } = pickRepoFiles(ref.repo, repoFiles);
   const describe = async (files: string[]): Promise<PathInfo[]> => {
@@ -159,6 +154,12 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
       opts.onProgress?.({ file: i.path, fileBytes, fileSize, doneBytes, totalBytes });
     });
     doneBytes += fileSize - fileBytes; // a blob another snapshot had: linked, not fetched
+  }
+  if (ref.revision !== commit) {
+    // refs/{revision} → commit, as Python writes it (not for a commit hash), once the snapshot is whole.
+    const refFile = path.join(storage, 'refs', ref.revision);
+    fs.mkdirSync(path.dirname(refFile), { recursive: true });
+    fs.writeFileSync(refFile, commit);
   }
   return { repo: ref.repo, revision: ref.revision, commit, path: snapshot };
 }
