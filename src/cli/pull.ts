@@ -13,15 +13,28 @@ function mib(n: number): string {
   return `${(n / 1048576).toFixed(1)} MiB`;
 }
 
-/** A progress writer that prints at most a line per file per 500 ms (and each file's last). */
-export function progressLines(write: (line: string) => void): (p: PullProgress) => void {
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/**
+ * A progress writer: at most a line per 500 ms (and each file's last), with the overall speed
+ * since the first byte and the time left at that speed.
+ */
+export function progressLines(write: (line: string) => void, now: () => number = Date.now): (p: PullProgress) => void {
   let last = 0;
+  let start: { t: number; bytes: number } | undefined;
   return (p) => {
-    const now = Date.now();
+    const t = now();
+    start ??= { t, bytes: p.doneBytes };
     const fileDone = p.fileBytes === p.fileSize;
-    if (!fileDone && now - last < 500) return;
-    last = now;
-    write(`${p.file}: ${mib(p.fileBytes)} / ${mib(p.fileSize)} (all: ${mib(p.doneBytes)} / ${mib(p.totalBytes)})\n`);
+    if (!fileDone && t - last < 500) return;
+    last = t;
+    const speed = ((p.doneBytes - start.bytes) / Math.max(t - start.t, 1)) * 1000;
+    const left = speed > 0 ? (p.totalBytes - p.doneBytes) / speed : Infinity;
+    write(`${p.file}: ${mib(p.fileBytes)} / ${mib(p.fileSize)} (all: ${mib(p.doneBytes)} / ${mib(p.totalBytes)}, ${mib(speed)}/s, ${duration(left)} left)\n`);
   };
 }
 
@@ -39,6 +52,10 @@ export async function pullCommand(argv: string[]): Promise<void> {
     const result = await pull(positionals[0], {
       ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),
       signal: controller.signal,
+      onPlan: (plan) => {
+        if (!plan.supported) process.stderr.write(`warning: ${plan.repo}: Attention Lens cannot run it: ${plan.reason ?? 'unsupported'}\n`);
+        return true;
+      },
       onProgress: progressLines((line) => process.stderr.write(line)),
     });
     process.stdout.write(`${JSON.stringify({ repo: result.repo, revision: result.revision, commit: result.commit, path: result.path })}\n`);

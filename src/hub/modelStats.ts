@@ -99,20 +99,20 @@ export function bytesOnDisk(dir: string): number {
   return total;
 }
 
-export function modelStats(dir: string): ModelStats {
+/** architecture, supported and reason for a folder's config.json (the engine's parser decides). */
+export function modelSupport(dir: string): Pick<ModelStats, 'architecture' | 'supported' | 'reason'> {
   const configFile = path.join(dir, 'config.json');
   const config = readJsonOr(configFile);
-  let supported = false;
-  let reason: string | undefined;
-  if (config === undefined) reason = `${configFile}: missing or not valid JSON`;
-  else {
-    try {
-      parseConfig(config, configFile);
-      supported = true;
-    } catch (err) {
-      reason = (err as Error).message;
-    }
+  if (config === undefined) return { architecture: null, supported: false, reason: `${configFile}: missing or not valid JSON` };
+  try {
+    parseConfig(config, configFile);
+    return { architecture: architectureOf(config), supported: true };
+  } catch (err) {
+    return { architecture: architectureOf(config), supported: false, reason: (err as Error).message };
   }
+}
+
+export function modelStats(dir: string): ModelStats {
   const { params, dtype } = headerStats(weightFiles(dir));
-  return { architecture: architectureOf(config), supported, ...(reason ? { reason } : {}), params, dtype, bytes: bytesOnDisk(dir) };
+  return { ...modelSupport(dir), params, dtype, bytes: bytesOnDisk(dir) };
 }

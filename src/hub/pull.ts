@@ -13,6 +13,7 @@ import { HubError } from './errors';
 import { hubFetch, type HubContext } from './hubFetch';
 import { checkRelativeName, pickRepoFiles, shardsOfIndex, WEIGHTS_INDEX } from './modelFiles';
 import { COMMIT_HASH, parseRepoRef, repoFolderName } from './repoRef';
+import { modelSupport } from './modelStats';
 import { linkBlob } from './snapshotLink';
 
 export interface PullFile {
@@ -32,6 +33,11 @@ export interface PullPlan {
   toDownload: number;
   /** Free bytes on the cache's disk. */
   freeBytes: number;
+  /** From config.json (fetched before the plan): architectures[0] or model_type. */
+  architecture: string | null;
+  /** Whether this engine runs it (its config parser's verdict), and why not. */
+  supported: boolean;
+  reason?: string;
 }
 
 export interface PullProgress {
@@ -123,10 +129,12 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
     await linkBlob(blob, pointer, { newBlob, symlinks: opts.symlinks });
   };
 
+  // config.json (and the shard index) first: small, and they say what the rest is.
+  const first = weights === WEIGHTS_INDEX ? ['config.json', WEIGHTS_INDEX] : ['config.json'];
+  for (const i of await describe(first)) await fetchOne(i, () => undefined);
+  const { architecture, supported, reason } = modelSupport(snapshot);
   let wanted = [...side, weights];
   if (weights === WEIGHTS_INDEX) {
-    const [indexInfo] = await describe([WEIGHTS_INDEX]);
-    await fetchOne(indexInfo, () => undefined);
     const indexFile = path.join(snapshot, WEIGHTS_INDEX);
     const shards = shardsOfIndex(JSON.parse(fs.readFileSync(indexFile, 'utf8')), `${ref.repo}: ${WEIGHTS_INDEX}`);
     for (const s of shards) if (!repoFiles.includes(s)) throw new HubError('FILE_NOT_FOUND', `${ref.repo}@${ref.revision}: ${WEIGHTS_INDEX} names the shard "${s}", which the repo does not have`);
@@ -137,7 +145,7 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
   const files: PullFile[] = infos.map((i) => ({ file: i.path, size: i.lfs?.size ?? i.size, cached: fs.existsSync(path.join(snapshot, i.path)) }));
   const totalBytes = files.reduce((s, x) => s + x.size, 0);
   const toDownload = files.filter((x) => !x.cached).reduce((s, x) => s + x.size, 0);
-  const plan: PullPlan = { repo: ref.repo, revision: ref.revision, commit, files, toDownload, freeBytes: freeBytesAt(cacheDir) };
+  const plan: PullPlan = { repo: ref.repo, revision: ref.revision, commit, files, toDownload, freeBytes: freeBytesAt(cacheDir), architecture, supported, ...(reason ? { reason } : {}) };
   if (toDownload > plan.freeBytes) {
     throw new HubError('NO_DISK_SPACE', `${ref.repo}: needs ${toDownload} bytes in ${cacheDir}, only ${plan.freeBytes} are free`);
   }

@@ -11,7 +11,7 @@
 // Errors as the Hub sends them: X-Error-Code RepoNotFound (401 without a token, 404 with one),
 // RevisionNotFound, EntryNotFound (404), GatedRepo (401 without a token, 403 with one not granted).
 // Test hooks: dropOnce (the connection dies half-way through a file), corrupt (one byte flipped in
-// what is served), and a log of every request.
+// what is served), paceMs (a pause between pieces of a body) and a log of every request.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -81,6 +81,8 @@ export class FakeHub {
   dropOnce?: string;
   /** This file's bytes are served with one byte flipped (its sha256 no longer matches). */
   corrupt?: string;
+  /** Milliseconds between the 16 kB pieces of a body (0: one piece per event-loop turn). */
+  paceMs = 0;
   private repos = new Map<string, { files: Map<string, StoredFile>; revisions: Map<string, string>; gated?: string[] }>();
   private byCommit = new Map<string, string>(); // commit → repo
   private server = http.createServer((req, res) => this.handle(req, res));
@@ -239,7 +241,7 @@ export class FakeHub {
       }
       const piece = body.subarray(at, Math.min(at + 16384, stopAt));
       at += piece.length;
-      res.write(piece, () => setImmediate(next));
+      res.write(piece, () => (this.paceMs > 0 ? setTimeout(next, this.paceMs) : setImmediate(next)));
     };
     next();
   }

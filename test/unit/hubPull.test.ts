@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { HubError } from '../../src/hub/errors';
 import { hubFetch } from '../../src/hub/hubFetch';
-import { pull, type PullProgress } from '../../src/hub/pull';
+import { pull, type PullPlan, type PullProgress } from '../../src/hub/pull';
 import { resolveModelArg } from '../../src/hub/resolveModel';
 import { blobName, FakeHub, folderFiles } from '../helpers/fakeHub';
 
@@ -40,6 +40,7 @@ describe('hub pull (loopback Hub)', function () {
     hub = new FakeHub({
       [REPO]: { files: QWEN, revisions: { v1: 'a'.repeat(40) } },
       'tiny-org/gated': { files: QWEN, gated: [TOKEN] },
+      'tiny-org/gemma': { files: { ...QWEN, 'config.json': Buffer.from(JSON.stringify({ architectures: ['GemmaForCausalLM'], model_type: 'gemma' })) } },
       'tiny-org/pickles': { files: { 'config.json': QWEN['config.json'], 'pytorch_model.bin': Buffer.alloc(64, 1) } },
       'tiny-org/bad-index': {
         files: {
@@ -85,7 +86,9 @@ describe('hub pull (loopback Hub)', function () {
     const last = progress[progress.length - 1];
     assert.equal(last.doneBytes, total);
     assert.equal(last.totalBytes, total);
-    assert.ok(progress.filter((p) => p.file === 'model.safetensors').length > 3, 'progress within the weights file');
+    const steps = progress.filter((p) => p.file === 'model.safetensors').map((p) => p.fileBytes);
+    assert.ok(steps.every((b, k) => k === 0 || b > steps[k - 1]), 'progress only grows');
+    assert.equal(steps[steps.length - 1], QWEN['model.safetensors'].length);
 
     const { config, weights } = loadCheckpoint(r.path);
     assert.equal(config.nLayer, 2);
@@ -131,6 +134,7 @@ describe('hub pull (loopback Hub)', function () {
   });
 
   it('a cancelled pull stops at once and leaves a resumable .incomplete blob', async () => {
+    hub.paceMs = 20; // the first piece of the weights arrives alone: the cancel lands mid-file
     const controller = new AbortController();
     const onProgress = (p: PullProgress): void => {
       if (p.file === 'model.safetensors' && p.fileBytes > 0) controller.abort();
@@ -191,6 +195,21 @@ describe('hub pull (loopback Hub)', function () {
     const byHash = await pull(`${REPO}@${r.commit}`, { cacheDir, env });
     assert.equal(byHash.path, r.path);
     assert.deepEqual(fs.readdirSync(path.join(folder, 'refs')), ['v1']);
+  });
+
+  it('the plan comes before any weights: sizes, free space, and whether the engine runs the model; declining stops there', async () => {
+    let seen: PullPlan | undefined;
+    await rejectsWith(pull('tiny-org/gemma', { cacheDir, env, onPlan: (p) => ((seen = p), false) }), 'CANCELLED', /download declined/);
+    assert.ok(seen);
+    assert.equal(seen.architecture, 'GemmaForCausalLM');
+    assert.equal(seen.supported, false);
+    assert.match(seen.reason!, /model_type "gemma" is not supported yet/);
+    assert.equal(seen.toDownload, Object.entries(QWEN).filter(([n]) => n !== 'config.json').reduce((s, [, b]) => s + b.length, 0));
+    assert.ok(seen.freeBytes > 0);
+    assert.deepEqual(hub.log.filter((q) => q.path.startsWith('/lfs-storage')), [], 'no weights fetched');
+    const ok = await pull(REPO, { cacheDir, env, onPlan: (p) => ((seen = p), true) });
+    assert.equal(seen.supported, true);
+    assert.ok(fs.existsSync(path.join(ok.path, 'model.safetensors')));
   });
 
   it('HF_HUB_OFFLINE=1 resolves from the cache with no request, and says what is missing', async () => {
