@@ -2,7 +2,12 @@
 // writes (cacheRead.ts), so Python's from_pretrained(..., local_files_only=True) opens what we
 // fetch and we open what it fetched. @huggingface/hub serves the metadata (modelInfo: the commit
 // and the file list; pathsInfo: each file's size, git oid and LFS sha256, which name the blobs as
-// Python's ETags do); the bytes go through blobDownload.ts (resume, verification, progress, cancel).
+// Python's ETags do). Its cache-aware downloads do not serve (read in 2.17.5):
+// snapshotDownload fetches every file of the repo (no choice of files, so *.bin pickles too);
+// downloadFileToCacheDir restarts from byte 0 (it truncates the .incomplete, no Range), checks
+// neither size nor sha256, reports no progress, takes no AbortSignal, and given a branch it files
+// the file under the file's last commit instead of the repo's; neither reads HF_ENDPOINT or
+// HF_TOKEN. So the bytes go through blobDownload.ts and the snapshot through snapshotLink.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';

@@ -81,6 +81,8 @@ export class FakeHub {
   dropOnce?: string;
   /** This file's bytes are served with one byte flipped (its sha256 no longer matches). */
   corrupt?: string;
+  /** Answer every request for bytes in full (200), as a server without Range support. */
+  ignoreRange = false;
   /** Milliseconds between the 16 kB pieces of a body (0: one piece per event-loop turn). */
   paceMs = 0;
   private repos = new Map<string, { files: Map<string, StoredFile>; revisions: Map<string, string>; gated?: string[] }>();
@@ -209,7 +211,7 @@ export class FakeHub {
       data[data.length >> 1] ^= 0xff;
     }
     const total = data.length;
-    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const m = this.ignoreRange ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     let start = 0;
     let end = total - 1;
     let status = 200;

@@ -133,6 +133,27 @@ describe('hub pull (loopback Hub)', function () {
     assert.equal(fs.readdirSync(blobs).filter((b) => b.endsWith('.incomplete')).length, 0);
   });
 
+  it('a server that ignores Range: the resumed download starts over and still ends whole', async () => {
+    hub.dropOnce = 'model.safetensors';
+    await rejectsWith(pull(REPO, { cacheDir, env }), 'NETWORK', /pull again to resume/);
+    hub.ignoreRange = true;
+    const progress: PullProgress[] = [];
+    const r = await pull(REPO, { cacheDir, env, onProgress: (p) => progress.push(p) });
+    assert.ok(hub.log.some((q) => q.path.startsWith('/lfs-storage') && q.range), 'it asked for a range');
+    assert.deepEqual(fs.readFileSync(path.join(r.path, 'model.safetensors')), QWEN['model.safetensors']);
+    const last = progress.filter((p) => p.file === 'model.safetensors').pop()!;
+    assert.equal(last.fileBytes, QWEN['model.safetensors'].length, 'the kept bytes are not counted twice');
+  });
+
+  it('a second revision with the same files links the blobs it already has: no bytes fetched', async () => {
+    const main = await pull(REPO, { cacheDir, env });
+    const before = hub.log.length;
+    const v1 = await pull(`${REPO}@v1`, { cacheDir, env });
+    assert.notEqual(v1.path, main.path);
+    assert.deepEqual(hub.log.slice(before).filter((q) => q.path.includes('/resolve/') || q.path.startsWith('/lfs-storage')), []);
+    for (const name of fs.readdirSync(main.path)) assert.equal(fs.realpathSync(path.join(v1.path, name)), fs.realpathSync(path.join(main.path, name)));
+  });
+
   it('a cancelled pull stops at once and leaves a resumable .incomplete blob', async () => {
     hub.paceMs = 20; // the first piece of the weights arrives alone: the cancel lands mid-file
     const controller = new AbortController();
