@@ -64,7 +64,7 @@ export async function downloadBlob(t: BlobTarget, ctx: HubContext, onBytes: (n: 
     }
     const out = await fs.open(incomplete, have > 0 ? 'a' : 'w');
     try {
-      if (!res.body) throw new HubError('NETWORK', `${ctx.repo}: empty answer for ${t.file}`);
+      if (!res.body) throw new HubError('SERVER_ERROR', `${ctx.repo}: empty answer for ${t.file}`);
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         await out.write(chunk);
         if (t.sha256) hash.update(chunk);

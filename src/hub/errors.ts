@@ -16,6 +16,7 @@ export type HubErrorCode =
   | 'NOT_CACHED'
   | 'NO_DISK_SPACE'
   | 'NETWORK'
+  | 'SERVER_ERROR'
   | 'CANCELLED';
 
 export class HubError extends Error {

@@ -46,7 +46,7 @@ export function errorForResponse(res: Response, url: string, ctx: HubContext): H
     return new HubError('UNAUTHORIZED', `${ctx.repo}: ${ctx.token ? 'the token was refused (invalid or expired)' : 'private or gated: set HF_TOKEN'} (${page})`);
   }
   if (res.status === 404) return new HubError('REPO_NOT_FOUND', `${ctx.repo}: not found on ${ctx.endpoint} (${res.url || url})`);
-  return new HubError('NETWORK', `${ctx.repo}: the Hub answered ${res.status} ${res.statusText} for ${url}`);
+  return new HubError('SERVER_ERROR', `${ctx.repo}: the Hub answered ${res.status} ${res.statusText} for ${url}`);
 }
 
 function isAbort(err: unknown, signal?: AbortSignal): boolean {

@@ -101,9 +101,20 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
   }
   const ctx: HubContext = { endpoint: hubEndpoint(env), repo: ref.repo, revision: ref.revision, token: opts.token ?? hubToken(env), signal: opts.signal, fetch: opts.fetch };
   const f = hubFetch(ctx);
-  const info = await modelInfo({ name: ref.repo, revision: ref.revision, additionalFields: ['sha', 'filePaths'], hubUrl: ctx.endpoint, fetch: f });
+  let info: { sha?: string; filePaths?: string[] };
+  try {
+    info = await modelInfo({ name: ref.repo, revision: ref.revision, additionalFields: ['sha', 'filePaths'], hubUrl: ctx.endpoint, fetch: f });
+  } catch (err) {
+    // No network: the cache answers, as Python falls back to it when the Hub cannot be reached.
+    if (!(err instanceof HubError) || err.code !== 'NETWORK') throw err;
+    try {
+      return resolveCached(ref, cacheDir);
+    } catch (cacheErr) {
+      throw new HubError('NETWORK', `${err.message}; the cache cannot stand in: ${(cacheErr as Error).message}`);
+    }
+  }
   const commit = info.sha;
-  if (!commit || !COMMIT_HASH.test(commit)) throw new HubError('NETWORK', `${ref.repo}: the Hub gave no commit hash for revision "${ref.revision}"`);
+  if (!commit || !COMMIT_HASH.test(commit)) throw new HubError('SERVER_ERROR', `${ref.repo}: the Hub gave no commit hash for revision "${ref.revision}"`);
   const repoFiles = (info.filePaths ?? []).map((name) => checkRelativeName(name, `${ref.repo}: the Hub's file list`));
 
   const storage = path.join(cacheDir, repoFolderName(ref.repo));
@@ -123,7 +134,7 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
     const pointer = path.join(snapshot, i.path);
     if (fs.existsSync(pointer)) return;
     const etag = i.lfs?.oid ?? i.oid;
-    if (!etag) throw new HubError('NETWORK', `${ref.repo}: the Hub gave no id for ${i.path}`);
+    if (!etag) throw new HubError('SERVER_ERROR', `${ref.repo}: the Hub gave no id for ${i.path}`);
     const blob = path.join(storage, 'blobs', checkRelativeName(etag, `${ref.repo}: the id of ${i.path}`));
     fs.mkdirSync(path.dirname(blob), { recursive: true });
     let newBlob = false;

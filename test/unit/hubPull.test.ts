@@ -246,6 +246,15 @@ describe('hub pull (loopback Hub)', function () {
     assert.equal(hub.log.length, before, 'offline: nothing sent');
   });
 
+  it('no network: a cached model is resolved from the cache; an uncached one says both what failed and what the cache lacks', async () => {
+    const online = await pull(REPO, { cacheDir, env });
+    await hub.stop();
+    assert.deepEqual(await pull(REPO, { cacheDir, env }), online);
+    await rejectsWith(pull('tiny-org/gated', { cacheDir, env }), 'NETWORK', /^tiny-org\/gated: reaching http:\/\/127\.0\.0\.1:\d+ failed: ECONNREFUSED; the cache cannot stand in: tiny-org\/gated: not in the Hugging Face cache/);
+    hub = new FakeHub({});
+    await hub.start(); // for afterEach
+  });
+
   it('where symlinks cannot be made: the new blob is moved into the snapshot (as Python does), and the engine loads it', async () => {
     const r = await pull(REPO, { cacheDir, env, symlinks: false });
     for (const name of fs.readdirSync(r.path)) {
