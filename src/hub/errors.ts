@@ -11,6 +11,7 @@ export type HubErrorCode =
   | 'FILE_NOT_FOUND'
   | 'NO_SAFETENSORS'
   | 'BAD_FILENAME'
+  | 'BAD_INDEX'
   | 'SIZE_MISMATCH'
   | 'SHA_MISMATCH'
   | 'NOT_CACHED'

@@ -36,7 +36,7 @@ export function checkRelativeName(name: string, where: string): string {
 export function shardsOfIndex(json: unknown, where: string): string[] {
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new HubError('FILE_NOT_FOUND', `${where}: has no "weight_map" object`);
+    throw new HubError('BAD_INDEX', `${where}: has no "weight_map" object`);
   }
   const shards = new Set<string>();
   for (const shard of Object.values(map as Record<string, unknown>)) {

@@ -70,6 +70,18 @@ export interface PullOptions {
 
 export type PullResult = CachedSnapshot;
 
+/** 1.2 GiB, 340.5 MiB, 12.0 KiB… */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 function freeBytesAt(dir: string): number {
   let d = path.resolve(dir);
   while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
@@ -152,7 +164,13 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
   let wanted = [...side, weights];
   if (weights === WEIGHTS_INDEX) {
     const indexFile = path.join(snapshot, WEIGHTS_INDEX);
-    const shards = shardsOfIndex(JSON.parse(fs.readFileSync(indexFile, 'utf8')), `${ref.repo}: ${WEIGHTS_INDEX}`);
+    let index: unknown;
+    try {
+      index = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+    } catch (err) {
+      throw new HubError('BAD_INDEX', `${ref.repo}: ${WEIGHTS_INDEX} is not valid JSON (${(err as Error).message.split('\n')[0]})`);
+    }
+    const shards = shardsOfIndex(index, `${ref.repo}: ${WEIGHTS_INDEX}`);
     for (const s of shards) if (!repoFiles.includes(s)) throw new HubError('FILE_NOT_FOUND', `${ref.repo}@${ref.revision}: ${WEIGHTS_INDEX} names the shard "${s}", which the repo does not have`);
     wanted = [...wanted, ...shards];
   }
@@ -163,7 +181,7 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
   const toDownload = files.filter((x) => !x.cached).reduce((s, x) => s + x.size, 0);
   const plan: PullPlan = { repo: ref.repo, revision: ref.revision, commit, files, toDownload, freeBytes: freeBytesAt(cacheDir), architecture, supported, ...(reason ? { reason } : {}) };
   if (toDownload > plan.freeBytes) {
-    throw new HubError('NO_DISK_SPACE', `${ref.repo}: needs ${toDownload} bytes in ${cacheDir}, only ${plan.freeBytes} are free`);
+    throw new HubError('NO_DISK_SPACE', `${ref.repo}: needs ${formatBytes(toDownload)} in ${cacheDir}, only ${formatBytes(plan.freeBytes)} are free`);
   }
   if (opts.onPlan && !(await opts.onPlan(plan))) throw new HubError('CANCELLED', `${ref.repo}: download declined`);
 
