@@ -19,7 +19,7 @@ const RULE = '@typescript-eslint/no-restricted-imports';
 const vscodeTypesOnly = {
   name: 'vscode',
   allowTypeImports: true,
-  message: 'engine/, analysis/ and shared/ run outside VS Code (worker, CLI, webview): import types from "vscode" at most.',
+  message: 'engine/, analysis/, shared/ and hub/ run outside VS Code (worker, CLI, webview): import types from "vscode" at most.',
 };
 const noTfjs = {
   group: ['@tensorflow/*'],
