@@ -16,7 +16,7 @@ export async function cacheCommand(argv: string[]): Promise<void> {
     return;
   }
   for (const m of listCachedModels(v['cache-dir'] ?? hubCacheDir())) {
-    const line = { repo: m.repo, revision: m.revision, commit: m.commit, path: m.path, architecture: m.architecture, supported: m.supported, params: m.params, bytes: m.bytes, dtype: m.dtype, ...(m.reason ? { reason: m.reason } : {}) };
+    const line = { repo: m.repo, revision: m.revision, commit: m.commit, path: m.path, architecture: m.architecture, supported: m.supported, params: m.params, bytes: m.bytes, dtype: m.dtype, ...(m.reason ? { reason: m.reason } : {}), ...(m.missing.length ? { missing: m.missing } : {}) };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
 }

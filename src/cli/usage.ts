@@ -54,7 +54,8 @@ Commands:
 
   cache     List the models in the Hugging Face cache, ONE JSON line per snapshot:
             {"repo","revision","commit","path","architecture","supported","params","bytes",
-            "dtype"} (+ "reason" when not supported).
+            "dtype"} (+ "reason" when not supported, "missing" when the snapshot lacks files
+            it needs, e.g. only config.json was fetched).
             --cache-dir DIR
 
 Options:

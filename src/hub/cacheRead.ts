@@ -20,7 +20,11 @@ export interface CachedSnapshot {
   path: string;
 }
 
-export type CachedModel = CachedSnapshot & ModelStats;
+export type CachedModel = CachedSnapshot &
+  ModelStats & {
+    /** What the snapshot lacks to be loaded (Python may have fetched config.json alone); [] when whole. */
+    missing: string[];
+  };
 
 function isDir(p: string): boolean {
   try {
@@ -77,13 +81,26 @@ export function listSnapshots(cacheDir: string): CachedSnapshot[] {
 
 /** listSnapshots with each snapshot's architecture, support, parameters, dtype and size. */
 export function listCachedModels(cacheDir: string): CachedModel[] {
-  return listSnapshots(cacheDir).map((s) => ({ ...s, ...modelStats(s.path) }));
+  return listSnapshots(cacheDir).map((s) => {
+    let missing: string[];
+    try {
+      missing = missingModelFiles(s.path);
+    } catch (err) {
+      missing = [(err as Error).message];
+    }
+    return { ...s, ...modelStats(s.path), missing };
+  });
 }
 
-/** The files a snapshot folder lacks to be loaded: config.json and the weights (every shard). */
+/**
+ * The files a snapshot folder lacks to be loaded: config.json, a tokenizer (tokenizer.json, or
+ * vocab.json + merges.txt) and the weights (every shard).
+ */
 export function missingModelFiles(dir: string): string[] {
   const missing: string[] = [];
-  if (!fs.existsSync(path.join(dir, 'config.json'))) missing.push('config.json');
+  const has = (f: string): boolean => fs.existsSync(path.join(dir, f));
+  if (!has('config.json')) missing.push('config.json');
+  if (!has('tokenizer.json') && !(has('vocab.json') && has('merges.txt'))) missing.push('tokenizer.json');
   if (fs.existsSync(path.join(dir, SINGLE_WEIGHTS))) return missing;
   const index = path.join(dir, WEIGHTS_INDEX);
   if (!fs.existsSync(index)) return [...missing, SINGLE_WEIGHTS];

@@ -106,6 +106,8 @@ describe('hub cache', function () {
     );
     const [gemma, gpt2, qwen] = models;
     assert.match(gemma.reason!, /model_type "gemma" is not supported yet/);
+    assert.deepEqual(gemma.missing, ['tokenizer.json', 'model.safetensors']);
+    assert.deepEqual([gpt2.missing, qwen.missing], [[], []]);
     assert.equal(gemma.params, null);
     assert.equal(qwen.params, headerParams(QWEN['model.safetensors']));
     assert.equal(gpt2.params, headerParams(GPT2['model.safetensors']));
@@ -119,7 +121,7 @@ describe('hub cache', function () {
     assert.equal(resolveModelArg(`tiny-org/tiny-gpt2@${C2}`, { cacheDir: cache }), gpt2.path);
     assert.equal(resolveModelArg(path.join(FIXTURES, 'tiny-model'), { cacheDir: cache }), path.join(FIXTURES, 'tiny-model'));
     assert.throws(() => resolveModelArg('tiny-org/tiny-qwen2@v9', { cacheDir: cache }), /no revision "v9" \(.*refs\/v9 is missing\)/);
-    assert.throws(() => resolveModelArg('other/gemma@v2', { cacheDir: cache }), /lacks model\.safetensors/);
+    assert.throws(() => resolveModelArg('other/gemma@v2', { cacheDir: cache }), /lacks tokenizer\.json, model\.safetensors/);
 
     const session = await EngineSession.load(resolveModelArg('tiny-org/tiny-qwen2', { cacheDir: cache }), { backend: 'cpu' });
     try {
