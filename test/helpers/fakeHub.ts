@@ -7,7 +7,8 @@
 //   HEAD|GET /{repo}/resolve/{rev}/{file}       X-Repo-Commit, ETag (the git blob oid); an LFS file
 //                                                answers 302 to /lfs-storage/{sha256} with
 //                                                X-Linked-Etag (its sha256) and X-Linked-Size
-//   GET  /lfs-storage/{sha256}                  the bytes, with Range (206 + Content-Range)
+//   GET  /lfs-storage/{sha256}                  the bytes, with Range (206 + Content-Range), from a
+//                                                second server (another origin, as the Hub's CDN)
 // Errors as the Hub sends them: X-Error-Code RepoNotFound (401 without a token, 404 with one),
 // RevisionNotFound, EntryNotFound (404), GatedRepo (401 without a token, 403 with one not granted).
 // Test hooks: dropOnce (the connection dies half-way through a file), corrupt (one byte flipped in
@@ -88,6 +89,8 @@ export class FakeHub {
   private repos = new Map<string, { files: Map<string, StoredFile>; revisions: Map<string, string>; gated?: string[] }>();
   private byCommit = new Map<string, string>(); // commit → repo
   private server = http.createServer((req, res) => this.handle(req, res));
+  /** The LFS storage: another origin, so a client's token must not follow the redirect there. */
+  private cdn = http.createServer((req, res) => this.handleCdn(req, res));
 
   constructor(repos: Record<string, FakeRepo>) {
     for (const [id, r] of Object.entries(repos)) {
@@ -102,6 +105,7 @@ export class FakeHub {
   /** Listens on 127.0.0.1 (a free port); resolves to the endpoint (for HF_ENDPOINT). */
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.cdn.listen(0, '127.0.0.1', resolve));
     return this.endpoint;
   }
 
@@ -109,13 +113,19 @@ export class FakeHub {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  get cdnEndpoint(): string {
+    return `http://127.0.0.1:${(this.cdn.address() as AddressInfo).port}`;
+  }
+
   commitOf(repo: string, revision = 'main'): string {
     return this.repos.get(repo)!.revisions.get(revision)!;
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of [this.server, this.cdn]) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -136,12 +146,19 @@ export class FakeHub {
     if ((m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(p)) && (req.method === 'GET' || req.method === 'HEAD')) {
       return this.resolve(req, res, m[1], m[2], m[3], token);
     }
-    if ((m = /^\/lfs-storage\/([0-9a-f]{64})$/.exec(p)) && (req.method === 'GET' || req.method === 'HEAD')) {
+    this.fail(res, 404, '', 'Not Found');
+  }
+
+  private handleCdn(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const p = new URL(req.url ?? '/', this.cdnEndpoint).pathname;
+    this.log.push({ method: req.method ?? '', path: p, range: req.headers.range, auth: req.headers.authorization });
+    const m = /^\/lfs-storage\/([0-9a-f]{64})$/.exec(p);
+    if (m && (req.method === 'GET' || req.method === 'HEAD')) {
       for (const r of this.repos.values()) {
         for (const [name, f] of r.files) if (f.lfs?.sha256 === m[1]) return this.bytes(req, res, name, f, {});
       }
     }
-    this.fail(res, 404, '', 'Not Found');
+    res.writeHead(404).end();
   }
 
   private fail(res: http.ServerResponse, status: number, code: string, message: string): void {
@@ -197,7 +214,7 @@ export class FakeHub {
     if (!f) return this.fail(res, 404, 'EntryNotFound', `${name} does not exist on "${rev}"`);
     const common = { 'X-Repo-Commit': found.commit, ETag: `"${f.oid}"`, 'Accept-Ranges': 'bytes' };
     if (f.lfs) {
-      res.writeHead(302, { ...common, 'X-Linked-Etag': `"${f.lfs.sha256}"`, 'X-Linked-Size': String(f.data.length), Location: `${this.endpoint}/lfs-storage/${f.lfs.sha256}`, 'Content-Length': '0' }).end();
+      res.writeHead(302, { ...common, 'X-Linked-Etag': `"${f.lfs.sha256}"`, 'X-Linked-Size': String(f.data.length), Location: `${this.cdnEndpoint}/lfs-storage/${f.lfs.sha256}`, 'Content-Length': '0' }).end();
       return;
     }
     this.bytes(req, res, name, f, common);

@@ -188,6 +188,7 @@ describe('hub pull (loopback Hub)', function () {
     assert.ok(fs.existsSync(path.join(r.path, 'model.safetensors')));
     const lfsGets = hub.log.filter((q) => q.path.startsWith('/lfs-storage'));
     assert.ok(lfsGets.length > 0);
+    assert.deepEqual(lfsGets.filter((q) => q.auth !== undefined), [], 'the token stays with the Hub: not sent to the LFS storage');
     fs.rmSync(cacheDir, { recursive: true });
     fs.mkdirSync(env.HF_HOME, { recursive: true });
     fs.writeFileSync(path.join(env.HF_HOME, 'token'), `${TOKEN}\n`);
