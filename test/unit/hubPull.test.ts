@@ -265,4 +265,16 @@ describe('hub pull (loopback Hub)', function () {
     assert.deepEqual(fs.readdirSync(path.join(cacheDir, 'models--tiny-org--tiny-qwen2', 'blobs')), []);
     assert.equal(loadCheckpoint(r.path).config.nLayer, 2);
   });
+
+  it('without symlinks, a blob another snapshot links to is copied (it stays in blobs/)', async () => {
+    const main = await pull(REPO, { cacheDir, env });
+    const v1 = await pull(`${REPO}@v1`, { cacheDir, env, symlinks: false });
+    const blobs = path.join(cacheDir, 'models--tiny-org--tiny-qwen2', 'blobs');
+    assert.equal(fs.readdirSync(blobs).length, Object.keys(QWEN).length);
+    for (const name of fs.readdirSync(v1.path)) {
+      assert.ok(!fs.lstatSync(path.join(v1.path, name)).isSymbolicLink(), name);
+      assert.ok(fs.lstatSync(path.join(main.path, name)).isSymbolicLink(), name);
+      assert.deepEqual(fs.readFileSync(path.join(v1.path, name)), QWEN[name]);
+    }
+  });
 });
