@@ -73,6 +73,6 @@ describe('CLI pull and cache (dist/cli.js)', function () {
     assert.match(missing.stderr, /^error: nobody\/nothing: no such repo on http:\/\/127\.0\.0\.1:\d+.*\n$/);
     const notCached = await run(['info', '--model', 'nobody/nothing'], env);
     assert.equal(notCached.status, 1);
-    assert.match(notCached.stderr, /^error: nobody\/nothing: not in the Hugging Face cache .*\n$/);
+    assert.match(notCached.stderr, /^error: nobody\/nothing: no such model folder, nor a model nobody\/nothing in the Hugging Face cache \(.*\); download it with: pull nobody\/nothing\n$/);
   });
 });
