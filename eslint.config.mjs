@@ -4,7 +4,8 @@
 //   src/engine, src/analysis, src/shared  never import `vscode` (type-only imports at most)
 //   src/shared, src/analysis               never import tfjs; src/shared never touches the DOM
 //   webview/                               imports only src/shared/ and src/analysis/ (plus its own files)
-//   src/engine                             nothing from host/, panel/, views/, commands/, train/, cli/
+//   src/engine                             nothing from host/, panel/, views/, commands/, train/, cli/, hub/
+//   src/hub                                (the Hugging Face cache and Hub) only engine/ and hub/; no vscode
 //   src/analysis                           only src/shared/ and src/analysis/
 //   src/shared                             only src/shared/ (it owns the data the engine hands out: engineData, token)
 //   src/panel, src/views                   not each other
@@ -18,7 +19,7 @@ const RULE = '@typescript-eslint/no-restricted-imports';
 const vscodeTypesOnly = {
   name: 'vscode',
   allowTypeImports: true,
-  message: 'engine/, analysis/ and shared/ run outside VS Code (worker, CLI, webview): import types from "vscode" at most.',
+  message: 'engine/, analysis/, shared/ and hub/ run outside VS Code (worker, CLI, webview): import types from "vscode" at most.',
 };
 const noTfjs = {
   group: ['@tensorflow/*'],
@@ -30,8 +31,12 @@ const noBenchOrTest = {
   message: 'Product code never imports benchmarks or tests: move what both need into src/.',
 };
 const engineUpward = {
-  regex: '^(\\.\\./)+(host|panel|views|commands|train|cli)/',
-  message: 'engine/ is the bottom layer (worker, CLI, trainer use it): it imports nothing from host/, panel/, views/, commands/, train/ or cli/.',
+  regex: '^(\\.\\./)+(host|panel|views|commands|train|cli|hub)/',
+  message: 'engine/ is the bottom layer (worker, CLI, trainer use it): it imports nothing from host/, panel/, views/, commands/, train/, cli/ or hub/.',
+};
+const hubOnly = {
+  regex: '^\\.\\./(?!(engine|hub)/)',
+  message: 'hub/ (the Hugging Face cache and downloads) runs in the CLI and the extension host alike: it imports only engine/ and hub/.',
 };
 const analysisOnly = {
   regex: '^\\.\\./(?!(shared|analysis)/)',
@@ -91,6 +96,7 @@ export default tseslint.config(
   boundary(['src/engine/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, engineUpward]),
   boundary(['src/analysis/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, analysisOnly]),
   boundary(['src/shared/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, sharedOnly]),
+  boundary(['src/hub/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, hubOnly]),
   boundary(['src/panel/**/*.ts'], [], [noBenchOrTest, panelNotViews]),
   boundary(['src/views/**/*.ts'], [], [noBenchOrTest, viewsNotPanel]),
   {

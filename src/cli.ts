@@ -1,17 +1,22 @@
-// Attention Lens command line: `dump`, `generate`, `info` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `info`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
+import { HubError } from './hub/errors';
 import { CliError } from './cli/args';
+import { cacheCommand } from './cli/cache';
 import { dumpCommand } from './cli/dump';
 import { generateCommand } from './cli/generate';
 import { infoCommand } from './cli/info';
+import { pullCommand } from './cli/pull';
 import { USAGE } from './cli/usage';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   dump: dumpCommand,
   generate: generateCommand,
   info: infoCommand,
+  pull: pullCommand,
+  cache: cacheCommand,
 };
 
 /** The one stderr line and the exit code for anything thrown. */
@@ -21,6 +26,8 @@ export function describeFailure(err: unknown): { line: string; exitCode: number 
   if (err instanceof CliError) {
     line = err.message;
     exitCode = err.exitCode;
+  } else if (err instanceof HubError) {
+    line = err.message;
   } else if (err instanceof EngineError) {
     line = err.message;
     if (err.code === 'CONTEXT_TOO_LONG') exitCode = 2;

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EngineSession } from '../engine/session';
+import { resolveModelArg } from '../hub/resolveModel';
 
 /** A CLI failure: one line for stderr and the exit code. */
 export class CliError extends Error {
@@ -18,8 +19,17 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses `argv` strictly (unknown flags and positionals are errors). */
 export function parseFlags<O extends Options>(command: string, argv: string[], options: O) {
+  return parseStrict(command, argv, options, false).values;
+}
+
+/** As parseFlags, with positional arguments allowed (`pull REPO_ID`). */
+export function parseFlagsWithPositionals<O extends Options>(command: string, argv: string[], options: O) {
+  return parseStrict(command, argv, options, true);
+}
+
+function parseStrict<O extends Options>(command: string, argv: string[], options: O, allowPositionals: boolean) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (err) {
     const e = err as { code?: string; message?: string };
     const quoted = /'([^']+)'/.exec(e.message ?? '')?.[1];
@@ -91,7 +101,10 @@ export function backendFlag(command: string, raw: string | undefined): 'wasm' | 
   throw new CliError(`${command}: --backend must be "wasm" or "cpu", got "${raw}"`);
 }
 
-/** Loads a model folder; its errors (EngineError, naming the file) reach main() as they are. */
-export async function openSession(dir: string, backend: 'wasm' | 'cpu' | undefined): Promise<EngineSession> {
-  return EngineSession.load(dir, backend ? { backend } : {});
+/**
+ * Loads a model folder, or a repo id `org/name[@rev]` from the Hugging Face cache (offline); its
+ * errors (EngineError naming the file, HubError naming what the cache lacks) reach main() as they are.
+ */
+export async function openSession(model: string, backend: 'wasm' | 'cpu' | undefined): Promise<EngineSession> {
+  return EngineSession.load(resolveModelArg(model), backend ? { backend } : {});
 }

@@ -3,7 +3,9 @@ export const USAGE = `Usage: node dist/cli.js <command> [options]
 
 Commands:
   dump      Run the model over a text file and write its tokens, logits and attentions.
-            --model DIR        model folder (config.json, *.safetensors, tokenizer files)
+            --model DIR|REPO   model folder (config.json, *.safetensors, tokenizer files), or a
+                               Hub repo id org/name[@rev] already in the Hugging Face cache
+                               (read offline; see pull)
             --text-file FILE   UTF-8 text
             --out OUTDIR       created if missing; receives
                                  tokens.json      [{"id","text","start","end"}], offsets are UTF-16
@@ -21,7 +23,7 @@ Commands:
             --truncate         keep the first n_positions tokens of a longer text
 
   generate  Continue a prompt; prints ONE JSON line {"ids": [new ids], "text": "new text"}.
-            --model DIR
+            --model DIR|REPO
             --prompt-file FILE
             --max-new-tokens N
             --temperature T    default 1.0 (plain sampling, as Hugging Face); 0 = greedy
@@ -37,7 +39,24 @@ Commands:
                                only its LAST n_positions − N tokens (context sliding).
 
   info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
-            --model DIR
+            --model DIR|REPO
+
+  pull REPO_ID[@REV]
+            Download a model from the Hugging Face Hub into the Hugging Face cache (shared with
+            Python's huggingface_hub): config.json, generation_config.json, the tokenizer files
+            and model.safetensors (or its index and every shard); never *.bin pickles. Progress
+            on stderr; prints ONE JSON line {"repo","revision","commit","path"} (path = the
+            snapshot folder, usable as --model). An interrupted download resumes.
+            --cache-dir DIR    default: HF_HUB_CACHE, else HF_HOME/hub, else
+                               XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub
+            Environment: HF_TOKEN (else the token file in HF_HOME) for gated and private
+            repos; HF_ENDPOINT (a mirror); HF_HUB_OFFLINE=1 resolves from the cache only.
+
+  cache     List the models in the Hugging Face cache, ONE JSON line per snapshot:
+            {"repo","revision","commit","path","architecture","supported","params","bytes",
+            "dtype"} (+ "reason" when not supported, "missing" when the snapshot lacks files
+            it needs, e.g. only config.json was fetched).
+            --cache-dir DIR
 
 Options:
   --backend wasm|cpu   TensorFlow.js backend (default wasm)
