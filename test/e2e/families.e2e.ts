@@ -16,6 +16,7 @@ import { chips } from './lib/panelFrame';
 import { repoRoot } from './lib/paths';
 import { session } from './lib/session';
 import { editorText, openByQuickOpen, waitForText } from './lib/writer';
+import { useModelCopy, type ModelSetting } from './lib/modelSetting';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'tiny-qwen2');
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'reference.json'), 'utf8')) as {
@@ -59,25 +60,13 @@ async function waitForPaintedOverview(frame: Frame, n: number): Promise<void> {
 }
 
 describe('Model families: a Qwen2 model with grouped-query attention and a chat template', function () {
-  let settingsFile: string;
-  let originalSettings: string;
+  let setting: ModelSetting | undefined;
   let frame: Frame;
 
   before(async function () {
     this.timeout(300_000);
-    const { server, workbench, workspace } = session();
-    settingsFile = path.join(workspace.dir, '.vscode', 'settings.json');
-    originalSettings = fs.readFileSync(settingsFile, 'utf8');
-    // A copy outside the workspace, so nothing the extension does can touch the fixture.
-    const model = path.join(server.tmpDir, 'tiny-qwen2');
-    fs.cpSync(FIXTURE, model, { recursive: true });
-    const settings = {
-      ...(JSON.parse(originalSettings) as Record<string, unknown>),
-      'attentionLens.modelPath': model,
-      'attentionLens.completion.maxNewTokens': 12,
-      'attentionLens.completion.seed': 7,
-    };
-    fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    const { workbench, workspace } = session();
+    setting = useModelCopy(FIXTURE, { 'attentionLens.completion.maxNewTokens': 12, 'attentionLens.completion.seed': 7 });
     fs.writeFileSync(path.join(workspace.dir, QUESTION_FILE), ref.text);
 
     await workbench.runCommand('View: Show Explorer'); // an earlier suite may have left another side view open
@@ -111,7 +100,7 @@ describe('Model families: a Qwen2 model with grouped-query attention and a chat 
 
   after(async function () {
     this.timeout(60_000);
-    fs.writeFileSync(settingsFile, originalSettings);
+    setting?.restore();
     const { workbench } = session();
     await workbench.runCommand('View: Close All Editors').catch(() => undefined);
   });

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { repoRoot } from './lib/paths';
 import { session } from './lib/session';
+import { useModelCopy, type ModelSetting } from './lib/modelSetting';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'tiny-qwen2');
 const ref = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'reference.json'), 'utf8')) as {
@@ -63,19 +64,13 @@ async function stepKind(frame: Frame): Promise<{ kind: string; layer: number; ti
 }
 
 describe('Layer Stepper on a Qwen2 model: RoPE, the key/value group and the Model tab', function () {
-  let settingsFile: string;
-  let originalSettings: string;
+  let setting: ModelSetting | undefined;
   let frame: Frame;
 
   before(async function () {
     this.timeout(300_000);
-    const { server, workbench, workspace } = session();
-    settingsFile = path.join(workspace.dir, '.vscode', 'settings.json');
-    originalSettings = fs.readFileSync(settingsFile, 'utf8');
-    // A copy outside the workspace, so nothing the extension does can touch the fixture.
-    const model = path.join(server.tmpDir, 'tiny-qwen2');
-    fs.cpSync(FIXTURE, model, { recursive: true });
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...(JSON.parse(originalSettings) as Record<string, unknown>), 'attentionLens.modelPath': model }, null, 2));
+    const { workbench } = session();
+    setting = useModelCopy(FIXTURE);
 
     const page = workbench.page;
     await workbench.runCommand('View: Show Explorer'); // an earlier suite may have left another side view open
@@ -120,7 +115,7 @@ describe('Layer Stepper on a Qwen2 model: RoPE, the key/value group and the Mode
 
   after(async function () {
     this.timeout(60_000);
-    fs.writeFileSync(settingsFile, originalSettings);
+    setting?.restore();
     const { workbench } = session();
     await workbench.runCommand('View: Close All Editors').catch(() => undefined);
     // Leave the side bar as the suites expect it (stepper.e2e.ts opens files from the explorer).
