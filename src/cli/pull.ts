@@ -54,6 +54,7 @@ export async function pullCommand(argv: string[]): Promise<void> {
       signal: controller.signal,
       onPlan: (plan) => {
         if (!plan.supported) process.stderr.write(`warning: ${plan.repo}: Attention Lens cannot run it: ${plan.reason ?? 'unsupported'}\n`);
+        if (plan.fits === false) process.stderr.write(`warning: ${plan.repo}: it will not load on this machine: ${plan.memoryNote ?? 'too large'}\n`);
         return true;
       },
       onProgress: progressLines((line) => process.stderr.write(line)),

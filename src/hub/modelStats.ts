@@ -3,7 +3,12 @@
 // from the safetensors headers, and bytes on disk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readConfig } from '../engine/checkpoint';
 import { parseConfig } from '../engine/config';
+import { EngineError } from '../engine/errors';
+import { familyOf } from '../engine/families';
+import { checkFits, storedBytesPerValue } from '../engine/memoryPlan';
+import { chooseThreads } from '../engine/session';
 import { SafetensorsFile } from '../engine/safetensors';
 import { shardsOfIndex, SINGLE_WEIGHTS, WEIGHTS_INDEX } from './modelFiles';
 
@@ -109,6 +114,25 @@ export function modelSupport(dir: string): Pick<ModelStats, 'architecture' | 'su
     return { architecture: architectureOf(config), supported: true };
   } catch (err) {
     return { architecture: architectureOf(config), supported: false, reason: (err as Error).message };
+  }
+}
+
+/**
+ * Whether the engine could hold the model of a folder's config.json in memory on the threads it
+ * would choose here, judged as loading judges it (memoryPlan's checkFits), from the config alone:
+ * a pull asks before the weights come. `weightBytes`: the weight files' size from the Hub, for a
+ * config that names no dtype. When it does not fit, `note` is the message loading would give.
+ */
+export function memoryFit(dir: string, weightBytes: number, freeBytes?: number): { fits: boolean; note?: string } {
+  const { config, raw, file } = readConfig(dir);
+  const params = familyOf(config).countParams(config);
+  const stored = raw.torch_dtype !== undefined || raw.dtype !== undefined ? storedBytesPerValue(dir, raw, params) : weightBytes / params < 3 ? 2 : 4;
+  try {
+    checkFits(config, chooseThreads(undefined, params, config.nHead), stored, { name: config.name ?? path.basename(dir), file, ...(freeBytes !== undefined ? { freeBytes } : {}) });
+    return { fits: true };
+  } catch (err) {
+    if (err instanceof EngineError && err.code === 'MODEL_TOO_LARGE') return { fits: false, note: err.message };
+    throw err;
   }
 }
 

@@ -18,7 +18,7 @@ import { HubError } from './errors';
 import { hubFetch, type HubContext } from './hubFetch';
 import { checkRelativeName, pickRepoFiles, shardsOfIndex, WEIGHTS_INDEX } from './modelFiles';
 import { COMMIT_HASH, parseRepoRef, repoFolderName } from './repoRef';
-import { modelSupport } from './modelStats';
+import { memoryFit, modelSupport } from './modelStats';
 import { linkBlob } from './snapshotLink';
 
 export interface PullFile {
@@ -43,6 +43,9 @@ export interface PullPlan {
   /** Whether this engine runs it (its config parser's verdict), and why not. */
   supported: boolean;
   reason?: string;
+  /** Whether the engine can hold it in memory here (loading would refuse it otherwise), and why not: absent for a model it does not run. */
+  fits?: boolean;
+  memoryNote?: string;
 }
 
 export interface PullProgress {
@@ -180,6 +183,12 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
   const totalBytes = files.reduce((s, x) => s + x.size, 0);
   const toDownload = files.filter((x) => !x.cached).reduce((s, x) => s + x.size, 0);
   const plan: PullPlan = { repo: ref.repo, revision: ref.revision, commit, files, toDownload, freeBytes: freeBytesAt(cacheDir), architecture, supported, ...(reason ? { reason } : {}) };
+  if (supported) {
+    const weightBytes = files.filter((x) => x.file.endsWith('.safetensors')).reduce((s, x) => s + x.size, 0);
+    const fit = memoryFit(snapshot, weightBytes);
+    plan.fits = fit.fits;
+    if (fit.note) plan.memoryNote = fit.note;
+  }
   if (toDownload > plan.freeBytes) {
     throw new HubError('NO_DISK_SPACE', `${ref.repo}: needs ${formatBytes(toDownload)} in ${cacheDir}, only ${formatBytes(plan.freeBytes)} are free`);
   }

@@ -10,6 +10,7 @@ import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { EngineSession } from '../../src/engine/session';
 import { hfHome, hubCacheDir, hubEndpoint, hubToken, isOffline } from '../../src/hub/cachePaths';
 import { listCachedModels, resolveCached } from '../../src/hub/cacheRead';
+import { memoryFit } from '../../src/hub/modelStats';
 import { HubError } from '../../src/hub/errors';
 import { pull } from '../../src/hub/pull';
 import { resolveModelArg } from '../../src/hub/resolveModel';
@@ -177,5 +178,47 @@ describe('hub cache', function () {
     } finally {
       await hub.stop();
     }
+  });
+});
+
+describe('memoryFit: whether a model will load here, from its config.json alone (before a pull fetches the weights)', () => {
+  const qwen7b = {
+    _name_or_path: 'Qwen2.5-7B',
+    architectures: ['Qwen2ForCausalLM'],
+    model_type: 'qwen2',
+    hidden_size: 3584,
+    num_hidden_layers: 28,
+    num_attention_heads: 28,
+    num_key_value_heads: 4,
+    intermediate_size: 18944,
+    vocab_size: 152064,
+    tie_word_embeddings: false,
+    max_position_embeddings: 32768,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1e6,
+    hidden_act: 'silu',
+  };
+  const withConfig = (config: object, f: (dir: string) => void): void => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-fit-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+      f(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('Qwen2.5-7B in BF16 does not fit: the note is the message loading would give', () => {
+    withConfig({ ...qwen7b, torch_dtype: 'bfloat16' }, (dir) => {
+      const fit = memoryFit(dir, 15.2e9, 1e12);
+      assert.equal(fit.fits, false);
+      assert.match(fit.note!, /config\.json: Qwen2\.5-7B \(7\.6B parameters\) needs about 15\.2 GB for its weights in BF16\/F16/);
+    });
+  });
+
+  it('with no dtype in config.json the weight files\' size decides it; the tiny Qwen2 fixture fits', () => {
+    withConfig(qwen7b, (dir) => assert.equal(memoryFit(dir, 15.2e9, 1e12).fits, false));
+    const tiny = path.resolve(__dirname, '../fixtures/tiny-qwen2');
+    assert.deepEqual(memoryFit(tiny, fs.statSync(path.join(tiny, 'model.safetensors')).size), { fits: true });
   });
 });

@@ -226,11 +226,13 @@ describe('hub pull (loopback Hub)', function () {
     assert.equal(seen.architecture, 'GemmaForCausalLM');
     assert.equal(seen.supported, false);
     assert.match(seen.reason!, /model_type "gemma" is not supported yet/);
+    assert.equal(seen.fits, undefined, 'no memory verdict for a model the engine does not run');
     assert.equal(seen.toDownload, Object.entries(QWEN).filter(([n]) => n !== 'config.json').reduce((s, [, b]) => s + b.length, 0));
     assert.ok(seen.freeBytes > 0);
     assert.deepEqual(hub.log.filter((q) => q.path.startsWith('/lfs-storage')), [], 'no weights fetched');
     const ok = await pull(REPO, { cacheDir, env, onPlan: (p) => ((seen = p), true) });
     assert.equal(seen.supported, true);
+    assert.equal(seen.fits, true, seen.memoryNote);
     assert.ok(fs.existsSync(path.join(ok.path, 'model.safetensors')));
   });
 
