@@ -7,16 +7,8 @@ import { inputProblemText } from '../host/inputProblems';
 import { LatestOnly } from '../host/latestOnly';
 import { displaySettings, readSettings } from '../host/settings';
 import { WebviewHost, webviewOptions } from '../host/webviewHost';
-import {
-  PANEL_HOST_ACCEPT,
-  PanelMessageType as M,
-  type AnalysisReadyMessage,
-  type ErrorAction,
-  type PanelHostProtocol,
-  type PanelWebviewProtocol,
-  type PersistedState,
-  type ToWebviewMessage,
-} from '../shared/protocol';
+import { PanelMessageType as M, type AnalysisReadyMessage, type ErrorAction, type PanelHostProtocol, type PanelWebviewProtocol, type PersistedState, type ToWebviewMessage } from '../shared/protocol';
+import { PANEL_HOST_ACCEPT } from '../shared/protocolChecks';
 import { requestOf, textRequest, type AnalysisRequest } from './analysisRequest';
 import { analysisFailure } from './analysisFailure';
 import { analysisReady, finishRun, modelSummary, readRequest, runPhases } from './analysisPhases';

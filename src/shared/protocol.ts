@@ -7,12 +7,13 @@
 // weight at once. Attention is pushed: after a run's AnalysisReady, the host sends its overview
 // thumbnails layer by layer as the blocks run (OverviewLayers), unasked; the one full matrix the
 // webview shows (a head, a layer's mean, the rollout) it asks for, and cancels when the user opens
-// another first. Messages for a run that is no longer current are dropped on both sides.
+// another first. Messages for a run that is no longer current are dropped on both sides. What each
+// side accepts is checked in protocolChecks.ts.
 
-import { acceptByType, type Acceptors, type MessageEvents } from './channel';
+import type { MessageEvents } from './channel';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
-import { isMatrixSource, type MatrixSource } from './matrixSource';
+import type { MatrixSource } from './matrixSource';
 import type { Token } from './token';
 
 export enum PanelMessageType {
@@ -312,95 +313,3 @@ export interface PanelHostProtocol {
   requests: { matrix: { request: MatrixRequest; reply: MatrixReply } };
   events: MessageEvents<FromWebviewMessage>;
 }
-
-const TO_WEBVIEW = new Set<string>([
-  PanelMessageType.Init,
-  PanelMessageType.Busy,
-  PanelMessageType.AnalysisReady,
-  PanelMessageType.PredictionsReady,
-  PanelMessageType.OverviewLayers,
-  PanelMessageType.SelectTokenInPanel,
-  PanelMessageType.TextChanged,
-  PanelMessageType.ShowError,
-  PanelMessageType.SettingsChanged,
-]);
-
-const FROM_WEBVIEW = new Set<string>([
-  PanelMessageType.Ready,
-  PanelMessageType.SelectToken,
-  PanelMessageType.Rerun,
-  PanelMessageType.OpenSettings,
-  PanelMessageType.SetSurprisalUnderlines,
-  PanelMessageType.RevealToken,
-  PanelMessageType.Painted,
-]);
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null;
-}
-
-const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
-
-/**
- * Checks a message that arrived from the webview: a known type and the fields its handler
- * reads. Anything else is rejected (returns undefined), never thrown on.
- */
-export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
-  if (!isObject(x) || typeof x.type !== 'string' || !FROM_WEBVIEW.has(x.type)) return undefined;
-  const m = x as unknown as FromWebviewMessage;
-  switch (m.type) {
-    case PanelMessageType.SelectToken:
-      return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
-    case PanelMessageType.RevealToken:
-      return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
-    case PanelMessageType.SetSurprisalUnderlines:
-      return typeof m.enabled === 'boolean' ? m : undefined;
-    case PanelMessageType.Painted:
-      return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') && (m.at === undefined || Number.isFinite(m.at)) ? m : undefined;
-    case PanelMessageType.Ready:
-      return m.state === undefined || isObject(m.state) ? m : undefined;
-    default:
-      return m;
-  }
-}
-
-const isPrediction = (p: unknown): boolean =>
-  isObject(p) && Array.isArray(p.texts) && Array.isArray(p.probs) && p.texts.length === p.probs.length && p.texts.every((t) => typeof t === 'string');
-/** NaN may arrive as null (JSON). */
-const isNumberish = (x: unknown): boolean => typeof x === 'number' || x === null;
-const isActualToken = (a: unknown): boolean => isObject(a) && isNumberish(a.prob) && isNumberish(a.rank) && isNumberish(a.surprisal);
-
-/**
- * Checks a message that arrived from the host: a known type; the host is trusted, so most are
- * checked by type only, PredictionsReady (which fills in a run already shown) by its fields too.
- */
-export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
-  if (!isObject(x) || typeof x.type !== 'string' || !TO_WEBVIEW.has(x.type)) return undefined;
-  const m = x as unknown as ToWebviewMessage;
-  if (m.type === PanelMessageType.PredictionsReady) {
-    const ok =
-      isInt(m.runId) &&
-      Array.isArray(m.predictions) &&
-      Array.isArray(m.actual) &&
-      m.predictions.length === m.actual.length &&
-      m.predictions.every(isPrediction) &&
-      m.actual.every(isActualToken);
-    return ok ? m : undefined;
-  }
-  return m;
-}
-
-
-/** The host's checks of what the webview (untrusted) sends. */
-export const PANEL_HOST_ACCEPT: Acceptors<PanelHostProtocol> = {
-  requests: {
-    matrix: (b) => (isObject(b) && isInt(b.runId) && isMatrixSource(b.source) ? { runId: b.runId, source: b.source } : undefined),
-  },
-  events: acceptByType<FromWebviewMessage>(FROM_WEBVIEW, parseFromWebview),
-};
-
-/** The webview's checks of what the host sends. */
-export const PANEL_WEBVIEW_ACCEPT: Acceptors<PanelWebviewProtocol> = {
-  requests: {},
-  events: acceptByType<ToWebviewMessage>(TO_WEBVIEW, parseToWebview),
-};

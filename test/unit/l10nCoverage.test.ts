@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { formatText } from '../../src/shared/explanations';
 import { PANEL_TEXT, localizePanelText } from '../../src/shared/panelText';
-import { PanelMessageType, parseToWebview } from '../../src/shared/protocol';
+import { PanelMessageType } from '../../src/shared/protocol';
+import { parseToWebview } from '../../src/shared/protocolChecks';
 
 const ROOT = join(__dirname, '..', '..');
 const readJson = (...p: string[]): Record<string, string> => JSON.parse(readFileSync(join(ROOT, ...p), 'utf8'));

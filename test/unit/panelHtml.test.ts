@@ -1,7 +1,8 @@
 import * as assert from 'assert';
 import { LOCAL_RESOURCE_FOLDERS, buildCsp, buildPanelHtml, makeNonce } from '../../src/host/webviewHtml';
 import { PANEL_TEXT } from '../../src/shared/panelText';
-import { PanelMessageType, parseToWebview } from '../../src/shared/protocol';
+import { PanelMessageType } from '../../src/shared/protocol';
+import { parseToWebview } from '../../src/shared/protocolChecks';
 
 const CSP_SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 

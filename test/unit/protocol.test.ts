@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import { MessageChannel } from 'node:worker_threads';
 import { Channel } from '../../src/shared/channel';
 import { nodePort } from '../../src/shared/channelPorts';
-import { PANEL_HOST_ACCEPT, PANEL_WEBVIEW_ACCEPT, PanelMessageType, parseFromWebview, parseToWebview, type FromWebviewMessage, type PanelHostProtocol, type PanelWebviewProtocol, type PredictionsReadyMessage } from '../../src/shared/protocol';
+import { PanelMessageType, type FromWebviewMessage, type PanelHostProtocol, type PanelWebviewProtocol, type PredictionsReadyMessage } from '../../src/shared/protocol';
+import { PANEL_HOST_ACCEPT, PANEL_WEBVIEW_ACCEPT, parseFromWebview, parseToWebview } from '../../src/shared/protocolChecks';
 import { isMatrixSource, sourceKey, sourceLabel, type MatrixSource } from '../../src/shared/matrixSource';
 
 describe('shared/protocol', () => {

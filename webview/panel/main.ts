@@ -14,7 +14,8 @@
 //   #overview, #detail-title, #content    overview grid, the open matrix's title, the whole analysis
 // Performance marks (read by npm run bench:paint): al:boot, al:init, al:analysis, al:overview-layers,
 // al:matrix-reply, al:painted-overview, al:painted-matrix.
-import { PanelMessageType, parseToWebview, type PanelInitMessage } from '../../src/shared/protocol';
+import { PanelMessageType, type PanelInitMessage } from '../../src/shared/protocol';
+import { parseToWebview } from '../../src/shared/protocolChecks';
 import { host, loadState, send } from './api';
 import { PanelApp } from './app';
 import { setPanelStrings, t } from './text';

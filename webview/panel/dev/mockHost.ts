@@ -5,7 +5,8 @@ import { poolMatrix } from '../../../src/analysis/thumbnail';
 import zhBundle from '../../../l10n/bundle.l10n.zh-cn.json';
 import { PANEL_TEXT, localizePanelText } from '../../../src/shared/panelText';
 import { Channel, type Port } from '../../../src/shared/channel';
-import { OVERVIEW_SIZE, PANEL_HOST_ACCEPT, PanelMessageType, type PanelHostProtocol, type PanelWebviewProtocol, type ToWebviewMessage } from '../../../src/shared/protocol';
+import { OVERVIEW_SIZE, PanelMessageType, type PanelHostProtocol, type PanelWebviewProtocol, type ToWebviewMessage } from '../../../src/shared/protocol';
+import { PANEL_HOST_ACCEPT } from '../../../src/shared/protocolChecks';
 import { quantize } from '../../../src/shared/quantize';
 
 const text = new URLSearchParams(location.search).get('text') ?? 'The quick brown fox jumps over the lazy dog.\nIt was the best of times, it was the worst of times.';
