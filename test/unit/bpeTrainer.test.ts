@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { byteLevelAlphabet, countWords, trainByteLevelBPE } from '../../src/train/bpeTrainer';
+import { byteLevelAlphabet, countWords, trainByteLevelBPE, truncateBPE } from '../../src/train/bpeTrainer';
 import { saveTokenizer } from '../../src/train/tokenizerFiles';
 import { ByteLevelBPETokenizer } from '../../src/engine/tokenizer';
 
@@ -91,6 +91,73 @@ describe('trainByteLevelBPE', () => {
 
   it('rejects a vocabulary too small for the byte alphabet', () => {
     assert.throws(() => trainByteLevelBPE(['x'], { vocabSize: 256, specialTokens: [EOT] }), RangeError);
+  });
+});
+
+/** Reference trainer: recounts every pair of every word before each merge (slow, plainly right). */
+function naiveMerges(texts: string[], merges: number): [string, string][] {
+  const { byteToId, idToChar } = byteLevelAlphabet();
+  const counted = [...countWords(texts, [EOT])];
+  const words = counted.map(([w]) => Array.from(new TextEncoder().encode(w), (b) => byteToId[b]));
+  const tokens = idToChar.slice();
+  const ids = new Map(tokens.map((t, i) => [t, i]));
+  const out: [string, string][] = [];
+  while (out.length < merges) {
+    const counts = new Map<string, number>();
+    words.forEach((syms, w) => {
+      for (let i = 0; i + 1 < syms.length; i++) counts.set(`${syms[i]},${syms[i + 1]}`, (counts.get(`${syms[i]},${syms[i + 1]}`) ?? 0) + counted[w][1]);
+    });
+    let best: [number, number, number] | undefined;
+    for (const [k, c] of counts) {
+      const [a, b] = k.split(',').map(Number);
+      if (!best || c > best[2] || (c === best[2] && (a < best[0] || (a === best[0] && b < best[1])))) best = [a, b, c];
+    }
+    if (!best) break;
+    const [a, b] = best;
+    const token = tokens[a] + tokens[b];
+    if (!ids.has(token)) ids.set(token, tokens.push(token) - 1);
+    const id = ids.get(token)!;
+    out.push([tokens[a], tokens[b]]);
+    for (const syms of words) {
+      for (let i = 0; i + 1 < syms.length; i++) if (syms[i] === a && syms[i + 1] === b) syms.splice(i, 2, id);
+    }
+  }
+  return out;
+}
+
+describe('trainByteLevelBPE on Chinese and runs', () => {
+  // Long Chinese pre-tokens (a clause is one \p{L}+ run), repeated symbols (aaaa, 哈哈哈哈), adjacent repeats.
+  const ZH = [
+    '自注意力机制让每个词元看见前面的所有词元。注意力权重由查询和键的点积给出，',
+    '哈哈哈哈哈哈哈 aaaaaaa abababab 注意注意注意力 ',
+    '模型在每一层计算注意力；注意力头各自学习不同的模式。',
+  ].flatMap((t) => [t, t, t.slice(3)]);
+
+  it('learns the same merges as a trainer that recounts everything', () => {
+    const fast = trainByteLevelBPE(ZH, { vocabSize: 256 + 120 + 1, specialTokens: [EOT] });
+    assert.deepEqual(fast.merges, naiveMerges(ZH, fast.merges.length));
+    assert.ok(fast.merges.length >= 100, `${fast.merges.length} merges`);
+  });
+
+  it('makes common Chinese characters single tokens', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpe-zh-'));
+    try {
+      const { vocab, merges } = trainByteLevelBPE(ZH, { vocabSize: 600, specialTokens: [EOT] });
+      saveTokenizer(dir, vocab, merges, { specialTokens: [EOT] });
+      const tok = ByteLevelBPETokenizer.fromModelDir(dir);
+      assert.deepEqual(tok.encode('注意力').map((t) => t.text), ['注意力']);
+      assert.equal(tok.decode(tok.encodeIds(ZH[0])), ZH[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('truncates to exactly what training at the smaller size gives', () => {
+    const big = trainByteLevelBPE([...TEXTS, ...ZH], { vocabSize: 700, specialTokens: [EOT] });
+    for (const size of [300, 512, 700]) {
+      assert.deepEqual(truncateBPE(big, size, [EOT]), trainByteLevelBPE([...TEXTS, ...ZH], { vocabSize: size, specialTokens: [EOT] }), `size ${size}`);
+    }
+    assert.throws(() => truncateBPE(big, 900, [EOT]), /cannot truncate/);
   });
 });
 
