@@ -40,5 +40,5 @@ export function unpackDeb(cacheDir: string, pkg: string, log: (s: string) => voi
     mkdirSync(root, { recursive: true });
     execFileSync('dpkg-deb', ['-x', join(debDir, file), root]);
   }
-  return { pkg, version: file.split('_')[1] ?? 'unknown', root };
+  return { pkg, version: decodeURIComponent(file.split('_')[1] ?? 'unknown'), root }; // epochs are written %3a
 }

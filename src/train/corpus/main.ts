@@ -7,11 +7,13 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { END_OF_TEXT, capBySize, cleanDocs, splitOf } from '../clean';
+import { hanBytes } from '../cleanZh';
 import { manifestMarkdown, type CorpusManifest, type SourceEntry } from './manifest';
 import { SOURCES } from './sources';
+import { SOURCES_ZH } from './sourcesZh';
 
 /** Default caps in MB: English dominates (~80%), code is present. Uncapped sources are small. */
-const DEFAULT_CAPS: Record<string, number> = { sotu: 6, web: 3.5, tslib: 1.5, go: 2.5 };
+const DEFAULT_CAPS: Record<string, number> = { sotu: 6, web: 3.5, tslib: 1.5, go: 2.5, 'lohelp-zh': 1.5 };
 
 interface Args {
   out: string;
@@ -74,15 +76,18 @@ async function main(): Promise<void> {
   mkdirSync(cacheDir, { recursive: true });
   const log = (s: string): void => console.log(`[corpus] ${s}`);
   const writers = { train: new SplitWriter(join(out, 'train.txt')), val: new SplitWriter(join(out, 'val.txt')) };
+  // The validation documents once more, by language: for figures per language (bits per byte, tokens per character).
+  const valByLang = { en: new SplitWriter(join(out, 'val.en.txt')), zh: new SplitWriter(join(out, 'val.zh.txt')) };
   const seen = new Set<string>();
   const entries: SourceEntry[] = [];
 
-  for (const src of SOURCES) {
+  for (const src of [...SOURCES, ...SOURCES_ZH]) {
     if (args.only && !args.only.includes(src.name)) continue;
     const entry: SourceEntry = {
       name: src.name,
       title: src.title,
       kind: src.kind,
+      lang: src.lang,
       licence: src.licence,
       origin: src.origin,
       docsFound: 0,
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
       bytesClean: 0,
       docs: { train: 0, val: 0 },
       bytes: { train: 0, val: 0 },
+      hanBytes: 0,
     };
     entries.push(entry);
     let loaded;
@@ -114,6 +120,8 @@ async function main(): Promise<void> {
       const split = splitOf(doc.id, args.seed, args.val);
       entry.bytes[split] += writers[split].write(doc.text);
       entry.docs[split]++;
+      entry.hanBytes += hanBytes(doc.text);
+      if (split === 'val') valByLang[src.lang].write(doc.text);
     }
     log(
       `${src.name}: ${entry.docsFound} found, ${entry.duplicates} duplicate, ${entry.nearEmpty} near-empty, ` +
@@ -124,15 +132,34 @@ async function main(): Promise<void> {
 
   const train = await writers.train.close();
   const val = await writers.val.close();
-  const sum = (kind: 'prose' | 'code'): number =>
-    entries.filter((e) => e.kind === kind).reduce((n, e) => n + e.bytes.train + e.bytes.val, 0);
+  const valEn = await valByLang.en.close();
+  const valZh = await valByLang.zh.close();
+  const total = (e: SourceEntry): number => e.bytes.train + e.bytes.val;
+  const sum = (kind: 'prose' | 'code'): number => entries.filter((e) => e.kind === kind).reduce((n, e) => n + total(e), 0);
+  const zhBytes = entries.filter((e) => e.lang === 'zh').reduce((n, e) => n + total(e), 0);
+  const allBytes = entries.reduce((n, e) => n + total(e), 0);
+  const zhTrain = entries.filter((e) => e.lang === 'zh').reduce((n, e) => n + e.bytes.train, 0);
+  const trainBytes = entries.reduce((n, e) => n + e.bytes.train, 0);
   const manifest: CorpusManifest = {
     generator: 'npm run corpus (src/train/corpus/main.ts)',
     seed: args.seed,
     valFraction: args.val,
     separator: END_OF_TEXT,
-    files: { train: { file: 'train.txt', ...train }, val: { file: 'val.txt', ...val } },
-    mix: { proseBytes: sum('prose'), codeBytes: sum('code'), codeShare: sum('code') / Math.max(1, sum('prose') + sum('code')) },
+    files: {
+      train: { file: 'train.txt', ...train },
+      val: { file: 'val.txt', ...val },
+      valEn: { file: 'val.en.txt', ...valEn },
+      valZh: { file: 'val.zh.txt', ...valZh },
+    },
+    mix: {
+      proseBytes: sum('prose'),
+      codeBytes: sum('code'),
+      codeShare: sum('code') / Math.max(1, allBytes),
+      zhBytes,
+      zhShare: zhBytes / Math.max(1, allBytes),
+      zhTrainShare: zhTrain / Math.max(1, trainBytes),
+      hanBytes: entries.reduce((n, e) => n + e.hanBytes, 0),
+    },
     sources: entries,
   };
   const json = JSON.stringify(manifest, null, 2) + '\n';
@@ -144,6 +171,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'MANIFEST.md'), manifestMarkdown(manifest));
   }
   log(`train ${(train.bytes / 1e6).toFixed(2)} MB (${train.docs} docs), val ${(val.bytes / 1e6).toFixed(2)} MB (${val.docs} docs) → ${out}`);
+  log(`Chinese: ${(zhBytes / 1e6).toFixed(2)} MB, ${(100 * manifest.mix.zhShare).toFixed(1)}% of all bytes, ${(100 * manifest.mix.zhTrainShare).toFixed(1)}% of train`);
 }
 
 main().catch((e: unknown) => {

