@@ -1,0 +1,29 @@
+// The standard probe of the head table: a sequence of random ordinary tokens, then the same
+// sequence again (Olsson et al. 2022; TransformerLens's induction test). An induction head, on the
+// second copy, looks at the token after the current token's first occurrence; a previous-token
+// head looks one back as everywhere. Random ids keep the model from predicting anything from
+// meaning, so only copying helps. Seeded: the same model gets the same probe every time.
+import { makeRepeatedRandomTokens } from './headStats';
+
+/** What the probe needs of a model's vocabulary (the engine's ModelInfo.vocabulary). */
+export interface ProbeVocabulary {
+  /** Ids [0, size) are the tokenizer's; the embedding may have more rows (padding), never drawn. */
+  size: number;
+  /** Special and added tokens (BOS, EOS, chat markers …): never drawn. */
+  specialIds: readonly number[];
+  /** What the tokenizer puts before any text (Llama's BOS); the probe starts with it too. */
+  prefixIds: readonly number[];
+}
+
+export const PROBE_LENGTH = 32;
+export const PROBE_SEED = 20240615;
+
+/**
+ * The probe's ids: the vocabulary's prefix, then PROBE_LENGTH distinct random ordinary ids, twice.
+ * `size` is also capped at the model's embedding rows (`modelVocab`).
+ */
+export function probeIds(v: ProbeVocabulary, modelVocab = v.size, n = PROBE_LENGTH, seed = PROBE_SEED): number[] {
+  const size = Math.min(v.size, modelVocab);
+  const body = makeRepeatedRandomTokens(n, size, seed, [...v.specialIds, ...v.prefixIds]); // [2n]
+  return [...v.prefixIds, ...body];
+}
