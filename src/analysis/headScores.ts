@@ -12,14 +12,10 @@
 //   local           mean over t ≥ 1 of Σ_s att[t, s]·(t − s): mean distance in tokens (smaller = more local)
 //   entropy         mean over all rows of −Σ_s att[t, s] log₂ att[t, s], in bits
 // A score with nothing to average over (induction on a text where nothing repeats) is NaN.
+import { BADGE_NAMES, SCORE_NAMES, type BadgeName, type HeadScoreValues, type ScoreName } from '../shared/headScoreNames';
 import { attentionEntropy, duplicateTokenScore, firstTokenSinkScore, inductionScore, meanAttentionDistance, previousTokenScore } from './headStats';
 
-export const SCORE_NAMES = ['previousToken', 'induction', 'duplicateToken', 'firstToken', 'local', 'entropy'] as const;
-export type ScoreName = (typeof SCORE_NAMES)[number];
-export type HeadScoreValues = Record<ScoreName, number>;
-
-export const BADGE_NAMES = ['previousToken', 'induction', 'firstToken', 'duplicateToken'] as const;
-export type BadgeName = (typeof BADGE_NAMES)[number];
+export { BADGE_NAMES, SCORE_NAMES, type BadgeName, type HeadScoreValues, type ScoreName };
 
 /**
  * A head earns a badge when its score reaches the threshold. Each of these scores is the fraction
