@@ -77,7 +77,7 @@ describe('Heads tab', function () {
     await frame.locator('#tab-heads').click();
     await frame.locator('#heads-probe').click();
     // The button gives way to the Text | Probe toggle once the probe's table is here.
-    await frame.waitForFunction(() => document.querySelector<HTMLButtonElement>('#heads-probe')?.hidden === true, null, { timeout: 60_000 });
+    await frame.locator('#heads-probe').waitFor({ state: 'hidden', timeout: 60_000 });
     await frame.locator('#heads-status', { hasText: 'Scored on the probe' }).waitFor({ timeout: 10_000 });
     await sortByInduction(frame);
     assert.ok(INDUCTION_HEADS.includes(await firstRow(frame)), `first by induction on the probe: ${await firstRow(frame)}`);
