@@ -1,6 +1,6 @@
 // `heads`: the head table of a text (or of the standard probe) as JSON, one entry per layer × head
 // with its six scores and its badges (analysis/headScores.ts).
-import { probeIds } from '../analysis/headProbe';
+import { probeTokens as probeOf } from '../analysis/headProbe';
 import { scoreLayer, type HeadRow } from '../analysis/headScores';
 import { EngineError } from '../engine/errors';
 import type { EngineSession } from '../engine/session';
@@ -21,7 +21,7 @@ const FLAGS = {
 export function probeTokens(session: EngineSession): Token[] {
   const { vocabulary, config } = session.info;
   if (!vocabulary) throw new EngineError('BAD_TOKENIZER', `${session.info.dir}: the tokenizer cannot list its special tokens, so the probe cannot avoid them`);
-  return probeIds(vocabulary, config.vocabSize).map((id) => ({ id, text: '', start: 0, end: 0 }));
+  return probeOf(vocabulary, config);
 }
 
 /** Analyses `input` (a text, or tokens as given) and scores every head; the run is released after. */

@@ -2,12 +2,11 @@
 // attention the run already holds (pushed after its overview), and the scores of the standard
 // probe (asked for by the webview: one more analysis, of the probe's tokens, once per model).
 // The scoring itself is analysis/headScores.ts; this file only feeds it and shapes the message.
-import { probeIds } from '../analysis/headProbe';
+import { probeTokens } from '../analysis/headProbe';
 import { scoreLayer, type HeadRow } from '../analysis/headScores';
 import { EngineError } from '../engine/errors';
 import type { LoadedModel } from '../host/modelManager';
 import type { HeadScoreRow } from '../shared/protocol';
-import type { Token } from '../shared/token';
 import type { AnalysisRun } from './analysisRun';
 
 /** The rows as the protocol carries them: NaN (nothing to average over) as null. */
@@ -55,9 +54,8 @@ export class ProbeTable {
 
   private async compute({ client, info }: LoadedModel): Promise<{ T: number; rows: HeadScoreRow[] }> {
     if (!info.vocabulary) throw new EngineError('BAD_TOKENIZER', `${info.dir}: the tokenizer cannot list its special tokens, so the probe cannot avoid them`);
-    const { nLayer, nHead, vocabSize } = info.config;
-    const tokens: Token[] = probeIds(info.vocabulary, vocabSize).map((id) => ({ id, text: '', start: 0, end: 0 }));
-    const summary = await client.analyze(tokens, { topK: 1 });
+    const { nLayer, nHead } = info.config;
+    const summary = await client.analyze(probeTokens(info.vocabulary, info.config), { topK: 1 });
     try {
       const T = summary.T;
       const ids = summary.tokens.map((t) => t.id);

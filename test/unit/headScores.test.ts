@@ -102,15 +102,23 @@ describe('headScores', () => {
 describe('headProbe', () => {
   it('the prefix, then PROBE_LENGTH distinct ordinary ids twice; seeded; no specials; within both vocabularies', () => {
     const v = { size: 300, specialIds: [0, 1, 2, 299], prefixIds: [1] };
-    const p = probeIds(v, 280);
+    const model = { vocabSize: 280, nPositions: 1024 };
+    const p = probeIds(v, model);
     assert.equal(p.length, 1 + 2 * PROBE_LENGTH);
     assert.equal(p[0], 1);
     const body = p.slice(1);
     assert.deepEqual(body.slice(PROBE_LENGTH), body.slice(0, PROBE_LENGTH));
     assert.equal(new Set(body).size, PROBE_LENGTH);
     assert.ok(body.every((id) => id > 2 && id < 280), String(body));
-    assert.deepEqual(probeIds(v, 280), p);
-    assert.notDeepEqual(probeIds(v, 280, PROBE_LENGTH, 1), p);
+    assert.deepEqual(probeIds(v, model), p);
+    assert.notDeepEqual(probeIds(v, model, PROBE_LENGTH, 1), p);
+  });
+
+  it('a context too short for the whole probe gets what fits', () => {
+    const v = { size: 300, specialIds: [1], prefixIds: [1] };
+    const p = probeIds(v, { vocabSize: 300, nPositions: 20 });
+    assert.equal(p.length, 19); // BOS + 2 × 9
+    assert.deepEqual(p.slice(1, 10), p.slice(10));
   });
 });
 
