@@ -159,11 +159,12 @@ export class HeadsTable {
     const body = el('tbody');
     this.sortedRows(rows ?? []).forEach((r, i) => {
       const label = t('labelHead', r.layer, r.head);
+      const group = grouped ? kvGroupOf(r.head, this.nHead, this.nKvHead).group : undefined;
       const tr = el(
         'tr',
-        { tabindex: i === this.focusRow ? 0 : -1, 'data-layer': r.layer, 'data-head': r.head, 'aria-label': label },
+        { tabindex: i === this.focusRow ? 0 : -1, 'data-layer': r.layer, 'data-head': r.head, 'data-kv-group': group, 'aria-label': label },
         el('th', { scope: 'row', text: `L${r.layer}H${r.head}` }),
-        grouped ? el('td', { text: t('overviewKvGroup', kvGroupOf(r.head, this.nHead, this.nKvHead).group) }) : undefined,
+        group !== undefined ? el('td', { class: 'kv', text: t('overviewKvGroup', group) }) : undefined,
         ...SCORE_NAMES.map((k) => el('td', { class: 'num', text: format(k, r.scores[k]) })),
         el('td', {}, ...r.badges.map((b) => el('span', { class: `badge badge-${b}`, title: badgeText(b), text: badgeShort(b) }))),
       );
