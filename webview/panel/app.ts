@@ -184,6 +184,7 @@ export class PanelApp {
     this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
     this.heads.reset(nHead, m.model.nKvHead); // the host pushes the run's table after its overview
+    this.heads.setOpen(this.source.layer, this.source.kind === 'head' ? this.source.head : undefined);
     this.overview.setSelected(this.source);
     this.showNotice();
     this.syncControls();
@@ -228,6 +229,7 @@ export class PanelApp {
     this.source = s;
     if (s.kind === 'head') this.lastHead = { layer: s.layer, head: s.head };
     this.overview.setSelected(s);
+    this.heads.setOpen(s.layer, s.kind === 'head' ? s.head : undefined);
     this.syncControls();
     this.showMatrix();
     this.notifyHost();

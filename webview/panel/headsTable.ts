@@ -53,6 +53,8 @@ export class HeadsTable {
   private nKvHead: number | undefined;
   private probing = false;
   private focusRow = 0;
+  /** The head open in the detail view ("layer.head"), marked in the table. */
+  private open = '';
 
   constructor(private readonly events: HeadsTableEvents) {
     this.probeButton = el('button', { type: 'button', id: 'heads-probe', class: 'secondary', title: t('headsProbeTitle'), text: t('headsProbe') });
@@ -101,6 +103,18 @@ export class HeadsTable {
       this.source = 'probe'; // the user asked for it: show it
     } else this.tables.text = m;
     this.sync();
+  }
+
+  /** Marks the row of the head open in the detail view (none for a layer mean or the rollout). */
+  setOpen(layer: number, head: number | undefined): void {
+    this.open = head === undefined ? '' : `${layer}.${head}`;
+    for (const tr of this.table.tBodies[0]?.rows ?? []) this.markOpen(tr);
+  }
+
+  private markOpen(tr: HTMLTableRowElement): void {
+    const on = `${tr.dataset.layer}.${tr.dataset.head}` === this.open;
+    tr.classList.toggle('open', on);
+    tr.setAttribute('aria-current', String(on));
   }
 
   private askProbe(): void {
@@ -168,6 +182,7 @@ export class HeadsTable {
         ...SCORE_NAMES.map((k) => el('td', { class: 'num', text: format(k, r.scores[k]) })),
         el('td', {}, ...r.badges.map((b) => el('span', { class: `badge badge-${b}`, title: badgeText(b), text: badgeShort(b) }))),
       );
+      this.markOpen(tr);
       body.append(tr);
     });
     this.table.replaceChildren(el('thead', {}, head), body);
