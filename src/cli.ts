@@ -1,4 +1,4 @@
-// Attention Lens command line: `dump`, `generate`, `info`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `heads`, `info`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
@@ -7,6 +7,7 @@ import { CliError } from './cli/args';
 import { cacheCommand } from './cli/cache';
 import { dumpCommand } from './cli/dump';
 import { generateCommand } from './cli/generate';
+import { headsCommand } from './cli/heads';
 import { infoCommand } from './cli/info';
 import { pullCommand } from './cli/pull';
 import { USAGE } from './cli/usage';
@@ -14,6 +15,7 @@ import { USAGE } from './cli/usage';
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   dump: dumpCommand,
   generate: generateCommand,
+  heads: headsCommand,
   info: infoCommand,
   pull: pullCommand,
   cache: cacheCommand,

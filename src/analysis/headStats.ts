@@ -72,6 +72,59 @@ export function inductionScore(att: ArrayLike<number>, H: number, T: number, ids
   return meanAt(att, H, T, queries, (t) => targets.get(t)!);
 }
 
+/**
+ * Per head: for every query t whose token occurred before (some j < t with ids[j] = ids[t]), the
+ * attention summed over all those earlier occurrences, averaged over such queries. A head that
+ * puts all its weight on earlier copies of the current token scores 1.
+ */
+export function duplicateTokenScore(att: ArrayLike<number>, H: number, T: number, ids: readonly number[]): number[] {
+  check(att, H, T);
+  if (ids.length < T) throw new RangeError(`${ids.length} token ids for T = ${T}`);
+  const seen = new Map<number, number[]>(); // id → its positions so far
+  const earlier: number[][] = []; // per query: the earlier positions of its token ([] when none)
+  for (let t = 0; t < T; t++) {
+    const at = seen.get(ids[t]);
+    earlier.push(at ? at.slice() : []);
+    if (at) at.push(t);
+    else seen.set(ids[t], [t]);
+  }
+  const queries = range(0, T).filter((t) => earlier[t].length > 0);
+  const out: number[] = [];
+  for (let h = 0; h < H; h++) {
+    if (queries.length === 0) {
+      out.push(NaN);
+      continue;
+    }
+    let sum = 0;
+    for (const t of queries) for (const j of earlier[t]) sum += att[(h * T + t) * T + j];
+    out.push(sum / queries.length);
+  }
+  return out;
+}
+
+/**
+ * Per head: the mean attention distance in tokens, the mean over queries t ≥ 1 of Σ_s att[h,t,s]·(t − s).
+ * 0 for a head that looks only at itself, 1 for a previous-token head; a uniform causal head scores
+ * about T/4. Smaller is more local.
+ */
+export function meanAttentionDistance(att: ArrayLike<number>, H: number, T: number): number[] {
+  check(att, H, T);
+  const out: number[] = [];
+  for (let h = 0; h < H; h++) {
+    if (T < 2) {
+      out.push(NaN);
+      continue;
+    }
+    let sum = 0;
+    for (let t = 1; t < T; t++) {
+      const row = (h * T + t) * T;
+      for (let s = 0; s < t; s++) sum += att[row + s] * (t - s);
+    }
+    out.push(sum / (T - 1));
+  }
+  return out;
+}
+
 /** Per head: the mean over all T query rows of the row's entropy in bits (row t of a uniform causal head: log2(t+1)). */
 export function attentionEntropy(att: ArrayLike<number>, H: number, T: number): number[] {
   check(att, H, T);

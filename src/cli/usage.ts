@@ -38,6 +38,26 @@ Commands:
                                A prompt that leaves less room than --max-new-tokens keeps
                                only its LAST n_positions − N tokens (context sliding).
 
+  heads     Score every attention head; prints ONE JSON line, an array in layer-major order:
+            [{"layer","head","scores":{"previousToken","induction","duplicateToken",
+            "firstToken","local","entropy"},"badges":["previousToken"|"induction"|
+            "firstToken"|"duplicateToken", …]}]; a score with nothing to average over is null.
+              previousToken   mean attention from position i to i−1
+              induction       attention from a repeated token to the token after its earlier
+                              occurrence
+              duplicateToken  attention from a token to its earlier occurrences
+              firstToken      mean attention on position 0 (attention sink)
+              local           mean attention distance in tokens (smaller = more local)
+              entropy         mean entropy of the attention rows, in bits
+            A badge: the score reaches its threshold (previousToken 0.5, induction 0.3,
+            firstToken 0.5, duplicateToken 0.3).
+            --model DIR|REPO
+            --text-file FILE   the text to score
+            --probe            score the standard probe instead: 32 random ordinary tokens
+                               (seeded, no special tokens) repeated twice, after the BOS the
+                               tokenizer adds, if any; --text-file is then not read
+            --truncate         keep the first n_positions tokens of a longer text
+
   info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
             --model DIR|REPO
 

@@ -201,6 +201,13 @@ export class ByteLevelBPETokenizer implements Tokenizer {
     return bytes;
   }
 
+  /** The added tokens (<|endoftext|> …), BOS and EOS. */
+  specialIds(): number[] {
+    const ids = new Set(this.addedById.keys());
+    for (const id of [this.bosTokenId, this.eosTokenId]) if (id !== undefined) ids.add(id);
+    return [...ids].sort((a, b) => a - b);
+  }
+
   private tokenText(id: number): string {
     let t = this.textCache[id];
     if (t === undefined) {

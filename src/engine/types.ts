@@ -119,6 +119,8 @@ export interface Tokenizer {
   tokenBytes(id: number): Uint8Array;
   /** The raw vocabulary string of an id (byte-level form, e.g. "Ġthe"). */
   idToToken(id: number): string | undefined;
+  /** Ids that are not ordinary text pieces: special and added tokens, BOS and EOS. */
+  specialIds?(): number[];
 }
 
 /** Which internals to capture during a forward pass (for the learner's stepper). */

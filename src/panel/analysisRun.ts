@@ -116,6 +116,17 @@ export class AnalysisRun {
     }
   }
 
+  /** Layer `l`'s attention [H × T × T] (the head table scores it): the stream's array (don't modify), or the heads from the engine. */
+  async layerAttention(l: number): Promise<Float32Array> {
+    this.check({ kind: 'layerMean', layer: l });
+    const here = await this.layerHere(l);
+    if (here) return here;
+    const TT = this.T * this.T;
+    const all = new Float32Array(this.summary.nHead * TT); // [H × T × T]
+    (await this.heads(l)).forEach((m, h) => all.set(m, h * TT));
+    return all;
+  }
+
   /** Every head [T × T] of layer `l`: from the stream (waiting for it while it streams), or from the engine. */
   private async heads(l: number): Promise<Float32Array[]> {
     const here = await this.layerHere(l);

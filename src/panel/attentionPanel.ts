@@ -14,6 +14,7 @@ import { analysisFailure } from './analysisFailure';
 import { analysisReady, finishRun, modelSummary, readRequest, runPhases } from './analysisPhases';
 import { AnalysisRun } from './analysisRun';
 import { DecorationSync } from './decorationSync';
+import { ProbeTable } from './headTable';
 import { PaintClock } from './paintClock';
 import type { PanelAnalysis, PanelDeps } from './panelDeps';
 import { connectPanel, panelInit, postPredictions, postRun } from './panelHandlers';
@@ -32,6 +33,7 @@ export class AttentionPanel implements vscode.Disposable {
   readonly host: WebviewHost<PanelHostProtocol, PanelWebviewProtocol>;
   readonly runs = new LatestOnly();
   readonly paintClock = new PaintClock();
+  readonly probeTable = new ProbeTable();
   readonly decorationSync: DecorationSync;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;

@@ -25,6 +25,7 @@ import {
 import { requestFor, requestOf, type AnalysisRequest } from './analysisRequest';
 import type { AnalysisRun, OverviewBatch } from './analysisRun';
 import type { DecorationSync } from './decorationSync';
+import { scoreRun, type ProbeTable } from './headTable';
 import type { PaintClock } from './paintClock';
 import type { PanelDeps } from './panelDeps';
 
@@ -48,8 +49,10 @@ export interface PanelState {
   request: AnalysisRequest | undefined;
   run: AnalysisRun | undefined;
   lastReady: AnalysisReadyMessage | undefined;
-  /** Stops the overview push of the run shown last. */
+  /** Stops the overview push (and the head scores after it) of the run shown last. */
   overviewPush: AbortController | undefined;
+  /** The head table on the standard probe, once per model. */
+  readonly probeTable: ProbeTable;
   stale: boolean;
   analyze(req: AnalysisRequest): Promise<void>;
   post(m: ToWebviewMessage): void;
@@ -65,8 +68,9 @@ function requestFailed(p: PanelState, err: unknown): void {
 
 /**
  * Sends `ready` (the AnalysisReady of `run`, the panel's run), then pushes the run's overview
- * after it, layer by layer as the blocks run; a later postRun (or the run's end) stops the push.
- * The webview builds a fresh overview from each AnalysisReady, so each gets the whole push.
+ * after it, layer by layer as the blocks run, then its head table; a later postRun (or the run's
+ * end) stops the push. The webview builds a fresh overview from each AnalysisReady, so each gets
+ * the whole push.
  */
 export function postRun(p: PanelState, run: AnalysisRun, ready: AnalysisReadyMessage): void {
   p.post(ready);
@@ -77,9 +81,32 @@ export function postRun(p: PanelState, run: AnalysisRun, ready: AnalysisReadyMes
   const emit = (b: OverviewBatch): void => {
     if (p.run === run) p.post({ type: M.OverviewLayers, runId: run.runId, nLayer, nHead, ...b });
   };
-  run.pushOverview(OVERVIEW_SIZE, emit, push.signal).catch((err: unknown) => {
-    if (p.run === run && !push.signal.aborted) requestFailed(p, err); // else a replaced run's wait, ended by its cancel
-  });
+  run
+    .pushOverview(OVERVIEW_SIZE, emit, push.signal)
+    .then(() => (push.signal.aborted ? undefined : scoreRun(run, push.signal)))
+    .then((rows) => {
+      if (rows && p.run === run) p.post({ type: M.HeadScores, runId: run.runId, which: 'text', T: run.T, rows });
+    })
+    .catch((err: unknown) => {
+      if (p.run === run && !push.signal.aborted) requestFailed(p, err); // else a replaced run's wait, ended by its cancel
+    });
+}
+
+/** Scores the heads on the standard probe (cached per model) and pushes the table for the panel's run. */
+function postProbe(p: PanelState, runId: number): void {
+  const run = p.run;
+  if (!run || runId !== run.runId) return;
+  p.deps.models.withModel('Analysing', (model) => p.probeTable.scores(model)).then(
+    ({ T, rows }) => {
+      if (p.run === run) p.post({ type: M.HeadScores, runId, which: 'probe', T, rows });
+    },
+    (err: unknown) => {
+      const e = EngineError.from(err);
+      p.deps.models.output.error(`The head table's probe failed: ${e.message} [${e.code}]`);
+      const error = vscode.l10n.t('Could not score the heads on the probe: {0}', e.message);
+      if (p.run === run) p.post({ type: M.HeadScores, runId, which: 'probe', T: 0, rows: [], error });
+    },
+  );
 }
 
 /**
@@ -151,6 +178,7 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
     [M.RevealToken]: (m) => {
       if (m.runId === p.run?.runId) void p.deps.decorations.reveal(m.index, p.panel.viewColumn);
     },
+    [M.RunProbe]: (m) => postProbe(p, m.runId),
     [M.Painted]: (m) => {
       const line = p.paintClock.painted(m);
       if (line) log.info(line);

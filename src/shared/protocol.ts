@@ -11,6 +11,7 @@
 // side accepts is checked in protocolChecks.ts.
 
 import type { MessageEvents } from './channel';
+import type { BadgeName, ScoreName } from './headScoreNames';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { MatrixSource } from './matrixSource';
@@ -36,6 +37,8 @@ export enum PanelMessageType {
   ShowError = 'showError',
   /** Display settings changed (colour scale, underlines). */
   SettingsChanged = 'settingsChanged',
+  /** The head table of the current run: on its text (pushed after the overview), or on the probe (asked for). */
+  HeadScores = 'headScores',
 
   // ---- from webview ----
   /** The webview has loaded; carries what it saved with setState (after a reload). */
@@ -52,6 +55,8 @@ export enum PanelMessageType {
   RevealToken = 'revealToken',
   /** A run's first overview or matrix is on screen (the host logs the time since the request). */
   Painted = 'painted',
+  /** The user asked for the head table on the standard probe (the host pushes it as HeadScores). */
+  RunProbe = 'runProbe',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -217,6 +222,30 @@ export interface SettingsChangedMessage {
   settings: DisplaySettings;
 }
 
+/** One head's row of the table; a score with nothing to average over is null (JSON has no NaN). */
+export interface HeadScoreRow {
+  layer: number;
+  head: number;
+  scores: Record<ScoreName, number | null>;
+  badges: BadgeName[];
+}
+
+/**
+ * The head table (analysis/headScores.ts), layer-major, nLayer × nHead rows. `text`: scored on the
+ * run's own attention, pushed unasked after its overview. `probe`: scored on the standard probe
+ * (repeated random tokens), the answer to RunProbe; the same for every run of the model. With
+ * `error` the scoring failed: no rows, the message says why.
+ */
+export interface HeadScoresMessage {
+  type: PanelMessageType.HeadScores;
+  runId: number;
+  which: 'text' | 'probe';
+  /** Tokens scored (the run's T, or the probe's length). */
+  T: number;
+  rows: HeadScoreRow[];
+  error?: string;
+}
+
 export type ToWebviewMessage =
   | PanelInitMessage
   | PanelBusyMessage
@@ -226,7 +255,8 @@ export type ToWebviewMessage =
   | SelectTokenInPanelMessage
   | TextChangedMessage
   | PanelShowErrorMessage
-  | SettingsChangedMessage;
+  | SettingsChangedMessage
+  | HeadScoresMessage;
 
 // ---------------------------------------------------------------- from webview
 
@@ -272,6 +302,12 @@ export interface PaintedMessage {
   at?: number;
 }
 
+/** Score the heads on the standard probe, for the panel's run `runId`. */
+export interface RunProbeMessage {
+  type: PanelMessageType.RunProbe;
+  runId: number;
+}
+
 export type FromWebviewMessage =
   | PanelReadyMessage
   | SelectTokenMessage
@@ -279,7 +315,8 @@ export type FromWebviewMessage =
   | OpenSettingsMessage
   | SetSurprisalUnderlinesMessage
   | RevealTokenMessage
-  | PaintedMessage;
+  | PaintedMessage
+  | RunProbeMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

@@ -15,6 +15,7 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.TextChanged,
   PanelMessageType.ShowError,
   PanelMessageType.SettingsChanged,
+  PanelMessageType.HeadScores,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
@@ -25,6 +26,7 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.SetSurprisalUnderlines,
   PanelMessageType.RevealToken,
   PanelMessageType.Painted,
+  PanelMessageType.RunProbe,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -43,6 +45,8 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
   switch (m.type) {
     case PanelMessageType.SelectToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
+    case PanelMessageType.RunProbe:
+      return isInt(m.runId) ? m : undefined;
     case PanelMessageType.RevealToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
     case PanelMessageType.SetSurprisalUnderlines:

@@ -50,10 +50,18 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(PanelMessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted].includes(t));
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(PanelMessageType.OverviewLayers) && from.includes(PanelMessageType.Painted));
+  });
+
+  it('RunProbe: accepted with an integer runId only; HeadScores reaches the webview', () => {
+    assert.deepStrictEqual(parseFromWebview({ type: PanelMessageType.RunProbe, runId: 3 }), { type: PanelMessageType.RunProbe, runId: 3 });
+    for (const runId of [undefined, '3', 1.5]) assert.strictEqual(parseFromWebview({ type: PanelMessageType.RunProbe, runId }), undefined);
+    const table = { type: PanelMessageType.HeadScores, runId: 3, which: 'probe', T: 64, rows: [] };
+    assert.strictEqual(parseToWebview(table), table);
+    assert.strictEqual(parseFromWebview(table), undefined, 'the host never takes a table from the webview');
   });
 
   it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {

@@ -6,12 +6,14 @@ import { PanelMessageType, type AnalysisReadyMessage, type ColorScale, type Erro
 import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
+import { HeadsTable } from './headsTable';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
 import { LinesView } from './linesView';
 import { MatrixFetch } from './matrixFetch';
 import { MatrixView } from './matrixView';
 import { OverviewGrid } from './overview';
+import { OverviewTabs } from './overviewTabs';
 import { PredictionsView } from './predictions';
 import { SurprisalStrip } from './surprisalStrip';
 import { onThemeChange, readTheme } from './theme';
@@ -30,6 +32,7 @@ export class PanelApp {
   private readonly tokens: TokenStrip;
   private readonly surprisal: SurprisalStrip;
   private readonly overview: OverviewGrid;
+  private readonly heads: HeadsTable;
   private readonly matrix: MatrixView;
   private readonly lines: LinesView;
   private readonly legend = new Legend();
@@ -69,7 +72,12 @@ export class PanelApp {
     this.matrix = new MatrixView(detail, this.tooltip);
     this.lines = new LinesView(detail, this.tooltip);
     this.ui.tokensCard.append(this.tokens.node, this.surprisal.node);
-    this.ui.overviewCard.append(this.overview.node);
+    this.heads = new HeadsTable({
+      open: (layer, head) => this.setSource({ kind: 'head', layer, head }),
+      probe: () => this.run && send({ type: PanelMessageType.RunProbe, runId: this.run.runId }),
+      shown: (rows) => this.overview.setBadges(rows),
+    });
+    this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], this.heads.node, () => this.schedule()).node);
     this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
     this.ui.predictionsCard.append(this.predictions.node);
 
@@ -138,6 +146,9 @@ export class PanelApp {
       this.underlines = m.settings.surprisalUnderlines;
       this.syncControls();
     },
+    [PanelMessageType.HeadScores]: (m) => {
+      if (m.runId === this.run?.runId) this.heads.set(m); // an older run's: dropped
+    },
   };
 
   private onAnalysis(m: AnalysisReadyMessage): void {
@@ -172,6 +183,8 @@ export class PanelApp {
     this.surprisal.set(m.tokens, m.actual);
     this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
+    this.heads.reset(nHead, m.model.nKvHead); // the host pushes the run's table after its overview
+    this.heads.setOpen(this.source.layer, this.source.kind === 'head' ? this.source.head : undefined);
     this.overview.setSelected(this.source);
     this.showNotice();
     this.syncControls();
@@ -216,6 +229,7 @@ export class PanelApp {
     this.source = s;
     if (s.kind === 'head') this.lastHead = { layer: s.layer, head: s.head };
     this.overview.setSelected(s);
+    this.heads.setOpen(s.layer, s.kind === 'head' ? s.head : undefined);
     this.syncControls();
     this.showMatrix();
     this.notifyHost();

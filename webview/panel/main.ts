@@ -12,6 +12,11 @@
 //   #surprisal                            per-token surprisal strip canvas
 //   #sr-summary                           screen-reader list of the top attended tokens of the query
 //   #overview, #detail-title, #content    overview grid, the open matrix's title, the whole analysis
+//   #tab-overview, #tab-heads             the overview card's tabs (role=tab)
+//   #heads-table                          the head table; th[data-score] > button sorts (aria-sort on th),
+//                                         tbody tr[data-layer][data-head] a head (click / Enter opens it)
+//   #heads-probe, #heads-status           the Probe button; the table's status line
+//   .ov-badges[data-layer][data-head] .badge[data-badge]   a head's badges on the overview; #badge-legend
 // Performance marks (read by npm run bench:paint): al:boot, al:init, al:analysis, al:overview-layers,
 // al:matrix-reply, al:painted-overview, al:painted-matrix.
 import { PanelMessageType, type PanelInitMessage } from '../../src/shared/protocol';

@@ -1,11 +1,13 @@
 // The model overview: every layer × head as a small heatmap (canvas[data-layer][data-head]), plus
 // a column with each layer's mean over heads (canvas[data-layer][data-aggregate="mean"]). A click
-// or Enter opens one; arrow keys move between layers (↑/↓) and heads (←/→).
-import type { ColorScale, OverviewLayersMessage } from '../../src/shared/protocol';
+// or Enter opens one; arrow keys move between layers (↑/↓) and heads (←/→). Each head's thumbnail
+// carries the head table's badges (overviewBadges.ts); a click on a badge opens its head too.
+import type { ColorScale, HeadScoreRow, OverviewLayersMessage } from '../../src/shared/protocol';
 import { type MatrixSource } from '../../src/shared/matrixSource';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
 import { kvGroupOf, kvGroups } from '../../src/shared/kvGroups';
 import { el, sizeCanvas } from './dom';
+import { OverviewBadges } from './overviewBadges';
 import { applyScale, css, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
 import { t } from './text';
@@ -14,8 +16,15 @@ export interface OverviewEvents {
   open(source: MatrixSource, focusDetail: boolean): void;
 }
 
+/** The thumbnail canvas an event hit: the canvas itself, or the one whose badge was hit. */
+function cellOf(target: EventTarget | null): HTMLCanvasElement | undefined {
+  if (target instanceof HTMLCanvasElement) return target;
+  return target instanceof Element ? (target.closest('.ov-wrap')?.querySelector('canvas') ?? undefined) : undefined;
+}
+
 export class OverviewGrid {
   readonly node: HTMLElement;
+  readonly badges = new OverviewBadges();
   private cells: HTMLCanvasElement[] = [];
   private nLayer = 0;
   private nHead = 0;
@@ -33,7 +42,8 @@ export class OverviewGrid {
   ) {
     this.node = el('div', { id: 'overview', class: 'overview', role: 'grid', 'aria-label': t('overviewAria') });
     this.node.addEventListener('click', (e) => {
-      const i = this.cells.indexOf(e.target as HTMLCanvasElement);
+      const cell = cellOf(e.target);
+      const i = cell ? this.cells.indexOf(cell) : -1;
       if (i >= 0) {
         this.focusIndex = i;
         this.events.open(this.sourceAt(i), false);
@@ -41,7 +51,8 @@ export class OverviewGrid {
     });
     this.node.addEventListener('keydown', (e) => this.onKey(e));
     this.node.addEventListener('mousemove', (e) => {
-      const i = this.cells.indexOf(e.target as HTMLCanvasElement);
+      const cell = cellOf(e.target);
+      const i = cell ? this.cells.indexOf(cell) : -1;
       if (i < 0) return this.tooltip.hide();
       const s = this.sourceAt(i);
       const lines = s.kind === 'head' ? [t('labelHead', s.layer, s.head)] : [t('labelLayerMean', s.layer)];
@@ -49,6 +60,7 @@ export class OverviewGrid {
         const g = kvGroupOf(s.head, this.nHead, this.nKvHead);
         lines.push(t('labelKvGroup', g.group, g.first, g.last));
       }
+      if (s.kind === 'head') lines.push(...this.badges.names(s.layer, s.head));
       this.tooltip.show(e.clientX, e.clientY, [...lines, t('clickToOpen')]);
     });
     this.node.addEventListener('mouseleave', () => this.tooltip.hide());
@@ -92,6 +104,7 @@ export class OverviewGrid {
     }
     nodes.push(el('span', { class: 'ov-gap' }), el('span', { class: 'ov-col', role: 'columnheader', text: t('overviewMeanColumn') }));
     this.cells = [];
+    this.badges.build(nLayer, nHead);
     for (let l = 0; l < nLayer; l++) {
       nodes.push(el('span', { class: 'ov-row', role: 'rowheader', text: `L${l}` }));
       for (let c = 0; c < cols; c++) {
@@ -108,7 +121,7 @@ export class OverviewGrid {
         });
         this.cells.push(canvas);
         if (mean || gapBefore(c)) nodes.push(el('span', { class: 'ov-gap' }));
-        nodes.push(canvas);
+        nodes.push(mean ? canvas : el('span', { class: 'ov-wrap' }, canvas, this.badges.slot(l, c)));
       }
     }
     this.node.replaceChildren(...nodes);
@@ -142,6 +155,17 @@ export class OverviewGrid {
       if (max > 0) for (let i = 0; i < mean.length; i++) mean[i] /= max;
       this.thumbs[l * cols + nHead] = mean;
     }
+  }
+
+  /** Shows the badges of the head table's rows (none: undefined), in the thumbnails' labels too. */
+  setBadges(rows: readonly HeadScoreRow[] | undefined): void {
+    this.badges.set(rows);
+    this.cells.forEach((c, i) => {
+      const s = this.sourceAt(i);
+      if (s.kind !== 'head') return;
+      const names = this.badges.names(s.layer, s.head);
+      c.setAttribute('aria-label', [t('overviewCellHead', s.layer, s.head), ...names].join(', '));
+    });
   }
 
   setSelected(source: MatrixSource): void {

@@ -192,6 +192,13 @@ export class HfTokenizer implements Tokenizer {
     return this.addedById.get(id)?.special === true;
   }
 
+  /** Every added token (special or not: chat markers are often added without the flag), BOS and EOS. */
+  specialIds(): number[] {
+    const ids = new Set(this.addedById.keys());
+    for (const id of [this.bosTokenId, this.eosTokenId]) if (id !== undefined) ids.add(id);
+    return [...ids].sort((a, b) => a - b);
+  }
+
   private checkedToken(id: number): string {
     const tok = Number.isInteger(id) ? this.idToTokenArr[id] : undefined;
     if (tok === undefined) throw new EngineError('BAD_ARGUMENT', `token id ${id} is not in the vocabulary (size ${this.vocabSize})`);
