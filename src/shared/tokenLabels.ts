@@ -77,6 +77,15 @@ export function labelTokens(tokens: readonly LabelSource[]): TokenLabel[] {
   return out;
 }
 
+/** The label of tokens[i] alone, from the few neighbours that can complete its characters (as labelTokens(tokens)[i]). */
+export function labelAt(tokens: readonly LabelSource[], i: number): TokenLabel {
+  let a = i;
+  for (let n = 0; a > 0 && n < 3; ) n += tokenBytesOf(tokens[--a]).length;
+  let b = i + 1;
+  for (let n = 0; b < tokens.length && n < 3; ) n += tokenBytesOf(tokens[b++]).length;
+  return labelTokens(tokens.slice(a, b))[i - a];
+}
+
 /**
  * The label of a token predicted after a context: `before` is the bytes of the context's end (a
  * character it began is completed by the prediction); contextTail gives them.

@@ -10,6 +10,7 @@ import type { Tokenizer } from '../../src/engine/types';
 import {
   contextTail,
   describeLabel,
+  labelAt,
   labelPrediction,
   labelTokens,
   shownChar,
@@ -122,6 +123,12 @@ describe('token labels', () => {
       const [l] = labelTokens([{ text: '\ufffd', bytes: 'E8' }]);
       assert.strictEqual(l.text, '‹E8›');
       assert.deepStrictEqual(describeLabel(l), ['part of a character: E8']);
+    });
+
+    it('labelAt: one token from its neighbours, as in the whole sequence', () => {
+      const tokens = cut('a自己😀b', [1, 1, 3, 2, 1, 2, 1, 1]);
+      const all = labelTokens(tokens);
+      tokens.forEach((_, i) => assert.deepStrictEqual(labelAt(tokens, i), all[i], `token ${i}`));
     });
 
     it('an empty token stays empty', () => {
