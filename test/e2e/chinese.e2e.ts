@@ -73,6 +73,12 @@ describe('Chinese text with a byte-level vocabulary', function () {
     throw new Error(`the panel does not spell the sentence: "${spelled(await readChips(frame))}"`);
   });
 
+  // The suites after this one expect the Explorer, not the Attention Lens view this one opens.
+  after(async function () {
+    this.timeout(60_000);
+    await session().workbench.runCommand('View: Show Explorer');
+  });
+
   it('shows split characters as the character with a part marker, never "�"', async function () {
     this.timeout(60_000);
     const { workbench, workspace } = session();
