@@ -5,7 +5,7 @@
 // first part) the strip spells the sentence. The chips are the labels shared/tokenLabels.ts makes
 // for the model's own tokens of the sentence (computed here from its tokenizer), so the suite follows
 // a new bundled vocabulary. The predictions show no "�" either, and the Layer Stepper, which follows
-// the panel, shows the same labels on its query chips.
+// the panel, shows the same labels on its query chips, and none in its logit lens.
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { loadTokenizer } from '../../src/engine/loadTokenizer';
@@ -125,5 +125,16 @@ describe('Chinese text with a byte-level vocabulary', function () {
     assert.equal(texts.length, panelCount, 'the stepper shows the panel’s tokens');
     assert.ok(texts.every((t) => !t.includes('\ufffd')), `stepper chips: ${texts.slice(0, 12).join(' ')}`);
     assert.deepEqual(texts, panelTexts, 'the stepper’s chips show the panel’s labels');
+
+    // the logit lens: every cell's top prediction and its tooltip (the top 5, bytes included)
+    await stepper.locator('button.tab.lens').click();
+    await stepper.waitForSelector('table.lens-grid td[data-position]', { timeout: 120_000 });
+    const cells = await stepper.$$eval('table.lens-grid td[data-position], table.lens-grid th[data-position]', (els) =>
+      els.map((e) => `${e.textContent ?? ''} ${e.getAttribute('title') ?? ''}`),
+    );
+    await workbench.screenshot('43-chinese-logit-lens');
+    assert.ok(cells.length > panelCount, `lens cells: ${cells.length}`);
+    assert.deepEqual(cells.filter((c) => c.includes('\ufffd')), [], 'no lens cell shows U+FFFD');
+    await stepper.locator('button.tab.steps').click();
   });
 });

@@ -5,9 +5,14 @@ import type { StepperStrings } from '../../src/shared/explanations';
 import { contextTail, describeLabel, labelPrediction, labelTokens, type TokenLabel } from '../../src/shared/tokenLabels';
 import type { Token } from '../../src/shared/token';
 
-/** A token's text with its spaces and line breaks made visible. */
+/** A token's text with its spaces, line breaks and other control characters made visible (␋ for a vertical tab). */
 export function visibleToken(text: string): string {
-  return text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/\r/g, '');
+  return text
+    .replace(/ /g, '␣')
+    .replace(/\n/g, '↵')
+    .replace(/\t/g, '⇥')
+    .replace(/\r/g, '')
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u007f' ? '␡' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
 }
 
 const labelCache = new WeakMap<readonly Token[], TokenLabel[]>();
