@@ -7,6 +7,7 @@ import { USAGE } from './usage';
 import { CliError, backendFlag, openSession, parseFlags, readTextFile, required } from './args';
 import { checkHeads, parseAttentionsFlag, type AttentionsSelection } from './attentionsFlag';
 import { modelShape } from './modelShape';
+import { labelTokens } from '../shared/tokenLabels';
 
 const FLAGS = {
   model: { type: 'string' },
@@ -67,7 +68,9 @@ export async function dumpCommand(argv: string[]): Promise<void> {
     } catch (err) {
       throw new CliError(`${out}: cannot create the output folder (${(err as Error).message.split('\n')[0]})`);
     }
-    const tokens = summary.tokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end }));
+    // label: what the views show (a part of a character as 自¹⁄₃); bytes: where text is U+FFFD
+    const labels = labelTokens(summary.tokens);
+    const tokens = summary.tokens.map((t, i) => ({ id: t.id, text: t.text, start: t.start, end: t.end, label: labels[i].text, ...(t.bytes !== undefined ? { bytes: t.bytes } : {}) }));
     const { family, nKvHead, headDim } = modelShape(config);
     const meta = {
       family,

@@ -8,8 +8,11 @@ Commands:
                                (read offline; see pull)
             --text-file FILE   UTF-8 text
             --out OUTDIR       created if missing; receives
-                                 tokens.json      [{"id","text","start","end"}], offsets are UTF-16
-                                                  code units into the file's text
+                                 tokens.json      [{"id","text","start","end","label"}], offsets are
+                                                  UTF-16 code units into the file's text; a token
+                                                  holding part of a character has text "\uFFFD",
+                                                  label "自¹⁄₃" (its character, bytes 1 of 3)
+                                                  and "bytes": "E8" (hex)
                                  meta.json        {"family","nLayer","nHead","nKvHead","headDim",
                                                   "nEmbd","vocabSize","T"} (+ "attentionHeads")
                                  logits.f32       float32 little-endian, row-major [T, vocabSize]

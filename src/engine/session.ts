@@ -22,6 +22,7 @@ import { GPTModel } from './model';
 import { loadTokenizer } from './loadTokenizer';
 import type { GeneratedToken, GenerationResult, SamplingOptions, Tokenizer } from './types';
 import type { Token } from '../shared/token';
+import { predictionsWithBytes, tokenWithBytes } from './tokenBytes';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
 
@@ -224,7 +225,7 @@ export class EngineSession {
     const chunk = Math.max(1, Math.floor(4_000_000 / V)); // rows between event-loop turns
     for (let t = 0; t < T; t++) {
       lses.push(logSumExp(logits, t * V, V));
-      predictions.push(topKSoftmax(logits, V, t, k, decode, lses[t]));
+      predictions.push(predictionsWithBytes(this.tokenizer, topKSoftmax(logits, V, t, k, decode, lses[t])));
       if ((t + 1) % chunk === 0 && t + 1 < T) {
         await yieldToEventLoop();
         if (isCancelled()) throw cancelled();
@@ -247,7 +248,7 @@ export class EngineSession {
     if (typeof input !== 'string') {
       if (!Array.isArray(input) || input.length === 0) throw new EngineError('BAD_ARGUMENT', 'there are no tokens to analyse');
       for (const t of input) checkInt('token id', t.id, 0, this.info.config.vocabSize - 1);
-      return input.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end }));
+      return input.map((t) => tokenWithBytes(this.tokenizer, t));
     }
     if (input.trim() === '') throw new EngineError('BAD_ARGUMENT', 'there is no text to analyse: it is empty or only whitespace');
     return this.tokenizer.encode(input);
@@ -310,7 +311,7 @@ export class EngineSession {
     for (const residual of residuals) {
       const logits = await this.model.unembed(residual, T); // [T × V]
       const row: TopPredictions[] = [];
-      for (let t = 0; t < T; t++) row.push(topKSoftmax(logits, V, t, topK, decode));
+      for (let t = 0; t < T; t++) row.push(predictionsWithBytes(this.tokenizer, topKSoftmax(logits, V, t, topK, decode)));
       top.push(row);
     }
     return { layers: residuals.length, T, top };

@@ -14,6 +14,7 @@ import { BYTE_TO_CHAR, CHAR_TO_BYTE, bpeMerge, decodeUtf8, utf8WithOffsets } fro
 import { SpecialSplitter, preTokenize } from './pretokenize';
 import { readModelDir, readTokenizerJson, readVocabAndMerges, type TokenizerSource } from './tokenizerFiles';
 import type { Token } from '../shared/token';
+import { bytesField } from '../shared/utf8Units';
 
 /** One BPE token of a word, with UTF-16 offsets relative to the word's start. */
 interface WordPiece {
@@ -38,6 +39,8 @@ export class ByteLevelBPETokenizer implements Tokenizer {
   private readonly splitter: SpecialSplitter;
   private readonly wordCache = new Map<string, WordPiece[]>();
   private readonly textCache: (string | undefined)[] = [];
+  /** Token.bytes per id ('' for a token whose text holds its bytes). */
+  private readonly bytesFieldCache: (string | undefined)[] = [];
   private readonly bytesCache: (Uint8Array | undefined)[] = [];
 
   private constructor(src: TokenizerSource) {
@@ -101,7 +104,7 @@ export class ByteLevelBPETokenizer implements Tokenizer {
       }
       for (const w of preTokenize(piece.text, piece.start)) {
         for (const p of this.word(w.text)) {
-          out.push({ id: p.id, text: this.tokenText(p.id), start: w.start + p.start, end: w.start + p.end });
+          out.push(this.token(p.id, w.start + p.start, w.start + p.end));
         }
       }
     }
@@ -215,6 +218,16 @@ export class ByteLevelBPETokenizer implements Tokenizer {
       this.textCache[id] = t;
     }
     return t;
+  }
+
+  /** The token `id` at [start, end), with its bytes where its text cannot hold them. */
+  private token(id: number, start: number, end: number): Token {
+    let bytes = this.bytesFieldCache[id];
+    if (bytes === undefined) {
+      bytes = (this.addedById.has(id) ? undefined : bytesField(this.tokenBytes(id))) ?? '';
+      this.bytesFieldCache[id] = bytes;
+    }
+    return bytes === '' ? { id, text: this.tokenText(id), start, end } : { id, text: this.tokenText(id), start, end, bytes };
   }
 }
 

@@ -8,6 +8,7 @@ import { adjustSpanForEdits, editTouchesSpan, tokenIndexAtOffset, type Span } fr
 import type { ActualToken } from '../shared/protocol';
 import { documentColumn } from './editorColumns';
 import type { Token } from '../shared/token';
+import { labelAt } from '../shared/tokenLabels';
 
 /** Opacity levels of the attention background; weights are binned relative to the row's max. */
 const LEVELS = 8;
@@ -183,7 +184,7 @@ export class EditorAttention implements vscode.Disposable {
       const { row, query: q, label, gamma } = this.attention;
       let max = 0;
       for (let j = 0; j <= q && j < row.length; j++) max = Math.max(max, row[j]);
-      const qTok = run.tokens[q];
+      const qShown = run.tokens[q] ? visible(labelAt(run.tokens, q).text) : q; // part of a character as 自¹⁄₃, never U+FFFD
       const qPlace = placeOf(run, q);
       if (qPlace) query.push({ range: this.range(doc, run, qPlace), hoverMessage: vscode.l10n.t('Attention Lens: query token ({0})', label) });
       for (let j = 0; j <= q && j < run.tokens.length && max > 0; j++) {
@@ -195,7 +196,7 @@ export class EditorAttention implements vscode.Disposable {
         const level = Math.min(LEVELS - 1, Math.floor(shown * LEVELS));
         byLevel[level].push({
           range: this.range(doc, run, place),
-          hoverMessage: vscode.l10n.t('Attention Lens: weight {0} from "{1}" ({2})', row[j].toFixed(3), qTok ? visible(qTok.text) : q, label),
+          hoverMessage: vscode.l10n.t('Attention Lens: weight {0} from "{1}" ({2})', row[j].toFixed(3), qShown, label),
         });
       }
     }

@@ -115,7 +115,7 @@ function postProbe(p: PanelState, runId: number): void {
  */
 export function postPredictions(p: PanelState, shown: AnalysisReadyMessage, summary: AnalysisSummary): boolean {
   if (shown !== p.lastReady || p.run?.runId !== summary.runId) return false;
-  const predictions = summary.predictions.map((x) => ({ texts: x.texts, probs: x.probs }));
+  const predictions = summary.predictions.map((x) => ({ texts: x.texts, probs: x.probs, ...(x.bytes ? { bytes: x.bytes } : {}) }));
   p.lastReady = { ...shown, predictions, actual: summary.actual, predictionsPending: false };
   p.post({ type: M.PredictionsReady, runId: summary.runId, predictions, actual: summary.actual });
   return true;

@@ -24,6 +24,8 @@ export const STEPPER_TEXT = {
   sum: 'sum',
   token: 'token',
   tokenId: 'id',
+  partOfChar: 'part of {0} ({1}): bytes {2} of {3}, {4}',
+  bytesOfChar: 'part of a character: {0}',
   logit: 'logit',
   probability: 'probability',
   position: 'position',

@@ -88,6 +88,8 @@ export const PANEL_TEXT = {
   tokenTitleGenerated: '#{0} · id {1} · generated',
   tokenAriaTemplate: 'token {0} (chat template): {1}',
   tokenTitleTemplate: '#{0} · id {1} · chat template, not in the document',
+  partOfChar: 'part of {0} ({1}): bytes {2} of {3}, {4}',
+  bytesOfChar: 'part of a character: {0}',
   surprisalAria: 'Surprisal per token; mean {0} bits over {1} predicted tokens.',
   surprisalLegend: '−log₂ p per token, rank of the actual token:',
   bucketTop10: 'top 10',

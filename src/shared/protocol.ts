@@ -85,6 +85,8 @@ export interface ModelSummary {
 export interface Prediction {
   texts: string[];
   probs: number[];
+  /** TopPredictions.bytes: each entry's bytes where its text cannot hold them (''); absent when every text does. */
+  bytes?: string[];
 }
 
 export interface ActualToken {

@@ -61,7 +61,8 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
 }
 
 const isPrediction = (p: unknown): boolean =>
-  isObject(p) && Array.isArray(p.texts) && Array.isArray(p.probs) && p.texts.length === p.probs.length && p.texts.every((t) => typeof t === 'string');
+  isObject(p) && Array.isArray(p.texts) && Array.isArray(p.probs) && p.texts.length === p.probs.length && p.texts.every((t) => typeof t === 'string') &&
+  (p.bytes === undefined || (Array.isArray(p.bytes) && p.bytes.length === p.texts.length && p.bytes.every((b) => typeof b === 'string')));
 /** NaN may arrive as null (JSON). */
 const isNumberish = (x: unknown): boolean => typeof x === 'number' || x === null;
 const isActualToken = (a: unknown): boolean => isObject(a) && isNumberish(a.prob) && isNumberish(a.rank) && isNumberish(a.surprisal);

@@ -5,12 +5,16 @@
 import type { LayerCapture } from './engineData';
 import type { Token } from './token';
 
-/** Top-k next tokens with their probabilities and decoded texts. */
 /** The top-k next tokens after one position: ids, probabilities and texts, best first. */
 export interface TopPredictions {
   ids: number[];
   probs: number[];
   texts: string[];
+  /**
+   * Token.bytes of each entry ('' where the text holds the token's bytes); absent when every
+   * text does. A text that holds part of a character is U+FFFD: shared/tokenLabels.ts labels it.
+   */
+  bytes?: string[];
 }
 
 /** How the model rated the token that actually came next. */

@@ -103,6 +103,8 @@ export interface Readout {
   position: number;
   ids: number[];
   texts: string[];
+  /** TopPredictions.bytes: each entry's bytes where its text cannot hold them (''); absent when every text does. */
+  bytes?: string[];
   logits: number[];
   probs: number[];
   /** log Σ exp(logits) over the whole vocabulary (the softmax's denominator, as a log). */
@@ -112,6 +114,8 @@ export interface Readout {
 export interface LensCell {
   ids: number[];
   texts: string[];
+  /** As Readout.bytes. */
+  bytes?: string[];
   probs: number[];
 }
 

@@ -9,4 +9,9 @@ export interface Token {
   /** UTF-16 offsets into the text that was tokenized: [start, end). */
   start: number;
   end: number;
+  /**
+   * The token's UTF-8 bytes in hex ("E8 87"), present only when `text` cannot hold them: the
+   * token holds part of a character (see shared/tokenLabels.ts for what the views show).
+   */
+  bytes?: string;
 }

@@ -47,7 +47,7 @@ export class StepperRun {
   toMessage(): StepperRunInfo {
     return {
       runId: this.runId,
-      tokens: this.tokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end })),
+      tokens: this.tokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end, ...(t.bytes !== undefined ? { bytes: t.bytes } : {}) })),
       T: this.T,
       label: this.source.label,
     };
@@ -75,6 +75,7 @@ export class StepperRun {
       position,
       ids: pred.ids.slice(),
       texts: pred.texts.slice(),
+      ...(pred.bytes ? { bytes: pred.bytes.slice() } : {}),
       logits: pred.ids.map((id) => logits[offset + id]),
       probs: pred.probs.slice(),
       logSumExp: logSumExp(logits, offset, V),
@@ -85,7 +86,7 @@ export class StepperRun {
   logitLens(): Promise<LensCell[][]> {
     this.lensCache ??= this.engine
       .logitLens(this.runId, LENS_TOP_K)
-      .then((r) => r.top.map((row) => row.map((c) => ({ ids: c.ids, texts: c.texts, probs: c.probs }))));
+      .then((r) => r.top.map((row) => row.map((c) => ({ ids: c.ids, texts: c.texts, probs: c.probs, ...(c.bytes ? { bytes: c.bytes } : {}) }))));
     return this.lensCache;
   }
 }

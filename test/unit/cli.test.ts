@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { writeSafetensors } from '../../src/engine/safetensors';
 import { EngineSession } from '../../src/engine/session';
+import { labelTokens } from '../../src/shared/tokenLabels';
 import { assertOneLineFailure, cli, ensureBuilt } from './cliRun';
 
 const ROOT = join(__dirname, '..', '..');
@@ -79,7 +80,7 @@ describe('CLI (dist/cli.js)', function () {
     const r = cli('dump', '--model', TINY, '--text-file', textFile, '--out', out);
     assert.equal(r.status, 0, r.stderr);
     const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
-    const tokens = JSON.parse(readFileSync(join(out, 'tokens.json'), 'utf8')) as { id: number; text: string; start: number; end: number }[];
+    const tokens = JSON.parse(readFileSync(join(out, 'tokens.json'), 'utf8')) as { id: number; text: string; start: number; end: number; label: string; bytes?: string }[];
     const { T, nLayer: L, nHead: H, vocabSize: V } = meta;
     assert.deepEqual(meta, { family: 'gpt2', nLayer: 2, nHead: 2, nKvHead: 2, headDim: 16, nEmbd: 32, vocabSize: 557, T: tokens.length });
     assert.equal(statSync(join(out, 'logits.f32')).size, T * V * 4);
@@ -95,7 +96,11 @@ describe('CLI (dist/cli.js)', function () {
     }
     assert.equal(covered, TEXT.length);
     assert.ok(tokens.some((t) => t.text.includes('\uFFFD')), 'the text should exercise split characters');
-    assert.deepEqual(tokens, session.tokenize(TEXT).map(({ id, text, start, end }) => ({ id, text, start, end })));
+    const labels = labelTokens(session.tokenize(TEXT));
+    assert.deepEqual(tokens, session.tokenize(TEXT).map(({ id, text, start, end, bytes }, i) => ({ id, text, start, end, label: labels[i].text, ...(bytes ? { bytes } : {}) })));
+    // the labels read as the text's characters: never U+FFFD, a split character's parts marked
+    for (const t of tokens) assert.ok(!t.label.includes('\uFFFD') && (t.bytes !== undefined) === t.text.includes('\uFFFD'), JSON.stringify(t));
+    assert.ok(tokens.some((t) => /[⁰¹²³⁴]⁄[₁₂₃₄]/.test(t.label)), 'a split character shows its part');
 
     const attn = readF32(join(out, 'attentions.f32'));
     for (let row = 0; row < L * H * T; row++) {

@@ -70,7 +70,7 @@ describe('shared/protocol', () => {
       runId: 4,
       predictions: [
         { texts: [' the', ' a'], probs: [0.5, 0.25] },
-        { texts: ['.'], probs: [0.9] },
+        { texts: ['.', '\ufffd'], probs: [0.9, 0.05], bytes: ['', 'E8 87'] },
       ],
       actual: [
         { prob: NaN, rank: NaN, surprisal: NaN },
@@ -88,6 +88,8 @@ describe('shared/protocol', () => {
       { ...good, actual: good.actual.slice(1) },
       { ...good, predictions: [{ texts: [' the'], probs: [] }, good.predictions[1]] },
       { ...good, predictions: [{ texts: [7], probs: [1] }, good.predictions[1]] },
+      { ...good, predictions: [good.predictions[0], { ...good.predictions[1], bytes: ['E8 87'] }] },
+      { ...good, predictions: [good.predictions[0], { ...good.predictions[1], bytes: ['', 232] }] },
       { ...good, actual: [good.actual[0], { prob: '0.9', rank: 1, surprisal: 0 }] },
       { ...good, actual: [good.actual[0], null] },
     ];

@@ -20,6 +20,7 @@ import { onThemeChange, readTheme } from './theme';
 import { TokenStrip } from './tokenStrip';
 import { t } from './text';
 import { Tooltip } from './tooltip';
+import { labelTokens, type TokenLabel } from '../../src/shared/tokenLabels';
 
 type View = 'matrix' | 'lines';
 
@@ -43,6 +44,8 @@ export class PanelApp {
   private readonly underlineButton: HTMLButtonElement;
 
   private run: AnalysisReadyMessage | undefined;
+  /** What each token of the run shows (labelTokens): part of a character as that character, marked. */
+  private labels: TokenLabel[] = [];
   /** What of the current run has been reported painted (see reportPainted). */
   private readonly painted = new Set<'overview' | 'matrix'>();
   private stale = false;
@@ -179,8 +182,9 @@ export class PanelApp {
     const kv = m.model.nKvHead;
     this.ui.meta.textContent = kv !== undefined && kv < nHead ? `${meta} · ${t('metaKvGroups', nHead, kv)}` : meta;
     this.ui.content.hidden = false;
-    this.tokens.render(m.tokens, m.generated, m.template);
-    this.surprisal.set(m.tokens, m.actual);
+    this.labels = labelTokens(m.tokens);
+    this.tokens.render(m.tokens, this.labels, m.generated, m.template);
+    this.surprisal.set(this.labels, m.actual);
     this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
     this.heads.reset(nHead, m.model.nKvHead); // the host pushes the run's table after its overview
@@ -200,9 +204,9 @@ export class PanelApp {
     // JSON turns the first token's NaN into null.
     const actual = m.actual.map((a) => ({ prob: a.prob ?? NaN, rank: a.rank ?? NaN, surprisal: a.surprisal ?? NaN }));
     this.run = { ...run, predictions: m.predictions, actual, predictionsPending: false };
-    this.surprisal.set(run.tokens, actual);
+    this.surprisal.set(this.labels, actual);
     this.markPredictionsPending(false);
-    this.predictions.render(run.tokens, m.predictions, actual, this.query);
+    this.predictions.render(run.tokens, this.labels, m.predictions, actual, this.query);
     this.surprisal.draw(this.theme);
   }
 
@@ -218,8 +222,8 @@ export class PanelApp {
     const values = this.matrices.get(this.source);
     const label = sourceText(this.source);
     this.ui.detailTitle.textContent = label;
-    this.matrix.set(run.tokens, values, label);
-    this.lines.set(run.tokens, values, label);
+    this.matrix.set(this.labels, values, label);
+    this.lines.set(this.labels, values, label);
     this.matrices.want(this.source);
     this.ui.detailCard.classList.toggle('loading', !values);
     this.updateQueryViews();
@@ -247,7 +251,7 @@ export class PanelApp {
     this.matrix.setQuery(q);
     this.lines.setQuery(q);
     this.surprisal.setSelected(q);
-    this.predictions.render(run.tokens, run.predictions, run.actual, q);
+    this.predictions.render(run.tokens, this.labels, run.predictions, run.actual, q);
     this.updateQueryViews();
     if (!fromEditor) this.notifyHost();
     this.persist();
@@ -261,7 +265,7 @@ export class PanelApp {
     const T = run.T;
     const row = values ? values.subarray(this.query * T, this.query * T + T) : undefined;
     this.tokens.setWeights(row, this.query, this.theme, this.scale);
-    const q = run.tokens[this.query];
+    const q = this.labels[this.query];
     if (!row || !q) {
       this.ui.srSummary.replaceChildren(el('p', { text: t('srLoading', quote(q?.text ?? ''), this.query, sourceText(this.source)) }));
       return;
@@ -271,7 +275,7 @@ export class PanelApp {
       .slice(0, 5);
     this.ui.srSummary.replaceChildren(
       el('p', { text: t('srTop', quote(q.text), this.query, sourceText(this.source)) }),
-      el('ol', {}, ...top.map((t) => el('li', { text: `${quote(run.tokens[t.j].text)} #${t.j}: ${fmt3(t.w)}` }))),
+      el('ol', {}, ...top.map((t) => el('li', { text: `${quote(this.labels[t.j].text)} #${t.j}: ${fmt3(t.w)}` }))),
     );
   }
 

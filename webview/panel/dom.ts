@@ -1,5 +1,7 @@
 // Tiny DOM helpers. Text always goes in through textContent (never innerHTML): token texts are
 // the user's document.
+import { partMarker, shownChar, type TokenLabel } from '../../src/shared/tokenLabels';
+import { hexBytes } from '../../src/shared/utf8Units';
 
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -63,6 +65,19 @@ export function appendTokenText(parent: HTMLElement, s: string): void {
   }
   flush();
   if (!s) parent.append(el('span', { class: 'ws', text: '∅' }));
+}
+
+/**
+ * Appends a token's label: whole characters as appendTokenText does, a part of a character as the
+ * character and its marker (<span class="part">¹⁄₃</span>), bytes that form none as <span class="bytes">.
+ */
+export function appendLabel(parent: HTMLElement, label: TokenLabel): void {
+  if (!label.partial) return appendTokenText(parent, label.text);
+  for (const p of label.pieces) {
+    if (p.kind === 'text') appendTokenText(parent, p.text);
+    else if (p.kind === 'part') parent.append(shownChar(p.cp), el('span', { class: 'part', text: partMarker(p.from, p.to, p.of) }));
+    else parent.append(el('span', { class: 'bytes', text: `‹${hexBytes(p.bytes)}›` }));
+  }
 }
 
 export function quote(s: string): string {

@@ -6,13 +6,13 @@ import type { DetailEvents } from './matrixView';
 import { shortLabel } from './matrixView';
 import { applyScale, css, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
-import { t } from './text';
-import type { Token } from '../../src/shared/token';
+import { labelWords, t } from './text';
+import { describeLabel, type TokenLabel } from '../../src/shared/tokenLabels';
 
 export class LinesView {
   readonly node: HTMLElement;
   readonly canvas: HTMLCanvasElement;
-  private tokens: readonly Token[] = [];
+  private tokens: readonly TokenLabel[] = [];
   private values: Float32Array | undefined;
   private query = 0;
   private geo = { rowH: 18, colW: 120, width: 400, top: 22 };
@@ -41,7 +41,8 @@ export class LinesView {
     });
   }
 
-  set(tokens: readonly Token[], values: Float32Array | undefined, label: string): void {
+  /** `tokens`: the run's token labels (labelTokens). */
+  set(tokens: readonly TokenLabel[], values: Float32Array | undefined, label: string): void {
     this.tokens = tokens;
     this.values = values;
     this.canvas.setAttribute('aria-label', t('linesAria', label));
@@ -133,12 +134,14 @@ export class LinesView {
     if (j < 0) return this.tooltip.hide();
     const T = this.tokens.length;
     const q = Math.min(this.query, T - 1);
-    if (e.offsetX < this.geo.width / 2) return this.tooltip.show(e.clientX, e.clientY, [`${quote(this.tokens[j].text)} #${j}`, t('clickToQuery')]);
+    if (e.offsetX < this.geo.width / 2) return this.tooltip.show(e.clientX, e.clientY, [`${quote(this.tokens[j].text)} #${j}`, ...describeLabel(this.tokens[j], labelWords()), t('clickToQuery')]);
     const w = this.values && j <= q ? this.values[q * T + j] : NaN;
     this.tooltip.show(e.clientX, e.clientY, [
       [t('ttQuery'), `${quote(this.tokens[q].text)} #${q}`],
       [t('ttKey'), `${quote(this.tokens[j].text)} #${j}`],
       [t('ttWeight'), j > q ? t('maskedLater') : fmt3(w)],
+      ...describeLabel(this.tokens[q], labelWords()),
+      ...(j === q ? [] : describeLabel(this.tokens[j], labelWords())),
     ]);
   }
 }

@@ -6,8 +6,8 @@ import type { ColorScale } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas, visibleText } from './dom';
 import { applyScale, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
-import { t } from './text';
-import type { Token } from '../../src/shared/token';
+import { labelWords, t } from './text';
+import { describeLabel, type TokenLabel } from '../../src/shared/tokenLabels';
 
 export interface DetailEvents {
   selectQuery(i: number): void;
@@ -33,7 +33,7 @@ export class MatrixView {
   readonly node: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private T = 0;
-  private tokens: readonly Token[] = [];
+  private tokens: readonly TokenLabel[] = [];
   private values: Float32Array | undefined;
   private query = 0;
   private geo: Geometry = { x0: 0, y0: 0, cell: 1 };
@@ -72,7 +72,8 @@ export class MatrixView {
     });
   }
 
-  set(tokens: readonly Token[], values: Float32Array | undefined, label: string): void {
+  /** `tokens`: the run's token labels (labelTokens). */
+  set(tokens: readonly TokenLabel[], values: Float32Array | undefined, label: string): void {
     this.tokens = tokens;
     this.T = tokens.length;
     this.values = values;
@@ -225,6 +226,8 @@ export class MatrixView {
       [t('ttQuery'), `${quote(q.text)} #${c.i}`],
       [t('ttKey'), `${quote(k.text)} #${c.j}`],
       [t('ttWeight'), masked ? t('maskedLater') : fmt3(w)],
+      ...describeLabel(q, labelWords()),
+      ...(c.j === c.i ? [] : describeLabel(k, labelWords())),
     ]);
     if (!prev || prev.i !== c.i || prev.j !== c.j) this.redraw();
   }

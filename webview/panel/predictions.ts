@@ -1,9 +1,12 @@
 // Next-token predictions: the top k after the selected position, and always the model's
-// prediction after the last token. Each row: the token, a bar, its probability.
+// prediction after the last token. Each row: the token, a bar, its probability. A predicted token
+// that holds part of a character is labelled after the context (labelPrediction): the character it
+// finishes, or its bytes.
 import type { ActualToken, Prediction } from '../../src/shared/protocol';
-import { appendTokenText, el, pct, quote } from './dom';
-import { t } from './text';
+import { appendLabel, el, pct, quote } from './dom';
+import { labelWords, t } from './text';
 import type { Token } from '../../src/shared/token';
+import { contextTail, describeLabel, labelPrediction, type TokenLabel } from '../../src/shared/tokenLabels';
 
 export class PredictionsView {
   readonly node: HTMLElement;
@@ -16,30 +19,42 @@ export class PredictionsView {
     this.node = el('div', { class: 'predictions' }, this.selectedCard, this.lastCard);
   }
 
-  render(tokens: readonly Token[], predictions: readonly Prediction[], actual: readonly ActualToken[], query: number): void {
+  /** `labels`: the tokens' labels (labelTokens). */
+  render(tokens: readonly Token[], labels: readonly TokenLabel[], predictions: readonly Prediction[], actual: readonly ActualToken[], query: number): void {
     const T = tokens.length;
     const last = T - 1;
     const q = Math.max(0, Math.min(query, last));
-    const next = q < last && actual[q + 1] ? { token: tokens[q + 1], stats: actual[q + 1] } : undefined; // none yet while pending
-    this.fill(this.selectedCard, t('predAfter', quote(tokens[q]?.text ?? ''), q), predictions[q], next);
+    const next = q < last && actual[q + 1] ? { token: tokens[q + 1], label: labels[q + 1], stats: actual[q + 1] } : undefined; // none yet while pending
+    this.fill(this.selectedCard, t('predAfter', quote(labels[q]?.text ?? ''), q), predictions[q], contextTail(tokens, q), next);
     this.lastCard.hidden = q === last;
-    if (q !== last) this.fill(this.lastCard, t('predAfterLast', quote(tokens[last]?.text ?? '')), predictions[last], undefined);
+    if (q !== last) this.fill(this.lastCard, t('predAfterLast', quote(labels[last]?.text ?? '')), predictions[last], contextTail(tokens, last), undefined);
   }
 
-  private fill(card: HTMLElement, title: string, p: Prediction | undefined, next: { token: Token; stats: ActualToken } | undefined): void {
+  private fill(
+    card: HTMLElement,
+    title: string,
+    p: Prediction | undefined,
+    before: Uint8Array,
+    next: { token: Token; label: TokenLabel; stats: ActualToken } | undefined,
+  ): void {
     const rows: HTMLElement[] = [];
     const max = p?.probs[0] ?? 1;
     p?.texts.forEach((text, r) => {
       const prob = p.probs[r];
+      const bytes = p.bytes?.[r] || undefined;
+      const label = labelPrediction({ text, bytes }, before);
       const tok = el('span', { class: 'pred-token' });
-      appendTokenText(tok, text);
+      appendLabel(tok, label);
+      const detail = describeLabel(label, labelWords());
+      if (detail.length) tok.title = detail.join('\n');
       const bar = el('span', { class: 'pred-bar' });
       bar.style.width = `${Math.max(1, (prob / max) * 100)}%`;
-      const isActual = next !== undefined && text === next.token.text;
+      const isActual = next !== undefined && text === next.token.text && bytes === next.token.bytes;
+      const shown = quote(label.text);
       rows.push(
         el(
           'li',
-          { class: isActual ? 'pred-row actual' : 'pred-row', 'aria-label': isActual ? t('predRowActual', r + 1, quote(text), pct(prob)) : `${r + 1}. ${quote(text)} ${pct(prob)}` },
+          { class: isActual ? 'pred-row actual' : 'pred-row', 'aria-label': isActual ? t('predRowActual', r + 1, shown, pct(prob)) : `${r + 1}. ${shown} ${pct(prob)}` },
           el('span', { class: 'pred-rank', text: String(r + 1) }),
           tok,
           el('span', { class: 'pred-bar-track' }, bar),
@@ -52,7 +67,7 @@ export class PredictionsView {
       children.push(
         el('p', {
           class: 'pred-actual muted',
-          text: t('actualNext', quote(next.token.text), next.stats.rank, pct(next.stats.prob), next.stats.surprisal.toFixed(2)),
+          text: t('actualNext', quote(next.label.text), next.stats.rank, pct(next.stats.prob), next.stats.surprisal.toFixed(2)),
         }),
       );
     card.replaceChildren(...children);

@@ -6,8 +6,8 @@ import type { ActualToken } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas } from './dom';
 import type { Theme } from './theme';
 import type { Tooltip } from './tooltip';
-import { t } from './text';
-import type { Token } from '../../src/shared/token';
+import { labelWords, t } from './text';
+import { describeLabel, type TokenLabel } from '../../src/shared/tokenLabels';
 
 const H = 44;
 
@@ -17,7 +17,7 @@ export class SurprisalStrip {
   readonly node: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly legend: HTMLElement;
-  private tokens: readonly Token[] = [];
+  private tokens: readonly TokenLabel[] = [];
   private actual: readonly ActualToken[] = [];
   private barW = 6;
   private selected = -1;
@@ -38,7 +38,8 @@ export class SurprisalStrip {
     });
   }
 
-  set(tokens: readonly Token[], actual: readonly ActualToken[]): void {
+  /** `tokens`: the run's token labels (labelTokens). */
+  set(tokens: readonly TokenLabel[], actual: readonly ActualToken[]): void {
     this.tokens = tokens;
     this.actual = actual;
     const mean = actual.slice(1).reduce((s, a) => s + a.surprisal, 0) / Math.max(1, actual.length - 1);
@@ -88,9 +89,10 @@ export class SurprisalStrip {
     const tok = this.tokens[i];
     const a = this.actual[i];
     if (!tok || !a) return this.tooltip.hide();
-    if (!Number.isFinite(a.rank)) return this.tooltip.show(e.clientX, e.clientY, [`${quote(tok.text)} #${i}`, t('firstToken')]);
+    if (!Number.isFinite(a.rank)) return this.tooltip.show(e.clientX, e.clientY, [`${quote(tok.text)} #${i}`, ...describeLabel(tok, labelWords()), t('firstToken')]);
     this.tooltip.show(e.clientX, e.clientY, [
       `${quote(tok.text)} #${i}`,
+      ...describeLabel(tok, labelWords()),
       [t('ttSurprisal'), t('bits', a.surprisal.toFixed(2))],
       [t('ttProbability'), fmt3(a.prob)],
       [t('ttRank'), String(a.rank)],

@@ -2,10 +2,11 @@
 // The selected query is outlined; the other chips are tinted by the weight the query gives them.
 // Keyboard: ←/→ (and Home/End) move the query, Enter shows the token in the editor.
 import type { ColorScale } from '../../src/shared/protocol';
-import { appendTokenText, el, visibleText } from './dom';
+import { appendLabel, el, visibleText } from './dom';
 import { applyScale, css, type Theme } from './theme';
-import { t } from './text';
+import { labelWords, t } from './text';
 import type { Token } from '../../src/shared/token';
+import { describeLabel, type TokenLabel } from '../../src/shared/tokenLabels';
 
 export interface TokenStripEvents {
   select(index: number): void;
@@ -34,13 +35,18 @@ export class TokenStrip {
   /**
    * `generated`: tokens [start, end) the model wrote (Explain Completion), marked as such;
    * `template`: indices of tokens a chat template wrote (not in the document), marked too.
+   * `labels`: what each token shows (labelTokens): part of a character as the character, marked.
    */
-  render(tokens: readonly Token[], generated?: { start: number; end: number }, template: readonly number[] = []): void {
+  render(tokens: readonly Token[], labels: readonly TokenLabel[], generated?: { start: number; end: number }, template: readonly number[] = []): void {
     const fromTemplate = new Set(template);
+    const words = labelWords();
     this.chips = tokens.map((tok, i) => {
       const gen = generated !== undefined && i >= generated.start && i < generated.end;
       const tpl = !gen && fromTemplate.has(i);
-      const shown = visibleText(tok.text);
+      const label = labels[i];
+      const detail = describeLabel(label, words);
+      const shown = detail.length ? `${visibleText(label.text)} (${detail.join('; ')})` : visibleText(label.text);
+      const title = gen ? t('tokenTitleGenerated', i, tok.id) : tpl ? t('tokenTitleTemplate', i, tok.id) : t('tokenTitle', i, tok.id);
       const chip = el('span', {
         class: gen ? 'token generated' : tpl ? 'token template' : 'token',
         role: 'option',
@@ -48,9 +54,10 @@ export class TokenStrip {
         tabindex: -1,
         'aria-selected': 'false',
         'aria-label': gen ? t('tokenAriaGenerated', i, shown) : tpl ? t('tokenAriaTemplate', i, shown) : t('tokenAria', i, shown),
-        title: gen ? t('tokenTitleGenerated', i, tok.id) : tpl ? t('tokenTitleTemplate', i, tok.id) : t('tokenTitle', i, tok.id),
+        title: [title, ...detail].join('\n'),
       });
-      appendTokenText(chip, tok.text);
+      if (label.partial) chip.classList.add('partial');
+      appendLabel(chip, label);
       return chip;
     });
     const nodes: HTMLElement[] = [];

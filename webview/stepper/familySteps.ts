@@ -147,7 +147,7 @@ export function buildFamilyStep(ref: StepRef, inp: StepInput): StepView {
         rmsGrid(rms),
         vec(`${s.normWeight} (model.norm)`, need(inp.finalNormWeight, 'finalNormWeight')),
         vec(`${s.outputVector} RMSNorm(x_L)`, need(inp.finalLn, 'finalLn')),
-        readoutBlock(r, false),
+        readoutBlock(r, false, inp.tokens, inp.strings),
       ]);
     }
     case 'headOnly': {
@@ -155,7 +155,7 @@ export function buildFamilyStep(ref: StepRef, inp: StepInput): StepView {
       const r = need(inp.readout, 'readout');
       return view('logits = x_L · tokens_embedᵀ', `[${d}] · [${d} × ${m.vocabSize}] → [${m.vocabSize}]`, [
         vec(`${s.residualStream} x_L`, x.residualOut),
-        readoutBlock(r, false),
+        readoutBlock(r, false, inp.tokens, inp.strings),
       ]);
     }
     default:

@@ -5,7 +5,7 @@ import { formatText, type StepperStrings } from '../../src/shared/explanations';
 import type { LensCell, StepperModelFacts } from '../../src/shared/stepperProtocol';
 import { el, fixed } from './dom';
 import { lensCaption } from './familyText';
-import { visibleToken } from './steps';
+import { shownPrediction, shownToken, tokenDetail } from './tokenText';
 import type { Token } from '../../src/shared/token';
 
 export function renderLens(
@@ -22,19 +22,19 @@ export function renderLens(
   const t = el('table', 'lens-grid');
   const head = el('tr');
   head.append(el('th', 'corner', `${s.layer} \\ ${s.position}`));
-  tokens.forEach((tok, j) => head.append(el('th', j === query ? 'query' : '', `${j} ${visibleToken(tok.text)}`, { 'data-position': String(j) })));
+  tokens.forEach((_, j) => {
+    const detail = tokenDetail(tokens, j, s);
+    head.append(el('th', j === query ? 'query' : '', `${j} ${shownToken(tokens, j)}`, { 'data-position': String(j), ...(detail.length ? { title: detail.join('\n') } : {}) }));
+  });
   t.append(head);
   // Last row first would hide the point; rows go down the stack: embeddings, then each layer.
   cells.forEach((row, layer) => {
     const tr = el('tr', '', undefined, { 'data-layer': String(layer) });
     tr.append(el('th', '', layer === 0 ? s.lensEmbeddings : formatText(s.lensAfterLayer, layer - 1)));
     row.forEach((c, j) => {
-      const top = c.texts[0] ?? '';
-      const tip = c.ids
-        .slice(0, 5)
-        .map((id, i) => `${visibleToken(c.texts[i] ?? '')}  (${id})  ${fixed(c.probs[i] ?? NaN)}`)
-        .join('\n');
-      const td = el('td', j === query ? 'query' : '', visibleToken(top), { title: tip, 'data-position': String(j), 'data-id': String(c.ids[0] ?? '') });
+      const shown = c.ids.slice(0, 5).map((_, i) => shownPrediction(tokens, j, c.texts[i] ?? '', c.bytes?.[i], s));
+      const tip = shown.map((p, i) => [`${p.text}  (${c.ids[i]})  ${fixed(c.probs[i] ?? NaN)}`, ...p.detail.map((d) => `    ${d}`)].join('\n')).join('\n');
+      const td = el('td', j === query ? 'query' : '', shown[0]?.text ?? '', { title: tip, 'data-position': String(j), 'data-id': String(c.ids[0] ?? '') });
       td.style.setProperty('--w', String(c.probs[0] ?? 0));
       td.addEventListener('click', () => onPick(j));
       tr.append(td);

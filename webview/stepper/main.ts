@@ -17,7 +17,8 @@ import { el } from './dom';
 import { renderLens } from './lens';
 import { renderModel } from './model';
 import { hideTip, renderBlock } from './render';
-import { buildStep, layerStart, moveLayer, stepAt, stepCount, stepNeeds, stepPlan, visibleToken, type StepPlan, type StepRef } from './steps';
+import { buildStep, layerStart, moveLayer, stepAt, stepCount, stepNeeds, stepPlan, type StepPlan, type StepRef } from './steps';
+import { labelsOf, shownToken, tokenDetail } from './tokenText';
 
 type Tab = StepperViewState['tab'];
 
@@ -174,7 +175,8 @@ function renderQueryChips(run: StepperRunInfo): HTMLElement {
   box.append(el('span', 'field-label', st.strings.queryToken));
   const chips = el('div', 'chips');
   run.tokens.forEach((t, i) => {
-    const c = button(visibleToken(t.text), `${i}: ${JSON.stringify(t.text)} (id ${t.id})`, () => setQuery(i), `chip${i === st.query ? ' selected' : ''}`);
+    const tip = [`${i}: ${JSON.stringify(labelsOf(run.tokens)[i].text)} (id ${t.id})`, ...tokenDetail(run.tokens, i, st.strings)].join('\n');
+    const c = button(shownToken(run.tokens, i), tip, () => setQuery(i), `chip${i === st.query ? ' selected' : ''}`);
     c.dataset.index = String(i);
     chips.append(c);
   });

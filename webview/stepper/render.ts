@@ -165,7 +165,7 @@ function readout(b: ReadoutBlock, s: StepperStrings): HTMLElement {
   t.append(head);
   b.rows.forEach((r, i) => {
     const tr = el('tr', i === 0 ? 'selected' : '');
-    tr.append(el('td', 'tok', r.text), el('td', 'num', String(r.id)), el('td', 'num', fixed(r.logit), { title: exact(r.logit) }));
+    tr.append(el('td', 'tok', r.text, r.detail.length ? { title: r.detail.join('\n') } : {}), el('td', 'num', String(r.id)), el('td', 'num', fixed(r.logit), { title: exact(r.logit) }));
     if (b.showProbs) {
       const td = el('td', 'num prob', fixed(r.prob), { title: exact(r.prob) });
       td.style.setProperty('--w', String(r.prob));

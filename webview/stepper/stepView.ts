@@ -5,6 +5,7 @@ import { formatText, type StepperStrings, type StepperTextKey } from '../../src/
 import type { LayerCapture, Readout, StepperModelFacts } from '../../src/shared/stepperProtocol';
 import type { Token } from '../../src/shared/token';
 import type { StepKind, StepRef } from './stepPlan';
+import { shownPrediction, shownToken } from './tokenText';
 
 export interface VectorBlock {
   kind: 'vector';
@@ -39,7 +40,8 @@ export interface TokensBlock {
 
 export interface ReadoutBlock {
   kind: 'readout';
-  rows: { id: number; text: string; logit: number; prob: number }[];
+  /** `detail`: the tooltip lines of a token that holds part of a character (its bytes). */
+  rows: { id: number; text: string; detail: string[]; logit: number; prob: number }[];
   showProbs: boolean;
 }
 
@@ -91,11 +93,6 @@ export interface StepInput {
   invFreq?: ArrayLike<number>;
   readout?: Readout;
   strings: StepperStrings;
-}
-
-/** A token's text with its spaces and line breaks made visible. */
-export function visibleToken(text: string): string {
-  return text.replace(/ /g, '␣').replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/\r/g, '');
 }
 
 /** Thrown while a step's capture or read-out has not arrived (buildStep answers undefined). */
@@ -154,7 +151,7 @@ export function stepContext(ref: StepRef, inp: StepInput) {
   const upTo = (n: number): number[] => Array.from({ length: n }, (_, j) => j);
   const onlyQuery = { query: p, context: [] as number[] };
   const withContext = { query: p, context: upTo(p + 1).filter((j) => j !== p) };
-  const tokText = (j: number): string => visibleToken(inp.tokens[j]?.text ?? '');
+  const tokText = (j: number): string => shownToken(inp.tokens, j);
   const view = (formula: string, shape: string, blocks: Block[], highlight = onlyQuery, note?: string): StepView => ({
     ref,
     title: s[TEXT[ref.kind][0]],
@@ -190,7 +187,8 @@ export function stepContext(ref: StepRef, inp: StepInput) {
 
 export type StepContext = ReturnType<typeof stepContext>;
 
-/** The read-out's top tokens as a block (with their probabilities, or the logits alone). */
-export function readoutBlock(r: Readout, showProbs: boolean): ReadoutBlock {
-  return { kind: 'readout', rows: r.ids.map((id, i) => ({ id, text: visibleToken(r.texts[i] ?? ''), logit: r.logits[i], prob: r.probs[i] })), showProbs };
+/** The read-out's top tokens as a block (with their probabilities, or the logits alone), labelled after the run's `tokens`. */
+export function readoutBlock(r: Readout, showProbs: boolean, tokens: readonly Token[], s: StepperStrings): ReadoutBlock {
+  const rows = r.ids.map((id, i) => ({ id, ...shownPrediction(tokens, r.position, r.texts[i] ?? '', r.bytes?.[i], s), logit: r.logits[i], prob: r.probs[i] }));
+  return { kind: 'readout', rows, showProbs };
 }

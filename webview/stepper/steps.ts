@@ -139,15 +139,15 @@ function build(ref: StepRef, inp: StepInput): StepView {
       return view(`logits = LN_f(x_L) · ${names.tok}ᵀ`, `[${d}] → LN_f → [${d}] · [${d} × ${V}] → [${V}]`, [
         vec(`${s.residualStream} x_L`, x.residualOut),
         vec(`${s.outputVector} LN_f(x_L)`, need(inp.finalLn, 'finalLn')),
-        readoutBlock(r, false),
+        readoutBlock(r, false, inp.tokens, inp.strings),
       ]);
     }
     case 'softmaxOut': {
       const r = need(inp.readout, 'readout');
-      const best = readoutBlock(r, true).rows[0];
+      const best = readoutBlock(r, true, inp.tokens, inp.strings).rows[0];
       const note = best ? formatText(s.predicted, `“${best.text}”`, best.prob.toFixed(4)) : undefined;
       return view(`P(next = i) = exp(logit_i) / Σ_j exp(logit_j)   (log Σ = ${r.logSumExp.toFixed(4)})`, `[${V}] → [${V}]`, [
-        readoutBlock(r, true),
+        readoutBlock(r, true, inp.tokens, inp.strings),
       ], onlyQuery, note);
     }
     default:

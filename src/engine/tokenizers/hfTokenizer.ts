@@ -12,6 +12,7 @@
 import { EngineError } from '../errors';
 import type { Tokenizer } from '../types';
 import type { Token } from '../../shared/token';
+import { bytesField } from '../../shared/utf8Units';
 import { AddedTokenMatcher, type AddedToken, type Piece } from './addedTokens';
 import { BpeModel } from './bpe';
 import { Decoder } from './decoders';
@@ -62,6 +63,8 @@ export class HfTokenizer implements Tokenizer {
   private readonly decoder: Decoder;
   private readonly bytesCache: (Uint8Array | undefined)[] = [];
   private readonly textCache: (string | undefined)[] = [];
+  /** Token.bytes per id ('' for a token whose text holds its bytes). */
+  private readonly bytesFieldCache: (string | undefined)[] = [];
 
   constructor(spec: HfTokenizerSpec) {
     const { file } = spec;
@@ -134,7 +137,7 @@ export class HfTokenizer implements Tokenizer {
 
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): Token[] {
     const out: Token[] = [];
-    this.run(text, (id, start, end) => out.push({ id, text: this.tokenText(id), start, end }), opts.addSpecialTokens ?? true);
+    this.run(text, (id, start, end) => out.push(this.token(id, start, end)), opts.addSpecialTokens ?? true);
     return out;
   }
 
@@ -203,6 +206,16 @@ export class HfTokenizer implements Tokenizer {
     const tok = Number.isInteger(id) ? this.idToTokenArr[id] : undefined;
     if (tok === undefined) throw new EngineError('BAD_ARGUMENT', `token id ${id} is not in the vocabulary (size ${this.vocabSize})`);
     return tok;
+  }
+
+  /** The token `id` at [start, end), with its bytes where its text cannot hold them. */
+  private token(id: number, start: number, end: number): Token {
+    let bytes = this.bytesFieldCache[id];
+    if (bytes === undefined) {
+      bytes = (this.addedById.has(id) ? undefined : bytesField(this.tokenBytes(id))) ?? '';
+      this.bytesFieldCache[id] = bytes;
+    }
+    return bytes === '' ? { id, text: this.tokenText(id), start, end } : { id, text: this.tokenText(id), start, end, bytes };
   }
 
   private tokenText(id: number): string {
