@@ -72,7 +72,7 @@ function cachedEntry(m: CachedEntry, current: string, l10n: L10n): PickerEntry {
   const fits = m.fit === undefined || m.fit.fits;
   const verdict = fits ? l10n.t('fits') : l10n.t('too big for this machine');
   const isCurrent = current === setting || current === m.repo + '@' + m.revision;
-  const description = [...facts, verdict, ...(isCurrent ? [l10n.t('current')] : [])].join(' · ');
+  const description = [verdict, ...facts, ...(isCurrent ? [l10n.t('current')] : [])].join(' · ');
   if (!fits) {
     return { label: `$(warning) ${label}`, description, detail: m.fit?.note, action: { kind: 'refuse', message: l10n.t('{0} is too big for this machine: {1}', label, m.fit?.note ?? '') } };
   }

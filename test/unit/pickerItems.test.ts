@@ -59,11 +59,11 @@ describe('Switch Model list', () => {
     const items = buildPickerItems(input({ current: 'tiny-org/tiny-qwen2@v2' }), plainL10n);
     const main = items.find((i) => i.label === '$(database) tiny-org/tiny-qwen2')!;
     const m = cached.find((c) => c.repo === 'tiny-org/tiny-qwen2' && c.revision === 'main')!;
-    assert.equal(main.description, `${formatParams(m.params!)} params · BF16 · ${(m.bytes / 1024).toFixed(1)} KiB · fits`);
+    assert.equal(main.description, `fits · ${formatParams(m.params!)} params · BF16 · ${(m.bytes / 1024).toFixed(1)} KiB`);
     assert.deepEqual(main.action, { kind: 'use', setting: 'tiny-org/tiny-qwen2' });
     const v2 = items.find((i) => i.label === '$(database) tiny-org/tiny-qwen2@v2')!;
     assert.deepEqual(v2.action, { kind: 'use', setting: 'tiny-org/tiny-qwen2@v2' });
-    assert.match(v2.description ?? '', / · fits · current$/);
+    assert.match(v2.description ?? '', /^fits · .* · current$/);
     assert.ok(!items.find((i) => i.label.includes('bundled'))!.description!.includes('current'));
   });
 
@@ -83,7 +83,7 @@ describe('Switch Model list', () => {
     const big = cached.map((m) => (m.revision === 'main' && m.repo === 'tiny-org/tiny-qwen2' ? { ...m, fit: { fits: false, note: 'needs 30 GiB' } } : m));
     const item = buildPickerItems(input({ cached: big }), plainL10n).find((i) => i.label.endsWith('tiny-org/tiny-qwen2'))!;
     assert.equal(item.label, '$(warning) tiny-org/tiny-qwen2');
-    assert.match(item.description ?? '', / · too big for this machine$/);
+    assert.match(item.description ?? '', /^too big for this machine · /);
     assert.deepEqual(item.action, { kind: 'refuse', message: 'tiny-org/tiny-qwen2 is too big for this machine: needs 30 GiB' });
   });
 
