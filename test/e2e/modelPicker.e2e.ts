@@ -107,8 +107,18 @@ describe('Switch Model: the Hugging Face cache and downloads from the Hub', func
     }
     await hub?.stop();
     const { workbench } = session();
-    await workbench.page.keyboard.press('Escape');
+    const page = workbench.page;
+    await page.keyboard.press('Escape');
     await workbench.runCommand('View: Close All Editors').catch(() => undefined);
+    // The restored settings name the session's model again: the suites after this one expect it.
+    await page.waitForFunction(
+      (sel) => {
+        const label = document.querySelector(sel)?.getAttribute('aria-label') ?? '';
+        return label !== '' && !label.includes('attention-lens-test/') && !/Loading/.test(label);
+      },
+      statusItem,
+      { timeout: 60_000 },
+    );
   });
 
   it('lists the bundled model and the cached ones, the unsupported one with its reason; picking it loads nothing', async function () {
