@@ -50,8 +50,8 @@ async function confirmPlan(plan: PullPlan): Promise<boolean> {
   return answer === go;
 }
 
-/** One pull in a cancellable notification; rejects with the pull's HubError (CANCELLED, `declined` set, when the user said no to the plan). */
-function pullWithProgress(repoId: string, token: string | undefined, output: vscode.LogOutputChannel, declined: { value: boolean }): Thenable<PullResult> {
+/** One pull in a cancellable notification; rejects with the pull's HubError (CANCELLED, `seen.declined` set, when the user said no to the plan). */
+function pullWithProgress(repoId: string, token: string | undefined, output: vscode.LogOutputChannel, seen: { declined: boolean; plan?: PullPlan }): Thenable<PullResult> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0}', repoId), cancellable: true },
     async (progress, cancel) => {
@@ -65,8 +65,9 @@ function pullWithProgress(repoId: string, token: string | undefined, output: vsc
           signal: abort.signal,
           onPlan: async (plan) => {
             output.info(`Download ${plan.repo}@${plan.revision} (${plan.commit}): ${plan.files.length} files, ${plan.toDownload} bytes to fetch, ${plan.freeBytes} free`);
+            seen.plan = plan;
             const go = await confirmPlan(plan);
-            declined.value = !go;
+            seen.declined = !go;
             return go;
           },
           onProgress: (p) => {
@@ -103,17 +104,19 @@ export async function downloadModel(repoId: string, deps: DownloadDeps): Promise
     return false;
   }
   const ref = parseRepoRef(repoId);
-  let token = (await deps.tokens.current())?.token;
+  const source = await deps.tokens.current();
+  if (source) deps.output.info(`Hub token: from ${source.from === 'stored' ? 'VS Code secret storage' : source.where}`);
+  let token = source?.token;
   for (;;) {
     let result: PullResult;
-    const declined = { value: false };
+    const seen: { declined: boolean; plan?: PullPlan } = { declined: false };
     try {
-      result = await pullWithProgress(repoId, token, deps.output, declined);
+      result = await pullWithProgress(repoId, token, deps.output, seen);
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
       deps.output.error(`Download of ${repoId} failed: ${err.message} [${err.code}]`);
       if (err.code === 'CANCELLED') {
-        if (declined.value) return false;
+        if (seen.declined) return false;
         void vscode.window.showInformationMessage(vscode.l10n.t('Download cancelled. What arrived is kept: downloading {0} again resumes it.', repoId));
         return false;
       }
@@ -124,6 +127,11 @@ export async function downloadModel(repoId: string, deps: DownloadDeps): Promise
       continue;
     }
     deps.output.info(`Downloaded ${result.repo}@${result.revision} (${result.commit}) to ${result.path}`);
+    if (seen.plan && !seen.plan.supported) {
+      // Downloaded on purpose (the user was told), for Python perhaps: nothing to load here.
+      void vscode.window.showInformationMessage(vscode.l10n.t('Downloaded {0} into the Hugging Face cache. Attention Lens cannot run it: {1}', repoId, seen.plan.reason ?? seen.plan.architecture ?? '?'));
+      return false;
+    }
     await deps.use(repoSetting({ repo: result.repo, revision: result.revision }));
     return true;
   }
