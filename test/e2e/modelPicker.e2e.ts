@@ -90,6 +90,16 @@ describe('Switch Model: the Hugging Face cache and downloads from the Hub', func
   const saved = new Map<string, string | undefined>();
   let hub: FakeHub | undefined;
 
+  /** Waits until a settings file holds modelPath = `value` (the switch writes it after the load). */
+  async function waitForSetting(value: string, timeoutMs = 20_000): Promise<boolean> {
+    const line = `"attentionLens.modelPath": "${value}"`;
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+      if ([...saved.keys()].some((f) => fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes(line))) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+  }
+
   before(function () {
     const { workspace, server, hub: hf } = session();
     for (const f of [path.join(workspace.dir, '.vscode', 'settings.json'), path.join(server.userDataDir, 'User', 'settings.json'), path.join(server.userDataDir, 'Machine', 'settings.json')]) {
@@ -159,9 +169,7 @@ describe('Switch Model: the Hugging Face cache and downloads from the Hub', func
     await workbench.screenshot('71-picked-cached-model');
     const title = (await frame.locator('#title').textContent()) ?? '';
     assert.ok(title.includes(CACHED), `the panel names the model: "${title}"`);
-    // The choice is remembered as the repo id.
-    const remembered = [...saved.keys()].some((f) => fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes(`"attentionLens.modelPath": "${CACHED}"`));
-    assert.ok(remembered, 'attentionLens.modelPath names the repo id');
+    assert.ok(await waitForSetting(CACHED), 'attentionLens.modelPath names the repo id');
   });
 
   it('downloads a model from the Hub with a progress notification, then loads it', async function () {
@@ -186,6 +194,7 @@ describe('Switch Model: the Hugging Face cache and downloads from the Hub', func
     const snapshot = path.join(hf.cacheDir, 'models--attention-lens-test--tiny-download', 'snapshots', hub.commitOf(DOWNLOADED));
     for (const name of Object.keys(QWEN)) assert.ok(fs.existsSync(path.join(snapshot, name)), `${name} in the snapshot`);
     assert.equal(fs.readFileSync(path.join(hf.cacheDir, 'models--attention-lens-test--tiny-download', 'refs', 'main'), 'utf8'), hub.commitOf(DOWNLOADED));
+    assert.ok(await waitForSetting(DOWNLOADED), 'attentionLens.modelPath names the downloaded repo');
   });
 
   it('a model that fails to load keeps the current one, and the setting as it was', async function () {
@@ -199,8 +208,7 @@ describe('Switch Model: the Hugging Face cache and downloads from the Hub', func
     const note = await waitForNotification(page, new RegExp(`Could not load the model .* Still using ${DOWNLOADED}\\.`), 60_000);
     assert.match(note, /tiny-broken|3c3c3c/);
     await waitForStatus(page, DOWNLOADED, 10_000);
-    const settings = [...saved.keys()].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8'));
-    assert.ok(settings.some((t) => t.includes(`"attentionLens.modelPath": "${DOWNLOADED}"`)), 'modelPath still names the model in use');
+    assert.ok(await waitForSetting(DOWNLOADED, 1000), 'modelPath still names the model in use');
   });
 
   it('Cancel stops a download at once and keeps what arrived for the next try', async function () {
@@ -237,5 +245,6 @@ describe('Switch Model: the Hugging Face cache and downloads from the Hub', func
     await typeInInput(page, 'hf_…', TOKEN);
     await waitForStatus(page, GATED, 120_000);
     assert.ok(hub!.log.some((r) => r.path.includes(GATED) && r.auth === `Bearer ${TOKEN}`), 'the typed token was sent');
+    assert.ok(await waitForSetting(GATED), 'attentionLens.modelPath names the gated repo'); // written before after() restores the files
   });
 });
