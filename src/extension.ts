@@ -15,6 +15,8 @@ import { SUGGEST_CONTINUATIONS, suggestContinuations } from './commands/suggest'
 import { CompletionController } from './host/completionController';
 import { InlineCompletionProvider } from './host/inlineProvider';
 import { STATUS_MENU, STOP_COMPLETION, StatusBar } from './host/statusBar';
+import { HubTokens } from './host/hubToken';
+import { ModelPicker, SWITCH_MODEL } from './host/modelPicker';
 
 export function activate(context: vscode.ExtensionContext): { models: ModelManager } {
   const models = new ModelManager(context.extensionUri);
@@ -36,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): { models: ModelManag
     vscode.commands.registerCommand(STEP_THROUGH_LAYERS, () => stepper.analyzeSelection()),
   );
   const status = new StatusBar(models);
+  const picker = new ModelPicker(context.globalState, models, new HubTokens(context.secrets));
   const completions = new CompletionController(models, status);
   context.subscriptions.push(
     status,
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): { models: ModelManag
     vscode.commands.registerCommand(EXPLAIN_COMPLETION, () => explainCompletion(completions, deps)),
     vscode.commands.registerCommand(STOP_COMPLETION, () => completions.stop()),
     vscode.commands.registerCommand(STATUS_MENU, () => status.showMenu(completions.isRunning)),
+    vscode.commands.registerCommand(SWITCH_MODEL, () => picker.show()),
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new InlineCompletionProvider(models, status, () => completions.isRunning)),
   );
   return { models };

@@ -1,14 +1,20 @@
 // One engine for the whole extension: starts the worker and loads the model on first use, reloads
-// when `attentionLens.modelPath` changes, reports its state (for the status bar) and logs what
-// happened to the "Attention Lens" output channel. The engine (and so tfjs) is only touched on
-// first use, which keeps activation fast.
+// when `attentionLens.modelPath` changes, switches models for the model picker (the old model stays
+// until the new one has loaded, and stays if it fails: modelSwap.ts), reports its state (for the
+// status bar) and logs what happened to the "Attention Lens" output channel. The engine (and so
+// tfjs) is only touched on first use, which keeps activation fast.
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engine/client';
 import { EngineError } from '../engine/errors';
 import type { ModelInfo } from '../engine/modelInfo';
+import { resolveCached } from '../hub/cacheRead';
+import { hubCacheDir } from '../hub/cachePaths';
+import { HubError } from '../hub/errors';
+import { parseModelSetting, repoSetting } from './modelSource';
+import { ModelSwap, type Slot } from './modelSwap';
 import { SECTION, readSettings } from './settings';
 
 export type ModelState =
@@ -45,13 +51,36 @@ export class ModelManager implements vscode.Disposable {
 
   private _state: ModelState = { kind: 'idle' };
   private client: EngineClient | undefined;
-  private loading: Promise<LoadedModel> | undefined;
-  private loadedDir: string | undefined;
+  private readonly swap: ModelSwap<ModelInfo>;
+  /** The load of what the settings name, shared by everyone who asks meanwhile. */
+  private settingLoad: Promise<LoadedModel> | undefined;
+  /** The value a switch wrote to the setting: its change event is no new choice. */
+  private writtenSetting: string | undefined;
+  /** Snapshot folder → repo id, to name a model whose config names none by its repo, not its commit. */
+  private readonly repoNames = new Map<string, string>();
+  private loadStarted = 0;
   private busyCount = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.output = vscode.window.createOutputChannel('Attention Lens', { log: true });
+    this.swap = new ModelSwap<ModelInfo>((dir) => this.loadInEngine(dir), {
+      loading: (dir) => {
+        this.loadStarted = Date.now();
+        this.output.info(`Loading the model from ${dir}`);
+        this.setState({ kind: 'loading', dir });
+      },
+      loaded: (slot) => this.onLoaded(slot),
+      failed: (err, _dir, kept) => {
+        const e = err as ModelUnavailableError;
+        this.output.error(`${e.message} [${e.code ?? 'ERROR'}]${kept ? `; still using "${kept.info.name}"` : ''}`);
+        if (kept) this.setState({ kind: 'ready', info: kept.info });
+        else {
+          this.setState({ kind: 'error', message: e.message, code: e.code });
+          this.modelEmitter.fire(undefined);
+        }
+      },
+    });
     this.disposables.push(
       this.output,
       this.stateEmitter,
@@ -67,28 +96,43 @@ export class ModelManager implements vscode.Disposable {
     return this._state;
   }
 
-  /** The folder the model is loaded from, per the setting (throws ModelUnavailableError). */
-  resolveModelDir(): string {
-    const setting = readSettings().modelPath;
-    if (!setting) {
-      const bundled = vscode.Uri.joinPath(this.extensionUri, 'media', 'model').fsPath;
-      if (!existsSync(join(bundled, 'config.json')))
+  /** The bundled model's folder (media/model), or undefined when this build has none. */
+  bundledDir(): string | undefined {
+    const bundled = vscode.Uri.joinPath(this.extensionUri, 'media', 'model').fsPath;
+    return existsSync(join(bundled, 'config.json')) ? bundled : undefined;
+  }
+
+  /**
+   * The folder a modelPath value names (the setting by default): a folder, or a repo id resolved
+   * through the Hugging Face cache (offline). Throws ModelUnavailableError.
+   */
+  resolveModelDir(setting = readSettings().modelPath): string {
+    const source = parseModelSetting(setting, { home: homedir(), workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, exists: existsSync });
+    if (source.kind === 'bundled') {
+      const bundled = this.bundledDir();
+      if (!bundled)
         throw new ModelUnavailableError(
-          vscode.l10n.t('No model is bundled with this build (looked in {0}). Set "attentionLens.modelPath" to a folder holding config.json, model.safetensors and the tokenizer files.', bundled),
+          vscode.l10n.t('No model is bundled with this build (looked in {0}). Set "attentionLens.modelPath" to a folder holding config.json, model.safetensors and the tokenizer files.', vscode.Uri.joinPath(this.extensionUri, 'media', 'model').fsPath),
           'FILE_NOT_FOUND',
         );
       return bundled;
     }
-    let dir = setting.startsWith('~/') ? join(homedir(), setting.slice(2)) : setting;
-    if (!isAbsolute(dir)) {
-      const folder = vscode.workspace.workspaceFolders?.[0];
-      if (!folder)
-        throw new ModelUnavailableError(
-          vscode.l10n.t('"attentionLens.modelPath" is the relative path "{0}", but no workspace folder is open to resolve it against. Use an absolute path.', setting),
-          'FILE_NOT_FOUND',
-        );
-      dir = join(folder.uri.fsPath, dir);
+    if (source.kind === 'relative')
+      throw new ModelUnavailableError(
+        vscode.l10n.t('"attentionLens.modelPath" is the relative path "{0}", but no workspace folder is open to resolve it against. Use an absolute path.', setting),
+        'FILE_NOT_FOUND',
+      );
+    if (source.kind === 'repo') {
+      try {
+        const snapshot = resolveCached(source.ref, hubCacheDir());
+        this.repoNames.set(snapshot.path, repoSetting(source.ref));
+        return snapshot.path;
+      } catch (err) {
+        if (err instanceof HubError) throw new ModelUnavailableError(err.message, err.code);
+        throw err;
+      }
     }
+    const dir = source.dir;
     if (!existsSync(dir) || !statSync(dir).isDirectory())
       throw new ModelUnavailableError(vscode.l10n.t('The model folder "{0}" (from "attentionLens.modelPath") does not exist.', dir), 'FILE_NOT_FOUND');
     return dir;
@@ -96,16 +140,30 @@ export class ModelManager implements vscode.Disposable {
 
   /** The engine with the model loaded; loads it on first use. Throws ModelUnavailableError. */
   async ensureLoaded(): Promise<LoadedModel> {
-    if (this.client && this._state.kind !== 'error' && this.loadedDir && !this.loading) {
-      const info = this.currentInfo();
-      if (info) return { client: this.client, info };
+    if (this.swap.busy) await this.swap.idle();
+    const current = this.swap.current;
+    if (this.client && current && this._state.kind !== 'error') return { client: this.client, info: current.info };
+    return this.loadSettingOnce();
+  }
+
+  /**
+   * Switch Model: loads what `setting` names while the current model stays in use, then stores
+   * the setting. A failure keeps the current model and leaves the setting as it was (throws
+   * ModelUnavailableError).
+   */
+  async switchTo(setting: string): Promise<ModelInfo> {
+    await this.swap.idle();
+    const dir = this.resolveModelDir(setting);
+    const current = this.swap.current;
+    if (!(this.client && current?.dir === dir && this._state.kind !== 'error')) {
+      this.output.info(`Switching to "${setting || '(bundled model)'}"`);
+      await this.swap.load(dir, { keep: true });
     }
-    if (!this.loading) {
-      this.loading = this.load().finally(() => {
-        this.loading = undefined;
-      });
+    if (readSettings().modelPath !== setting) {
+      this.writtenSetting = setting;
+      await writeModelPath(setting);
     }
-    return this.loading;
+    return this.swap.current!.info;
   }
 
   /** Runs `fn` with the loaded model, showing "busy" meanwhile. */
@@ -127,44 +185,44 @@ export class ModelManager implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  private currentInfo(): ModelInfo | undefined {
-    const s = this._state;
-    return s.kind === 'ready' || s.kind === 'busy' ? s.info : undefined;
-  }
-
-  private async load(): Promise<LoadedModel> {
+  /** Loads the model the settings name (a failure drops any model: the error shows). */
+  private async loadSetting(): Promise<LoadedModel> {
     let dir: string;
     try {
       dir = this.resolveModelDir();
     } catch (err) {
       const e = err as ModelUnavailableError;
       this.output.error(e.message);
+      this.swap.forget();
       this.setState({ kind: 'error', message: e.message, code: e.code });
       throw e;
     }
-    this.setState({ kind: 'loading', dir });
-    this.output.info(`Loading the model from ${dir}`);
-    const started = Date.now();
+    const slot = await this.swap.load(dir, { keep: false });
+    return { client: this.client!, info: slot.info };
+  }
+
+  /** The engine's load, its failure as a ModelUnavailableError that names the folder. */
+  private async loadInEngine(dir: string): Promise<ModelInfo> {
     try {
       const client = await this.getClient();
       const info = await client.load(dir);
-      this.loadedDir = dir;
-      this.output.info(
-        `Loaded "${info.name}": ${info.config.nLayer} layers × ${info.config.nHead} heads, d=${info.config.nEmbd}, ` +
-          `${info.numParams.toLocaleString('en-US')} parameters, context ${info.contextLength}, ` +
-          `${info.threads === 1 ? 'one thread' : `split over ${info.threads} threads`} (${Date.now() - started} ms)`,
-      );
-      this.setState({ kind: 'ready', info });
-      this.modelEmitter.fire(info);
-      return { client, info };
+      const repo = this.repoNames.get(dir);
+      // A snapshot folder is named by its commit: a config without a name is named by its repo.
+      return repo && info.name === basename(dir) ? { ...info, name: repo } : info;
     } catch (err) {
       const e = EngineError.from(err);
-      const message = `Could not load the model from "${dir}": ${e.message}`;
-      this.output.error(`${message} [${e.code}]`);
-      this.setState({ kind: 'error', message, code: e.code });
-      this.loadedDir = undefined;
-      throw new ModelUnavailableError(message, e.code);
+      throw new ModelUnavailableError(`Could not load the model from "${dir}": ${e.message}`, e.code);
     }
+  }
+
+  private onLoaded({ info }: Slot<ModelInfo>): void {
+    this.output.info(
+      `Loaded "${info.name}": ${info.config.nLayer} layers × ${info.config.nHead} heads, d=${info.config.nEmbd}, ` +
+        `${info.numParams.toLocaleString('en-US')} parameters, context ${info.contextLength}, ` +
+        `${info.threads === 1 ? 'one thread' : `split over ${info.threads} threads`} (${Date.now() - this.loadStarted} ms)`,
+    );
+    this.setState({ kind: 'ready', info });
+    this.modelEmitter.fire(info);
   }
 
   private async getClient(): Promise<EngineClient> {
@@ -182,33 +240,75 @@ export class ModelManager implements vscode.Disposable {
   }
 
   private async onModelPathChanged(): Promise<void> {
-    this.output.info(`"attentionLens.modelPath" changed to "${readSettings().modelPath || '(bundled model)'}"`);
+    const setting = readSettings().modelPath;
+    if (this.writtenSetting !== undefined && setting === this.writtenSetting) {
+      this.writtenSetting = undefined; // Switch Model wrote it, after loading the model
+      return;
+    }
+    this.writtenSetting = undefined;
+    this.output.info(`"attentionLens.modelPath" changed to "${setting || '(bundled model)'}"`);
     await this.reload();
   }
 
-  /** Drops the loaded model and, if one was loaded (or failed to), loads the one the settings name. */
+  /**
+   * The settings name another model: if one was loaded (or failed to), load the new one. The
+   * current model stays on show until then; a failure drops it, so that the error shows.
+   */
   private async reload(): Promise<void> {
-    const wasLoaded = this.loadedDir !== undefined || this._state.kind === 'error';
-    this.loadedDir = undefined;
-    if (this.loading) await this.loading.catch(() => undefined);
-    this.loadedDir = undefined;
-    this.setState({ kind: 'idle' });
-    this.modelEmitter.fire(undefined);
-    if (wasLoaded) await this.ensureLoaded().catch(() => undefined);
+    if (this.settingLoad) await this.settingLoad.catch(() => undefined);
+    await this.swap.idle();
+    const wasLoaded = this.swap.current !== undefined || this._state.kind === 'error';
+    if (!wasLoaded) return;
+    if (this.swap.current) {
+      let dir: string | undefined;
+      try {
+        dir = this.resolveModelDir();
+      } catch {
+        // loadSetting reports it
+      }
+      if (dir === this.swap.current.dir) return;
+    }
+    await this.loadSettingOnce().catch(() => undefined);
+  }
+
+  /** loadSetting, once for everyone who asks meanwhile. */
+  private loadSettingOnce(): Promise<LoadedModel> {
+    if (!this.settingLoad) {
+      this.settingLoad = this.loadSetting().finally(() => {
+        this.settingLoad = undefined;
+      });
+    }
+    return this.settingLoad;
   }
 
   /** A new thread count needs a new engine: the old one is shut down and the model loaded again if it was. */
   private async onThreadsChanged(): Promise<void> {
     this.output.info(`"attentionLens.engineThreads" changed to ${readSettings().engineThreads || 'automatic'}`);
-    if (this.loading) await this.loading.catch(() => undefined);
+    if (this.settingLoad) await this.settingLoad.catch(() => undefined);
+    await this.swap.idle();
+    const wasLoaded = this.swap.current !== undefined || this._state.kind === 'error';
     const old = this.client;
     this.client = undefined;
+    this.swap.forget();
     await old?.dispose();
-    await this.reload();
+    this.setState({ kind: 'idle' });
+    this.modelEmitter.fire(undefined);
+    if (wasLoaded) await this.ensureLoaded().catch(() => undefined);
   }
 
   private setState(s: ModelState): void {
     this._state = s;
     this.stateEmitter.fire(s);
   }
+}
+
+/**
+ * Stores modelPath where it takes effect: in the workspace when the workspace sets it (a global
+ * value would be shadowed), else in the user settings.
+ */
+function writeModelPath(value: string): Thenable<void> {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const i = c.inspect<string>('modelPath');
+  const inWorkspace = i?.workspaceFolderValue !== undefined || i?.workspaceValue !== undefined;
+  return c.update('modelPath', value, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
 }

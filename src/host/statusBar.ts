@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { CompletionStats } from './completionRun';
 import { readInlineSettings, setInlineEnabled, INLINE_SECTION } from './completionSettings';
 import type { ModelManager, ModelState } from './modelManager';
-import { SECTION, openSettings } from './settings';
+import { SWITCH_MODEL } from './modelPicker';
+import { openSettings } from './settings';
 
 export const STATUS_MENU = 'attentionLens.statusMenu';
 export const STOP_COMPLETION = 'attentionLens.stopCompletion';
@@ -72,7 +73,7 @@ export class StatusBar implements vscode.Disposable {
     const items: Item[] = [];
     if (generating) items.push({ label: `$(debug-stop) ${vscode.l10n.t('Stop generating')}`, run: () => vscode.commands.executeCommand(STOP_COMPLETION) });
     items.push(
-      { label: `$(folder-opened) ${vscode.l10n.t('Switch model…')}`, description: this.modelName(), run: () => this.switchModel() },
+      { label: `$(folder-opened) ${vscode.l10n.t('Switch model…')}`, description: this.modelName(), run: () => vscode.commands.executeCommand(SWITCH_MODEL) },
       {
         label: inline ? `$(circle-slash) ${vscode.l10n.t('Turn inline completions off')}` : `$(lightbulb) ${vscode.l10n.t('Turn inline completions on')}`,
         run: () => setInlineEnabled(!inline),
@@ -91,26 +92,6 @@ export class StatusBar implements vscode.Disposable {
   private modelName(): string | undefined {
     const s = this.models.state;
     return s.kind === 'ready' || s.kind === 'busy' ? s.info.name : undefined;
-  }
-
-  private async switchModel(): Promise<void> {
-    type Choice = vscode.QuickPickItem & { value: 'bundled' | 'folder' };
-    const choice = await vscode.window.showQuickPick<Choice>(
-      [
-        { label: vscode.l10n.t('Bundled model'), description: vscode.l10n.t('the model shipped with the extension'), value: 'bundled' },
-        { label: vscode.l10n.t('Choose a model folder…'), description: vscode.l10n.t('config.json + model.safetensors + tokenizer files'), value: 'folder' },
-      ],
-      { title: vscode.l10n.t('Attention Lens: Switch Model') },
-    );
-    if (!choice) return;
-    let value = '';
-    if (choice.value === 'folder') {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: vscode.l10n.t('Use This Model') });
-      if (!picked?.[0]) return;
-      value = picked[0].fsPath;
-    }
-    // The ModelManager reloads when the setting changes.
-    await vscode.workspace.getConfiguration(SECTION).update('modelPath', value, vscode.ConfigurationTarget.Global);
   }
 
   private render(): void {

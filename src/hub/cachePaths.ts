@@ -35,13 +35,33 @@ export function isOffline(env: Env = process.env): boolean {
 
 /** HF_TOKEN (or the older HUGGING_FACE_HUB_TOKEN), else the file HF_TOKEN_PATH or HF_HOME/token. */
 export function hubToken(env: Env = process.env): string | undefined {
-  const fromEnv = (env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || '').trim();
-  if (fromEnv) return fromEnv;
+  return hubTokenSource(env)?.token;
+}
+
+export interface TokenSource {
+  token: string;
+  /** env: HF_TOKEN; file: HF_TOKEN_PATH or HF_HOME/token (what `huggingface-cli login` writes); stored: one the user typed (VS Code's SecretStorage). */
+  from: 'env' | 'file' | 'stored';
+  /** The variable or file it came from, for messages. */
+  where: string;
+}
+
+/**
+ * The token to send and where it came from: HF_TOKEN, else the token file Python's
+ * `huggingface-cli login` writes, else `stored` (a token the user typed once in VS Code).
+ */
+export function hubTokenSource(env: Env = process.env, stored?: string): TokenSource | undefined {
+  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN']) {
+    const v = (env[name] ?? '').trim();
+    if (v) return { token: v, from: 'env', where: name };
+  }
   const file = env.HF_TOKEN_PATH ? expand(env.HF_TOKEN_PATH, env) : path.join(hfHome(env), 'token');
   try {
     const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-    return token || undefined;
+    if (token) return { token, from: 'file', where: file };
   } catch {
-    return undefined;
+    // unreadable: as if absent
   }
+  const typed = (stored ?? '').trim();
+  return typed ? { token: typed, from: 'stored', where: 'SecretStorage' } : undefined;
 }

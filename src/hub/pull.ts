@@ -14,6 +14,7 @@ import { modelInfo, pathsInfo, type PathInfo } from '@huggingface/hub';
 import { resolveCached, type CachedSnapshot } from './cacheRead';
 import { hubCacheDir, hubEndpoint, hubToken, isOffline, type Env } from './cachePaths';
 import { downloadBlob } from './blobDownload';
+import { acquireLock, blobLockPath } from './blobLock';
 import { HubError } from './errors';
 import { hubFetch, type HubContext } from './hubFetch';
 import { checkRelativeName, pickRepoFiles, shardsOfIndex, WEIGHTS_INDEX } from './modelFiles';
@@ -66,6 +67,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   onPlan?: (plan: PullPlan) => boolean | Promise<boolean>;
   onProgress?: (p: PullProgress) => void;
+  /** A file is being fetched by another process (its lock is held): we wait for it. */
+  onWait?: (file: string) => void;
   /** false: never try symlinks (copies, as where the OS refuses them). */
   symlinks?: boolean;
   fetch?: typeof fetch;
@@ -154,8 +157,17 @@ export async function pull(repoRef: string, opts: PullOptions = {}): Promise<Pul
     fs.mkdirSync(path.dirname(blob), { recursive: true });
     let newBlob = false;
     if (!fs.existsSync(blob)) {
-      await downloadBlob({ file: i.path, url: resolveUrl(ctx, commit, i.path), blob, size: i.lfs?.size ?? i.size, sha256: i.lfs?.oid }, ctx, onBytes);
-      newBlob = true;
+      // Another process (a second window, the CLI) may be fetching this blob: wait for it, then
+      // find the blob in place or resume its .incomplete.
+      const release = await acquireLock(blobLockPath(cacheDir, ref.repo, etag), { signal: opts.signal, onWait: () => opts.onWait?.(i.path) });
+      try {
+        if (!fs.existsSync(blob)) {
+          await downloadBlob({ file: i.path, url: resolveUrl(ctx, commit, i.path), blob, size: i.lfs?.size ?? i.size, sha256: i.lfs?.oid }, ctx, onBytes);
+          newBlob = true;
+        }
+      } finally {
+        release();
+      }
     }
     await linkBlob(blob, pointer, { newBlob, symlinks: opts.symlinks });
   };

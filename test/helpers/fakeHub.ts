@@ -102,9 +102,12 @@ export class FakeHub {
     }
   }
 
-  /** Listens on 127.0.0.1 (a free port); resolves to the endpoint (for HF_ENDPOINT). */
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  /** Listens on 127.0.0.1 (`port`, or a free one); resolves to the endpoint (for HF_ENDPOINT). */
+  async start(port = 0): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', resolve);
+    });
     await new Promise<void>((resolve) => this.cdn.listen(0, '127.0.0.1', resolve));
     return this.endpoint;
   }

@@ -14,6 +14,8 @@ export interface CodeServerOptions {
   userSettings?: Record<string, unknown>;
   /** Where code-server's stdout/stderr go. */
   logFile: string;
+  /** Environment for the server and so its extension host (over this process's own). */
+  env?: Record<string, string>;
 }
 
 const quietSettings = {
@@ -92,7 +94,7 @@ export class CodeServer {
         '--disable-workspace-trust',
         '--disable-getting-started-override',
       ],
-      { detached: true, stdio: ['ignore', log, log], env: { ...process.env, XDG_CONFIG_HOME: tmpDir } },
+      { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...opts.env, XDG_CONFIG_HOME: tmpDir } },
     );
     fs.closeSync(log);
     const server = new CodeServer(port, tmpDir, userDataDir, child);

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CodeServer } from './codeServer';
+import * as os from 'node:os';
+import { CodeServer, freePort } from './codeServer';
 import { artifactsDir, chromiumPath, vsixPath } from './paths';
 import { Workbench } from './workbench';
 import { chooseModel, makeWorkspace, type Workspace } from './workspace';
@@ -13,6 +14,18 @@ export interface Session {
   browser: Browser;
   workbench: Workbench;
   workspace: Workspace;
+  hub: HubSetting;
+}
+
+/**
+ * The Hugging Face environment the extension sees: an empty cache of its own (HF_HUB_CACHE), an
+ * HF_HOME without a token, and HF_ENDPOINT at a loopback port where a test may start a FakeHub.
+ */
+export interface HubSetting {
+  cacheDir: string;
+  home: string;
+  port: number;
+  endpoint: string;
 }
 
 const chromiumArgs = [
@@ -28,6 +41,7 @@ const chromiumArgs = [
 let current: Session | undefined;
 let server: CodeServer | undefined;
 let browser: Browser | undefined;
+let hfDir: string | undefined;
 
 /** Ctrl+C or a kill of the runner still stops the server (it runs in its own process group). */
 function onSignal(signal: NodeJS.Signals): void {
@@ -46,7 +60,12 @@ export async function startSession(): Promise<Session> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const model = chooseModel();
-  server = await CodeServer.start({ vsix: [vsixPath], logFile: path.join(artifactsDir, 'code-server.log') });
+  const hfRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-e2e-hf-'));
+  const port = await freePort();
+  const hub: HubSetting = { cacheDir: path.join(hfRoot, 'hub'), home: path.join(hfRoot, 'home'), port, endpoint: `http://127.0.0.1:${port}` };
+  hfDir = hfRoot;
+  const env = { HF_HUB_CACHE: hub.cacheDir, HF_HOME: hub.home, HF_ENDPOINT: hub.endpoint, HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', HF_HUB_OFFLINE: '' };
+  server = await CodeServer.start({ vsix: [vsixPath], logFile: path.join(artifactsDir, 'code-server.log'), env });
   const workspace = makeWorkspace(server.tmpDir, model);
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
@@ -57,7 +76,7 @@ export async function startSession(): Promise<Session> {
   await page.goto(server.folderUrl(workspace.dir));
   const workbench = new Workbench(page, artifactsDir);
   await workbench.waitReady();
-  current = { server, browser, workbench, workspace };
+  current = { server, browser, workbench, workspace, hub };
   return current;
 }
 
@@ -74,5 +93,7 @@ export async function stopSession(): Promise<void> {
     await b?.close();
   } finally {
     await s?.stop(path.join(artifactsDir, 'logs'));
+    if (hfDir && !process.env.E2E_KEEP_TMP) fs.rmSync(hfDir, { recursive: true, force: true });
+    hfDir = undefined;
   }
 }
