@@ -85,8 +85,11 @@ export class SafetensorsFile {
   static open(path: string): SafetensorsFile {
     let fd: number;
     try {
+      // A directory or a named pipe under the file's name: opening a pipe would wait for a writer forever.
+      if (!fs.statSync(path).isFile()) throw new EngineError('BAD_SAFETENSORS', `${path}: not a regular file`, path);
       fd = fs.openSync(path, 'r');
     } catch (err) {
+      if (err instanceof EngineError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${path}: file not found`, path);
       throw new EngineError('BAD_SAFETENSORS', `${path}: cannot open (${code ?? String(err)})`, path);
