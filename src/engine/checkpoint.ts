@@ -59,7 +59,7 @@ export function isPlainFileName(name: unknown): name is string {
 }
 
 /** Where each raw tensor name lives. */
-interface Located {
+export interface Located {
   file: SafetensorsFile;
   rawName: string;
   entry: SafetensorsEntry | OtherEntry;
@@ -70,7 +70,7 @@ function allEntries(f: SafetensorsFile): [string, SafetensorsEntry | OtherEntry]
 }
 
 /** Opens the safetensors file(s) of `dir`; returns the open files and the raw name → location. */
-function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<string, Located>; indexFile?: string } {
+export function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<string, Located>; indexFile?: string } {
   const single = path.join(dir, SINGLE);
   const index = path.join(dir, INDEX);
   if (fs.existsSync(single)) {
@@ -132,7 +132,7 @@ const LAYERS_KEY: Record<GPTConfig['modelType'], string> = { gpt2: 'n_layer', 'o
  * missing weights were noticed. Each layer has several tensors, and every parameter takes at least
  * 2 bytes (F16 / BF16, the smallest dtype we load); the files' headers are already checked.
  */
-function checkClaims(config: GPTConfig, configFile: string, located: Map<string, Located>): void {
+export function checkClaims(config: GPTConfig, configFile: string, located: Map<string, Located>): void {
   let bytes = 0;
   for (const loc of located.values()) bytes += loc.entry.end - loc.entry.begin;
   if (config.nLayer > located.size) {

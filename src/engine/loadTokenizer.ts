@@ -33,6 +33,9 @@ export function loadTokenizer(dir: string): Tokenizer {
     if (isGpt2Pipeline(root)) return ByteLevelBPETokenizer.fromModelDir(dir);
     return new HfTokenizer(readHfTokenizerJson(at('tokenizer.json'), readSpecialTokens(dir), root));
   }
+  if (!fs.existsSync(at('vocab.json'))) {
+    throw new EngineError('FILE_NOT_FOUND', `${at('tokenizer.json')}: no tokenizer.json (nor vocab.json + merges.txt) in the model folder`, at('tokenizer.json'));
+  }
   if (isGpt1(dir, at('merges.txt'))) return new HfTokenizer(readGpt1Files(at('vocab.json'), at('merges.txt'), readSpecialTokens(dir)));
   return ByteLevelBPETokenizer.fromModelDir(dir);
 }
