@@ -146,3 +146,22 @@ export function compilePattern(src: string, file: string): RegExp {
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+/**
+ * A global RegExp matching any of `literals` (the longest first at one place), for added tokens;
+ * undefined for none. V8 refuses a RegExp past its size limit (a 1 MB added token, say) with a
+ * SyntaxError when it first runs it: that is a BAD_TOKENIZER naming `file`.
+ */
+export function literalsPattern(literals: string[], file: string): RegExp | undefined {
+  if (literals.length === 0) return undefined;
+  const sorted = literals.slice().sort((a, b) => b.length - a.length);
+  try {
+    const re = new RegExp(sorted.map(escapeRegExp).join('|'), 'gu');
+    re.exec('x'); // V8 compiles a RegExp at its first match, and only then finds it too large
+    re.lastIndex = 0;
+    return re;
+  } catch (err) {
+    const longest = sorted[0].length;
+    throw new EngineError('BAD_TOKENIZER', `the ${literals.length} added tokens (the longest ${longest} characters) cannot be matched: ${(err as Error).message.slice(-40)}`, file);
+  }
+}
