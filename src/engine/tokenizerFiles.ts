@@ -44,6 +44,24 @@ export function readJson(file: string): unknown {
   }
 }
 
+/** Deeper than any tokenizer.json's nesting (pipelines of Sequences are 3 or 4 levels deep). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses JSON nested deeper than MAX_JSON_DEPTH: the pipeline's readers recurse into Sequences (and
+ * messages stringify what they quote), and a file nested 5,000 deep would overflow the stack with a
+ * bare RangeError. JSON.parse itself copes; this walk uses its own stack, never recursion.
+ */
+export function checkDepth(value: unknown, file: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) throw new EngineError('BAD_TOKENIZER', `is nested more than ${MAX_JSON_DEPTH} levels deep`, file);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+}
+
 export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
@@ -108,6 +126,7 @@ function checkPipeline(root: Record<string, unknown>, file: string): void {
 /** A Hugging Face tokenizer.json with a BPE model; merges as "a b" strings or ["a", "b"] pairs. */
 export function readTokenizerJson(file: string): TokenizerSource {
   const root = readJson(file);
+  checkDepth(root, file);
   const bad = (msg: string): EngineError => new EngineError('BAD_TOKENIZER', msg, file);
   if (!isObject(root)) throw bad('is not a JSON object');
   const model = root.model;
