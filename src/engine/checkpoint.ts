@@ -10,6 +10,7 @@ import { checkpointNames } from './families/checkpointNames';
 import { EngineError } from './errors';
 import { familyOf } from './families';
 import type { WeightsDtype } from './modelInfo';
+import { decodeUtf8 } from './tokenizerFiles';
 import { SafetensorsFile, unsupportedDtype, writeSafetensors, type OtherEntry, type SafetensorsDtype, type SafetensorsEntry } from './safetensors';
 import { isWeight16, storedWeight, widenWeight } from './modelWeights';
 import type { AnyWeightArray, AnyWeightMap, GPTConfig, WeightMap } from './types';
@@ -33,14 +34,15 @@ function listSome(names: string[]): string {
 }
 
 function readJson(file: string, what: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${file}: ${what} not found`, file);
     throw new EngineError('FILE_NOT_FOUND', `${file}: cannot read ${what} (${code ?? String(err)})`, file);
   }
+  const text = decodeUtf8(bytes, file, 'BAD_JSON');
   try {
     return JSON.parse(text);
   } catch (err) {

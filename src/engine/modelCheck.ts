@@ -1,14 +1,13 @@
 // A model folder checked whole, as the CLI's `check` reports it: config.json, every safetensors
 // header (bounds, dtypes, shards), every weight's name and shape against what the family expects
 // from the config, the tokenizer (it loads, its ids fit the embedding, it gives a sample text back,
-// Chinese and emoji included) and the chat template. Each problem is one line naming its file;
+// Chinese and emoji included) and the chat template (it parses). Each problem is one line naming its file;
 // unlike loading, which stops at the first, the check goes on to list them all. It reads headers
 // and tokenizer files only, never the tensors' data (a 7B model is checked in a moment).
 import * as fs from 'fs';
 import * as path from 'path';
-import { readChatTemplateOrError } from './chatTemplate';
+import { ChatTemplate } from './chatTemplate';
 import { checkClaims, openWeights, readConfig, type Located } from './checkpoint';
-import { EngineError } from './errors';
 import { checkpointNames } from './families/checkpointNames';
 import { familyOf } from './families';
 import { loadTokenizer } from './loadTokenizer';
@@ -57,8 +56,11 @@ export function checkModelFolder(dir: string): CheckReport {
   }
   checkWeights(dir, config, problem);
   checkTokenizer(dir, config, problem);
-  const chat = readChatTemplateOrError(dir);
-  if (chat instanceof EngineError) problem(chat.message);
+  try {
+    ChatTemplate.fromModelDir(dir); // it parses (rendering waits for a chat)
+  } catch (err) {
+    problem(messageOf(err));
+  }
   return report;
 }
 

@@ -25,18 +25,35 @@ export interface TokenizerSource {
   mergeLines?: number[];
 }
 
-export function readText(file: string): string {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A text file's contents. It must be UTF-8, as Hugging Face's readers (Rust's serde_json, Python's
+ * open(encoding="utf-8")) require: bytes that are not would otherwise turn into U+FFFD silently,
+ * and a vocabulary would hold tokens that no text can produce.
+ */
+export function decodeUtf8(bytes: Uint8Array, file: string, code: 'BAD_JSON' | 'BAD_TOKENIZER' | 'BAD_CONFIG'): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new EngineError(code, 'is not valid UTF-8 text', file);
+  }
+}
+
+export function readText(file: string, code: 'BAD_JSON' | 'BAD_TOKENIZER' = 'BAD_TOKENIZER'): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new EngineError('FILE_NOT_FOUND', 'file not found', file);
     throw new EngineError('FILE_NOT_FOUND', `cannot read the file (${code ?? String(err)})`, file);
   }
+  return decodeUtf8(bytes, file, code);
 }
 
 export function readJson(file: string): unknown {
-  const text = readText(file);
+  const text = readText(file, 'BAD_JSON');
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
