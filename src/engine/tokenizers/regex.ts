@@ -139,7 +139,8 @@ export function compilePattern(src: string, file: string): RegExp {
   try {
     return new RegExp(translatePattern(src), 'gu');
   } catch (err) {
-    throw new EngineError('BAD_TOKENIZER', `the pre-tokenizer pattern ${JSON.stringify(src)} cannot be used: ${(err as Error).message}`, file);
+    const shown = src.length > 80 ? `${src.slice(0, 80)}…` : src;
+    throw new EngineError('BAD_TOKENIZER', `the pre-tokenizer pattern ${JSON.stringify(shown)} cannot be used: ${(err as Error).message}`, file);
   }
 }
 
