@@ -5,6 +5,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
+import type { EngineError } from '../../src/engine/errors';
+import { EngineSession } from '../../src/engine/session';
 import { describeCase, runCampaign } from '../fuzz/campaign';
 import { FIXTURES, copyModel, makeArena, type Arena } from '../fuzz/harness';
 import { expectError } from '../helpers/engineErrors';
@@ -54,6 +56,19 @@ describe('fuzz: config.json', function () {
       assert.ok(process.memoryUsage().heapUsed - before < 64 * 2 ** 20);
     });
   }
+
+  it('the session refuses 10⁹ layers from config.json alone, before opening a weight file (its memory plan)', async () => {
+    const dir = copyModel(arena, FIXTURES.qwen2, 'session');
+    const file = path.join(dir, 'config.json');
+    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+    fs.writeFileSync(file, JSON.stringify({ ...c, num_hidden_layers: 1e9 }));
+    fs.rmSync(path.join(dir, 'model.safetensors')); // never reached
+    await assert.rejects(EngineSession.load(dir, { threads: 1 }), (e: EngineError) => {
+      assert.equal(e.code, 'MODEL_TOO_LARGE', e.message);
+      assert.equal(e.file, file);
+      return true;
+    });
+  });
 
   it('config.json that is not UTF-8 is refused as such', () => {
     const dir = copyModel(arena, FIXTURES.qwen2, 'utf8');
