@@ -1,10 +1,11 @@
-// Attention Lens command line: `dump`, `generate`, `heads`, `info`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `heads`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
 import { HubError } from './hub/errors';
 import { CliError } from './cli/args';
 import { cacheCommand } from './cli/cache';
+import { checkCommand } from './cli/check';
 import { dumpCommand } from './cli/dump';
 import { generateCommand } from './cli/generate';
 import { headsCommand } from './cli/heads';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   generate: generateCommand,
   heads: headsCommand,
   info: infoCommand,
+  check: checkCommand,
   pull: pullCommand,
   cache: cacheCommand,
 };
@@ -48,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const run = COMMANDS[command];
   if (!run) throw new CliError(`unknown command "${command}" (one of ${Object.keys(COMMANDS).join(', ')}; see --help)`);
   await run(rest);
-  return 0;
+  return typeof process.exitCode === 'number' ? process.exitCode : 0; // check sets 1 when it found problems
 }
 
 main(process.argv.slice(2)).then(

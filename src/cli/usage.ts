@@ -64,6 +64,13 @@ Commands:
   info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
             --model DIR|REPO
 
+  check     Validate a model folder whole: config.json, every safetensors header (bounds, dtypes,
+            shards), every weight's name and shape against the config, the tokenizer (it loads
+            and gives back a sample text with Chinese and emoji) and the chat template. Prints
+            ONE line per problem naming its file ("ok: DIR" when there is none); exit 0 only
+            when clean, 1 otherwise. Reads no tensor data.
+            --model DIR|REPO
+
   pull REPO_ID[@REV]
             Download a model from the Hugging Face Hub into the Hugging Face cache (shared with
             Python's huggingface_hub): config.json, generation_config.json, the tokenizer files

@@ -8,7 +8,9 @@ import * as path from 'path';
 import { configToJson, parseConfig } from './config';
 import { checkpointNames } from './families/checkpointNames';
 import { EngineError } from './errors';
+import { familyOf } from './families';
 import type { WeightsDtype } from './modelInfo';
+import { decodeUtf8 } from './tokenizerFiles';
 import { SafetensorsFile, unsupportedDtype, writeSafetensors, type OtherEntry, type SafetensorsDtype, type SafetensorsEntry } from './safetensors';
 import { isWeight16, storedWeight, widenWeight } from './modelWeights';
 import type { AnyWeightArray, AnyWeightMap, GPTConfig, WeightMap } from './types';
@@ -32,14 +34,15 @@ function listSome(names: string[]): string {
 }
 
 function readJson(file: string, what: string): unknown {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${file}: ${what} not found`, file);
     throw new EngineError('FILE_NOT_FOUND', `${file}: cannot read ${what} (${code ?? String(err)})`, file);
   }
+  const text = decodeUtf8(bytes, file, 'BAD_JSON');
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -47,8 +50,18 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
+/**
+ * A name the index may give a shard: a file directly in the model folder. A name holding `/` or `\\`
+ * (a path on some platform), `.` / `..`, or a NUL is refused: it could make us read outside the
+ * folder (`../../.ssh/id_rsa`, `/etc/passwd`, `C:\\…`). A plain name that is a symlink is followed,
+ * as a Hugging Face snapshot folder is made of links into its cache's blobs/.
+ */
+export function isPlainFileName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && !path.isAbsolute(name) && !path.win32.isAbsolute(name);
+}
+
 /** Where each raw tensor name lives. */
-interface Located {
+export interface Located {
   file: SafetensorsFile;
   rawName: string;
   entry: SafetensorsEntry | OtherEntry;
@@ -59,7 +72,7 @@ function allEntries(f: SafetensorsFile): [string, SafetensorsEntry | OtherEntry]
 }
 
 /** Opens the safetensors file(s) of `dir`; returns the open files and the raw name → location. */
-function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<string, Located>; indexFile?: string } {
+export function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<string, Located>; indexFile?: string } {
   const single = path.join(dir, SINGLE);
   const index = path.join(dir, INDEX);
   if (fs.existsSync(single)) {
@@ -83,7 +96,7 @@ function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<str
   }
   const shards = new Map<string, string[]>(); // shard file → names the index puts there
   for (const [name, shard] of Object.entries(weightMap as Record<string, unknown>)) {
-    if (typeof shard !== 'string' || shard === '' || path.basename(shard) !== shard) {
+    if (!isPlainFileName(shard)) {
       throw new EngineError('BAD_WEIGHTS', `${index}: "${name}" maps to ${JSON.stringify(shard)}, not a file name in the model folder`, index);
     }
     const list = shards.get(shard) ?? [];
@@ -110,6 +123,35 @@ function openWeights(dir: string): { opened: SafetensorsFile[]; located: Map<str
   } catch (err) {
     for (const f of opened) f.close();
     throw err;
+  }
+}
+
+const LAYERS_KEY: Record<GPTConfig['modelType'], string> = { gpt2: 'n_layer', 'openai-gpt': 'n_layer', llama: 'num_hidden_layers', mistral: 'num_hidden_layers', qwen2: 'num_hidden_layers', qwen3: 'num_hidden_layers' };
+
+/**
+ * Refuses a config.json whose sizes the weight files cannot hold, before anything is sized by it:
+ * listing the names of 10⁹ layers, or a shape map of them, would exhaust memory long before the
+ * missing weights were noticed. Each layer has several tensors, and every parameter takes at least
+ * 2 bytes (F16 / BF16, the smallest dtype we load); the files' headers are already checked.
+ */
+export function checkClaims(config: GPTConfig, configFile: string, located: Map<string, Located>): void {
+  let bytes = 0;
+  for (const loc of located.values()) bytes += loc.entry.end - loc.entry.begin;
+  if (config.nLayer > located.size) {
+    throw new EngineError(
+      'BAD_CONFIG',
+      `${configFile}: "${LAYERS_KEY[config.modelType]}" is ${config.nLayer}, but the weight files hold only ${located.size} tensors (each layer has several)`,
+      configFile,
+    );
+  }
+  const params = familyOf(config).countParams(config);
+  if (params * 2 > bytes) {
+    throw new EngineError(
+      'BAD_CONFIG',
+      `${configFile}: describes a model of ${params.toExponential(3)} parameters (vocab_size ${config.vocabSize}, hidden size ${config.nEmbd}, ` +
+        `${config.nLayer} layers, intermediate size ${config.nInner}), at least ${params * 2} bytes, but the weight files hold only ${bytes} bytes`,
+      configFile,
+    );
   }
 }
 
@@ -152,6 +194,7 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): { config: G
 
   const { opened, located, indexFile } = openWeights(dir);
   try {
+    checkClaims(config, configFile, located);
     const expected = names.shapes(config);
     const byName = new Map<string, Located>();
     let lmHead: Located | undefined;

@@ -4,6 +4,12 @@ import { EngineError } from './errors';
 
 export type Json = Record<string, unknown>;
 
+/** A value as JSON for a message, cut short (a hostile file may put megabytes where a number goes). */
+export function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
 export function bad(file: string, problem: string): EngineError {
   return new EngineError('BAD_CONFIG', `${file}: ${problem}`, file);
 }
@@ -16,6 +22,12 @@ export function pick(obj: Json, keys: string[]): { key: string; value: unknown }
   return undefined;
 }
 
+/**
+ * The largest size a config.json may give (2³¹ − 1): tensor shapes and typed-array lengths are
+ * int32 in tfjs, and a larger value is a broken or hostile file, refused before anything is sized by it.
+ */
+export const MAX_SIZE = 0x7fffffff;
+
 export function positiveInt(obj: Json, keys: string[], file: string, fallback?: number): number {
   const found = pick(obj, keys);
   if (!found) {
@@ -24,8 +36,9 @@ export function positiveInt(obj: Json, keys: string[], file: string, fallback?: 
   }
   const v = found.value;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw bad(file, `"${found.key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    throw bad(file, `"${found.key}" must be a positive integer, got ${shown(v)}`);
   }
+  if (v > MAX_SIZE) throw bad(file, `"${found.key}" is ${v}, more than any model has (at most ${MAX_SIZE})`);
   return v;
 }
 
@@ -34,7 +47,7 @@ export function numberIn(obj: Json, key: string, file: string, fallback: number,
   const v = obj[key];
   if (v === undefined || v === null) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= min || v >= max) {
-    throw bad(file, `"${key}" must be ${what}, got ${JSON.stringify(v)}`);
+    throw bad(file, `"${key}" must be ${what}, got ${shown(v)}`);
   }
   return v;
 }
@@ -42,7 +55,7 @@ export function numberIn(obj: Json, key: string, file: string, fallback: number,
 export function bool(obj: Json, key: string, file: string, fallback: boolean): boolean {
   const v = obj[key];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'boolean') throw bad(file, `"${key}" must be true or false, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw bad(file, `"${key}" must be true or false, got ${shown(v)}`);
   return v;
 }
 
@@ -52,7 +65,7 @@ export function optionalTokenId(obj: Json, key: string, file: string): number | 
   // Some configs hold a list of ids (several end tokens); keep the first.
   const id = Array.isArray(v) ? v[0] : v;
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-    throw bad(file, `"${key}" must be a non-negative integer, got ${JSON.stringify(v)}`);
+    throw bad(file, `"${key}" must be a non-negative integer, got ${shown(v)}`);
   }
   return id;
 }
@@ -70,7 +83,7 @@ export function specialIds(obj: Json, file: string, vocabSize: number): { bosTok
   if (Array.isArray(list) && list.length > 1) {
     out.eosTokenIds = list.map((v, i) => {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= vocabSize) {
-        throw bad(file, `"eos_token_id"[${i}] must be a token id below vocab_size ${vocabSize}, got ${JSON.stringify(v)}`);
+        throw bad(file, `"eos_token_id"[${i}] must be a token id below vocab_size ${vocabSize}, got ${shown(v)}`);
       }
       return v;
     });

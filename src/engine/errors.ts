@@ -26,12 +26,18 @@ export interface EngineErrorData {
   file?: string;
 }
 
+/** Messages are cut here (the file's name comes first, so it always stays). */
+const MAX_MESSAGE = 1000;
+
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
   readonly file?: string;
 
   constructor(code: EngineErrorCode, message: string, file?: string) {
-    super(file && !message.includes(file) ? `${file}: ${message}` : message);
+    const full = file && !message.includes(file) ? `${file}: ${message}` : message;
+    // One line for a person: a hostile file can put megabytes where a name or a number goes, and
+    // messages quote what they found.
+    super(full.length > MAX_MESSAGE ? `${full.slice(0, MAX_MESSAGE)}… (${full.length - MAX_MESSAGE} more characters)` : full);
     this.name = 'EngineError';
     this.code = code;
     this.file = file;

@@ -78,8 +78,10 @@ function slidingWindow(obj: Json, type: LlamaType, file: string, nLayer: number)
   if (type === 'qwen2' || type === 'qwen3') {
     if (!bool(obj, 'use_sliding_window', file, false) || obj.sliding_window === null) return undefined;
     const size = positiveInt(obj, ['sliding_window'], file, 4096);
-    const fromLayer = obj.max_window_layers === undefined || obj.max_window_layers === null ? 28 : Number(obj.max_window_layers);
-    if (!Number.isInteger(fromLayer) || fromLayer < 0) throw bad(file, `"max_window_layers" must be a non-negative integer, got ${JSON.stringify(obj.max_window_layers)}`);
+    const fromLayer = obj.max_window_layers === undefined || obj.max_window_layers === null ? 28 : obj.max_window_layers;
+    if (typeof fromLayer !== 'number' || !Number.isInteger(fromLayer) || fromLayer < 0) {
+      throw bad(file, `"max_window_layers" must be a non-negative integer, got ${JSON.stringify(obj.max_window_layers)}`);
+    }
     return fromLayer >= nLayer ? undefined : { size, fromLayer };
   }
   if (obj.sliding_window !== undefined && obj.sliding_window !== null) {

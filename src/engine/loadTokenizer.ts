@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from './errors';
 import { ByteLevelBPETokenizer } from './tokenizer';
-import { isGpt2Pipeline, isObject, readJson, readSpecialTokens, readText } from './tokenizerFiles';
+import { checkDepth, isGpt2Pipeline, isObject, readJson, readSpecialTokens, readText } from './tokenizerFiles';
 import { HfTokenizer } from './tokenizers/hfTokenizer';
 import { readGpt1Files, readHfTokenizerJson } from './tokenizers/readHfTokenizer';
 import type { Tokenizer } from './types';
@@ -30,8 +30,12 @@ export function loadTokenizer(dir: string): Tokenizer {
   const at = (name: string): string => path.join(dir, name);
   if (fs.existsSync(at('tokenizer.json'))) {
     const root = readJson(at('tokenizer.json'));
+    checkDepth(root, at('tokenizer.json'));
     if (isGpt2Pipeline(root)) return ByteLevelBPETokenizer.fromModelDir(dir);
     return new HfTokenizer(readHfTokenizerJson(at('tokenizer.json'), readSpecialTokens(dir), root));
+  }
+  if (!fs.existsSync(at('vocab.json'))) {
+    throw new EngineError('FILE_NOT_FOUND', `${at('tokenizer.json')}: no tokenizer.json (nor vocab.json + merges.txt) in the model folder`, at('tokenizer.json'));
   }
   if (isGpt1(dir, at('merges.txt'))) return new HfTokenizer(readGpt1Files(at('vocab.json'), at('merges.txt'), readSpecialTokens(dir)));
   return ByteLevelBPETokenizer.fromModelDir(dir);

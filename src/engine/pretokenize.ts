@@ -1,5 +1,6 @@
 // Splitting text before BPE: first around added (special) tokens, which are matched whole, then
 // with GPT-2's pre-tokenizer regex. Every piece keeps its UTF-16 offsets into the original string.
+import { literalsPattern } from './tokenizers/regex';
 
 /**
  * GPT-2's pattern (encoder.py), with the `u` flag so \p{L} and \p{N} are Unicode classes. \s is
@@ -16,19 +17,15 @@ export interface TextPiece {
   special?: number;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
 /** Finds added tokens (longest first, leftmost wins) and splits the text around them. */
 export class SpecialSplitter {
   private readonly pattern: RegExp | undefined;
   private readonly ids: Map<string, number>;
 
-  constructor(added: ReadonlyArray<{ id: number; content: string }>) {
+  /** `file` is named when the tokens cannot be compiled into one pattern (a 1 MB added token). */
+  constructor(added: ReadonlyArray<{ id: number; content: string }>, file = 'tokenizer data') {
     this.ids = new Map(added.filter((t) => t.content.length > 0).map((t) => [t.content, t.id]));
-    const contents = [...this.ids.keys()].sort((a, b) => b.length - a.length);
-    this.pattern = contents.length > 0 ? new RegExp(contents.map(escapeRegExp).join('|'), 'gu') : undefined;
+    this.pattern = literalsPattern([...this.ids.keys()], file);
   }
 
   split(text: string): TextPiece[] {

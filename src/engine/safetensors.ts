@@ -4,6 +4,7 @@
 // never read at once, and only the tensors asked for are touched.
 import * as fs from 'fs';
 import { EngineError } from './errors';
+import { parseSafetensorsHeader } from './safetensorsHeader';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
@@ -21,10 +22,6 @@ export type TensorToWrite = { shape: number[]; data: Float32Array };
 export type StoredTensor = { dtype: 'F32'; data: Float32Array } | { dtype: 'F16' | 'BF16'; data: Uint16Array };
 
 const DTYPE_SIZE: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
-/** The other dtypes of the format: their sizes let us validate a file that holds some (e.g. a BOOL mask buffer). */
-const OTHER_DTYPE_SIZE: Record<string, number> = {
-  F64: 8, I64: 8, U64: 8, I32: 4, U32: 4, I16: 2, U16: 2, I8: 1, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
-};
 
 /** A tensor whose dtype the format knows but this engine does not compute with. */
 export interface OtherEntry {
@@ -40,10 +37,6 @@ const READ_CHUNK = 1 << 30;
 
 function isSupported(dtype: string): dtype is SafetensorsDtype {
   return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
-}
-
-function isNonNegInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 /** Reads exactly `length` bytes at `position` into `into` (looping over short reads). */
@@ -92,8 +85,11 @@ export class SafetensorsFile {
   static open(path: string): SafetensorsFile {
     let fd: number;
     try {
+      // A directory or a named pipe under the file's name: opening a pipe would wait for a writer forever.
+      if (!fs.statSync(path).isFile()) throw new EngineError('BAD_SAFETENSORS', `${path}: not a regular file`, path);
       fd = fs.openSync(path, 'r');
     } catch (err) {
+      if (err instanceof EngineError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new EngineError('FILE_NOT_FOUND', `${path}: file not found`, path);
       throw new EngineError('BAD_SAFETENSORS', `${path}: cannot open (${code ?? String(err)})`, path);
@@ -176,6 +172,7 @@ function parseHeader(fd: number, file: string): Header {
   const lenBuf = Buffer.alloc(8);
   readExactly(fd, lenBuf, 0, file);
   const headerLen = lenBuf.readBigUInt64LE(0);
+  // Both checks come before the header is allocated: the length field is the file's claim.
   if (headerLen < 2n || headerLen > BigInt(MAX_HEADER_BYTES)) {
     throw fail(`header length ${headerLen} is not plausible (expected 2..${MAX_HEADER_BYTES} bytes)`);
   }
@@ -184,63 +181,15 @@ function parseHeader(fd: number, file: string): Header {
   const headerBuf = Buffer.alloc(n);
   readExactly(fd, headerBuf, 8, file);
 
-  let header: unknown;
-  try {
-    header = JSON.parse(headerBuf.toString('utf8'));
-  } catch (err) {
-    throw fail(`header is not valid JSON (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('header is not a JSON object');
-
   const dataStart = 8 + n;
-  const dataLen = size - dataStart;
+  const { tensors, metadata } = parseSafetensorsHeader(headerBuf, size - dataStart, file);
   const entries = new Map<string, SafetensorsEntry>();
   const otherEntries = new Map<string, OtherEntry>();
-  let metadata: Record<string, string> | undefined;
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      metadata = parseMetadata(raw, fail);
-      continue;
-    }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(`entry "${name}" is not an object`);
-    const e = raw as Record<string, unknown>;
-    if (typeof e.dtype !== 'string') throw fail(`tensor "${name}" has no dtype`);
-    if (!Array.isArray(e.shape) || !e.shape.every(isNonNegInt)) throw fail(`tensor "${name}" has no valid shape (a list of non-negative integers)`);
-    const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isNonNegInt) || offs[0] > offs[1]) {
-      throw fail(`tensor "${name}" has no valid data_offsets ([begin, end] with begin ≤ end)`);
-    }
-    const dtype = e.dtype;
-    const size = isSupported(dtype) ? DTYPE_SIZE[dtype] : Object.hasOwn(OTHER_DTYPE_SIZE, dtype) ? OTHER_DTYPE_SIZE[dtype] : undefined;
-    if (size === undefined) throw unsupportedDtype(file, name, dtype);
-    const shape = e.shape as number[];
-    const [begin, end] = offs as number[];
-    const elements = shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== elements * size) {
-      throw fail(`tensor "${name}" spans ${end - begin} bytes but ${dtype} [${shape.join(', ')}] needs ${elements * size}`);
-    }
-    if (end > dataLen) throw fail(`tensor "${name}" ends at byte ${end}, past the data section (${dataLen} bytes)`);
-    if (isSupported(dtype)) entries.set(name, { dtype, shape: shape.slice(), begin, end });
-    else otherEntries.set(name, { dtype, shape: shape.slice(), begin, end });
-  }
-
-  const sorted = [...entries.entries(), ...otherEntries.entries()].filter(([, e]) => e.end > e.begin).sort((a, b) => a[1].begin - b[1].begin);
-  for (let i = 1; i < sorted.length; i++) {
-    const [prevName, prev] = sorted[i - 1];
-    const [name, cur] = sorted[i];
-    if (cur.begin < prev.end) throw fail(`tensors "${prevName}" and "${name}" overlap (bytes ${cur.begin}..${prev.end})`);
+  for (const [name, t] of tensors) {
+    if (isSupported(t.dtype)) entries.set(name, { ...t, dtype: t.dtype });
+    else otherEntries.set(name, t);
   }
   return { entries, otherEntries, metadata, dataStart };
-}
-
-function parseMetadata(raw: unknown, fail: (p: string) => EngineError): Record<string, string> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail('__metadata__ is not an object');
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (typeof v !== 'string') throw fail(`__metadata__ value for "${k}" is not a string`);
-    out[k] = v;
-  }
-  return out;
 }
 
 /**

@@ -56,7 +56,7 @@ export class ByteLevelBPETokenizer implements Tokenizer {
     for (const id of [v.eosTokenId, v.bosTokenId]) {
       if (id !== undefined && !v.addedById.has(id)) specials.push({ id, content: v.idToToken[id] ?? '' });
     }
-    this.splitter = new SpecialSplitter(specials);
+    this.splitter = new SpecialSplitter(specials, src.file);
   }
 
   /** From an in-memory vocabulary and rank-ordered merges (byte-level symbols, e.g. "Ġ", "t"). */

@@ -25,22 +25,57 @@ export interface TokenizerSource {
   mergeLines?: number[];
 }
 
-export function readText(file: string): string {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A text file's contents. It must be UTF-8, as Hugging Face's readers (Rust's serde_json, Python's
+ * open(encoding="utf-8")) require: bytes that are not would otherwise turn into U+FFFD silently,
+ * and a vocabulary would hold tokens that no text can produce.
+ */
+export function decodeUtf8(bytes: Uint8Array, file: string, code: 'BAD_JSON' | 'BAD_TOKENIZER' | 'BAD_CONFIG'): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new EngineError(code, 'is not valid UTF-8 text', file);
+  }
+}
+
+export function readText(file: string, code: 'BAD_JSON' | 'BAD_TOKENIZER' = 'BAD_TOKENIZER'): string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new EngineError('FILE_NOT_FOUND', 'file not found', file);
     throw new EngineError('FILE_NOT_FOUND', `cannot read the file (${code ?? String(err)})`, file);
   }
+  return decodeUtf8(bytes, file, code);
 }
 
 export function readJson(file: string): unknown {
-  const text = readText(file);
+  const text = readText(file, 'BAD_JSON');
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw new EngineError('BAD_JSON', `is not valid JSON (${(err as Error).message})`, file);
+  }
+}
+
+/** Deeper than any tokenizer.json's nesting (pipelines of Sequences are 3 or 4 levels deep). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Refuses JSON nested deeper than MAX_JSON_DEPTH: the pipeline's readers recurse into Sequences (and
+ * messages stringify what they quote), and a file nested 5,000 deep would overflow the stack with a
+ * bare RangeError. JSON.parse itself copes; this walk uses its own stack, never recursion.
+ */
+export function checkDepth(value: unknown, file: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) throw new EngineError('BAD_TOKENIZER', `is nested more than ${MAX_JSON_DEPTH} levels deep`, file);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
 }
 
@@ -108,6 +143,7 @@ function checkPipeline(root: Record<string, unknown>, file: string): void {
 /** A Hugging Face tokenizer.json with a BPE model; merges as "a b" strings or ["a", "b"] pairs. */
 export function readTokenizerJson(file: string): TokenizerSource {
   const root = readJson(file);
+  checkDepth(root, file);
   const bad = (msg: string): EngineError => new EngineError('BAD_TOKENIZER', msg, file);
   if (!isObject(root)) throw bad('is not a JSON object');
   const model = root.model;

@@ -224,6 +224,14 @@ describe('SafetensorsFile validation', () => {
     ['overlapping tensors', (f) => rawFile(f, { a: ok(0, 8), b: ok(4, 12) }, 12), 'BAD_SAFETENSORS', /"a" and "b" overlap/],
     ['a dtype the format does not have', (f) => rawFile(f, { w: ok(0, 8, [2], 'Q4_K') }, 8), 'UNKNOWN_DTYPE', /"w" has dtype Q4_K/],
     ['a non-string metadata value', (f) => rawFile(f, { __metadata__: { n: 1 }, a: ok(0, 8) }, 8), 'BAD_SAFETENSORS', /__metadata__/],
+    // What the reference reader (safetensors' Metadata::validate) refuses besides:
+    ['a gap between tensors', (f) => rawFile(f, { a: ok(0, 8), b: ok(12, 20) }, 20), 'BAD_SAFETENSORS', /bytes 8\.\.12 .* belong to no tensor/],
+    ['data that does not start at byte 0', (f) => rawFile(f, { a: ok(4, 12) }, 12), 'BAD_SAFETENSORS', /bytes 0\.\.4/],
+    ['bytes after the last tensor', (f) => rawFile(f, { a: ok(0, 8) }, 12), 'BAD_SAFETENSORS', /4 more bytes after them/],
+    ['a shape whose byte length overflows 2⁶⁴', (f) => rawFile(f, { a: ok(0, 0, [2 ** 52, 2 ** 52, 0x10000]) }, 0), 'BAD_SAFETENSORS', /needs 5316911983139663491615228241121378304/],
+    ['a tensor name given twice', (f) => rawFile(f, '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 8), 'BAD_SAFETENSORS', /key "a" twice/],
+    ['a field given twice in an entry', (f) => rawFile(f, '{"a":{"dtype":"F32","shape":[2],"shape":[2],"data_offsets":[0,8]}}', 8), 'BAD_SAFETENSORS', /key "shape" twice/],
+    ['a header that is not UTF-8', (f) => fs.writeFileSync(f, Buffer.from([6, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x22, 0xff, 0x22, 0x3a, 0x7d])), 'BAD_SAFETENSORS', /not valid UTF-8/],
   ];
   bad.forEach(([what, make, code, pattern], i) => {
     it(`rejects ${what} (${code})`, () => {
@@ -238,8 +246,8 @@ describe('SafetensorsFile validation', () => {
       w: ok(0, 16, [2], 'F64'),
       q: ok(16, 19, [3], 'I8'),
       m: ok(19, 23, [2, 2], 'BOOL'),
-      x: ok(24, 32, [2], 'F32'),
-    }, 32);
+      x: ok(23, 31, [2], 'F32'),
+    }, 31);
     const f = SafetensorsFile.open(file);
     try {
       assert.deepEqual([...f.entries.keys()], ['x']);
@@ -274,6 +282,8 @@ describe('SafetensorsFile on a 3 GiB file', () => {
     const header = JSON.stringify({
       __metadata__: { format: 'pt' },
       head: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+      // the tensors must tile the data section (as the reference reader requires): a U8 filler between
+      middle: { dtype: 'U8', shape: [dataLen - 32], data_offsets: [16, dataLen - 16] },
       far: { dtype: 'F32', shape: [2, 2], data_offsets: [dataLen - 16, dataLen] },
     });
     const headerBuf = Buffer.from(header.padEnd(256), 'utf8');

@@ -5,7 +5,7 @@
 // either side, `lstrip` / `rstrip` swallow the whitespace beside the token.
 
 import { slice, spanOf, type Normalized } from './normalized';
-import { escapeRegExp } from './regex';
+import { literalsPattern } from './regex';
 
 export interface AddedToken {
   id: number;
@@ -30,14 +30,13 @@ export class AddedTokenMatcher {
   private readonly byContent: Map<string, AddedToken>;
 
   /** `patterns` maps each token to the string searched for (its content, normalized for normalized tokens). */
-  constructor(tokens: AddedToken[], patternOf: (t: AddedToken) => string = (t) => t.content) {
+  constructor(tokens: AddedToken[], file: string, patternOf: (t: AddedToken) => string = (t) => t.content) {
     this.byContent = new Map();
     for (const t of tokens) {
       const p = patternOf(t);
       if (p.length > 0 && !this.byContent.has(p)) this.byContent.set(p, t);
     }
-    const pats = [...this.byContent.keys()].sort((a, b) => b.length - a.length);
-    if (pats.length > 0) this.re = new RegExp(pats.map(escapeRegExp).join('|'), 'gu');
+    this.re = literalsPattern([...this.byContent.keys()], file);
   }
 
   get empty(): boolean {

@@ -80,10 +80,11 @@ export class HfTokenizer implements Tokenizer {
     this.pre = buildPreTokenizer(spec.preTokenizer, file);
     this.decoder = new Decoder(spec.decoder, file);
     this.model = new BpeModel({ ...spec, byteLevel: this.pre.byteLevel });
-    this.rawMatcher = new AddedTokenMatcher(spec.added.filter((t) => !t.normalized));
+    this.rawMatcher = new AddedTokenMatcher(spec.added.filter((t) => !t.normalized), file);
     const norm = this.normalizer;
     this.normMatcher = new AddedTokenMatcher(
       spec.added.filter((t) => t.normalized),
+      file,
       (t) => (norm ? norm(identity(t.content, 0)).text : t.content),
     );
     const idOf = (s: string): number | undefined => spec.vocab.get(s) ?? spec.added.find((t) => t.content === s)?.id;

@@ -9,6 +9,15 @@
 //  - `\s` is Unicode White_Space in Oniguruma (it includes U+0085, not U+FEFF); JavaScript's differs
 //    on exactly those two, so `\s` / `\S` are written out.
 // `\p{…}` classes need the `u` flag, which every pattern gets.
+//
+// A pattern comes from a downloaded file and runs on the user's whole text, and JavaScript's RegExp
+// backtracks: `(a+)+$` or `(a|a)*b` take exponential time on a line of "a"s, which would freeze
+// the engine worker with no way to stop it (a synchronous match cannot be interrupted, so a timer
+// cannot time-box it, and V8's linear-time engine needs a command-line flag we cannot give VS Code's
+// extension host). We refuse what such blow-ups need instead: a repeated group (`(…)*`, `(…)+`,
+// `(…){n,m}`; a group may only be optional, `(…)?`), backreferences, and patterns longer than
+// MAX_PATTERN_LENGTH. Repetition is left only on single characters and classes, as every tokenizer
+// we know writes its patterns (GPT-2's, Llama 3's, Qwen2's, GPT-4o's: `\p{L}+`, `\p{N}{1,3}`, `(?i:'s|'t)?`).
 
 import { EngineError } from '../errors';
 
@@ -35,7 +44,11 @@ const isLetter = (ch: string): boolean => ch.toLowerCase() !== ch.toUpperCase();
  * Rewrites an Oniguruma pattern for JavaScript's `u` flag. Throws a plain Error saying what it
  * cannot translate (the caller names the file).
  */
+/** Longer than any tokenizer's pattern we know (Llama 3's is 120 characters, GPT-4o's about 300). */
+export const MAX_PATTERN_LENGTH = 2000;
+
 export function translatePattern(src: string): string {
+  if (src.length > MAX_PATTERN_LENGTH) throw new Error(`the pattern is ${src.length} characters long, more than the ${MAX_PATTERN_LENGTH} we accept`);
   let out = '';
   const groups: boolean[] = []; // per open group: was case-insensitivity on before it
   let fold = false;
@@ -68,6 +81,8 @@ export function translatePattern(src: string): string {
       } else if (next === 'w' || next === 'W') {
         if (inClass && next === 'W') throw new Error('\\W inside a character class is not supported');
         out += inClass ? WORD : `[${next === 'W' ? '^' : ''}${WORD}]`;
+      } else if (!inClass && (/[1-9]/.test(next) || (next === 'k' && chars[i + 1] === '<'))) {
+        throw new Error('backreferences are not supported');
       } else if (/[A-Za-z0-9]/.test(next)) out += '\\' + next;
       else if (SYNTAX.includes(next) || (inClass && next === '-')) out += '\\' + next;
       else out += next; // Oniguruma allows any escaped punctuation; JavaScript's u flag only syntax characters
@@ -104,6 +119,10 @@ export function translatePattern(src: string): string {
     if (c === ')') {
       fold = groups.pop() ?? false;
       out += c;
+      const q = chars[i + 1];
+      if (q === '*' || q === '+' || (q === '{' && /\d/.test(chars[i + 2] ?? ''))) {
+        throw new Error(`a repeated group ("…)${q}") is not supported: its matching can take exponential time`);
+      }
       continue;
     }
     if ((c === '+' || c === '?' || c === '*') && chars[i + 1] === '+' && c !== '?') {
@@ -120,10 +139,30 @@ export function compilePattern(src: string, file: string): RegExp {
   try {
     return new RegExp(translatePattern(src), 'gu');
   } catch (err) {
-    throw new EngineError('BAD_TOKENIZER', `the pre-tokenizer pattern ${JSON.stringify(src)} cannot be used: ${(err as Error).message}`, file);
+    const shown = src.length > 80 ? `${src.slice(0, 80)}…` : src;
+    throw new EngineError('BAD_TOKENIZER', `the pre-tokenizer pattern ${JSON.stringify(shown)} cannot be used: ${(err as Error).message}`, file);
   }
 }
 
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * A global RegExp matching any of `literals` (the longest first at one place), for added tokens;
+ * undefined for none. V8 refuses a RegExp past its size limit (a 1 MB added token, say) with a
+ * SyntaxError when it first runs it: that is a BAD_TOKENIZER naming `file`.
+ */
+export function literalsPattern(literals: string[], file: string): RegExp | undefined {
+  if (literals.length === 0) return undefined;
+  const sorted = literals.slice().sort((a, b) => b.length - a.length);
+  try {
+    const re = new RegExp(sorted.map(escapeRegExp).join('|'), 'gu');
+    re.exec('x'); // V8 compiles a RegExp at its first match, and only then finds it too large
+    re.lastIndex = 0;
+    return re;
+  } catch (err) {
+    const longest = sorted[0].length;
+    throw new EngineError('BAD_TOKENIZER', `the ${literals.length} added tokens (the longest ${longest} characters) cannot be matched: ${(err as Error).message.slice(-40)}`, file);
+  }
 }
