@@ -99,13 +99,17 @@ describe('hub download lock', function () {
 
   it('two pulls of one repo into one cache: each blob is fetched once, both snapshots are whole', async () => {
     const hub = new FakeHub({ 'org/qwen': { files: QWEN } });
-    hub.paceMs = 5; // the weights take a while, so that the second pull finds the lock held
+    hub.paceMs = 20; // the weights take a while, so that the second pull finds the lock held
     const endpoint = await hub.start();
     try {
       const env = { HF_ENDPOINT: endpoint, HF_HOME: path.join(tmp, 'home') };
       const cacheDir = path.join(tmp, 'hub');
       const waits: string[] = [];
-      const [a, b] = await Promise.all([pull('org/qwen', { env, cacheDir }), pull('org/qwen', { env, cacheDir, onWait: (f) => waits.push(f) })]);
+      // The second pull starts once the first is inside the weights' body (paced), so it must find
+      // that blob's lock held, whatever the machine's load.
+      const first = pull('org/qwen', { env, cacheDir });
+      while (!hub.log.some((r) => r.method === 'GET' && r.path.startsWith('/lfs-storage/'))) await new Promise((r) => setTimeout(r, 5));
+      const [a, b] = await Promise.all([first, pull('org/qwen', { env, cacheDir, onWait: (f) => waits.push(f) })]);
       assert.equal(a.path, b.path);
       for (const [name, data] of Object.entries(QWEN)) {
         assert.deepEqual(fs.readFileSync(path.join(a.path, name)), data, name);
