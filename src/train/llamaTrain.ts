@@ -6,7 +6,9 @@
 // export is the parameters as they are. The upload/loss/gradient plumbing is in trainable.ts.
 //
 // Every projection is h·wᵀ through `mmT`, whose forward and backward multiply plainly (the wasm
-// backend's matMul with a transposed operand is ~10× slower; see ops/matmul.ts).
+// backend's matMul with a transposed operand is ~10× slower; see ops/matmul.ts). The fast graph
+// stacks q_proj | k_proj | v_proj and gate_proj | up_proj into one projection each (as the engine
+// does): fewer, larger GEMMs, and h transposed once for their weight gradients.
 import { tf } from '../engine/backend';
 import type { GPTConfig, WeightMap } from '../engine/types';
 import { causalSelfAttention } from './ops/attention';
@@ -14,7 +16,7 @@ import { mmT } from './ops/matmul';
 import { causalSelfAttentionRef, linearRef, rmsNormRef, ropeRef, swigluRef } from './ops/reference';
 import { rmsNorm } from './ops/rmsNorm';
 import { rope, RopeTables } from './ops/rope';
-import { swiglu } from './ops/swiglu';
+import { swigluFused } from './ops/swiglu';
 import { Rng } from './rng';
 import { causalMask, paramsFromWeights, size, TrainGraph, type ParamSpec } from './trainable';
 
@@ -90,25 +92,29 @@ export class LlamaTrain extends TrainGraph {
     const eps = c.layerNormEps;
     if (T > c.nPositions) throw new Error(`sequence of ${T} tokens exceeds the context of ${c.nPositions}`);
     const fast = this.kernels === 'fast';
+    const W = c.nHead * c.headDim;
     const norm = fast ? rmsNorm : rmsNormRef;
     const linear = fast ? (h: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D => mmT(h, w) : linearRef;
-    const attention = fast ? causalSelfAttention : causalSelfAttentionRef;
-    const gateUp = fast ? swiglu : swigluRef;
     const inv = fast ? undefined : this.ropeInvFreq();
-    const rotate = (x: tf.Tensor2D): tf.Tensor2D => (inv ? ropeRef(x, B, T, c.headDim, inv) : rope(x, T, this.rope));
+    /** q | k | v [N, 3W] from h [N, d], q and k rotated. */
+    const qkv = (h: tf.Tensor2D, wq: tf.Tensor2D, wk: tf.Tensor2D, wv: tf.Tensor2D): tf.Tensor2D => {
+      if (!inv) return rope(mmT(h, tf.concat([wq, wk, wv], 0) as tf.Tensor2D), T, this.rope, 2 * W); // [N, 3W]
+      const rotate = (y: tf.Tensor2D): tf.Tensor2D => ropeRef(y, B, T, c.headDim, inv); // [N, W]
+      return tf.concat([rotate(linearRef(h, wq)), rotate(linearRef(h, wk)), linearRef(h, wv)], 1) as tf.Tensor2D; // [N, 3W]
+    };
+    /** silu(gate_proj(h))·up_proj(h) [N, f]. */
+    const mlp = (h: tf.Tensor2D, wg: tf.Tensor2D, wu: tf.Tensor2D): tf.Tensor2D =>
+      fast ? swigluFused(mmT(h, tf.concat([wg, wu], 0) as tf.Tensor2D)) : swigluRef(linearRef(h, wg), linearRef(h, wu)); // [N, f]
+    const attention = fast ? causalSelfAttention : causalSelfAttentionRef;
     const mask = tf.tensor2d(causalMask(T), [T, T]); // [T, T], 0 or −1e9
     let x = tokEmb; // [N, d]
     for (let l = 0; l < c.nLayer; l++) {
       const w = <R extends tf.Tensor>(k: number): R => p[1 + l * LAYER_KEYS.length + k] as R;
       const h1 = norm(x, w(0), eps); // [N, d] input_layernorm
-      const q = rotate(linear(h1, w(1))); // [N, H·hd]
-      const k = rotate(linear(h1, w(2))); // [N, H·hd]
-      const v = linear(h1, w(3)); // [N, H·hd]
-      const y = attention(tf.concat([q, k, v], 1) as tf.Tensor2D, B, T, c.nHead, mask); // [N, H·hd]
+      const y = attention(qkv(h1, w(1), w(2), w(3)), B, T, c.nHead, mask); // [N, W]
       x = tf.add(x, linear(y, w(4))) as tf.Tensor2D; // [N, d] + o_proj
       const h2 = norm(x, w(5), eps); // [N, d] post_attention_layernorm
-      const m = gateUp(linear(h2, w(6)), linear(h2, w(7))); // [N, f] silu(gate_proj)·up_proj
-      x = tf.add(x, linear(m, w(8))) as tf.Tensor2D; // [N, d] + down_proj
+      x = tf.add(x, linear(mlp(h2, w(6), w(7)), w(8))) as tf.Tensor2D; // [N, d] + down_proj
     }
     const hf = norm(x, p[p.length - 1] as tf.Tensor1D, eps); // [N, d] model.norm
     const embed = p[this.embIndex] as tf.Tensor2D; // [V, d]

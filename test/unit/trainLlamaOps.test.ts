@@ -7,7 +7,7 @@ import { mmT } from '../../src/train/ops/matmul';
 import { linearRef, rmsNormRef, ropeRef, swigluRef } from '../../src/train/ops/reference';
 import { rmsNorm } from '../../src/train/ops/rmsNorm';
 import { rope, RopeTables } from '../../src/train/ops/rope';
-import { swiglu } from '../../src/train/ops/swiglu';
+import { swiglu, swigluFused } from '../../src/train/ops/swiglu';
 import { Rng } from '../../src/train/rng';
 import type { TokenBatch } from '../../src/train/trainable';
 
@@ -126,6 +126,25 @@ describe('train: the Llama ops and model against references and finite differenc
       { data: randn(5 * 7, 4, 2), shape: [5, 7] },
       { data: randn(5 * 7, 5), shape: [5, 7] },
     ]);
+  });
+
+  it('SwiGLU on the stacked gate | up projection [N, 2f]: value and gradient', () => {
+    const split = (x: tf.Tensor): [tf.Tensor2D, tf.Tensor2D] => tf.split(x as tf.Tensor2D, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    checkOp('swigluFused', (x) => swigluFused(x as tf.Tensor2D), (x) => swigluRef(...split(x)), [{ data: randn(5 * 14, 8, 2), shape: [5, 14] }]);
+  });
+
+  it('RoPE on q | k | v [N, 3W] rotating the first 2W columns only: q and k as the reference, v passed through', () => {
+    const B = 2;
+    const T = 4;
+    const hd = 4;
+    const W = 2 * hd; // 2 heads
+    const ropeCfg = { theta: 50, rotaryDim: hd };
+    const tables = new RopeTables(ropeCfg, hd);
+    const ref = (x: tf.Tensor): tf.Tensor => {
+      const [q, k, v] = tf.split(x as tf.Tensor2D, 3, 1) as tf.Tensor2D[];
+      return tf.concat([ropeRef(q, B, T, hd, invFreq(ropeCfg)), ropeRef(k, B, T, hd, invFreq(ropeCfg)), v], 1);
+    };
+    checkOp('rope q|k|v', (x) => rope(x as tf.Tensor2D, T, tables, 2 * W), ref, [{ data: randn(B * T * 3 * W, 9), shape: [B * T, 3 * W] }]);
   });
 
   it('a projection h·wᵀ through mmT: value and gradients equal the transposed matMul', () => {

@@ -4,7 +4,8 @@
 // permutation, so it runs as one plain 2-D matMul by R [hd, hd] (XNNPACK; slicing and concatenating
 // halves copies on wasm), and the backward is the rotation back: dx = dy·cos + (dy·sin)·Rᵀ.
 // The cos/sin tables are computed in float64 from the engine's inv_freq and tiled over the heads
-// and the batch rows, so the multiplies need no broadcasting.
+// and the batch rows, so the multiplies need no broadcasting. Columns past `rotated` pass through
+// (cos 1, sin 0): q | k | v from one projection rotate in one op, v untouched.
 import { tf } from '../../engine/backend';
 import { invFreq } from '../../engine/rotary';
 import type { RopeConfig } from '../../engine/types';
@@ -15,7 +16,7 @@ interface Tables {
   sin: Float32Array; // [B·T, W]
 }
 
-/** The tables and R for one head width; cached per (B, T, W). */
+/** The tables and R for one head width; cached per (B, T, W, rotated columns). */
 export class RopeTables {
   private readonly inv: Float64Array;
   private readonly half: number;
@@ -38,16 +39,17 @@ export class RopeTables {
     for (let i = 0; i < hd; i++) for (let j = 0; j < hd; j++) this.rT[j * hd + i] = this.r[i * hd + j];
   }
 
-  /** cos and sin of every (row, column) of x [B·T, W] (W = heads·hd, position = row mod T). */
-  tables(B: number, T: number, W: number): Tables {
-    const key = `${B}x${T}x${W}`;
+  /** cos and sin of every (row, column) of x [B·T, W] (W = heads·hd, position = row mod T); columns ≥ `rotated` get 1 and 0. */
+  tables(B: number, T: number, W: number, rotated = W): Tables {
+    const key = `${B}x${T}x${W}x${rotated}`;
     let t = this.cache.get(key);
     if (!t) {
       const hd = this.headDim;
       const cos = new Float32Array(B * T * W);
       const sin = new Float32Array(B * T * W);
+      cos.fill(1, 0, T * W);
       for (let pos = 0; pos < T; pos++) {
-        for (let c = 0; c < W; c++) {
+        for (let c = 0; c < rotated; c++) {
           const angle = pos * this.inv[(c % hd) % this.half];
           cos[pos * W + c] = Math.cos(angle);
           sin[pos * W + c] = Math.sin(angle);
@@ -64,11 +66,14 @@ export class RopeTables {
   }
 }
 
-/** x [B·T, W] (W = heads·hd, each head rotated by its row's position mod T) → the same shape. */
-export function rope(x: tf.Tensor2D, T: number, tables: RopeTables): tf.Tensor2D {
+/**
+ * x [B·T, W] (W = heads·hd, each head rotated by its row's position mod T) → the same shape; only
+ * the first `rotated` columns (default all) rotate.
+ */
+export function rope(x: tf.Tensor2D, T: number, tables: RopeTables, rotated?: number): tf.Tensor2D {
   const [N, W] = x.shape;
   const hd = tables.headDim;
-  const t = tables.tables(N / T, T, W);
+  const t = tables.tables(N / T, T, W, rotated);
   const rotateHalf = (a: tf.Tensor, r: tf.Tensor): tf.Tensor => tf.reshape(tf.matMul(tf.reshape(a, [(N * W) / hd, hd]) as tf.Tensor2D, r as tf.Tensor2D), [N, W]); // [N, W]
   const op = customOp((xx: tf.Tensor2D) => {
     // Created here and saved: tensors made under the gradient tape that the backward needs must be
