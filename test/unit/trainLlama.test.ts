@@ -10,6 +10,7 @@ import { logSoftmax } from '../../src/engine/sampler';
 import { ByteLevelBPETokenizer } from '../../src/engine/tokenizer';
 import { DataParallel } from '../../src/train/dataParallel';
 import { LlamaTrain } from '../../src/train/llamaTrain';
+import { runReward } from '../../src/train/reward';
 import { runSft } from '../../src/train/sft';
 import { llamaInner, modelConfigFor, parseTrainConfig } from '../../src/train/trainConfig';
 import { runTraining, type TrainSummary } from '../../src/train/trainer';
@@ -107,10 +108,15 @@ describe('train: the Llama family end to end', function () {
         model.dispose();
       }
 
-      // Fine-tuning takes the Llama export too, and writes a Llama folder.
+      // Fine-tuning and reward fine-tuning (sampling grows T token by token) take the Llama export too, and write Llama folders.
       fs.writeFileSync(path.join(dir, 'pairs.jsonl'), '{"prompt": "Ada wrote", "response": " the compiler."}\n');
       const sft = await runSft({ base: dirM, data: path.join(dir, 'pairs.jsonl'), out: path.join(dir, 'sft'), steps: 3, log: () => {} });
       assert.equal(loadCheckpoint(sft.outDir).config.modelType, 'llama');
+      fs.writeFileSync(path.join(dir, 'len.mjs'), 'export default (p, c) => c.length;\n');
+      fs.writeFileSync(path.join(dir, 'prompts.txt'), 'Ada wrote\n');
+      const rw = await runReward({ base: dirM, rewardModule: path.join(dir, 'len.mjs'), prompts: path.join(dir, 'prompts.txt'), out: path.join(dir, 'rw'), steps: 2, samples: 2, maxNewTokens: 6, log: () => {} });
+      assert.equal(rw.meanRewards.length, 2);
+      assert.equal(loadCheckpoint(rw.outDir).config.modelType, 'llama');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -16,7 +16,10 @@ interface Tables {
   sin: Float32Array; // [B·T, W]
 }
 
-/** The tables and R for one head width; cached per (B, T, W, rotated columns). */
+/** Table sets kept: training uses one shape; sampling (reward.ts) grows T by one per token. */
+const MAX_CACHED = 4;
+
+/** The tables and R for one head width; the last few (B, T, W, rotated columns) cached. */
 export class RopeTables {
   private readonly inv: Float64Array;
   private readonly half: number;
@@ -60,6 +63,7 @@ export class RopeTables {
         sin.copyWithin(b * T * W, 0, T * W);
       }
       t = { cos, sin };
+      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(key, t);
     }
     return t;
