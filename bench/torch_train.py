@@ -1,5 +1,6 @@
-"""The bench's PyTorch reference: one AdamW training step of the same GPT-2 model on the same
-batch (ids (i*7919+13) % vocab), 2 threads, prints 'PyTorch: N ms/step, tokens/s X'."""
+"""The bench's PyTorch reference: one AdamW training step of the same GPT-2 model (or, with
+--family llama, the same Llama: RMSNorm, RoPE rotate_half, SwiGLU, no biases, tied head) on the
+same batch (ids (i*7919+13) % vocab), 2 threads, prints 'PyTorch: N ms/step, tokens/s X'."""
 import argparse
 import math
 import time
@@ -11,6 +12,10 @@ import torch.nn.functional as F
 p = argparse.ArgumentParser()
 for k in ["layers", "heads", "embd", "ctx", "vocab", "batch", "steps"]:
     p.add_argument(f"--{k}", type=int, required=True)
+p.add_argument("--family", default="gpt2", choices=["gpt2", "llama"])
+p.add_argument("--inner", type=int, default=0)
+p.add_argument("--theta", type=float, default=10000.0)
+p.add_argument("--eps", type=float, default=1e-5)
 a = p.parse_args()
 torch.set_num_threads(2)
 torch.manual_seed(0)
@@ -48,7 +53,60 @@ class GPT(nn.Module):
         return s.ln_f(x) @ s.wte.weight.T  # tied head
 
 
-m = GPT()
+class RMSNorm(nn.Module):
+    def __init__(s, d):
+        super().__init__()
+        s.weight = nn.Parameter(torch.ones(d))
+
+    def forward(s, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + a.eps) * s.weight
+
+
+def rotate_half(x):
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+class LlamaBlock(nn.Module):
+    def __init__(s, d, h, f):
+        super().__init__()
+        s.h = h
+        s.input_layernorm, s.post_attention_layernorm = RMSNorm(d), RMSNorm(d)
+        s.q_proj, s.k_proj, s.v_proj, s.o_proj = (nn.Linear(d, d, bias=False) for _ in range(4))
+        s.gate_proj, s.up_proj, s.down_proj = nn.Linear(d, f, bias=False), nn.Linear(d, f, bias=False), nn.Linear(f, d, bias=False)
+        hd = d // h
+        inv = 1.0 / (a.theta ** (torch.arange(0, hd, 2).float() / hd))
+        ang = torch.outer(torch.arange(a.ctx).float(), inv)
+        emb = torch.cat((ang, ang), dim=-1)  # [T, hd]
+        s.cos, s.sin = emb.cos(), emb.sin()
+
+    def forward(s, x):
+        B, T, d = x.shape
+        hx = s.input_layernorm(x)
+        q, k, v = ((p(hx)).view(B, T, s.h, d // s.h).transpose(1, 2) for p in (s.q_proj, s.k_proj, s.v_proj))  # [B, H, T, hd]
+        q, k = (t * s.cos[:T] + rotate_half(t) * s.sin[:T] for t in (q, k))
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(d // s.h)
+        att = att.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf")).softmax(-1)
+        x = x + s.o_proj((att @ v).transpose(1, 2).reshape(B, T, d))
+        hx = s.post_attention_layernorm(x)
+        return x + s.down_proj(F.silu(s.gate_proj(hx)) * s.up_proj(hx))
+
+
+class Llama(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.embed_tokens = nn.Embedding(a.vocab, a.embd)
+        s.layers = nn.ModuleList(LlamaBlock(a.embd, a.heads, a.inner) for _ in range(a.layers))
+        s.norm = RMSNorm(a.embd)
+
+    def forward(s, idx):
+        x = s.embed_tokens(idx)
+        for b in s.layers:
+            x = b(x)
+        return s.norm(x) @ s.embed_tokens.weight.T  # tied head
+
+
+m = Llama() if a.family == "llama" else GPT()
 opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.1)
 ids = (torch.arange(a.batch * (a.ctx + 1)) * 7919 + 13) % a.vocab
 ids = ids.view(a.batch, a.ctx + 1)

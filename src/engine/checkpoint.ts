@@ -1,5 +1,5 @@
 // A Hugging Face model folder (GPT-2, GPT-1, the Llama family) → { config, weights }, and a GPT-2
-// back. Layout: config.json + model.safetensors, or + model.safetensors.index.json with shards.
+// or Llama one back. Layout: config.json + model.safetensors, or + model.safetensors.index.json with shards.
 // Each family's names and shapes are in families/checkpointNames.ts: GPT-2's may carry a
 // `transformer.` prefix (GPT2LMHeadModel) or not (GPT2Model), buffers (causal masks, RoPE's
 // inv_freq) are skipped, and with a tied head a present `lm_head.weight` must equal the embedding.
@@ -293,8 +293,9 @@ function checkTied(lmHead: Located, wte: AnyWeightArray, name: string): void {
 }
 
 /**
- * Writes `weights` as a Hugging Face GPT-2 folder: config.json and model.safetensors with the
- * names GPT2LMHeadModel saves (`transformer.` prefix, no lm_head: it is tied).
+ * Writes `weights` as a Hugging Face folder: config.json and model.safetensors with the names
+ * GPT2LMHeadModel saves (`transformer.` prefix, no lm_head: it is tied), or LlamaForCausalLM's
+ * (`model.…` as they are; lm_head only when untied).
  */
 export function saveCheckpoint(dir: string, config: GPTConfig, weights: WeightMap, opts: { dtype?: SafetensorsDtype } = {}): void {
   const expected = expectedWeightShapes(config);
@@ -312,7 +313,7 @@ export function saveCheckpoint(dir: string, config: GPTConfig, weights: WeightMa
   fs.mkdirSync(dir, { recursive: true });
   const tensors: [string, { shape: number[]; data: Float32Array }][] = [...expected.keys()].map((name) => {
     const w = weights.get(name)!;
-    return [`transformer.${name}`, { shape: w.shape, data: w.data }];
+    return [config.modelType === 'gpt2' ? `transformer.${name}` : name, { shape: w.shape, data: w.data }];
   });
   // Write beside the target, then rename: a crash never leaves a half-written model.safetensors.
   const tmp = `${target}.tmp-${process.pid}`;

@@ -1,8 +1,8 @@
 // Hugging Face `config.json` → GPTConfig (GPT-2 here; the other families in their own files), and
-// a GPT-2 GPTConfig back. Every check names the file and the key.
+// a GPT-2 or Llama GPTConfig back. Every check names the file and the key.
 import { bad, modelName, positiveInt, specialIds, type Json } from './configFields';
 import { EngineError } from './errors';
-import { LLAMA_FAMILY, parseLlamaConfig, type LlamaType } from './llamaConfig';
+import { LLAMA_FAMILY, llamaConfigToJson, parseLlamaConfig, type LlamaType } from './llamaConfig';
 import { parseOpenAIGptConfig } from './openaiGptConfig';
 import type { GPTConfig } from './types';
 
@@ -104,9 +104,16 @@ export function parseConfig(json: unknown, file: string): GPTConfig {
   return config;
 }
 
-/** A GPT-2 GPTConfig → a Hugging Face style config.json object (GPT2LMHeadModel). */
+/** A GPT-2 (GPT2LMHeadModel) or Llama (LlamaForCausalLM) GPTConfig → a Hugging Face style config.json object. */
 export function configToJson(c: GPTConfig): Record<string, unknown> {
-  if (c.modelType !== 'gpt2') throw new EngineError('INTERNAL', `configToJson writes GPT-2 configs only, not ${c.modelType}`);
+  if (c.modelType === 'llama') {
+    try {
+      return llamaConfigToJson(c);
+    } catch (e) {
+      throw new EngineError('INTERNAL', (e as Error).message);
+    }
+  }
+  if (c.modelType !== 'gpt2') throw new EngineError('INTERNAL', `configToJson writes GPT-2 and Llama configs only, not ${c.modelType}`);
   const out: Record<string, unknown> = {
     architectures: ['GPT2LMHeadModel'],
     model_type: 'gpt2',

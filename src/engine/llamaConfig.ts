@@ -1,7 +1,8 @@
 // config.json of the Llama family — LlamaForCausalLM (SmolLM2, TinyLlama, Llama 3.x),
 // MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM — → GPTConfig. Defaults are those of
 // Hugging Face's config classes (LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config) for a key
-// the file leaves out; every check names the file and the key.
+// the file leaves out; every check names the file and the key. And a Llama GPTConfig back to
+// LlamaForCausalLM's config.json (what the training pipeline exports).
 import { bad, bool, modelName, numberIn, pick, positiveInt, specialIds, type Json } from './configFields';
 import type { GPTConfig, RopeConfig, RopeScaling } from './types';
 
@@ -141,4 +142,42 @@ export function parseLlamaConfig(obj: Json, type: LlamaType, file: string): GPTC
   const name = modelName(obj);
   if (name !== undefined) config.name = name;
   return config;
+}
+
+/**
+ * A Llama GPTConfig → LlamaForCausalLM's config.json (the keys LlamaConfig reads). Only what the
+ * training pipeline writes: no rope_scaling, no partial rotary, no q/k norms.
+ */
+export function llamaConfigToJson(c: GPTConfig): Record<string, unknown> {
+  if (c.modelType !== 'llama' || !c.rope || c.rope.scaling || c.rope.rotaryDim !== c.headDim || c.qkNorm || c.slidingWindow) {
+    throw new Error(`llamaConfigToJson writes plain Llama configs only (got ${c.modelType}${c.rope?.scaling ? ' with rope_scaling' : ''})`);
+  }
+  const bias = c.attentionBias?.qkv ?? false;
+  if (bias !== (c.attentionBias?.o ?? false)) throw new Error('llamaConfigToJson: Llama biases q, k, v and o together (attention_bias)');
+  const out: Record<string, unknown> = {
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    vocab_size: c.vocabSize,
+    hidden_size: c.nEmbd,
+    intermediate_size: c.nInner,
+    num_hidden_layers: c.nLayer,
+    num_attention_heads: c.nHead,
+    num_key_value_heads: c.nKvHead,
+    head_dim: c.headDim,
+    max_position_embeddings: c.nPositions,
+    hidden_act: 'silu',
+    rms_norm_eps: c.layerNormEps,
+    rope_theta: c.rope.theta,
+    rope_scaling: null,
+    attention_bias: bias,
+    attention_dropout: 0,
+    mlp_bias: c.mlpBias ?? false,
+    tie_word_embeddings: c.tieWordEmbeddings !== false,
+    initializer_range: 0.02,
+    torch_dtype: 'float32',
+  };
+  if (c.bosTokenId !== undefined) out.bos_token_id = c.bosTokenId;
+  if (c.eosTokenId !== undefined) out.eos_token_id = c.eosTokenId;
+  if (c.name !== undefined) out._name_or_path = c.name;
+  return out;
 }

@@ -4,7 +4,7 @@
 // { epoch, index }: a checkpoint stores it and a resumed run continues with the very same batches.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TokenBatch } from './gptTrain';
+import type { TokenBatch } from './trainable';
 import type { Tokenizer } from '../engine/types';
 import { Rng, mixSeed } from './rng';
 

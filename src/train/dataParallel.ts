@@ -1,5 +1,5 @@
 // Data-parallel gradients on both cores: each micro-batch's rows are cut into fixed parts (the
-// first rows, then the next ...); part 0 runs on the calling thread's own GPTTrain (unless
+// first rows, then the next ...); part 0 runs on the calling thread's own model (unless
 // `mainComputes` is false), every other part on a worker thread (gradWorker.ts) that reads the
 // parameters from SharedArrayBuffers. The parts' gradients are summed in a FIXED order (part 0,
 // then 1, ...), so a seeded run gives the same bits every time and a resumed run reproduces an
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { GPTConfig } from '../engine/types';
 import { workerSource, type WorkerSource } from '../engine/workerSource';
-import type { GPTTrain, LossResult, TokenBatch } from './gptTrain';
+import type { LossResult, TokenBatch, TrainableModel } from './trainable';
 import type { GradReply, GradRequest, GradWorkerData } from './gradWorker';
 
 export interface DataParallelOptions {
@@ -129,7 +129,7 @@ export class DataParallel {
    * `model.lossAndGrads(batch)` computed in parts on all threads with `model`'s current
    * parameters; the result is the parts' sums, added in part order.
    */
-  async lossAndGrads(model: GPTTrain, batch: TokenBatch): Promise<Grads> {
+  async lossAndGrads(model: TrainableModel, batch: TokenBatch): Promise<Grads> {
     this.shared.forEach((s, k) => s.set(model.params[k])); // the workers' view of this step's parameters
     const n = Math.min(this.threads, batch.B);
     const bounds = Array.from({ length: n + 1 }, (_, i) => Math.round((i * batch.B) / n));

@@ -1,12 +1,12 @@
 // The gradient worker of data-parallel training (bundled as dist/train-worker.js): one worker
-// thread with its own tfjs wasm backend and its own GPTTrain whose parameters are views of the
+// thread with its own tfjs wasm backend and its own model (either family) whose parameters are views of the
 // SharedArrayBuffers the main thread writes after every optimizer update, so a step's parameters
 // reach the worker without a copy. Each request is a slice of a micro-batch's rows; the reply holds
 // its loss sum, weight sum and gradients (transferred, not copied).
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../engine/backend';
 import type { GPTConfig } from '../engine/types';
-import { GPTTrain } from './gptTrain';
+import { initModel } from './trainModels';
 
 /** What the main thread passes at start. */
 export interface GradWorkerData {
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   if (!port) throw new Error('gradWorker must run in a worker thread');
   const data = workerData as GradWorkerData;
   await initBackend({ backend: 'wasm' });
-  const model = GPTTrain.init(data.config, 0);
+  const model = initModel(data.config, 0);
   if (data.params.length !== model.params.length) throw new Error(`got ${data.params.length} parameter buffers, expected ${model.params.length}`);
   data.params.forEach((buf, k) => {
     const view = new Float32Array(buf);

@@ -43,12 +43,25 @@ function lossLine(label: string, nats: number | undefined, tokensPerByte?: numbe
   return `| ${label} | ${nats.toFixed(4)} nats/token, ${bits.toFixed(3)} bits/token${bpb} |`;
 }
 
+/** The architecture row and the intro's noun for a config's family. */
+function architecture(c: GPTConfig): { row: string; style: string } {
+  if (c.modelType === 'llama') {
+    return {
+      row: `Llama (LlamaForCausalLM: pre-norm RMSNorm ε = ${c.layerNormEps}, RoPE θ = ${c.rope?.theta}, SwiGLU MLP, no biases, tied LM head)`,
+      style: 'Llama-style',
+    };
+  }
+  return { row: 'GPT-2 (pre-LN, gelu_new, tied LM head, learned positions)', style: 'GPT-2-style' };
+}
+
 export function renderModelCard(i: ModelCardInfo): string {
   const c = i.gptConfig;
+  const arch = architecture(c);
+  const ffn = c.modelType === 'llama' ? `SwiGLU feed-forward ${c.nInner}` : `feed-forward ${c.nInner}`;
   const rows = [
     `| Kind | ${i.kind} |`,
-    `| Architecture | GPT-2 (pre-LN, gelu_new, tied LM head, learned positions) |`,
-    `| Size | ${c.nLayer} layers, ${c.nHead} heads, d = ${c.nEmbd}, feed-forward ${c.nInner}, context ${c.nPositions}, vocabulary ${c.vocabSize} |`,
+    `| Architecture | ${arch.row} |`,
+    `| Size | ${c.nLayer} layers, ${c.nHead} heads, d = ${c.nEmbd}, ${ffn}, context ${c.nPositions}, vocabulary ${c.vocabSize} |`,
     `| Parameters | ${i.parameters.toLocaleString('en-US')} |`,
     ...(i.base ? [`| Base model | \`${i.base}\` |`] : []),
     ...(i.data?.length ? [`| Data | ${i.data.map((d) => `\`${d}\``).join(', ')} |`] : []),
@@ -61,7 +74,7 @@ export function renderModelCard(i: ModelCardInfo): string {
   const out = [
     `# ${i.name}`,
     '',
-    'A small GPT-2-style language model trained from scratch by the Attention Lens training pipeline',
+    `A small ${arch.style} language model trained from scratch by the Attention Lens training pipeline`,
     '(`src/train/`, TypeScript + TensorFlow.js). It is meant to be looked at, not to be useful: its',
     'attention heads are small enough to inspect one by one.',
     '',

@@ -14,7 +14,8 @@ import { ByteLevelBPETokenizer } from '../engine/tokenizer';
 import { AdamW } from './adamw';
 import { sequenceBatch, type WeightedSequence } from './data';
 import { exportModel } from './export';
-import { GPTTrain } from './gptTrain';
+import type { TrainableModel } from './trainable';
+import { modelFromWeights } from './trainModels';
 import { Rng } from './rng';
 
 export type RewardFn = (prompt: string, completion: string) => number;
@@ -57,7 +58,7 @@ export async function loadRewardFn(file: string): Promise<RewardFn> {
 }
 
 /** Samples `n` continuations of `prompt` at temperature 1; each stops after EOS. */
-export function sampleContinuations(model: GPTTrain, prompt: number[], n: number, maxNew: number, eos: number | undefined, rng: Rng): number[][] {
+export function sampleContinuations(model: TrainableModel, prompt: number[], n: number, maxNew: number, eos: number | undefined, rng: Rng): number[][] {
   const V = model.config.vocabSize;
   const rows = Array.from({ length: n }, () => prompt.slice());
   const done = new Array<boolean>(n).fill(false);
@@ -91,7 +92,7 @@ export function sampleContinuations(model: GPTTrain, prompt: number[], n: number
 }
 
 /** Σ log p(completion) of one sequence under `model`. */
-function logProb(model: GPTTrain, prompt: number[], completion: number[], pad: number): number {
+function logProb(model: TrainableModel, prompt: number[], completion: number[], pad: number): number {
   const ids = [...prompt, ...completion];
   const weights = ids.slice(1).map((_, j) => (j + 1 >= prompt.length ? 1 : 0));
   return -model.loss(sequenceBatch([{ ids, weights }], pad)).lossSum;
@@ -113,8 +114,8 @@ export async function runReward(o: RewardOptions): Promise<RewardResult> {
   const rng = new Rng(o.seed ?? 1);
   const eos = tok.eosTokenId ?? config.eosTokenId;
   const pad = eos ?? 0;
-  const model = GPTTrain.fromWeights(config, weights);
-  const base = kl > 0 ? GPTTrain.fromWeights(config, weights) : undefined;
+  const model = modelFromWeights(config, weights);
+  const base = kl > 0 ? modelFromWeights(config, weights) : undefined;
   const adam = new AdamW(model.params.map((p) => p.length), model.specs.map((s) => s.decay), { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0 });
   const meanRewards: number[] = [];
   let movingAvg: number | undefined;

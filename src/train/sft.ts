@@ -10,7 +10,7 @@ import type { Tokenizer } from '../engine/types';
 import { AdamW } from './adamw';
 import { sequenceBatch, type WeightedSequence } from './data';
 import { exportModel } from './export';
-import { GPTTrain } from './gptTrain';
+import { modelFromWeights } from './trainModels';
 import { Rng, mixSeed } from './rng';
 import { learningRate } from './schedule';
 
@@ -83,7 +83,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   const steps = o.steps ?? Math.max(20, Math.ceil((3 * seqs.length) / B));
   const lr = o.lr ?? 3e-4;
   const seed = o.seed ?? 1;
-  const model = GPTTrain.fromWeights(config, weights);
+  const model = modelFromWeights(config, weights);
   const adam = new AdamW(model.params.map((p) => p.length), model.specs.map((s) => s.decay), { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0 });
   const meanLoss = (): number => {
     let sum = 0;

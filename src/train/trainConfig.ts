@@ -3,7 +3,27 @@
 // through npm). The vocabulary size comes from the tokenizer folder, never from this file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { GPTConfig, Tokenizer } from '../engine/types';
 import type { CopyTaskOptions } from './data';
+
+/** The model's shape: GPT-2 (default) or Llama (RMSNorm, RoPE, SwiGLU, no biases, tied head). */
+export interface ModelShape {
+  family: 'gpt2' | 'llama';
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  /** Feed-forward width: GPT-2's MLP (default 4·nEmbd) or Llama's SwiGLU (default llamaInner(nEmbd)). */
+  nInner?: number;
+  /** Llama: RoPE's base θ (default 10000). */
+  ropeTheta?: number;
+  /** Llama: RMSNorm's epsilon (default 1e-5). */
+  rmsNormEps?: number;
+}
+
+/** Llama's default SwiGLU width: 8/3·d (the parameters and FLOPs of a 4d GELU MLP) rounded up to a multiple of 32. */
+export function llamaInner(d: number): number {
+  return 32 * Math.ceil((8 * d) / 3 / 32);
+}
 
 export interface TrainConfig {
   /** Model name written into config.json and the card. */
@@ -11,7 +31,7 @@ export interface TrainConfig {
   /** Folder with the tokenizer files (vocab.json + merges.txt or tokenizer.json). */
   tokenizer: string;
   data: { train: string; val: string; /** corpus manifest (JSON), quoted in the model card */ manifest?: string };
-  model: { nLayer: number; nHead: number; nEmbd: number; nInner?: number };
+  model: ModelShape;
   /** Context length T: the model's n_positions and the length of every training window. */
   contextLength: number;
   /** Windows per micro-batch. */
@@ -104,7 +124,7 @@ export function parseTrainConfig(json: unknown, file: string): TrainConfig {
       val: path.resolve(str(data.val, 'data.val')),
       ...(data.manifest !== undefined ? { manifest: path.resolve(str(data.manifest, 'data.manifest')) } : {}),
     },
-    model: { nLayer: m('nLayer'), nHead: m('nHead'), nEmbd: m('nEmbd'), ...(model.nInner !== undefined ? { nInner: m('nInner') } : {}) },
+    model: parseModel(model, file, m),
     contextLength: num('contextLength', true, 2),
     batchSize: num('batchSize', true, 1),
     gradAccum: num('gradAccum', true, 1),
@@ -132,6 +152,47 @@ export function parseTrainConfig(json: unknown, file: string): TrainConfig {
   if (cfg.workers > 2) throw new Error(`${file}: "workers" must be 1 or 2, got ${cfg.workers}`);
   if (cfg.model.nEmbd % cfg.model.nHead !== 0) throw new Error(`${file}: model.nEmbd must be divisible by model.nHead`);
   return cfg;
+}
+
+function parseModel(model: Record<string, unknown>, file: string, m: (k: string) => number): ModelShape {
+  const family = model.family ?? 'gpt2';
+  if (family !== 'gpt2' && family !== 'llama') throw new Error(`${file}: "model.family" must be "gpt2" or "llama", got ${JSON.stringify(family)}`);
+  const shape: ModelShape = { family, nLayer: m('nLayer'), nHead: m('nHead'), nEmbd: m('nEmbd'), ...(model.nInner !== undefined ? { nInner: m('nInner') } : {}) };
+  for (const k of ['ropeTheta', 'rmsNormEps'] as const) {
+    const v = model[k];
+    if (v === undefined) continue;
+    if (family !== 'llama') throw new Error(`${file}: "model.${k}" applies to "family": "llama" only`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (k === 'rmsNormEps' && v >= 1)) throw new Error(`${file}: "model.${k}" must be a positive number${k === 'rmsNormEps' ? ' below 1' : ''}, got ${JSON.stringify(v)}`);
+    shape[k] = v;
+  }
+  if (family === 'llama' && (shape.nEmbd / shape.nHead) % 2 !== 0) throw new Error(`${file}: a Llama head (nEmbd / nHead = ${shape.nEmbd / shape.nHead}) must have an even width for RoPE`);
+  return shape;
+}
+
+/** The engine's config of the model a training config describes, with the tokenizer's vocabulary and special ids. */
+export function modelConfigFor(cfg: TrainConfig, tok: Pick<Tokenizer, 'vocabSize' | 'eosTokenId' | 'bosTokenId'>): GPTConfig {
+  const m = cfg.model;
+  const headDim = m.nEmbd / m.nHead;
+  const common = { vocabSize: tok.vocabSize, nPositions: cfg.contextLength, nEmbd: m.nEmbd, nLayer: m.nLayer, nHead: m.nHead, nKvHead: m.nHead, headDim, name: cfg.name };
+  const c: GPTConfig =
+    m.family === 'llama'
+      ? {
+          ...common,
+          modelType: 'llama',
+          nInner: m.nInner ?? llamaInner(m.nEmbd),
+          layerNormEps: m.rmsNormEps ?? 1e-5,
+          activation: 'silu',
+          norm: 'rmsnorm',
+          rope: { theta: m.ropeTheta ?? 10000, rotaryDim: headDim },
+          tieWordEmbeddings: true,
+          attentionBias: { qkv: false, o: false },
+          mlpBias: false,
+          qkNorm: false,
+        }
+      : { ...common, modelType: 'gpt2', nInner: m.nInner ?? 4 * m.nEmbd, layerNormEps: 1e-5, activation: 'gelu_new' };
+  if (tok.eosTokenId !== undefined) c.eosTokenId = tok.eosTokenId;
+  if (tok.bosTokenId !== undefined) c.bosTokenId = tok.bosTokenId;
+  return c;
 }
 
 function parseCopyTask(x: unknown, contextLength: number, file: string): CopyTaskOptions {

@@ -4,7 +4,7 @@
 // one, so a run killed at any moment leaves either the previous checkpoint or the new one.
 import * as fs from 'node:fs';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../engine/safetensors';
-import type { ParamSpec } from './gptTrain';
+import type { ParamSpec } from './trainable';
 import type { DataCursor } from './data';
 
 export interface HistoryPoint {

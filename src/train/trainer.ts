@@ -6,15 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../engine/backend';
 import { ByteLevelBPETokenizer } from '../engine/tokenizer';
-import type { GPTConfig, Tokenizer } from '../engine/types';
+import type { GPTConfig } from '../engine/types';
 import { AdamW } from './adamw';
 import { DataParallel } from './dataParallel';
 import { ShuffledBatches, TokenWindows, copyTaskBatch, fixedBatches, tokenizeFile } from './data';
 import { exportModel } from './export';
-import { GPTTrain, type LossResult, type TokenBatch } from './gptTrain';
+import type { LossResult, TokenBatch, TrainableModel } from './trainable';
+import { initModel } from './trainModels';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
-import type { TrainConfig } from './trainConfig';
+import { modelConfigFor, type TrainConfig } from './trainConfig';
 import { loadTrainState, saveTrainState, type TrainMeta } from './trainState';
 
 export interface RunOptions {
@@ -41,28 +42,10 @@ export interface TrainSummary {
 
 export const STATE_FILE = 'train-state.safetensors';
 
-export function modelConfigFor(cfg: TrainConfig, tok: Tokenizer): GPTConfig {
-  const c: GPTConfig = {
-    modelType: 'gpt2',
-    vocabSize: tok.vocabSize,
-    nPositions: cfg.contextLength,
-    nEmbd: cfg.model.nEmbd,
-    nLayer: cfg.model.nLayer,
-    nHead: cfg.model.nHead,
-    nKvHead: cfg.model.nHead,
-    headDim: cfg.model.nEmbd / cfg.model.nHead,
-    nInner: cfg.model.nInner ?? 4 * cfg.model.nEmbd,
-    layerNormEps: 1e-5,
-    activation: 'gelu_new',
-    name: cfg.name,
-  };
-  if (tok.eosTokenId !== undefined) c.eosTokenId = tok.eosTokenId;
-  if (tok.bosTokenId !== undefined) c.bosTokenId = tok.bosTokenId;
-  return c;
-}
+export { modelConfigFor } from './trainConfig';
 
 /** Mean loss (nats/token) over fixed batches. */
-export function evaluate(model: GPTTrain, batches: TokenBatch[]): number {
+export function evaluate(model: TrainableModel, batches: TokenBatch[]): number {
   let sum = 0;
   let n = 0;
   for (const b of batches) {
@@ -96,7 +79,7 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
 
   const stateFile = path.join(cfg.out, STATE_FILE);
   const rng = new Rng(cfg.seed);
-  const model = GPTTrain.init(gcfg, rng.next() * 2 ** 32);
+  const model = initModel(gcfg, rng.next() * 2 ** 32);
   const sizes = model.params.map((p) => p.length);
   const adam = new AdamW(sizes, model.specs.map((s) => s.decay), cfg);
   let meta: TrainMeta = { version: 1, step: 0, adamT: 0, cursor: { epoch: 0, index: 0 }, rngState: rng.state, tokensSeen: 0, elapsedMs: 0, history: [] };
@@ -114,7 +97,7 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
   const batches = new ShuffledBatches(trainWin, cfg.batchSize, cfg.seed, meta.cursor, cfg.repeatFraction);
   const tokensPerStep = cfg.batchSize * cfg.gradAccum * T;
   log(
-    `model: ${gcfg.nLayer} layers, ${gcfg.nHead} heads, d=${gcfg.nEmbd}, context ${T}, vocab ${gcfg.vocabSize}: ` +
+    `model: ${gcfg.modelType}, ${gcfg.nLayer} layers, ${gcfg.nHead} heads, d=${gcfg.nEmbd}, context ${T}, vocab ${gcfg.vocabSize}: ` +
       `${model.parameterCount.toLocaleString('en-US')} parameters; ${trainTokens.length} train tokens (${trainWin.count} windows), ` +
       `${tokensPerStep} tokens/step, ${cfg.steps} steps`,
   );
@@ -209,7 +192,7 @@ export async function runTraining(cfg: TrainConfig, opts: RunOptions = {}): Prom
 }
 
 /** Writes the model folder (weights, config, tokenizer, card) for the run's current state. */
-function exportRun(cfg: TrainConfig, gcfg: GPTConfig, model: GPTTrain, meta: TrainMeta, valTokensPerByte: number, dir: string): void {
+function exportRun(cfg: TrainConfig, gcfg: GPTConfig, model: TrainableModel, meta: TrainMeta, valTokensPerByte: number, dir: string): void {
   const summary = finalSummary(meta, cfg, valTokensPerByte);
   const rel = (p: string): string => path.relative(process.cwd(), p) || p;
   exportModel(dir, {
@@ -243,7 +226,7 @@ function exportRun(cfg: TrainConfig, gcfg: GPTConfig, model: GPTTrain, meta: Tra
 export function exportFromState(cfg: TrainConfig, dir: string): void {
   const tok = ByteLevelBPETokenizer.fromModelDir(cfg.tokenizer);
   const gcfg = modelConfigFor(cfg, tok);
-  const model = GPTTrain.init(gcfg, 0);
+  const model = initModel(gcfg, 0);
   const stateFile = path.join(cfg.out, STATE_FILE);
   if (!fs.existsSync(stateFile)) throw new Error(`${stateFile}: no checkpoint yet`);
   const s = loadTrainState(stateFile, model.specs);

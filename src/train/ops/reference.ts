@@ -1,6 +1,7 @@
-// The reference implementation of the training graph's pieces (autodiff layer norm and gelu,
-// batched-matMul attention, logSoftmax cross-entropy): the math the fast ops in this folder must
-// reproduce. Kept for the equality test and the A/B benchmark; slower on wasm.
+// The reference implementation of the training graph's pieces (autodiff layer norm, RMSNorm, gelu,
+// SwiGLU and RoPE, batched-matMul attention, logSoftmax cross-entropy, matMul by a transposed
+// weight): the math the fast ops in this folder must reproduce, written the plain way and left to
+// tfjs's autodiff. Kept for the equality tests and the A/B benchmark; slower on wasm.
 import { tf } from '../../engine/backend';
 import { customOp } from './customOp';
 import { bmm } from './matmul';
@@ -45,4 +46,32 @@ export function causalSelfAttentionRef(qkv: tf.Tensor2D, B: number, T: number, H
   const scores = tf.add(tf.mul(bmm(q, kT), 1 / Math.sqrt(hd)), mask); // [B, H, T, T]
   const att = tf.softmax(scores) as tf.Tensor4D; // [B, H, T, T]
   return tf.reshape(tf.transpose(bmm(att, v), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D; // [N, d]
+}
+
+/** LlamaRMSNorm: x · rsqrt(mean(x²) + eps) · g. */
+export function rmsNormRef(x: tf.Tensor2D, g: tf.Tensor, eps: number): tf.Tensor2D {
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), g) as tf.Tensor2D; // [N, d]
+}
+
+/** silu(gate)·up. */
+export function swigluRef(gate: tf.Tensor2D, up: tf.Tensor2D): tf.Tensor2D {
+  return tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D; // [N, f]
+}
+
+/** HF's apply_rotary_pos_emb on x [B·T, heads·hd]: x·cos + rotate_half(x)·sin, cos/sin [T, hd] from inv_freq. */
+export function ropeRef(x: tf.Tensor2D, B: number, T: number, hd: number, inv: Float64Array): tf.Tensor2D {
+  const [N, W] = x.shape;
+  const half = hd / 2;
+  const angle = (k: number): number => Math.floor(k / hd) * inv[(k % hd) % half]; // position · inv_freq, float64
+  const cos = tf.tensor4d(Float32Array.from({ length: T * hd }, (_, k) => Math.cos(angle(k))), [1, T, 1, hd]); // [1, T, 1, hd]
+  const sin = tf.tensor4d(Float32Array.from({ length: T * hd }, (_, k) => Math.sin(angle(k))), [1, T, 1, hd]); // [1, T, 1, hd]
+  const x4 = tf.reshape(x, [B, T, W / hd, hd]); // [B, T, heads, hd]
+  const [x1, x2] = tf.split(x4, 2, 3); // 2 × [B, T, heads, hd/2]
+  const rotated = tf.concat([tf.neg(x2), x1], 3); // rotate_half(x)
+  return tf.reshape(tf.add(tf.mul(x4, cos), tf.mul(rotated, sin)), [N, W]) as tf.Tensor2D; // [N, W]
+}
+
+/** nn.Linear without bias: h [N, in] · wᵀ for w [out, in] (the wasm backend's slow transposed path). */
+export function linearRef(h: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(h, w, false, true); // [N, out]
 }
