@@ -9,6 +9,7 @@ import { EngineError, type EngineErrorData } from './errors';
 import { LayerStream } from './layerStream';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from '../shared/sessionTypes';
 import type { ModelInfo } from './modelInfo';
+import type { EngineDiagnostics } from './diagnostics';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';
 import type { Token } from '../shared/token';
@@ -167,6 +168,14 @@ export class EngineClient {
     };
     const result = this.call('generate', { prompt, opts, cancelFlag: flag.buffer }, { onProgress });
     return { result, cancel: flag.raise };
+  }
+
+  /**
+   * What the engine thread holds now (memory, live tensors, kept runs); after the calls made before
+   * it. `gc`: the thread collects garbage first (only where node runs with --expose-gc).
+   */
+  diagnostics(opts: { gc?: boolean } = {}): Promise<EngineDiagnostics> {
+    return this.call('diagnostics', opts.gc ? { gc: true } : {});
   }
 
   /** Test hook: makes the worker die as if from a fatal error. */

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Channel, transferring, trusted, type RequestContext } from '../shared/channel';
 import { nodePort } from '../shared/channelPorts';
+import { readDiagnostics } from './diagnostics';
 import { EngineError } from './errors';
 import { EngineSession } from './session';
 import type { AttentionStream } from '../shared/sessionTypes';
@@ -39,6 +40,7 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
       tokenize: trusted,
       chatPrompt: trusted,
       generate: trusted,
+      diagnostics: trusted,
     },
     events: { crash: trusted },
   },
@@ -148,6 +150,11 @@ serve('generate', (body, ctx) =>
     isCancelled: cancelCheck(ctx.signal, body),
   }),
 );
+
+serve('diagnostics', ({ gc }) => {
+  if (gc) (globalThis as { gc?: () => void }).gc?.(); // only where node runs with --expose-gc
+  return readDiagnostics(session?.keptRuns ?? 0);
+});
 
 channel.on('crash', () => {
   setImmediate(() => {

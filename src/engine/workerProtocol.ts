@@ -7,6 +7,7 @@
 import type { EngineOptions } from './session';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from '../shared/sessionTypes';
 import type { ModelInfo } from './modelInfo';
+import type { EngineDiagnostics } from './diagnostics';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
@@ -71,6 +72,12 @@ export interface EngineWorkerProtocol {
     tokenize: { request: { text: string }; reply: Token[] };
     /** Generates with the KV cache; a cancelled generation answers with stopReason 'cancelled'. */
     generate: { request: { prompt: string | number[]; opts: SamplingOptions } & CancelFlag; reply: GenerationResult; progress: TokenProgress };
+    /**
+     * What the engine thread holds (memory, live tensors, kept runs), for the soak benchmark and
+     * leak tests. Answered in turn, after the requests before it; also with no model loaded.
+     * `gc`: collect garbage first, where the process runs with --expose-gc (else ignored).
+     */
+    diagnostics: { request: { gc?: boolean }; reply: EngineDiagnostics };
   };
   events: {
     /** Test hook: the worker throws outside every handler, which ends the thread as a real fatal error would. */
