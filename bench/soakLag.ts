@@ -2,7 +2,7 @@
 // the engine works (perf_hooks.monitorEventLoopDelay on the thread that drives the worker, as the
 // extension host's main thread does), during a GPT-2-small model load, Show Attention at T = 256
 // (the panel's path, its thumbnails and heatmap made on this thread) and a long completion.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { EngineClient } from '../src/engine/client';
 import { PanelPath, complete, prepare } from './soakWork';
@@ -10,6 +10,8 @@ import { PanelPath, complete, prepare } from './soakWork';
 export interface LagPhase {
   phase: string;
   seconds: number;
+  /** performance.eventLoopUtilization over the phase: the share of time this thread ran callbacks (our code), not waited. */
+  utilization: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -26,21 +28,25 @@ const RESOLUTION_MS = 5;
 async function timed(phase: string, work: () => Promise<unknown>): Promise<LagPhase> {
   const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   const t0 = performance.now();
+  const elu0 = performance.eventLoopUtilization();
   h.enable();
   try {
     await work();
   } finally {
     h.disable();
   }
+  const utilization = performance.eventLoopUtilization(elu0).utilization;
   const ms = (ns: number): number => ns / 1e6;
-  return { phase, seconds: (performance.now() - t0) / 1000, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+  return { phase, seconds: (performance.now() - t0) / 1000, utilization, p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
 }
 
 /** The three phases on the model in `dir` (GPT-2 small), through a worker of its own. */
 export async function measureLag(dir: string, dist: string): Promise<LagReport> {
   const client = EngineClient.start({ workerPath: join(dist, 'engine-worker.js'), wasmDir: dist });
   try {
-    const phases: LagPhase[] = [];
+    // The machine's own share: the same histogram while this process does nothing (a loaded machine
+    // delays timers of an idle thread too; compare the phases with it).
+    const phases: LagPhase[] = [await timed('idle (the machine alone)', () => new Promise((r) => setTimeout(r, 10_000)))];
     let info: Awaited<ReturnType<EngineClient['load']>> | undefined;
     phases.push(
       await timed('model load', async () => {

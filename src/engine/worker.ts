@@ -156,8 +156,14 @@ serve('diagnostics', ({ gc }) => {
   return readDiagnostics(session?.keptRuns ?? 0);
 });
 
-channel.on('crash', () => {
+channel.on('crash', ({ how = 'throw' }) => {
   setImmediate(() => {
+    if (how === 'exit') process.exit(3);
+    if (how === 'oom') {
+      // Live objects until the heap limit: V8 ends the thread (ERR_WORKER_OUT_OF_MEMORY).
+      const hoard: number[][] = [];
+      for (;;) hoard.push(new Array<number>(1 << 20).fill(hoard.length));
+    }
     throw new Error('crash requested by the client (test hook)');
   });
 });

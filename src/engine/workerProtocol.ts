@@ -40,6 +40,9 @@ export interface TokenProgress {
   token: GeneratedToken;
 }
 
+/** How the test hook ends the worker (EngineWorkerProtocol's `crash`). */
+export type CrashKind = 'throw' | 'exit' | 'oom';
+
 /** What the worker answers. */
 export interface EngineWorkerProtocol {
   requests: {
@@ -80,8 +83,11 @@ export interface EngineWorkerProtocol {
     diagnostics: { request: { gc?: boolean }; reply: EngineDiagnostics };
   };
   events: {
-    /** Test hook: the worker throws outside every handler, which ends the thread as a real fatal error would. */
-    crash: Record<string, never>;
+    /**
+     * Test hook: the worker ends as a real fatal error would: `throw` (the default) outside every
+     * handler, `exit` through process.exit(3), `oom` by filling its heap until V8 gives up.
+     */
+    crash: { how?: CrashKind };
   };
 }
 

@@ -132,6 +132,7 @@ export class CompletionController implements vscode.Disposable {
       });
       return;
     }
+    if (this.models.wasReported(err)) return; // the engine stopped: the ModelManager said so, once
     const e = EngineError.from(err);
     const message = `${what} failed: ${e.message}`;
     log.error(`${message} [${e.code}]`);

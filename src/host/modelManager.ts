@@ -48,6 +48,8 @@ export class ModelManager implements vscode.Disposable {
   private loading: Promise<LoadedModel> | undefined;
   private loadedDir: string | undefined;
   private busyCount = 0;
+  /** The error the last crash of the worker was reported with. */
+  private lastCrash: EngineError | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly extensionUri: vscode.Uri) {
@@ -174,11 +176,34 @@ export class ModelManager implements vscode.Disposable {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist').fsPath;
     const threads = readSettings().engineThreads;
     const client = EngineClient.start({ workerPath: join(dist, 'engine-worker.js'), wasmDir: dist, threads: threads > 0 ? threads : undefined });
-    client.onDidCrash = (err) => {
-      this.output.error(`The engine stopped: ${err.message}`);
-    };
+    client.onDidCrash = (err) => this.reportCrash(err);
     this.client = client;
     return client;
+  }
+
+  /** True for the error a crash was reported with (every call then out rejected with it): say nothing more. */
+  wasReported(err: unknown): boolean {
+    return err !== undefined && err === this.lastCrash;
+  }
+
+  /**
+   * The worker stopped (a fatal error, or out of memory): said once, here — in the log, the status
+   * bar and one notification; every call then out rejects with this error (see wasReported). The
+   * next command loads the model again on a new worker.
+   */
+  private reportCrash(err: EngineError): void {
+    this.lastCrash = err;
+    this.output.error(`The engine stopped: ${err.message} [${err.code}]`);
+    this.loadedDir = undefined; // the next ensureLoaded loads it again, on a new worker
+    const message =
+      err.code === 'OUT_OF_MEMORY'
+        ? vscode.l10n.t('The engine ran out of memory and stopped; the next command starts it again with the model.')
+        : vscode.l10n.t('The engine stopped unexpectedly; the next command starts it again with the model.');
+    this.setState({ kind: 'error', message, code: err.code });
+    const logLabel = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', message), logLabel).then((a) => {
+      if (a === logLabel) this.output.show(true);
+    });
   }
 
   private async onModelPathChanged(): Promise<void> {
