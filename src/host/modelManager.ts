@@ -10,6 +10,7 @@ import type { EngineClient } from '../engine/client';
 import { EngineError } from '../engine/errors';
 import type { ModelInfo } from '../engine/modelInfo';
 import { SECTION, readSettings } from './settings';
+import { UntrustedModelNotice, modelPathSetting } from './workspaceTrust';
 
 export type ModelState =
   | { kind: 'idle' }
@@ -47,10 +48,13 @@ export class ModelManager implements vscode.Disposable {
   private client: EngineClient | undefined;
   private loading: Promise<LoadedModel> | undefined;
   private loadedDir: string | undefined;
+  /** The modelPath value the loaded model came from. */
+  private loadedSetting: string | undefined;
   private busyCount = 0;
   /** The error the last crash of the worker was reported with. */
   private lastCrash: EngineError | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly untrustedNotice: UntrustedModelNotice;
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.output = vscode.window.createOutputChannel('Attention Lens', { log: true });
@@ -62,7 +66,12 @@ export class ModelManager implements vscode.Disposable {
         if (e.affectsConfiguration(`${SECTION}.modelPath`)) void this.onModelPathChanged();
         else if (e.affectsConfiguration(`${SECTION}.engineThreads`)) void this.onThreadsChanged();
       }),
+      // Trusted now: the workspace's own model path, if it has one, is the model to load.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        if (modelPathSetting().value !== this.loadedSetting) void this.onModelPathChanged();
+      }),
     );
+    this.untrustedNotice = new UntrustedModelNotice(this.output);
   }
 
   get state(): ModelState {
@@ -71,7 +80,8 @@ export class ModelManager implements vscode.Disposable {
 
   /** The folder the model is loaded from, per the setting (throws ModelUnavailableError). */
   resolveModelDir(): string {
-    const setting = readSettings().modelPath;
+    const { value: setting, ignored } = modelPathSetting();
+    if (ignored !== undefined) this.untrustedNotice.tell(ignored);
     if (!setting) {
       const bundled = vscode.Uri.joinPath(this.extensionUri, 'media', 'model').fsPath;
       if (!existsSync(join(bundled, 'config.json')))
@@ -151,6 +161,7 @@ export class ModelManager implements vscode.Disposable {
       const client = await this.getClient();
       const info = await client.load(dir);
       this.loadedDir = dir;
+      this.loadedSetting = modelPathSetting().value;
       this.output.info(
         `Loaded "${info.name}": ${info.config.nLayer} layers × ${info.config.nHead} heads, d=${info.config.nEmbd}, ` +
           `${info.numParams.toLocaleString('en-US')} parameters, context ${info.contextLength}, ` +
@@ -207,7 +218,7 @@ export class ModelManager implements vscode.Disposable {
   }
 
   private async onModelPathChanged(): Promise<void> {
-    this.output.info(`"attentionLens.modelPath" changed to "${readSettings().modelPath || '(bundled model)'}"`);
+    this.output.info(`"attentionLens.modelPath" is now "${modelPathSetting().value || '(bundled model)'}"`);
     await this.reload();
   }
 
