@@ -234,7 +234,9 @@ export class CompletionController implements vscode.Disposable {
       log.info(
         `Complete${chat ? ' (as chat)' : ''} in ${doc.uri.toString()}: ${describeRun(outcome.stats)}, stop: ${ins.stopped ?? outcome.result.stopReason}, ` +
           `prompt ${outcome.promptChars} chars, seed ${options.seed ?? 'random'}` +
-          (result.savesDuring > 0 ? `; saved ${result.savesDuring} time(s) while it streamed, which splits its undo step` : ''),
+          (result.savesDuring > 0
+            ? `; saved ${result.savesDuring} time(s) while it streamed, which splits its undo step (${result.saves.map((x) => `${x.reason}, ${x.afterEditMs} ms after its last edit`).join('; ')})`
+            : ''),
       );
       const record: CompletionRecord = {
         uri: doc.uri.toString(),
