@@ -19,7 +19,7 @@ import type { EngineDiagnostics } from '../src/engine/diagnostics';
 import { BENCH_CONFIGS } from './benchConfigs';
 import { writeTokenizer } from './benchText';
 import { writeRandomCheckpoint } from './randomCheckpoint';
-import { measureLag, type LagReport } from './soakLag';
+import { measureLag, type LagPhase, type LagReport } from './soakLag';
 import { PanelPath, complete, prepare, stepThrough } from './soakWork';
 
 const ROOT = resolve(__dirname, '..');
@@ -142,11 +142,14 @@ function printSoak(r: SoakReport): void {
   for (const c of r.criteria) console.log(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name}: ${c.detail}`);
 }
 
+/** The targets for the extension host's loop: p99 < 50 ms, max < 100 ms (the idle baseline is not judged). */
+const lagPass = (p: LagPhase): boolean => p.baseline === true || (p.p99Ms < 50 && p.maxMs < 100);
+
 function printLag(r: LagReport): void {
   console.log(`\nEvent-loop delay on the extension host's thread (monitorEventLoopDelay, resolution ${r.resolutionMs} ms; busy: eventLoopUtilization), random GPT-2 small:`);
   for (const p of r.phases) {
-    const pass = p.p99Ms < 50 && p.maxMs < 100;
-    console.log(`${pass ? 'PASS' : 'FAIL'}  ${p.phase.padEnd(26)} ${p.seconds.toFixed(1).padStart(5)} s  busy ${(p.utilization * 100).toFixed(1).padStart(4)} %  p50 ${p.p50Ms.toFixed(1)} ms  p99 ${p.p99Ms.toFixed(1)} ms (< 50)  max ${p.maxMs.toFixed(1)} ms (< 100)`);
+    const verdict = p.baseline ? 'BASE' : lagPass(p) ? 'PASS' : 'FAIL';
+    console.log(`${verdict}  ${p.phase.padEnd(26)} ${p.seconds.toFixed(1).padStart(5)} s  busy ${(p.utilization * 100).toFixed(1).padStart(4)} %  p50 ${p.p50Ms.toFixed(1)} ms  p99 ${p.p99Ms.toFixed(1)} ms (< 50)  max ${p.maxMs.toFixed(1)} ms (< 100)`);
   }
 }
 
@@ -183,8 +186,8 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
   for (const r of soaks) printSoak(r);
-  if (lag) printLag(lag);
-  const ok = soaks.every((r) => r.criteria.every((c) => c.pass)) && (lag?.phases.every((p) => p.p99Ms < 50 && p.maxMs < 100) ?? true);
+  if (lag && soaks.length > 0) printLag(lag); // again, beside the soak's figures
+  const ok = soaks.every((r) => r.criteria.every((c) => c.pass)) && (lag?.phases.every(lagPass) ?? true);
   console.log(`\n${ok ? 'PASS' : 'FAIL'}: every criterion; load average ${load0[0].toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`);
   const json = JSON.stringify({ loadavg: [load0, loadavg()], soaks: soaks.map(({ tensorsSeen, ...r }) => ({ ...r, tensorsDistinct: [...new Set(tensorsSeen)] })), lag });
   if (values.json) writeFileSync(values.json, `${json}\n`);

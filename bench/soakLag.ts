@@ -9,6 +9,8 @@ import { PanelPath, complete, prepare } from './soakWork';
 
 export interface LagPhase {
   phase: string;
+  /** The machine's own delay with this process idle: what the other phases are compared with, not judged. */
+  baseline?: boolean;
   seconds: number;
   /** performance.eventLoopUtilization over the phase: the share of time this thread ran callbacks (our code), not waited. */
   utilization: number;
@@ -46,7 +48,7 @@ export async function measureLag(dir: string, dist: string): Promise<LagReport> 
   try {
     // The machine's own share: the same histogram while this process does nothing (a loaded machine
     // delays timers of an idle thread too; compare the phases with it).
-    const phases: LagPhase[] = [await timed('idle (the machine alone)', () => new Promise((r) => setTimeout(r, 10_000)))];
+    const phases: LagPhase[] = [{ ...(await timed('idle (the machine alone)', () => new Promise((r) => setTimeout(r, 10_000)))), baseline: true }];
     let info: Awaited<ReturnType<EngineClient['load']>> | undefined;
     phases.push(
       await timed('model load', async () => {
