@@ -2,21 +2,24 @@
 // the shared channel. If the worker dies, pending calls reject with WORKER_DIED and the next call
 // starts a new one (reloading the last model first).
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { Channel, type RequestOptions } from '../shared/channel';
 import { nodePort } from '../shared/channelPorts';
 import { EngineError, type EngineErrorData } from './errors';
 import { LayerStream } from './layerStream';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from '../shared/sessionTypes';
 import type { ModelInfo } from './modelInfo';
+import type { EngineDiagnostics } from './diagnostics';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
-import type { EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';
+import type { CrashKind, EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 
 export interface EngineClientOptions extends WorkerInit {
   /** The bundled worker; default `engine-worker.js` beside this bundle. */
   workerPath?: string;
+  /** The worker's V8 heap limits (tests make it small to run it out of memory quickly). */
+  resourceLimits?: ResourceLimits;
 }
 
 export interface GenerationHandle {
@@ -55,7 +58,7 @@ function cancelFlag(): { buffer: SharedArrayBuffer; raise(): void } {
 }
 
 export class EngineClient {
-  /** Called when the worker dies unexpectedly (after pending calls were rejected). */
+  /** Called once each time the worker dies unexpectedly (after pending calls were rejected): WORKER_DIED, or OUT_OF_MEMORY. */
   onDidCrash?: (err: EngineError) => void;
 
   private live: Live | undefined;
@@ -169,9 +172,17 @@ export class EngineClient {
     return { result, cancel: flag.raise };
   }
 
-  /** Test hook: makes the worker die as if from a fatal error. */
-  crashForTesting(): void {
-    this.live?.channel.notify('crash', {});
+  /**
+   * What the engine thread holds now (memory, live tensors, kept runs); after the calls made before
+   * it. `gc`: the thread collects garbage first (only where node runs with --expose-gc).
+   */
+  diagnostics(opts: { gc?: boolean } = {}): Promise<EngineDiagnostics> {
+    return this.call('diagnostics', opts.gc ? { gc: true } : {});
+  }
+
+  /** Test hook: makes the worker die as if from a fatal error (see CrashKind). */
+  crashForTesting(how: CrashKind = 'throw'): void {
+    this.live?.channel.notify('crash', { how });
   }
 
   async dispose(): Promise<void> {
@@ -204,7 +215,7 @@ export class EngineClient {
     if (this.opts.backend) init.backend = this.opts.backend;
     if (this.opts.wasmDir) init.wasmDir = this.opts.wasmDir;
     if (this.opts.threads !== undefined) init.threads = this.opts.threads;
-    const w = new Worker(this.opts.workerPath ?? join(__dirname, 'engine-worker.js'), { workerData: init });
+    const w = new Worker(this.opts.workerPath ?? join(__dirname, 'engine-worker.js'), { workerData: init, ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}) });
     const channel: EngineChannel = new Channel(nodePort(w), {
       name: 'engine',
       accept: { requests: {}, events: {} },
@@ -242,8 +253,11 @@ export class EngineClient {
     if (live !== this.live) return; // an old worker, already replaced or disposed
     this.live = undefined;
     if (this.disposed) return;
+    const oom = (this.lastError as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
     const why = this.lastError ? `: ${this.lastError.message}` : '';
-    const err = new EngineError('WORKER_DIED', `the engine worker stopped (exit code ${code})${why}; it restarts on the next request`);
+    const err = oom
+      ? new EngineError('OUT_OF_MEMORY', `the engine worker ran out of memory and stopped${why}; it restarts on the next request`)
+      : new EngineError('WORKER_DIED', `the engine worker stopped (exit code ${code})${why}; it restarts on the next request`);
     live.channel.close(err);
     this.onDidCrash?.(err);
   }

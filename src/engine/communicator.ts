@@ -3,8 +3,20 @@
 // tensor-parallel model, which only sums with the others. Rank 0 of a split model injects the
 // coordinator instead (parallel/tensorParallel.ts): it asks the peers to run the same operation
 // and joins their shares of the attention maps, the capture and the logits.
+import { EngineError } from './errors';
 import type { AllReduce } from './parallel/allReduce';
 import type { ForwardOptions, LayerCapture } from './types';
+
+/**
+ * A forward that every thread of the model left at the same layer, because one of them was asked
+ * to stop (Communicator.agree): the sums are in step and the model stays usable, so this failure,
+ * unlike any other during the blocks, does not mark the threads failed.
+ */
+export class StoppedTogether extends EngineError {
+  constructor() {
+    super('CANCELLED', 'the analysis was cancelled');
+  }
+}
 
 /** A forward as every thread runs it. */
 export interface ForwardRequest {
@@ -12,6 +24,8 @@ export interface ForwardRequest {
   opts: ForwardOptions;
   /** Each layer's attention is handed over as soon as every thread has written it. */
   streamLayers?: boolean;
+  /** Every thread asks, before each layer after the first and before the head, whether to stop (Communicator.agree). */
+  stoppable?: boolean;
   /** [T × V]: each thread writes its columns of the logits here (shared memory when split). */
   logitsOut: Float32Array;
   /** One [H × T × T] per layer (none without opts.attentions): each thread writes its heads. */
@@ -45,6 +59,11 @@ export interface Communicator {
   readonly broken: boolean;
   /** The elementwise sum of a partial activation [n] over the threads, synchronously (mid-layer). */
   allReduce(partial: Float32Array): Float32Array;
+  /**
+   * Whether any thread says `stop`: every thread of a stoppable forward calls it at the same points
+   * and gets the same answer (alone: `stop` itself; split: a one-value sum, so one more wait).
+   */
+  agree(stop: boolean): boolean;
   /** This thread failed during an operation: the others must stop waiting for it at the sums. */
   fail(): void;
   /** A zeroed array [n] that every thread can write into. */
@@ -87,6 +106,10 @@ export class LocalCommunicator implements Communicator {
 
   allReduce(partial: Float32Array): Float32Array {
     return this.sums ? this.sums.sum(partial) : partial;
+  }
+
+  agree(stop: boolean): boolean {
+    return this.sums ? this.sums.sum(Float32Array.of(stop ? 1 : 0))[0] > 0 : stop;
   }
 
   fail(): void {

@@ -7,7 +7,7 @@
 // which asks the peers to run the same operation and joins their shares, so callers see one model.
 import { tf } from './backend';
 import { captureSlices, readCapture } from './capture';
-import { LocalCommunicator, singleThread, type Communicator } from './communicator';
+import { LocalCommunicator, StoppedTogether, singleThread, type Communicator } from './communicator';
 import { EngineError } from './errors';
 import type { Family, Reduce, ReduceArray } from './families/family';
 import { familyOf } from './families';
@@ -34,9 +34,21 @@ export interface ForwardHooks {
    * model calls it with its own heads only.
    */
   afterLayer?: (layer: number, attention: Float32Array) => void;
+  /**
+   * Polled before each layer after the first and before the head: true stops the forward there
+   * (it rejects with CANCELLED) on every thread of a split model at once, the model left usable.
+   */
+  shouldStop?: () => boolean;
 }
 
 let nextCacheId = 1;
+/** Blocks run by full forwards on this thread (diagnostics: shows whether a cancelled forward stopped). */
+let forwardBlocksRun = 0;
+
+/** How many blocks full forwards have run on this thread so far. */
+export function blocksRunOnThisThread(): number {
+  return forwardBlocksRun;
+}
 
 async function read(t: tf.Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;
@@ -130,6 +142,7 @@ export class GPTModel {
       ids,
       opts: { attentions: wantAttentions, capture: cap },
       ...(streamLayers ? { streamLayers: true } : {}),
+      ...(hooks.shouldStop ? { stoppable: true } : {}),
       logitsOut,
       attentionsOut,
     });
@@ -144,7 +157,11 @@ export class GPTModel {
         emb.pos?.dispose();
         if (opts.residuals) residuals.push(await read(x));
 
+        const stopHere = (): void => {
+          if (hooks.shouldStop && this.comm.agree(hooks.shouldStop())) throw new StoppedTogether();
+        };
         for (let l = 0; l < nLayer; l++) {
+          if (l > 0) stopHere();
           // Per head [T × T], when the attention path read them: kept out of tidy's result, which
           // would walk every number of them looking for tensors.
           let heads: Float32Array[] | undefined;
@@ -159,6 +176,7 @@ export class GPTModel {
           });
           x.dispose();
           x = out.next;
+          forwardBlocksRun++;
           try {
             if (wantAttentions) {
               // this thread's heads [h × T × T], at their place among all heads
@@ -179,6 +197,7 @@ export class GPTModel {
             if (out.cap) for (const t of Object.values(out.cap)) t?.dispose();
           }
         }
+        stopHere();
       });
 
       const capture = await join.blocks(result.capture); // every layer handed over, the capture whole
@@ -308,7 +327,7 @@ export class GPTModel {
     try {
       await body();
     } catch (err) {
-      this.comm.fail();
+      if (!(err instanceof StoppedTogether)) this.comm.fail(); // every thread stopped at the same layer: still in step
       throw err;
     }
   }

@@ -210,6 +210,7 @@ export class EngineSession {
               },
             }
           : {}),
+        shouldStop: isCancelled, // between layers, every thread of a split model together
         afterBlocks: () => {
           if (isCancelled()) throw cancelled();
         },
@@ -330,6 +331,11 @@ export class EngineSession {
     // The template wrote its own BOS (and every other special token): the tokenizer adds none.
     const tokens = this.tokenizer.encode(text, { addSpecialTokens: false });
     return { text, ids: tokens.map((t) => t.id), tokens };
+  }
+
+  /** How many analyses are kept for slicing (diagnostics). */
+  get keptRuns(): number {
+    return this.runs.size;
   }
 
   /** Forgets a run; unknown ids are ignored. */

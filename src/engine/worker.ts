@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Channel, transferring, trusted, type RequestContext } from '../shared/channel';
 import { nodePort } from '../shared/channelPorts';
+import { readDiagnostics } from './diagnostics';
 import { EngineError } from './errors';
 import { EngineSession } from './session';
 import type { AttentionStream } from '../shared/sessionTypes';
@@ -39,6 +40,7 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
       tokenize: trusted,
       chatPrompt: trusted,
       generate: trusted,
+      diagnostics: trusted,
     },
     events: { crash: trusted },
   },
@@ -149,8 +151,19 @@ serve('generate', (body, ctx) =>
   }),
 );
 
-channel.on('crash', () => {
+serve('diagnostics', ({ gc }) => {
+  if (gc) (globalThis as { gc?: () => void }).gc?.(); // only where node runs with --expose-gc
+  return readDiagnostics(session?.keptRuns ?? 0);
+});
+
+channel.on('crash', ({ how = 'throw' }) => {
   setImmediate(() => {
+    if (how === 'exit') process.exit(3);
+    if (how === 'oom') {
+      // Live objects until the heap limit: V8 ends the thread (ERR_WORKER_OUT_OF_MEMORY).
+      const hoard: number[][] = [];
+      for (;;) hoard.push(new Array<number>(1 << 20).fill(hoard.length));
+    }
     throw new Error('crash requested by the client (test hook)');
   });
 });

@@ -7,6 +7,7 @@
 import type { EngineOptions } from './session';
 import type { AnalysisSummary, AnalyzeOptions, AttentionSummary, CaptureSlice, LogitLensResult } from '../shared/sessionTypes';
 import type { ModelInfo } from './modelInfo';
+import type { EngineDiagnostics } from './diagnostics';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
@@ -38,6 +39,9 @@ export interface TokenProgress {
   index: number;
   token: GeneratedToken;
 }
+
+/** How the test hook ends the worker (EngineWorkerProtocol's `crash`). */
+export type CrashKind = 'throw' | 'exit' | 'oom';
 
 /** What the worker answers. */
 export interface EngineWorkerProtocol {
@@ -71,10 +75,19 @@ export interface EngineWorkerProtocol {
     tokenize: { request: { text: string }; reply: Token[] };
     /** Generates with the KV cache; a cancelled generation answers with stopReason 'cancelled'. */
     generate: { request: { prompt: string | number[]; opts: SamplingOptions } & CancelFlag; reply: GenerationResult; progress: TokenProgress };
+    /**
+     * What the engine thread holds (memory, live tensors, kept runs), for the soak benchmark and
+     * leak tests. Answered in turn, after the requests before it; also with no model loaded.
+     * `gc`: collect garbage first, where the process runs with --expose-gc (else ignored).
+     */
+    diagnostics: { request: { gc?: boolean }; reply: EngineDiagnostics };
   };
   events: {
-    /** Test hook: the worker throws outside every handler, which ends the thread as a real fatal error would. */
-    crash: Record<string, never>;
+    /**
+     * Test hook: the worker ends as a real fatal error would: `throw` (the default) outside every
+     * handler, `exit` through process.exit(3), `oom` by filling its heap until V8 gives up.
+     */
+    crash: { how?: CrashKind };
   };
 }
 

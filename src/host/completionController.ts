@@ -132,6 +132,7 @@ export class CompletionController implements vscode.Disposable {
       });
       return;
     }
+    if (this.models.wasReported(err)) return; // the engine stopped: the ModelManager said so, once
     const e = EngineError.from(err);
     const message = `${what} failed: ${e.message}`;
     log.error(`${message} [${e.code}]`);
@@ -233,7 +234,9 @@ export class CompletionController implements vscode.Disposable {
       log.info(
         `Complete${chat ? ' (as chat)' : ''} in ${doc.uri.toString()}: ${describeRun(outcome.stats)}, stop: ${ins.stopped ?? outcome.result.stopReason}, ` +
           `prompt ${outcome.promptChars} chars, seed ${options.seed ?? 'random'}` +
-          (result.savesDuring > 0 ? `; saved ${result.savesDuring} time(s) while it streamed, which splits its undo step` : ''),
+          (result.savesDuring > 0
+            ? `; saved ${result.savesDuring} time(s) while it streamed, which splits its undo step (${result.saves.map((x) => `${x.reason}, ${x.afterEditMs} ms after its last edit`).join('; ')})`
+            : ''),
       );
       const record: CompletionRecord = {
         uri: doc.uri.toString(),

@@ -16,6 +16,7 @@ import { HubError } from '../hub/errors';
 import { parseModelSetting, repoSetting } from './modelSource';
 import { ModelSwap, type Slot } from './modelSwap';
 import { SECTION, readSettings } from './settings';
+import { UntrustedModelNotice, modelPathSetting } from './workspaceTrust';
 
 export type ModelState =
   | { kind: 'idle' }
@@ -60,10 +61,14 @@ export class ModelManager implements vscode.Disposable {
   private readonly repoNames = new Map<string, string>();
   private loadStarted = 0;
   private busyCount = 0;
+  /** The error the last crash of the worker was reported with. */
+  private lastCrash: EngineError | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly untrustedNotice: UntrustedModelNotice;
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.output = vscode.window.createOutputChannel('Attention Lens', { log: true });
+    this.untrustedNotice = new UntrustedModelNotice(this.output);
     this.swap = new ModelSwap<ModelInfo>((dir) => this.loadInEngine(dir), {
       loading: (dir) => {
         this.loadStarted = Date.now();
@@ -89,6 +94,8 @@ export class ModelManager implements vscode.Disposable {
         if (e.affectsConfiguration(`${SECTION}.modelPath`)) void this.onModelPathChanged();
         else if (e.affectsConfiguration(`${SECTION}.engineThreads`)) void this.onThreadsChanged();
       }),
+      // Trusted now: the workspace's own model path, if it has one, is the model to load.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reload()),
     );
   }
 
@@ -104,9 +111,15 @@ export class ModelManager implements vscode.Disposable {
 
   /**
    * The folder a modelPath value names (the setting by default): a folder, or a repo id resolved
-   * through the Hugging Face cache (offline). Throws ModelUnavailableError.
+   * through the Hugging Face cache (offline). Throws ModelUnavailableError. By default the setting
+   * as it may be used now: a workspace's value is set aside in Restricted Mode (workspaceTrust.ts).
    */
-  resolveModelDir(setting = readSettings().modelPath): string {
+  resolveModelDir(setting?: string): string {
+    if (setting === undefined) {
+      const trusted = modelPathSetting();
+      if (trusted.ignored !== undefined) this.untrustedNotice.tell(trusted.ignored);
+      setting = trusted.value;
+    }
     const source = parseModelSetting(setting, { home: homedir(), workspaceDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, exists: existsSync });
     if (source.kind === 'bundled') {
       const bundled = this.bundledDir();
@@ -232,15 +245,37 @@ export class ModelManager implements vscode.Disposable {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist').fsPath;
     const threads = readSettings().engineThreads;
     const client = EngineClient.start({ workerPath: join(dist, 'engine-worker.js'), wasmDir: dist, threads: threads > 0 ? threads : undefined });
-    client.onDidCrash = (err) => {
-      this.output.error(`The engine stopped: ${err.message}`);
-    };
+    client.onDidCrash = (err) => this.reportCrash(err);
     this.client = client;
     return client;
   }
 
+  /** True for the error a crash was reported with (every call then out rejected with it): say nothing more. */
+  wasReported(err: unknown): boolean {
+    return err !== undefined && err === this.lastCrash;
+  }
+
+  /**
+   * The worker stopped (a fatal error, or out of memory): said once, here — in the log, the status
+   * bar and one notification; every call then out rejects with this error (see wasReported). The
+   * error state makes the next command load the model again, on a new worker (ensureLoaded).
+   */
+  private reportCrash(err: EngineError): void {
+    this.lastCrash = err;
+    this.output.error(`The engine stopped: ${err.message} [${err.code}]`);
+    const message =
+      err.code === 'OUT_OF_MEMORY'
+        ? vscode.l10n.t('The engine ran out of memory and stopped; the next command starts it again with the model.')
+        : vscode.l10n.t('The engine stopped unexpectedly; the next command starts it again with the model.');
+    this.setState({ kind: 'error', message, code: err.code });
+    const logLabel = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', message), logLabel).then((a) => {
+      if (a === logLabel) this.output.show(true);
+    });
+  }
+
   private async onModelPathChanged(): Promise<void> {
-    const setting = readSettings().modelPath;
+    const setting = modelPathSetting().value;
     if (this.writtenSetting !== undefined && setting === this.writtenSetting) {
       this.writtenSetting = undefined; // Switch Model wrote it, after loading the model
       return;

@@ -24,6 +24,8 @@ export interface InsertResult {
   version: number;
   /** Saves of the document between the first edit and the end (each closes VS Code's undo group: one more undo step). */
   savesDuring: number;
+  /** Each of those saves: why (TextDocumentSaveReason) and how long after our last edit it started (ms). */
+  saves: { reason: string; afterEditMs: number }[];
 }
 
 /** True when the document's file system says it cannot be written. */
@@ -79,6 +81,9 @@ export class StreamingInsert implements vscode.Disposable {
   private expected: Expected | undefined;
   private _stopped: InsertStop | undefined;
   private savesDuring = 0;
+  private readonly saves: InsertResult['saves'] = [];
+  /** When our last edit was applied (performance.now()). */
+  private lastEditAt = 0;
   private version: number;
   /** Resolves when the save of the document in progress is done (undefined: none). */
   private saving: Promise<void> | undefined;
@@ -96,6 +101,7 @@ export class StreamingInsert implements vscode.Disposable {
     this.start = this.doc.offsetAt(range.start);
     this.replace = range.isEmpty ? undefined : range;
     this.version = this.doc.version;
+    this.lastEditAt = performance.now();
     this.disposables.push(
       this.stopEmitter,
       vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e)),
@@ -110,7 +116,7 @@ export class StreamingInsert implements vscode.Disposable {
         if (byUser && e.textEditor.document === this.doc && this.started) this.stop('cursor-moved');
       }),
       vscode.workspace.onWillSaveTextDocument((e) => {
-        if (e.document === this.doc) this.saveStarted();
+        if (e.document === this.doc) this.saveStarted(e.reason);
       }),
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (d === this.doc) this.saveEnded();
@@ -158,7 +164,7 @@ export class StreamingInsert implements vscode.Disposable {
       // An empty edit whose only job is the undo stop after the group.
       await Promise.resolve(this.editor.edit(() => undefined, { undoStopBefore: false, undoStopAfter: true })).catch(() => false);
     }
-    return { inserted: this.text, start: this.start, end: this.start + this.text.length, stopped: this._stopped, version: this.version, savesDuring: this.savesDuring };
+    return { inserted: this.text, start: this.start, end: this.start + this.text.length, stopped: this._stopped, version: this.version, savesDuring: this.savesDuring, saves: this.saves.slice() };
   }
 
   dispose(): void {
@@ -166,8 +172,12 @@ export class StreamingInsert implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
-  private saveStarted(): void {
-    if (this.started && !this._stopped) this.savesDuring++;
+  private saveStarted(reason?: vscode.TextDocumentSaveReason): void {
+    if (this.started && !this._stopped) {
+      this.savesDuring++;
+      const why = reason === undefined ? 'unknown' : (vscode.TextDocumentSaveReason[reason] ?? String(reason));
+      this.saves.push({ reason: why, afterEditMs: Math.round(performance.now() - this.lastEditAt) });
+    }
     if (this.saving) return;
     let end!: () => void;
     this.saving = new Promise<void>((resolve) => (end = resolve));
@@ -243,6 +253,7 @@ export class StreamingInsert implements vscode.Disposable {
     this.replace = undefined;
     this.text = append ? this.text + written : this.text.slice(0, this.text.length - replaceLength) + written;
     this.version = this.doc.version;
+    this.lastEditAt = performance.now();
   }
 
   private onChange(e: vscode.TextDocumentChangeEvent): void {

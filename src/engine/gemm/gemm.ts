@@ -47,6 +47,9 @@ function kernelBytes(kind: KernelKind): Uint8Array<ArrayBuffer> {
 
 const compiled = new Map<KernelKind, WebAssembly.Module>();
 
+/** The instances not yet disposed on this thread (the engine's diagnostics sum their memories). */
+const liveInstances = new Set<Gemm>();
+
 let relaxedAnswer: boolean | undefined;
 
 /** Whether the runtime validates relaxed SIMD, turning on V8's flag for it where it needs one (found out once). */
@@ -162,6 +165,14 @@ export class Gemm {
   constructor(kind: KernelKind = defaultKernelKind()) {
     this.kind = kind;
     this.exports = new WebAssembly.Instance(kernelModule(kind)).exports as unknown as KernelExports;
+    liveInstances.add(this);
+  }
+
+  /** Bytes held by every instance on this thread not yet disposed (a leak shows as growth here). */
+  static liveBytes(): { instances: number; bytes: number } {
+    let bytes = 0;
+    for (const g of liveInstances) bytes += g.memoryBytes;
+    return { instances: liveInstances.size, bytes };
   }
 
   /** Bytes this instance's memory holds (weights and the largest scratch so far). */
@@ -331,6 +342,7 @@ export class Gemm {
 
   dispose(): void {
     this.exports = undefined;
+    liveInstances.delete(this);
   }
 
   private live(): KernelExports {

@@ -8,6 +8,7 @@ import { nodePort } from '../../shared/channelPorts';
 import { initBackend } from '../backend';
 import { EngineError } from '../errors';
 import type { KVCache } from '../kvCache';
+import { StoppedTogether } from '../communicator';
 import { GPTModel, type ForwardHooks } from '../model';
 import { AllReduce } from './allReduce';
 import type { PeerHostProtocol, PeerInit, PeerProtocol } from './peerProtocol';
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
   let queue: Promise<unknown> = Promise.resolve();
   function inTurn<T>(run: () => Promise<T> | T): Promise<T> {
     const turn = queue.then(run).catch((err: unknown) => {
-      comm.fail(); // rank 0 must not wait at the sums for a thread that gave up
+      // rank 0 must not wait at the sums for a thread that gave up (one that stopped with the others is in step)
+      if (!(err instanceof StoppedTogether)) comm.fail();
       throw err;
     });
     queue = turn.catch(() => undefined);
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
       // The attention maps and the logits go straight into rank 0's shared arrays: only say when.
       const hooks: ForwardHooks = {
         ...(req.streamLayers ? { afterLayer: (layer: number) => ctx.progress({ kind: 'layer', layer }) } : {}),
+        ...(req.stoppable ? { shouldStop: () => false } : {}), // rank 0 decides; this thread only takes part in the agreement
         afterBlocks: (_attentions, capture) => ctx.progress({ kind: 'blocks', capture }),
       };
       await model.forward(req.ids, req.opts, hooks, req.logitsOut, req.attentionsOut);

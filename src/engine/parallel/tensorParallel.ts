@@ -133,6 +133,10 @@ export class TensorParallel implements Communicator {
     return this.sums.sum(partial);
   }
 
+  agree(stop: boolean): boolean {
+    return this.sums.sum(Float32Array.of(stop ? 1 : 0))[0] > 0;
+  }
+
   fail(): void {
     this.sums.fail();
   }

@@ -15,6 +15,10 @@ export interface Session {
   workbench: Workbench;
   workspace: Workspace;
   hub: HubSetting;
+  /** Every URL the browser requested since the session started, the webviews' included (the context's request log). */
+  requests: string[];
+  /** The URLs of those answered by a service worker (a webview's resources: never on the network). */
+  fromServiceWorker: Set<string>;
 }
 
 /**
@@ -69,6 +73,12 @@ export async function startSession(): Promise<Session> {
   const workspace = makeWorkspace(server.tmpDir, model);
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const requests: string[] = [];
+  const fromServiceWorker = new Set<string>();
+  context.on('request', (r) => requests.push(r.url())); // every page, frame and worker of the context
+  context.on('response', (r) => {
+    if (r.fromServiceWorker()) fromServiceWorker.add(r.url());
+  });
   const page = await context.newPage();
   const consoleLog = fs.createWriteStream(path.join(artifactsDir, 'browser-console.log'));
   page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
@@ -76,7 +86,7 @@ export async function startSession(): Promise<Session> {
   await page.goto(server.folderUrl(workspace.dir));
   const workbench = new Workbench(page, artifactsDir);
   await workbench.waitReady();
-  current = { server, browser, workbench, workspace, hub };
+  current = { server, browser, workbench, workspace, hub, requests, fromServiceWorker };
   return current;
 }
 
