@@ -9,7 +9,9 @@ Reads a checkpoint folder: config.json + model.safetensors, or shards + model.sa
   {"torch", "threads", "model", "params", "forwardMs": {T: ms}, "generate": {prompt, newTokens,
    prefillMs, decodeMs, tokensPerSecond}}
 forward: median of --runs after a warm-up; generate: greedy with a KV cache, --new tokens after a
---prompt-token prompt, attention weights computed (and dropped) at every step.
+--prompt-token prompt, attention weights computed (and dropped) at every step, in torch.no_grad with
+--threads threads (torch.set_num_threads). forwardCpuMs, generate.cpuMs: the process's CPU time (all
+threads), which a loaded machine inflates less than wall time.
 
 usage: torch_families.py MODEL_DIR [--ts 128,512,2048] [--threads 2] [--runs 3] [--prompt 128] [--new 64]
        torch_families.py --check test/fixtures/families/*   (float32 vs the numpy reference: logits,
@@ -59,6 +61,12 @@ def load(model_dir):
 
 
 # ---------------------------------------------------------------- Llama family
+
+
+def matT(h, w):
+    """h [T, in] @ w[out, in]ᵀ. One row goes through torch.mv: this torch's [1, in] @ wᵀ runs a slow
+    path (measured 1.6 GFLOP/s against mv's 5–6 on one thread), which made decoding ~1 token/s."""
+    return torch.mv(w, h[0])[None] if h.shape[0] == 1 else h @ w.T
 
 
 def rope_inv_freq(cfg):
@@ -126,7 +134,7 @@ def llama_forward(w, cfg, ids, cache=None, keep=True):
         return torch.cat([xr * cos + rot * sin, xp], -1)
 
     def lin(h, name):
-        y = h @ w[name + ".weight"].T
+        y = matT(h, w[name + ".weight"])
         b = w.get(name + ".bias")
         return y + b if b is not None else y
 
@@ -157,7 +165,7 @@ def llama_forward(w, cfg, ids, cache=None, keep=True):
     if cache is not None:
         cache.len = start + T
     x = rms(x, w["model.norm.weight"], eps)
-    return x @ w.get("lm_head.weight", w["model.embed_tokens.weight"]).T, atts
+    return matT(x, w.get("lm_head.weight", w["model.embed_tokens.weight"])), atts
 
 
 # ---------------------------------------------------------------- GPT-1
@@ -191,7 +199,7 @@ def gpt1_forward(w, cfg, ids, cache=None, keep=True):
         x = ln(n + m, (d,), w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
     if cache is not None:
         cache.len = start + T
-    return x @ w["tokens_embed.weight"].T, atts
+    return matT(x, w["tokens_embed.weight"]), atts
 
 
 # ---------------------------------------------------------------- driver
@@ -266,26 +274,30 @@ def main():
         fwd, new_cache, P = prepare(cfg)
         V = w["tokens_embed.weight" if cfg["model_type"] == "openai-gpt" else "model.embed_tokens.weight"].shape[0]
         rng = np.random.default_rng(a.seed)
-        ms = {}
+        ms, cpu = {}, {}
         for T in (int(t) for t in a.ts.split(",")):
             if T > P:
                 continue
             ids = torch.from_numpy(rng.integers(0, V, T).astype(np.int64))
             fwd(w, cfg, ids)  # warm-up
-            times = []
+            times, cpus = [], []
             for _ in range(a.runs):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 _logits, atts = fwd(w, cfg, ids)
                 [x.numpy() for x in atts]  # like ours, the attentions end as host arrays
                 times.append((time.perf_counter() - t0) * 1000)
+                cpus.append((time.process_time() - c0) * 1000)
             ms[str(T)] = round(statistics.median(times), 2)
+            cpu[str(T)] = round(statistics.median(cpus), 2)
         prompt = [int(i) for i in rng.integers(0, V, a.prompt)]
         generate(fwd, new_cache, w, cfg, prompt[:8], 4, P)  # warm-up
+        c0 = time.process_time()
         new, prefill, decode = generate(fwd, new_cache, w, cfg, prompt, a.new, P)
+        gen_cpu = (time.process_time() - c0) * 1000
         print(json.dumps({"torch": torch.__version__, "threads": a.threads, "model": cfg.get("model_type"),
                           "params": int(sum(t.numel() for n, t in w.items() if not n.endswith("attn.bias"))),
-                          "forwardMs": ms, "generate": {"prompt": a.prompt, "newTokens": len(new),
-                                                        "prefillMs": round(prefill, 2), "decodeMs": round(decode, 2),
+                          "forwardMs": ms, "forwardCpuMs": cpu, "generate": {"prompt": a.prompt, "newTokens": len(new),
+                                                        "prefillMs": round(prefill, 2), "decodeMs": round(decode, 2), "cpuMs": round(gen_cpu, 2),
                                                         "tokensPerSecond": round(len(new) / (prefill + decode) * 1000, 2)}}))
 
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleKernel } from '../../scripts/assembleGemm';
 import { EngineError } from '../../src/engine/errors';
+import { bf16ToF32, f32ToBf16 } from '../../src/engine/safetensors';
 import { Gemm } from '../../src/engine/gemm/gemm';
 import { KERNEL_FILES, type KernelKind } from '../../src/engine/gemm/kernelWat';
 import { reference, tol, values } from '../helpers/gemmReference';
@@ -98,6 +99,27 @@ describe('GEMM kernel (WebAssembly SIMD)', function () {
           for (let j = 0; j < stride; j++) if (j < col || j >= col + N) assert.equal(out[i * stride + j], 7, `row ${i} column ${j} untouched`);
         }
         assert.throws(() => gemm.pack(w, K, N).matmulInto(a, M, out, stride, stride - N + 1), EngineError);
+      });
+
+      it('a wide matrix runs in blocks of panels: the same result, and scratch for one block only (a 151936-column LM head)', function () {
+        const [M, K, N, stride, col] = [9, 3, 250_007, 250_020, 5]; // M × N ≫ 2^20 floats: blocks of 116496 columns, the last one ragged
+        const a = values(M * K, 72);
+        const bias = values(N, 71);
+        const bits = f32ToBf16(values(K * N, 70));
+        for (const [dtype, w] of [['f32', bf16ToF32(bits)], ['bf16', bits]] as const) {
+          const gemm = new Gemm(kind);
+          const packed = gemm.pack(w, K, N, { bias, dtype });
+          const afterPack = gemm.memoryBytes;
+          const out = new Float32Array(M * stride).fill(7);
+          packed.matmulInto(a, M, out, stride, col);
+          assert.ok(gemm.memoryBytes - afterPack < 8 * 2 ** 20, `${dtype}: scratch grew by ${gemm.memoryBytes - afterPack} bytes, not the ${M * N * 4} of the whole result`);
+          const want = reference(a, M, bf16ToF32(bits), K, N, { bias }); // [M × N]
+          for (let i = 0; i < M; i++) {
+            const got = out.subarray(i * stride + col, i * stride + col + N);
+            assertClose(got, want.subarray(i * N, (i + 1) * N), tol(K), `${dtype} row ${i}`);
+            for (const j of [0, col - 1, col + N, stride - 1]) assert.equal(out[i * stride + j], 7, `${dtype} row ${i} column ${j} untouched`);
+          }
+        }
       });
 
       it('keeps earlier matrices intact when a large product grows the memory', function () {

@@ -13,6 +13,9 @@ const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the most a wasm32 memory can hold
 const ALIGN = 64; // bytes: a cache line
 
+/** The most floats of C one kernel call writes (4 MiB): wider products run in blocks of panels. */
+const SCRATCH_C_FLOATS = 1 << 20;
+
 /** Columns of a packed matrix: n rounded up to whole panels. */
 const padded = (n: number): number => Math.ceil(n / PANEL) * PANEL;
 
@@ -315,7 +318,10 @@ export class Gemm {
 
   /**
    * a · W with the activations in the scratch area from byte `scratch` on (causal: see product(),
-   * −1 for none); row i of the result goes to out[i · stride + col …].
+   * −1 for none); row i of the result goes to out[i · stride + col …]. The panels run in blocks
+   * whose [M × block] result fits SCRATCH_C_FLOATS (a wide W such as a 151936-column LM head
+   * would otherwise need its whole [M × N] result in this memory, which never shrinks: 311 MB at
+   * M = 512); the kernel already streams A past each panel, so blocks cost nothing more.
    */
   private multiply(a: Float32Array, M: number, w: PackedMatrix, scratch: number, causal: number, out: Float32Array, stride: number, col: number): void {
     const { inDim: K, outDim: N } = w;
@@ -324,20 +330,27 @@ export class Gemm {
     }
     if (causal !== -1 && !(Number.isInteger(causal) && causal >= 1)) throw new EngineError('INTERNAL', `causal offset ${causal}`);
     const Np = padded(N);
+    const block = Math.min(Np, Math.max(PANEL, Math.floor(SCRATCH_C_FLOATS / M / PANEL) * PANEL)); // columns per call
     const aligned = (bytes: number) => Math.ceil(bytes / ALIGN) * ALIGN;
     // a 16-bit matrix times many rows: one panel at a time widened into f32 [K × 16] here first
     const wOff = w.dtype !== 'f32' && M >= this.widenFromRows[w.dtype] ? aligned(scratch) : 0;
     const aOff = wOff ? wOff + aligned(K * PANEL * 4) : aligned(scratch);
     const cOff = aOff + aligned(M * K * 4);
-    this.ensure(cOff + M * Np * 4);
+    this.ensure(cOff + M * block * 4);
     const ex = this.live();
     this.f32().set(a.subarray(0, M * K), aOff / 4);
-    if (w.dtype === 'f32') ex.gemm(aOff, w.offset, w.biasOffset, cOff, M, K, Np, causal);
-    else if (w.dtype === 'bf16') ex.gemm_bf16(aOff, w.offset, w.biasOffset, cOff, M, K, Np, wOff);
-    else ex.gemm_f16(aOff, w.offset, w.biasOffset, cOff, M, K, Np, wOff);
-    const c = this.f32();
-    const c0 = cOff / 4;
-    for (let i = 0; i < M; i++) out.set(c.subarray(c0 + i * Np, c0 + i * Np + N), i * stride + col);
+    const panelBytes = K * PANEL * VALUE_BYTES[w.dtype];
+    for (let p0 = 0; p0 < Np; p0 += block) {
+      const width = Math.min(block, Np - p0); // padded columns of this block
+      const b = w.offset + (p0 / PANEL) * panelBytes;
+      const bias = w.biasOffset + p0 * 4;
+      if (w.dtype === 'f32') ex.gemm(aOff, b, bias, cOff, M, K, width, causal);
+      else if (w.dtype === 'bf16') ex.gemm_bf16(aOff, b, bias, cOff, M, K, width, wOff);
+      else ex.gemm_f16(aOff, b, bias, cOff, M, K, width, wOff);
+      const c = this.f32();
+      const n = Math.min(width, N - p0); // real columns
+      for (let i = 0; i < M; i++) out.set(c.subarray(cOff / 4 + i * width, cOff / 4 + i * width + n), i * stride + col + p0);
+    }
   }
 
   dispose(): void {

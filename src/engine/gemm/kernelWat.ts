@@ -53,10 +53,10 @@ function accName(r: number, j: number): string {
  * finishes it, the sign riding along in bit 31 (an arithmetic shift by 3 copies it into bits
  * 31…28; the mask keeps 31). Infinities and NaNs would come out finite: pack() refuses them.
  */
-function halves16(dtype: HalfDtype, indent: string): string[] {
+function halves16(dtype: HalfDtype, indent: string, ptr = '$bk'): string[] {
   const L: string[] = [];
   for (let h = 0; h < 2; h++) {
-    L.push(`(local.set $h (v128.load offset=${16 * h} (local.get $bk)))`);
+    L.push(`(local.set $h (v128.load offset=${16 * h} (local.get ${ptr})))`);
     const low = '(i32x4.shl (local.get $h) (i32.const 16))'; // columns 0…3 of this half, in the top 16 bits
     if (dtype === 'bf16') {
       L.push(`(local.set $b${2 * h} ${low})`);
@@ -140,6 +140,41 @@ function rowLoops(fma: boolean, dtype: PanelDtype): string[] {
   ];
 }
 
+/**
+ * One row of A times two 16-bit panels at once ($bq and the next), widened in the k loop: decoding's
+ * single row. Why: a 1 × 16 tile has 4 accumulators, 4 chains of dependent multiply-adds, too few
+ * to keep the FMA units busy (see the note on chains in tile()); two panels give 8. Each column is
+ * still summed over k in order, so the result is the same, bit for bit.
+ */
+function pairTile16(fma: boolean, dtype: HalfDtype): string[] {
+  const J = PANEL / 4;
+  const L: string[] = [];
+  for (let r = 0; r < 2; r++) for (let j = 0; j < J; j++) L.push(`(local.set ${accName(r, j)} (v128.load offset=${64 * r + 16 * j} (local.get $biasp)))`);
+  L.push('(local.set $k (local.get $K))', '(local.set $bk (local.get $bq))', '(local.set $bk2 (i32.add (local.get $bq) (local.get $panelBytes)))', '(local.set $ak (local.get $a))');
+  L.push('(loop $kpair', '  (local.set $a0 (v128.load32_splat (local.get $ak)))');
+  for (let r = 0; r < 2; r++) {
+    L.push(...halves16(dtype, '  ', r === 0 ? '$bk' : '$bk2'));
+    for (let j = 0; j < J; j++) {
+      const c = accName(r, j);
+      L.push(
+        fma
+          ? `  (local.set ${c} (f32x4.relaxed_madd (local.get $a0) (local.get $b${j}) (local.get ${c})))`
+          : `  (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $a0) (local.get $b${j}))))`,
+      );
+    }
+  }
+  L.push(
+    `  (local.set $bk (i32.add (local.get $bk) (i32.const ${PANEL * 2})))`,
+    `  (local.set $bk2 (i32.add (local.get $bk2) (i32.const ${PANEL * 2})))`,
+    '  (local.set $ak (i32.add (local.get $ak) (i32.const 4)))',
+    '  (local.set $k (i32.sub (local.get $k) (i32.const 1)))',
+    '  (br_if $kpair (local.get $k)))',
+  );
+  L.push(`(local.set $cp (i32.add (local.get $c) (i32.shl (local.get $p) (i32.const 2))))`);
+  for (let r = 0; r < 2; r++) for (let j = 0; j < J; j++) L.push(`(v128.store offset=${64 * r + 16 * j} (local.get $cp) (local.get ${accName(r, j)}))`);
+  return L;
+}
+
 /** The panel at $bp widened into f32 at $w (K rows of 16), for the f32 tiles to read. */
 function widenPanel(dtype: HalfDtype): string[] {
   const J = PANEL / 4;
@@ -172,7 +207,7 @@ function gemmFunc(fma: boolean, dtype: PanelDtype): string {
   const sixteen = dtype !== 'f32';
   const last = sixteen ? '(param $w i32)' : '(param $causal i32)';
   const ints = ['$k', '$kc', '$row', '$p', '$i', '$ap', '$bp', '$bq', '$cp', '$ak', '$bk', '$biasp', '$rowBytes', '$cRowBytes', '$panelBytes', '$pairs'];
-  if (sixteen) ints.push('$causal', '$wk');
+  if (sixteen) ints.push('$causal', '$wk', '$bk2');
   const vectors = ['$a0', '$a1', ...Array.from({ length: J }, (_, j) => `$b${j}`)];
   for (let r = 0; r < 2; r++) for (let j = 0; j < J; j++) vectors.push(accName(r, j));
   if (sixteen) vectors.push('$h', '$mask', '$scale');
@@ -185,7 +220,15 @@ function gemmFunc(fma: boolean, dtype: PanelDtype): string {
         ...rowLoops(fma, 'f32'),
         ') (else',
         '(local.set $bq (local.get $bp))',
+        // one row and two panels left: both at once (pairTile16), then one panel more is done
+        `(if (i32.and (i32.eq (local.get $M) (i32.const 1)) (i32.lt_u (i32.add (local.get $p) (i32.const ${PANEL})) (local.get $Np))) (then`,
+        ...pairTile16(fma, dtype as HalfDtype),
+        `(local.set $p (i32.add (local.get $p) (i32.const ${PANEL})))`,
+        '(local.set $bp (i32.add (local.get $bp) (local.get $panelBytes)))',
+        `(local.set $biasp (i32.add (local.get $biasp) (i32.const ${PANEL * 4})))`,
+        ') (else',
         ...rowLoops(fma, dtype),
+        '))',
         '))',
       ]
     : ['(local.set $bq (local.get $bp))', ...rowLoops(fma, 'f32')];

@@ -3,14 +3,15 @@
 // v_proj's rows of the kv heads they read (Shard.kvHeads), o_proj's columns of the query heads,
 // gate_proj's and up_proj's rows and down_proj's columns of the shard's MLP units, and an untied
 // lm_head's rows of its vocabulary. The row-parallel biases (o_proj, down_proj) stay on rank 0
-// and are zeros elsewhere; embeddings and norms are replicated. Same names, shard-local shapes.
+// and are zeros elsewhere; norms are replicated, the embedding table shared (one copy on shared
+// memory, read by every thread). Same names, shard-local shapes.
 // 16-bit weights (a BF16 / F16 checkpoint loaded with keep16) are cut as they are: they stay 16-bit.
 // With `release` (the map's last cut, rank 0's: tensorParallel.ts), rows are views into the
 // whole arrays, not copies, and the whole map is emptied: the shard's map holds the only references,
 // so what the load packs and lets go is freed (the peers' shards, cut before, are copies).
 import { EngineError } from '../errors';
 import type { AnyWeightArray, AnyWeightMap, GPTConfig } from '../types';
-import { columns, isWhole, need, type Shard } from './shards';
+import { columns, isWhole, need, sharedWeight, type Shard } from './shards';
 
 /** The same kind of weight (float32 or the same 16-bit dtype) over new data of its type. */
 function like(w: AnyWeightArray, shape: number[], data: Float32Array | Uint16Array): AnyWeightArray {
@@ -59,7 +60,8 @@ export function shardLlamaWeights(config: GPTConfig, weights: AnyWeightMap, shar
   const heads: [number, number] = [shard.heads[0] * hd, shard.heads[1] * hd];
   const kvHeads: [number, number] = [shard.kvHeads[0] * hd, shard.kvHeads[1] * hd];
 
-  for (const name of ['model.embed_tokens.weight', 'model.norm.weight']) replicate(name);
+  out.set('model.embed_tokens.weight', sharedWeight(weights, 'model.embed_tokens.weight')); // one copy for every thread
+  replicate('model.norm.weight');
   for (let i = 0; i < nLayer; i++) {
     const p = `model.layers.${i}`;
     for (const n of ['input_layernorm', 'post_attention_layernorm']) replicate(`${p}.${n}.weight`);

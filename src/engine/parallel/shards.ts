@@ -145,6 +145,22 @@ export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard
 }
 
 /** Every distinct ArrayBuffer a WeightMap holds (to transfer it to another thread). */
+/**
+ * The weight `name` of `weights` on shared memory, one copy for every thread: moved there on the
+ * first call (the map then holds the shared copy, and the checkpoint's own array can be freed),
+ * as it is after. A thread's embedding table is read-only (Qwen2.5-0.5B's is 151936 × 896, 272 MB
+ * in BF16): replicated as copies, each peer thread held its own.
+ */
+export function sharedWeight(weights: AnyWeightMap, name: string): AnyWeightArray {
+  const w = need(weights, name);
+  if (w.data.buffer instanceof SharedArrayBuffer) return w;
+  const data = w.data instanceof Uint16Array ? new Uint16Array(new SharedArrayBuffer(w.data.byteLength)) : new Float32Array(new SharedArrayBuffer(w.data.byteLength));
+  data.set(w.data);
+  const shared = { ...w, data } as AnyWeightArray;
+  weights.set(name, shared);
+  return shared;
+}
+
 export function weightBuffers(weights: AnyWeightMap): ArrayBuffer[] {
   const set = new Set<ArrayBuffer>();
   for (const w of weights.values()) if (w.data.buffer instanceof ArrayBuffer) set.add(w.data.buffer);
