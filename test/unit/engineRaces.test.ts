@@ -38,7 +38,7 @@ describe('engine spam and races (real worker)', function () {
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), 'al-races-'));
     deep = join(tmp, 'deep');
-    writeDeepModel(deep, 16);
+    writeDeepModel(deep, 64); // deep enough that no analysis ends within the 100 ms before the next, even on a quiet machine
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -85,7 +85,10 @@ describe('engine spam and races (real worker)', function () {
       );
       const after = await client.diagnostics();
       const blocks = after.blocksRun - idle.blocksRun;
-      assert.ok(blocks < (answered + 10) * info.config.nLayer, `the worker ran ${blocks} blocks for ${answered} answered analyses of ${info.config.nLayer} layers`);
+      // Cancelled runs stop between layers: on average well before their end (each ran ~100 ms
+      // until the next selection superseded it), not computed to the end.
+      const L = info.config.nLayer;
+      assert.ok(blocks < answered * L + (cancelled * L) / 2, `the worker ran ${blocks} blocks for ${answered} answered and ${cancelled} cancelled analyses of ${L} layers`);
       assert.equal(after.numTensors, idle.numTensors, 'live tensors as before the spam');
       assert.ok(after.keptRuns <= 1, `${after.keptRuns} runs kept`);
     } finally {
