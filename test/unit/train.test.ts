@@ -6,7 +6,7 @@ import { learningRate } from '../../src/train/schedule';
 import { ShuffledBatches, TokenWindows } from '../../src/train/data';
 import { runTraining } from '../../src/train/trainer';
 import type { GPTConfig } from '../../src/engine/types';
-import { tempDir, tinyConfig } from './trainFixture';
+import { finiteDifferenceErrors, tempDir, tinyConfig } from './trainFixture';
 
 /** Finite differences in float32 are coarse: compare within this relative error. */
 const GRAD_REL_TOL = 0.02;
@@ -45,21 +45,7 @@ describe('train: the trainable GPT', () => {
       ['h.1.ln_2.weight', 2],
       ['ln_f.bias', 7],
     ];
-    for (const [name, idx] of checks) {
-      const k = m.specs.findIndex((s) => s.name === name);
-      const p = m.params[k];
-      const orig = p[idx];
-      const h = 1e-2;
-      p[idx] = orig + h;
-      const up = m.loss(batch).lossSum;
-      p[idx] = orig - h;
-      const down = m.loss(batch).lossSum;
-      p[idx] = orig;
-      const numeric = (up - down) / (2 * h);
-      const analytic = grads[k][idx];
-      const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
-      assert.ok(err < GRAD_REL_TOL, `${name}[${idx}]: analytic ${analytic} vs numeric ${numeric}`);
-    }
+    assert.deepEqual(finiteDifferenceErrors(m, batch, grads, checks, GRAD_REL_TOL), []);
   });
 
   it('the schedule warms up linearly, then decays by a cosine to minLr', () => {

@@ -52,3 +52,34 @@ export function tinyConfig(dir: string, overrides: Record<string, unknown> = {})
   fs.writeFileSync(file, JSON.stringify(json, null, 2));
   return { ...parseTrainConfig(json, file), file };
 }
+
+/** What finiteDifferenceErrors needs of a trainable model. */
+interface Differentiable<B> {
+  specs: { name: string }[];
+  params: Float32Array[];
+  loss(batch: B): { lossSum: number };
+}
+
+/**
+ * Central differences (step 1e-2) of the loss for each [parameter name, element] in `checks`,
+ * against the analytic gradients: one line per element whose relative error reaches `tol`.
+ */
+export function finiteDifferenceErrors<B>(m: Differentiable<B>, batch: B, grads: Float32Array[], checks: [string, number][], tol: number): string[] {
+  const bad: string[] = [];
+  for (const [name, idx] of checks) {
+    const k = m.specs.findIndex((s) => s.name === name);
+    const p = m.params[k];
+    const orig = p[idx];
+    const h = 1e-2;
+    p[idx] = orig + h;
+    const up = m.loss(batch).lossSum;
+    p[idx] = orig - h;
+    const down = m.loss(batch).lossSum;
+    p[idx] = orig;
+    const numeric = (up - down) / (2 * h);
+    const analytic = grads[k][idx];
+    const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
+    if (!(err < tol)) bad.push(`${name}[${idx}]: analytic ${analytic} vs numeric ${numeric}`);
+  }
+  return bad;
+}

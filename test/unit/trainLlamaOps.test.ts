@@ -10,6 +10,7 @@ import { rope, RopeTables } from '../../src/train/ops/rope';
 import { swiglu, swigluFused } from '../../src/train/ops/swiglu';
 import { Rng } from '../../src/train/rng';
 import type { TokenBatch } from '../../src/train/trainable';
+import { finiteDifferenceErrors } from './trainFixture';
 
 /** Fast op vs reference graph: float32 rounding (summation order) only. */
 const OP_TOL = 1e-5;
@@ -215,20 +216,6 @@ describe('train: the Llama ops and model against references and finite differenc
       ['model.layers.0.post_attention_layernorm.weight', 9],
       ['model.norm.weight', 7],
     ];
-    for (const [name, idx] of checks) {
-      const k = m.specs.findIndex((s) => s.name === name);
-      const p = m.params[k];
-      const orig = p[idx];
-      const h = 1e-2;
-      p[idx] = orig + h;
-      const up = m.loss(b).lossSum;
-      p[idx] = orig - h;
-      const down = m.loss(b).lossSum;
-      p[idx] = orig;
-      const numeric = (up - down) / (2 * h);
-      const analytic = grads[k][idx];
-      const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
-      assert.ok(err < FD_REL_TOL, `${name}[${idx}]: analytic ${analytic} vs numeric ${numeric}`);
-    }
+    assert.deepEqual(finiteDifferenceErrors(m, b, grads, checks, FD_REL_TOL), []);
   });
 });
