@@ -194,7 +194,18 @@ describe('Writers: Complete', function () {
       }
       saveCheckpoint(dir, config, weights, { dtype: 'F32' });
       for (const f of ['vocab.json', 'merges.txt', 'tokenizer.json']) fs.copyFileSync(path.join(tinyModelDir, f), path.join(dir, f));
-      writeSettings({ 'attentionLens.modelPath': dir, 'attentionLens.completion.maxNewTokens': maxNewTokens, 'attentionLens.completion.seed': 3 });
+      // files.autoSave off (desktop VS Code's default) for these tests: with VS Code for the Web's
+      // afterDelay, a stall of the stream longer than files.autoSaveDelay (1 s) on a loaded machine
+      // lets an auto save land mid-stream, and a save closes VS Code's undo group. That is a known,
+      // open product bug (issue 19; the extension logs each such save with its reason and the time
+      // since the last edit: 'AfterDelay, 1008–1175 ms after its last edit' in today's runs); these
+      // tests are about stopping and one-step undo, and failed on it under load.
+      writeSettings({
+        'attentionLens.modelPath': dir,
+        'attentionLens.completion.maxNewTokens': maxNewTokens,
+        'attentionLens.completion.seed': 3,
+        'files.autoSave': 'off',
+      });
       await session().workbench.page.waitForTimeout(1500); // the settings file is watched
     });
 
