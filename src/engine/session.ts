@@ -23,6 +23,7 @@ import { loadTokenizer } from './loadTokenizer';
 import type { GeneratedToken, GenerationResult, SamplingOptions, Tokenizer } from './types';
 import type { Token } from '../shared/token';
 import { predictionsWithBytes, tokenWithBytes } from './tokenBytes';
+import { RunStore, type Run } from './runStore';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
 
@@ -67,19 +68,7 @@ export interface GenerateHooks {
   isCancelled?: () => boolean;
 }
 
-interface Run {
-  ids: number[];
-  /** [T × V] */
-  logits: Float32Array;
-  /** One per layer, each [H × T × T]. */
-  attentions: Float32Array[];
-  bytes: number;
-}
-
-/** Analyses kept for slicing: at most this many… */
-export const MAX_RUNS = 4;
-/** …and at most this many bytes of logits + attentions (the newest run is always kept). */
-export const MAX_RUN_BYTES = 1.5 * 1024 ** 3;
+export { MAX_RUNS, MAX_RUN_BYTES } from './runStore';
 export const DEFAULT_TOP_K = 10;
 
 function cancelled(): EngineError {
@@ -103,7 +92,7 @@ function checkInt(name: string, v: number, min: number, max: number): void {
 
 export class EngineSession {
   readonly info: ModelInfo;
-  private readonly runs = new Map<number, Run>(); // insertion order = least recently used first
+  private readonly runs = new RunStore();
   private nextRunId = 1;
   private disposed = false;
   /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
@@ -236,8 +225,7 @@ export class EngineSession {
     if (isCancelled()) throw cancelled();
 
     const bytes = logits.byteLength + attentions.reduce((s, a) => s + a.byteLength, 0);
-    this.runs.set(runId, { ids, logits, attentions, bytes });
-    this.evict();
+    this.runs.add(runId, { ids, logits, attentions, bytes });
     return { runId, tokens, T, truncated, totalTokens, nLayer, nHead, predictions, actual };
   }
 
@@ -386,21 +374,7 @@ export class EngineSession {
 
   private run(runId: number): Run {
     this.checkAlive();
-    const run = this.runs.get(runId);
-    if (!run) throw new EngineError('BAD_ARGUMENT', `analysis ${runId} is no longer available`);
-    // Touch: move to the most recently used end.
-    this.runs.delete(runId);
-    this.runs.set(runId, run);
-    return run;
+    return this.runs.get(runId);
   }
 
-  private evict(): void {
-    let bytes = [...this.runs.values()].reduce((s, r) => s + r.bytes, 0);
-    for (const [id, run] of this.runs) {
-      if (this.runs.size <= 1) break;
-      if (this.runs.size <= MAX_RUNS && bytes <= MAX_RUN_BYTES) break;
-      this.runs.delete(id);
-      bytes -= run.bytes;
-    }
-  }
 }

@@ -14,6 +14,7 @@ import { MatrixFetch } from './matrixFetch';
 import { MatrixView } from './matrixView';
 import { OverviewGrid } from './overview';
 import { OverviewTabs } from './overviewTabs';
+import { PaintReport } from './paintReport';
 import { PredictionsView } from './predictions';
 import { SurprisalStrip } from './surprisalStrip';
 import { onThemeChange, readTheme } from './theme';
@@ -46,8 +47,7 @@ export class PanelApp {
   private run: AnalysisReadyMessage | undefined;
   /** What each token of the run shows (labelTokens): part of a character as that character, marked. */
   private labels: TokenLabel[] = [];
-  /** What of the current run has been reported painted (see reportPainted). */
-  private readonly painted = new Set<'overview' | 'matrix'>();
+  private readonly paint = new PaintReport();
   private stale = false;
   private source: MatrixSource = { kind: 'head', layer: 0, head: 0 };
   private lastHead = { layer: 0, head: 0 };
@@ -58,7 +58,7 @@ export class PanelApp {
   private readonly matrices = new MatrixFetch((key) => {
     if (key !== sourceKey(this.source)) return;
     this.showMatrix();
-    this.reportPainted('matrix');
+    this.paint.report(this.run?.runId, 'matrix');
   });
   private frame = 0;
 
@@ -133,7 +133,7 @@ export class PanelApp {
       performance.mark('al:overview-layers');
       this.overview.setThumbs(m);
       this.overview.draw(this.theme, this.scale, m.fromLayer, m.fromLayer + m.layers);
-      this.reportPainted('overview');
+      this.paint.report(this.run?.runId, 'overview');
     },
     [PanelMessageType.SelectTokenInPanel]: (m) => {
       if (m.runId === this.run?.runId) this.selectQuery(m.index, true);
@@ -164,7 +164,7 @@ export class PanelApp {
     this.underlines = m.settings.surprisalUnderlines;
     if (fresh) {
       this.matrices.setRun(m.runId);
-      this.painted.clear();
+      this.paint.reset();
       if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
     }
     const { nLayer, nHead } = m.model;
@@ -351,23 +351,6 @@ export class PanelApp {
 
   private persist(): void {
     saveState({ source: this.run?.source, selected: { source: this.source, query: this.query }, view: this.view });
-  }
-
-  /**
-   * Tells the host, once per run and kind, that a heatmap of the run is on screen: the canvas was
-   * drawn in this task, the browser paints it before the next animation frame's callbacks finish,
-   * and the message goes in the task after that frame, with the time (epoch ms) it is sent.
-   */
-  private reportPainted(what: 'overview' | 'matrix'): void {
-    const runId = this.run?.runId;
-    if (runId === undefined || this.painted.has(what)) return;
-    this.painted.add(what);
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        performance.mark(`al:painted-${what}`);
-        send({ type: PanelMessageType.Painted, runId, what, at: performance.timeOrigin + performance.now() });
-      }, 0),
-    );
   }
 
   private schedule(): void {
