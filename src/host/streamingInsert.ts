@@ -7,8 +7,12 @@
 // Saves: VS Code closes the document's open undo group before and after running its save
 // participants, so an edit of ours landing during a save (e.g. an auto save, on by default in VS
 // Code for the Web, of what the user typed just before asking for a completion) would split the
-// completion into two undo steps. Edits wait while the document is being saved.
+// completion into two undo steps. Edits wait while the document is being saved. With auto save
+// after a delay, a stream that stalls longer than the delay (a slow model, a loaded machine, the
+// prefill of a long prompt) would be saved mid-stream: while it is open, the stream keeps auto save
+// postponed with a "touch", an edit that writes a character over itself (see keepAlive).
 import * as vscode from 'vscode';
+import { touchOffset } from './touchOffset';
 
 export type InsertStop = 'document-changed' | 'cursor-moved' | 'document-closed' | 'editor-closed' | 'read-only';
 
@@ -43,6 +47,14 @@ export async function settleAutoSave(doc: vscode.TextDocument): Promise<void> {
   if (!doc.isDirty || doc.isUntitled || doc.isClosed) return;
   if (vscode.workspace.getConfiguration('files', doc.uri).get<string>('autoSave') !== 'afterDelay') return;
   await Promise.resolve(doc.save()).catch(() => false);
+}
+
+/** files.autoSaveDelay when auto save is afterDelay for this document (else undefined). */
+function autoSaveDelay(doc: vscode.TextDocument): number | undefined {
+  const files = vscode.workspace.getConfiguration('files', doc.uri);
+  if (files.get<string>('autoSave') !== 'afterDelay') return undefined;
+  const delay = files.get<number>('autoSaveDelay');
+  return typeof delay === 'number' && Number.isFinite(delay) && delay > 0 ? delay : 1000;
 }
 
 /** How long edits wait for a save to report that it is done (a failed save never does). */
@@ -88,6 +100,8 @@ export class StreamingInsert implements vscode.Disposable {
   /** Resolves when the save of the document in progress is done (undefined: none). */
   private saving: Promise<void> | undefined;
   private endSaving: (() => void) | undefined;
+  /** finish() has begun: no more touches. */
+  private finishing = false;
 
   /**
    * Prepares an insertion at `range.start`, replacing `range` (empty for a plain insertion at the
@@ -122,6 +136,12 @@ export class StreamingInsert implements vscode.Disposable {
         if (d === this.doc) this.saveEnded();
       }),
     );
+    const delay = autoSaveDelay(this.doc);
+    if (delay !== undefined) {
+      const quiet = Math.max(20, Math.floor(delay / 3));
+      const timer = setInterval(() => this.keepAlive(quiet), quiet);
+      this.disposables.push({ dispose: () => clearInterval(timer) });
+    }
   }
 
   get stopped(): InsertStop | undefined {
@@ -152,6 +172,7 @@ export class StreamingInsert implements vscode.Disposable {
    * was split across tokens), and closes the undo group.
    */
   async finish(finalText?: string): Promise<InsertResult> {
+    this.finishing = true;
     await this.chain;
     if (finalText !== undefined) finalText = finalText.replace(/\r\n|\r|\n/g, this.doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
     if (!this._stopped && finalText !== undefined && finalText !== this.text) {
@@ -193,6 +214,44 @@ export class StreamingInsert implements vscode.Disposable {
     this.saving = undefined;
     this.endSaving = undefined;
     end?.();
+  }
+
+  /**
+   * Auto save (afterDelay) saves a document `files.autoSaveDelay` ms after its last change, and a
+   * save closes the undo group the stream is building. When nothing of ours has changed the
+   * document for `quiet` ms (a third of the delay), a touch changes it without changing its text:
+   * one character replaced by itself. VS Code applies that as an edit (a content change, which
+   * postpones the auto save) inside our open undo group, and undoing the group is unaffected.
+   */
+  private keepAlive(quiet: number): void {
+    if (!this.started || this._stopped || this.finishing || this.inFlight || this.pending || this.saving) return;
+    if (performance.now() - this.lastEditAt < quiet) return;
+    this.lastEditAt = performance.now(); // one touch in the chain at a time
+    this.chain = this.chain.then(() => this.touch());
+  }
+
+  private async touch(): Promise<void> {
+    if (this._stopped || this.finishing || this.pending) return;
+    const at = touchOffset(this.doc.getText(), this.start + this.text.length);
+    if (at === undefined) return;
+    const range = new vscode.Range(this.doc.positionAt(at), this.doc.positionAt(at + 1));
+    const text = this.doc.getText(range);
+    this.inFlight = true;
+    const expected: Expected = { offset: at, length: 1, text };
+    this.expected = expected;
+    try {
+      await this.editor.edit((b) => b.replace(range, text), { undoStopBefore: false, undoStopAfter: false });
+    } catch {
+      // The editor went away: the next edit, or finish(), finds out.
+    } finally {
+      this.inFlight = false;
+      this.expected = undefined;
+    }
+    if (expected.seen !== undefined) {
+      this.version = this.doc.version;
+      this.lastEditAt = performance.now();
+    }
+    if (this.pending && !this._stopped) this.enqueue('', false);
   }
 
   private enqueue(extra: string, force: boolean): void {
