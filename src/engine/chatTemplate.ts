@@ -6,6 +6,7 @@
 // `add_generation_prompt`, and the special tokens (`bos_token`, `eos_token`, …) as strings.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { Template } from '@huggingface/jinja';
 import { EngineError } from './errors';
 import type { ChatMessage } from '../shared/chat';
@@ -30,6 +31,15 @@ const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
 const TOKENIZER_CONFIG = 'tokenizer_config.json';
 const SPECIAL_TOKENS_MAP = 'special_tokens_map.json';
 const SPECIAL_KEYS = ['bos_token', 'eos_token', 'unk_token', 'pad_token'] as const;
+
+/**
+ * How long a render may run. A template comes from the internet, and Jinja needs no while loop to
+ * run for ever: two nested `range(100000)` loops are 10¹⁰ turns. Real templates render in
+ * milliseconds.
+ */
+export const RENDER_TIMEOUT_MS = 2000;
+/** The longest prompt a render may produce (UTF-16 units): far beyond any context we run. */
+export const MAX_RENDERED_CHARS = 8 * 1024 * 1024;
 
 function bad(file: string, problem: string): EngineError {
   return new EngineError('BAD_CHAT_TEMPLATE', `${file}: ${problem}`, file);
@@ -154,12 +164,18 @@ export class ChatTemplate {
     };
     let text: unknown;
     try {
-      text = this.compiled.render(vars);
+      // The render runs under vm's watchdog, which stops any JavaScript it started (jinja's own
+      // code included) once the timeout has passed: the only way to stop a synchronous loop.
+      text = runInNewContext('render()', { render: () => this.compiled.render(vars) }, { timeout: RENDER_TIMEOUT_MS });
     } catch (err) {
+      if ((err as { code?: string })?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw bad(this.source.file, `the chat template did not finish within ${RENDER_TIMEOUT_MS / 1000} s (a loop that runs too long?)`);
+      }
       // raise_exception(...) in the template lands here with the template's own message.
       throw bad(this.source.file, `the chat template failed: ${firstLine(err)}`);
     }
     if (typeof text !== 'string') throw bad(this.source.file, 'the chat template rendered no text');
+    if (text.length > MAX_RENDERED_CHARS) throw bad(this.source.file, `the chat template rendered ${text.length} characters, more than the ${MAX_RENDERED_CHARS} allowed`);
     return text;
   }
 }
