@@ -2,6 +2,7 @@
 // (createOrShow / revive / dispose of every listener) and the routing between webview, engine and
 // editor. Its handlers, analysis phases, decorations, paint clock and failure report: own files.
 import * as vscode from 'vscode';
+import { EngineError } from '../engine/errors';
 import { panelColumn } from '../host/editorColumns';
 import { inputProblemText } from '../host/inputProblems';
 import { LatestOnly } from '../host/latestOnly';
@@ -128,6 +129,8 @@ export class AttentionPanel implements vscode.Disposable {
     const ticket = this.runs.start();
     this.request = req;
     const { models, runs } = this.deps;
+    /** The layers the run streams (for the log when it is cancelled). */
+    let streamed: { ready: number; nLayer: number } | undefined;
     try {
       const input = await readRequest(req);
       if (!input.checked.ok) return this.showError(inputProblemText(input.checked.problem), [], input.checked.problem);
@@ -139,6 +142,7 @@ export class AttentionPanel implements vscode.Disposable {
       const done = await runPhases(models, model.client, req.chat?.tokens ?? input.checked.text, settings.topK, ticket.signal, {
         isCurrent: () => this.runs.isCurrent(ticket) && !this.disposed,
         show: (client, first, layers, full) => {
+          streamed = layers;
           void this.run?.release();
           this.run = new AnalysisRun(client, first, runs.hold(client, first.runId), layers);
           this.paintClock.start(first.runId, requestedAt, first.T);
@@ -153,6 +157,10 @@ export class AttentionPanel implements vscode.Disposable {
       analyzed.fire(finishRun(this.deps, this.decorationSync, req, input, req.chat ? input.end - input.start : input.checked.text.length, done));
       if (input.doc.version !== input.version) this.markStale();
     } catch (err) {
+      if (err instanceof EngineError && err.code === 'CANCELLED' && streamed) {
+        const why = this.disposed ? 'the panel was closed' : 'a newer run took over';
+        models.output.info(`Run cancelled (${why}): ${streamed.ready} of ${streamed.nLayer} layers had arrived`);
+      }
       if (!this.runs.isCurrent(ticket)) return;
       const failure = analysisFailure(err, models.output);
       if (failure) this.showError(failure.message, failure.actions, failure.code);
