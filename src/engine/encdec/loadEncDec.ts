@@ -46,12 +46,21 @@ export function isEncDecFolder(dir: string): boolean {
   }
 }
 
-/** Every tensor of the folder's safetensors file(s), 16-bit ones as stored. */
-function readWeights(dir: string): AnyWeightMap {
+/**
+ * The tensors of the folder's safetensors file(s) the family reads, 16-bit ones as stored: not the
+ * copies of the shared embedding under its other tied names (or as a tied lm_head), nor Marian's
+ * stored sinusoids (computed instead).
+ */
+function readWeights(dir: string, config: EncDecConfig): AnyWeightMap {
   const { opened, located } = openWeights(dir);
+  const [shared, ...aliases] = SHARED[config.family];
+  const firstAlias = aliases.find((a) => located.has(a));
+  const skip = (name: string): boolean =>
+    name.endsWith('embed_positions.weight') || (config.tied && name === 'lm_head.weight') || (aliases.includes(name) && (located.has(shared) || name !== firstAlias));
   try {
     const weights: AnyWeightMap = new Map();
     for (const [name, loc] of located) {
+      if (skip(name)) continue;
       if (loc.file.otherEntries.has(loc.rawName)) throw unsupportedDtype(loc.file.path, loc.rawName, loc.entry.dtype);
       weights.set(name, storedWeight(loc.entry.shape.slice(), loc.file.readStored(loc.rawName)));
     }
@@ -65,11 +74,12 @@ function readWeights(dir: string): AnyWeightMap {
 export function loadEncDec(dir: string): EncDecModel {
   const config = readEncDecConfig(dir);
   if (!config) throw new EngineError('BAD_CONFIG', `${path.join(dir, 'config.json')}: not a MarianMTModel or T5ForConditionalGeneration model`, path.join(dir, 'config.json'));
-  const weights = readWeights(dir);
+  const weights = readWeights(dir, config);
   const [name, ...aliases] = SHARED[config.family];
-  if (!weights.has(name)) {
-    const alias = aliases.find((a) => weights.has(a));
-    if (alias) weights.set(name, weights.get(alias)!);
+  const alias = aliases.find((a) => weights.has(a));
+  if (!weights.has(name) && alias) {
+    weights.set(name, weights.get(alias)!);
+    weights.delete(alias);
   }
   try {
     return config.family === 'marian' ? Marian.load(config, weights) : T5.load(config, weights);
