@@ -5,6 +5,7 @@
 // final_layer_norm. A decoder layer: masked self_attn, encoder_attn (q from the decoder, k and v
 // from the encoder output), fc1/fc2, each followed by residual and its LayerNorm. Attention scales
 // q by head_dim^-0.5; every projection has a bias. lm_head (the shared embedding) + final_logits_bias.
+import { EngineError } from '../errors';
 import { Gemm, type PackedMatrix } from '../gemm/gemm';
 import { WeightReader } from '../modelWeights';
 import type { LayerNormArrays } from '../rowLayers';
@@ -112,7 +113,9 @@ export class Marian implements EncDecModel {
   /** Token embeddings (· √d with scale_embedding) + the sinusoids of positions pos0 … → [T × d]. */
   private embed(ids: number[], pos0: number): Float32Array {
     const d = this.config.dModel;
-    if (pos0 + ids.length > this.config.maxPositions!) throw new RangeError(`Marian: position ${pos0 + ids.length - 1} is past max_position_embeddings ${this.config.maxPositions}`);
+    if (pos0 + ids.length > this.config.maxPositions!) {
+      throw new EngineError('CONTEXT_TOO_LONG', `${ids.length + pos0} tokens reach past the model's max_position_embeddings (${this.config.maxPositions})`);
+    }
     const x = embedRows(this.shared, d, ids, this.config.scaleEmbedding ? Math.sqrt(d) : 1); // [T × d]
     return addInPlace(x, this.positions.subarray(pos0 * d, (pos0 + ids.length) * d));
   }
