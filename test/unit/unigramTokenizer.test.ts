@@ -28,6 +28,8 @@ const TEXTS: [string, string][] = [
   ['unknown runs', 'ЖЖЖ ab ЖЖ😀😀 b'],
   ['special token in text', 'hello</s> world <pad> <unk>'],
   ['ties and long pieces', 'attention tension abcabc ababab'],
+  ['controls and NMT spaces', 'a\u0001b\u200bc\u2028d\u00a0e f\u2581g'], // no U+FEFF: the reference's WhitespaceSplit (JS \s) splits there, tokenizers' (Rust is_whitespace) does not
+  ['wave dash kept by nmt_nfkc', 'ｔｈｅ～ｃａｔ ～\u0301 ①～'],
 ];
 
 function pair(json: Record<string, unknown>): { ours: HfTokenizer; ref: HfReference } {
@@ -36,13 +38,14 @@ function pair(json: Record<string, unknown>): { ours: HfTokenizer; ref: HfRefere
   return { ours, ref };
 }
 
-function variant(base: Record<string, unknown>, opts: { nfkc?: boolean; bytes?: boolean }): Record<string, unknown> {
+function variant(base: Record<string, unknown>, opts: { nfkc?: boolean; bytes?: boolean; precompiled?: boolean }): Record<string, unknown> {
   const json = JSON.parse(JSON.stringify(base)) as { model: { vocab: [string, number][]; byte_fallback: boolean }; normalizer: unknown };
   if (opts.bytes) {
     for (let b = 0; b < 256; b++) json.model.vocab.push([`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`, 0]);
     json.model.byte_fallback = true;
   }
   if (opts.nfkc) json.normalizer = { type: 'NFKC' };
+  if (opts.precompiled) json.normalizer = { type: 'Precompiled', precompiled_charsmap: '' }; // as T5's (its table is not read)
   return json as unknown as Record<string, unknown>;
 }
 
@@ -51,6 +54,7 @@ describe('Unigram tokenizer.json against @huggingface/tokenizers', function () {
   const pipelines: [string, Record<string, unknown>][] = [
     ['T5-style (unknown token)', base],
     ['NFKC normalizer', variant(base, { nfkc: true })],
+    ['Precompiled (nmt_nfkc) normalizer', variant(base, { precompiled: true })],
   ];
 
   for (const [name, json] of pipelines) {

@@ -3,13 +3,15 @@
 // text through source.spm (SentencePiece unigram), each piece's id looked up in vocab.json (a piece
 // vocab.json lacks is <unk>), </s> appended; target ids back to pieces through vocab.json, joined
 // and decoded as target.spm does (▁ → space, the leading one dropped). SentencePiece's normalizer
-// here: NFKC for the nmt_nfkc rules (its precompiled table is not read: NFKC is its core), extra
-// whitespace removed, a dummy ▁ prefix, spaces escaped as ▁.
+// here: nmt_nfkc by the rules tokenizer.json's Precompiled follows (normalizers.ts; the
+// precompiled table is not read), extra whitespace removed, a dummy ▁ prefix, spaces escaped as ▁.
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineError } from '../errors';
 import { loadTokenizer } from '../loadTokenizer';
 import { HfTokenizer } from '../tokenizers/hfTokenizer';
+import { identity } from '../tokenizers/normalized';
+import { buildNormalizer, type Normalizer } from '../tokenizers/normalizers';
 import { UnigramModel } from '../tokenizers/unigram';
 import type { EncDecConfig } from './encdecConfig';
 import { PieceType, readSentencePieceModel, type SentencePieceModel } from './sentencePieceModel';
@@ -22,6 +24,8 @@ export interface EncDecTokenizer {
   /** The token of an id as stored (▁ for a space). */
   tokenText(id: number): string;
 }
+
+const NMT_NFKC = buildNormalizer({ type: 'Precompiled' }, 'source.spm') as Normalizer;
 
 class MarianTokenizer implements EncDecTokenizer {
   private readonly model: UnigramModel;
@@ -45,7 +49,7 @@ class MarianTokenizer implements EncDecTokenizer {
   }
 
   private normalize(text: string): string {
-    let t = this.spm.normalizerName.includes('nfkc') ? text.normalize('NFKC') : text;
+    let t = this.spm.normalizerName.includes('nfkc') ? NMT_NFKC(identity(text, 0)).text : text;
     if (this.spm.removeExtraWhitespaces) t = t.replace(/\s+/g, ' ').trim();
     if (t === '') return '';
     if (this.spm.addDummyPrefix) t = ` ${t}`;
