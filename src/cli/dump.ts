@@ -1,6 +1,5 @@
 // `dump`: tokens, logits and attentions of a text, as files other tools read.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { EngineSession } from '../engine/session';
 import { USAGE } from './usage';
@@ -8,10 +7,15 @@ import { CliError, backendFlag, openSession, parseFlags, readTextFile, required 
 import { checkHeads, parseAttentionsFlag, type AttentionsSelection } from './attentionsFlag';
 import { modelShape } from './modelShape';
 import { labelTokens } from '../shared/tokenLabels';
+import { isEncDecFolder } from '../engine/encdec/loadEncDec';
+import { resolveModelArg } from '../hub/resolveModel';
+import { encDecDump } from './encdecDump';
+import { f32le } from './f32le';
 
 const FLAGS = {
   model: { type: 'string' },
   'text-file': { type: 'string' },
+  'target-file': { type: 'string' },
   out: { type: 'string' },
   truncate: { type: 'boolean' },
   backend: { type: 'string' },
@@ -28,15 +32,6 @@ function selectedAttentions(session: EngineSession, runId: number, T: number, se
   return out;
 }
 
-/** float32 little-endian bytes of `a` (a copy only on a big-endian machine). */
-export function f32le(a: Float32Array): Buffer {
-  const buf = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  if (endianness() === 'LE') return buf;
-  const copy = Buffer.from(buf);
-  copy.swap32();
-  return copy;
-}
-
 export async function dumpCommand(argv: string[]): Promise<void> {
   const v = parseFlags('dump', argv, FLAGS);
   if (v.help) {
@@ -48,6 +43,9 @@ export async function dumpCommand(argv: string[]): Promise<void> {
   const out = required('dump', 'out', v.out);
   const backend = backendFlag('dump', v.backend);
   const selection = parseAttentionsFlag('dump', v.attentions);
+  const dir = resolveModelArg(model);
+  if (isEncDecFolder(dir)) return encDecDump(dir, textFile, out, v['target-file']);
+  if (v['target-file'] !== undefined) throw new CliError('dump: --target-file is for encoder–decoder models (MarianMTModel, T5ForConditionalGeneration)');
   const text = readTextFile(textFile); // before loading: a missing file fails fast
 
   const session = await openSession(model, backend);

@@ -24,6 +24,19 @@ Commands:
                                  listed in meta.json as "attentionHeads": [[L, H], …]
                                  (layer and head from 0; L.H works too)
             --truncate         keep the first n_positions tokens of a longer text
+            With an encoder–decoder model (MarianMTModel, T5ForConditionalGeneration) it writes
+            instead: source_tokens.json [{"id","text"}], target_tokens.json (the decoder's input:
+            the start token, then the target), meta.json, and float32 little-endian
+              encoder_attentions.f32 [L, H, S, S]   decoder_attentions.f32 [L, H, T, T]
+              cross_attentions.f32   [L, H, T, S]   logits.f32 [T, vocabSize]
+            --target-file FILE the target text (default: the greedy translation, 64 tokens at most)
+
+  translate Translate with an encoder–decoder model; prints ONE JSON line {"ids", "text"}
+            (ids: generated target ids, without the start token; the EOS when reached).
+            --model DIR|REPO
+            --text-file FILE   the source text
+            --beam N           beam search of width N (default 1: greedy)
+            --max-new-tokens N default 64
 
   generate  Continue a prompt; prints ONE JSON line {"ids": [new ids], "text": "new text"}.
             --model DIR|REPO

@@ -42,7 +42,8 @@ describe('fuzz: tokenizer files', function () {
   };
 
   const refused: [string, (t: Json) => void, RegExp][] = [
-    ['an unknown model type', (t) => (model(t).type = 'Unigram'), /model.type "Unigram" is not supported; only "BPE"/],
+    ['an unknown model type', (t) => (model(t).type = 'WordPiece'), /model.type "WordPiece" is not supported; only "BPE" and "Unigram"/],
+    ['a Unigram model with a BPE vocabulary', (t) => (model(t).type = 'Unigram'), /model.vocab of a Unigram model is not a non-empty list of \[piece, score\] pairs/],
     ['an unknown pre-tokenizer', (t) => (t.pre_tokenizer = { type: 'FancySplit' }), /pre_tokenizer "FancySplit" is not supported/],
     ['an unknown normalizer', (t) => (t.normalizer = { type: 'Fancy' }), /normalizer/],
     ['an unknown decoder', (t) => (t.decoder = { type: 'Fancy' }), /decoder/],

@@ -257,9 +257,9 @@ describe('HfTokenizer parts', () => {
   describe('errors name the file and the problem in one line', () => {
     const broken: [string, object][] = [
       ['WordPiece model', { model: { type: 'WordPiece', vocab: { a: 0 } } }],
-      ['Unigram model', { model: { type: 'Unigram', vocab: [['a', 0]] } }],
+      ['Unigram piece without a score', { model: { type: 'Unigram', vocab: [['a', 'x']] } }],
       ['unknown pre-tokenizer', { pre_tokenizer: { type: 'CharDelimiterSplit', delimiter: ' ' } }],
-      ['unknown normalizer', { normalizer: { type: 'Precompiled', precompiled_charsmap: '' } }],
+      ['unknown normalizer', { normalizer: { type: 'Nmt', precompiled_charsmap: '' } }],
       ['unknown decoder', { decoder: { type: 'WordPiece' } }],
       ['possessive pattern', { pre_tokenizer: { type: 'Split', pattern: { Regex: '\\p{L}++' }, behavior: 'Isolated' } }],
       ['unknown post-processor', { post_processor: { type: 'Mystery' } }],

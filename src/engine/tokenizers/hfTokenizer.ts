@@ -15,6 +15,7 @@ import type { Token } from '../../shared/token';
 import { bytesField } from '../../shared/utf8Units';
 import { AddedTokenMatcher, type AddedToken, type Piece } from './addedTokens';
 import { BpeModel } from './bpe';
+import { UnigramModel, type UnigramOptions } from './unigram';
 import { Decoder } from './decoders';
 import { identity, spanOf, type Normalized } from './normalized';
 import { buildNormalizer, type Normalizer } from './normalizers';
@@ -32,6 +33,8 @@ export interface HfTokenizerSpec {
   continuingSubwordPrefix: string;
   endOfWordSuffix: string;
   ignoreMerges: boolean;
+  /** A Unigram model (T5, Marian's SentencePiece) instead of BPE: then vocab is built from its pieces and merges is empty. */
+  unigram?: Omit<UnigramOptions, 'file'>;
   added: AddedToken[];
   normalizer: unknown;
   preTokenizer: unknown;
@@ -59,7 +62,7 @@ export class HfTokenizer implements Tokenizer {
   private readonly normMatcher: AddedTokenMatcher;
   private readonly normalizer?: Normalizer;
   private readonly pre: PreTokenizerSpec;
-  private readonly model: BpeModel;
+  private readonly model: Pick<BpeModel, 'tokenize'>;
   private readonly decoder: Decoder;
   private readonly bytesCache: (Uint8Array | undefined)[] = [];
   private readonly textCache: (string | undefined)[] = [];
@@ -79,7 +82,7 @@ export class HfTokenizer implements Tokenizer {
     this.normalizer = buildNormalizer(spec.normalizer, file);
     this.pre = buildPreTokenizer(spec.preTokenizer, file);
     this.decoder = new Decoder(spec.decoder, file);
-    this.model = new BpeModel({ ...spec, byteLevel: this.pre.byteLevel });
+    this.model = spec.unigram ? new UnigramModel({ ...spec.unigram, file }) : new BpeModel({ ...spec, byteLevel: this.pre.byteLevel });
     this.rawMatcher = new AddedTokenMatcher(spec.added.filter((t) => !t.normalized), file);
     const norm = this.normalizer;
     this.normMatcher = new AddedTokenMatcher(

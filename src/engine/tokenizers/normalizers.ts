@@ -1,6 +1,7 @@
 // The `normalizer` of a tokenizer.json, as functions from Normalized to Normalized that keep every
 // character aligned to the original text (so offsets survive NFC, lower-casing, "▁" for spaces …).
-// Supported: NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer
+// Supported: NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer,
+// Precompiled (by the reference library's rules)
 // and Sequence of these, as Hugging Face's tokenizers (Rust) define them.
 
 import { EngineError } from '../errors';
@@ -130,6 +131,33 @@ function bert(cfg: Json): Normalizer {
   };
 }
 
+const PRECOMPILED_DROPS = /[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F]/;
+const PRECOMPILED_SPACES = /[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/;
+const nfkc = unicodeForm('NFKC');
+
+/**
+ * `Precompiled` (SentencePiece's nmt_nfkc, as T5's and Marian's tokenizers carry it) by the rules
+ * of the reference library, @huggingface/tokenizers, rather than by reading the charsmap (a Darts
+ * double-array trie): control characters dropped, the NMT whitespace set → " ", then NFKC — except
+ * "～" (U+FF5E), which NFKC would turn into "~" and nmt_nfkc keeps.
+ */
+const precompiled: Normalizer = (n) => {
+  const x = mapChars(n, (ch) => (PRECOMPILED_DROPS.test(ch) ? '' : PRECOMPILED_SPACES.test(ch) ? ' ' : ch));
+  if (!x.text.includes('\uff5e')) return nfkc(x);
+  const out = new NormalizedBuilder(x.origin);
+  let from = 0;
+  for (let i = 0; i <= x.text.length; i++) {
+    if (i < x.text.length && x.text[i] !== '\uff5e') continue;
+    const part = new NormalizedBuilder(x.origin);
+    part.pushFrom(x, from, i);
+    const normed = nfkc(part.build());
+    out.pushFrom(normed, 0, normed.text.length);
+    if (i < x.text.length) out.pushFrom(x, i, i + 1);
+    from = i + 1;
+  }
+  return out.build();
+};
+
 /** Builds the normalizer of a tokenizer.json (null → none). */
 export function buildNormalizer(cfg: unknown, file: string): Normalizer | undefined {
   if (cfg === null || cfg === undefined) return undefined;
@@ -156,12 +184,14 @@ export function buildNormalizer(cfg: unknown, file: string): Normalizer | undefi
     }
     case 'BertNormalizer':
       return bert(cfg);
+    case 'Precompiled':
+      return precompiled;
     case 'Sequence': {
       if (!Array.isArray(cfg.normalizers)) throw bad('normalizer Sequence has no "normalizers" list');
       const steps = cfg.normalizers.map((c) => buildNormalizer(c, file)).filter((f): f is Normalizer => f !== undefined);
       return (n) => steps.reduce((x, f) => f(x), n);
     }
     default:
-      throw bad(`normalizer ${JSON.stringify(cfg.type)} is not supported (supported: NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Sequence)`);
+      throw bad(`normalizer ${JSON.stringify(cfg.type)} is not supported (supported: NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Replace, Prepend, BertNormalizer, Precompiled, Sequence)`);
   }
 }

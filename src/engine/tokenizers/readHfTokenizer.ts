@@ -1,4 +1,4 @@
-// Reading an HfTokenizerSpec: from a tokenizer.json (BPE models only: WordPiece, Unigram and
+// Reading an HfTokenizerSpec: from a tokenizer.json (BPE and Unigram models: WordPiece and
 // WordLevel are refused with BAD_TOKENIZER), or from GPT-1's vocab.json + merges.txt, which
 // transformers' OpenAIGPTTokenizer runs without ftfy/spaCy as BERT's basic clean-up (lower-case,
 // accents stripped, split on whitespace and punctuation) then BPE with "</w>" word ends.
@@ -100,8 +100,9 @@ export function readHfTokenizerJson(file: string, special: SpecialTokenSettings 
   if (!isObject(root)) throw bad('is not a JSON object');
   const model = root.model;
   if (!isObject(model)) throw bad('has no "model" object');
+  if (model.type === 'Unigram') return readUnigramJson(root, model, file, special);
   if (model.type !== undefined && model.type !== 'BPE') {
-    throw bad(`model.type ${JSON.stringify(model.type)} is not supported; only "BPE" tokenizers are`);
+    throw bad(`model.type ${JSON.stringify(model.type)} is not supported; only "BPE" and "Unigram" tokenizers are`);
   }
   if (typeof model.dropout === 'number' && model.dropout > 0) throw bad('model.dropout is set; BPE dropout is for training, not supported');
   const vocab = vocabMap(model.vocab, file);
@@ -116,6 +117,40 @@ export function readHfTokenizerJson(file: string, special: SpecialTokenSettings 
     continuingSubwordPrefix: str(model.continuing_subword_prefix),
     endOfWordSuffix: str(model.end_of_word_suffix),
     ignoreMerges: model.ignore_merges === true,
+    added: addedTokens(root.added_tokens, vocab, file),
+    normalizer: root.normalizer,
+    preTokenizer: root.pre_tokenizer,
+    postProcessor: root.post_processor,
+    decoder: root.decoder,
+  };
+  resolveSpecials(spec, special);
+  return spec;
+}
+
+/** A tokenizer.json with a Unigram model (T5's): vocab [[piece, score], …] in id order, unk_id, byte_fallback. */
+function readUnigramJson(root: Record<string, unknown>, model: Record<string, unknown>, file: string, special: SpecialTokenSettings): HfTokenizerSpec {
+  const bad = (msg: string): EngineError => new EngineError('BAD_TOKENIZER', msg, file);
+  if (!Array.isArray(model.vocab) || model.vocab.length === 0) throw bad('model.vocab of a Unigram model is not a non-empty list of [piece, score] pairs');
+  const pieces = model.vocab.map((p: unknown, id): [string, number] => {
+    if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'number') throw bad(`model.vocab[${id}] is not a [piece, score] pair`);
+    return [p[0], p[1]];
+  });
+  const vocab = new Map<string, number>();
+  pieces.forEach(([piece], id) => {
+    if (!vocab.has(piece)) vocab.set(piece, id);
+  });
+  const unk = model.unk_id;
+  if (unk !== undefined && unk !== null && (typeof unk !== 'number' || !Number.isInteger(unk))) throw bad(`model.unk_id ${JSON.stringify(unk)} is not an integer`);
+  const spec: HfTokenizerSpec = {
+    file,
+    vocab,
+    merges: [],
+    fuseUnk: true,
+    byteFallback: model.byte_fallback === true,
+    continuingSubwordPrefix: '',
+    endOfWordSuffix: '',
+    ignoreMerges: false,
+    unigram: { pieces, ...(typeof unk === 'number' ? { unkId: unk } : {}), byteFallback: model.byte_fallback === true },
     added: addedTokens(root.added_tokens, vocab, file),
     normalizer: root.normalizer,
     preTokenizer: root.pre_tokenizer,
