@@ -45,6 +45,12 @@ export class AttentionPanel implements vscode.Disposable {
   lastReady: AnalysisReadyMessage | undefined;
   overviewPush: AbortController | undefined;
   stale = false;
+  /** The run past loading the model, on its way through the engine (its ticket's seq). */
+  private analyzing: number | undefined;
+  /** A run was cancelled because another model is loading: analyse again once one is ready. */
+  private rerunOnModel = false;
+  /** That analysis has started (the model's change event that follows needs none). */
+  private rerunDone = false;
 
   /**
    * Shows the panel for the text of `editor` without taking the focus: an open panel stays in its
@@ -106,7 +112,28 @@ export class AttentionPanel implements vscode.Disposable {
       deps.decorations.onDidChangeAnalysedText(({ runId }) => {
         if (runId === this.run?.runId) this.markStale();
       }),
+      deps.models.onDidChangeState((state) => {
+        // Another model is loading (a switch): the run on the old one is of no more use, and would
+        // keep the engine busy. The text is analysed again once a model is ready: the new one, or
+        // the old one when the switch failed and kept it (an error state shows its error).
+        if (state.kind === 'loading') this.rerunDone = false;
+        if (state.kind === 'loading' && this.analyzing !== undefined && this.runs.isCurrent(this.analyzing)) {
+          this.rerunOnModel = true;
+          this.runs.cancel();
+          // Its overview push and matrices would ask the engine for a run it has dropped.
+          this.overviewPush?.abort();
+          void this.run?.release();
+          this.run = undefined;
+          this.post({ type: M.Busy, stage: 'model', detail: vscode.l10n.t('Loading the model…') });
+        } else if ((state.kind === 'ready' || state.kind === 'error') && this.rerunOnModel) {
+          this.rerunOnModel = false;
+          this.rerunDone = true;
+          if (this.request) void this.analyze(textRequest(this.request));
+        }
+      }),
       deps.models.onDidChangeModel((info) => {
+        // The state's change to ready came first and has analysed the text again already.
+        if (this.rerunDone) return void (this.rerunDone = false);
         // A chat run's ids belong to the model that generated them: another model reads the text.
         if (info && this.request && this.run) void this.analyze(textRequest(this.request));
       }),
@@ -138,6 +165,8 @@ export class AttentionPanel implements vscode.Disposable {
       this.post({ type: M.Busy, stage: loaded ? 'analysis' : 'model', detail: loaded ? vscode.l10n.t('Analysing…') : vscode.l10n.t('Loading the model…') });
       const settings = readSettings();
       const model = await models.ensureLoaded();
+      if (!this.runs.isCurrent(ticket)) return;
+      this.analyzing = ticket.seq;
       const summaryOfModel = modelSummary(model.info);
       const done = await runPhases(models, model.client, req.chat?.tokens ?? input.checked.text, settings.topK, ticket.signal, {
         isCurrent: () => this.runs.isCurrent(ticket) && !this.disposed,
@@ -158,12 +187,14 @@ export class AttentionPanel implements vscode.Disposable {
       if (input.doc.version !== input.version) this.markStale();
     } catch (err) {
       if (err instanceof EngineError && err.code === 'CANCELLED' && streamed) {
-        const why = this.disposed ? 'the panel was closed' : 'a newer run took over';
+        const why = this.disposed ? 'the panel was closed' : this.rerunOnModel ? 'another model is loading' : 'a newer run took over';
         models.output.info(`Run cancelled (${why}): ${streamed.ready} of ${streamed.nLayer} layers had arrived`);
       }
       if (!this.runs.isCurrent(ticket)) return;
       const failure = analysisFailure(err, models.output);
       if (failure) this.showError(failure.message, failure.actions, failure.code);
+    } finally {
+      if (this.analyzing === ticket.seq) this.analyzing = undefined;
     }
   }
 

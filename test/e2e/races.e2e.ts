@@ -1,7 +1,8 @@
-// A race a user makes without trying: closing the attention panel while Show Attention still
-// streams a long text through a slow model. The run must stop there (the extension's log says how
-// many of the model's layers had arrived: fewer than all), with no error notification, and the
-// next Show Attention must work at once.
+// Races a user makes without trying, while Show Attention still streams a long text through a slow
+// model: closing the attention panel, and switching to another model. The run must stop there (the
+// extension's log says how many of the model's layers had arrived: fewer than all), with no error
+// notification; after a close the next Show Attention works at once, after a switch the panel
+// analyses the text again on the new model.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,8 +16,24 @@ import { session } from './lib/session';
 const FILE = 'long-race.txt';
 const N_LAYER = 12;
 const CANCELLED = /Run cancelled \(the panel was closed\): (\d+) of (\d+) layers had arrived/;
+const SWITCHED = /Run cancelled \(another model is loading\): (\d+) of (\d+) layers had arrived/;
 
-describe('Races: closing the panel mid-run', function () {
+/** Waits for a line of the extension's log that matches `re` (at index ≥ `from`); returns it and its index. */
+async function logLine(re: RegExp, from = 0, timeoutMs = 60_000): Promise<{ m: RegExpExecArray; at: number }> {
+  const { server, workbench } = session();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = outputLogLines(server.userDataDir);
+    for (let i = from; i < lines.length; i++) {
+      const m = re.exec(lines[i]);
+      if (m) return { m, at: i };
+    }
+    if (Date.now() > deadline) throw new Error(`no log line matches ${re}; the last lines:\n${lines.slice(-8).join('\n')}`);
+    await workbench.page.waitForTimeout(250);
+  }
+}
+
+describe('Races: closing the panel and switching models mid-run', function () {
   let settingsFile: string;
   let originalSettings: string;
 
@@ -66,12 +83,7 @@ describe('Races: closing the panel mid-run', function () {
     await page.locator('.tabs-container .tab[aria-label^="Attention Lens"] .codicon-close').first().click({ force: true });
     await page.waitForSelector('.tabs-container .tab[aria-label^="Attention Lens"]', { state: 'detached', timeout: 10_000 });
 
-    let line: RegExpExecArray | null = null;
-    for (let i = 0; i < 120 && !line; i++) {
-      line = outputLogLines(server.userDataDir).map((l) => CANCELLED.exec(l)).find((m) => m !== null) ?? null;
-      if (!line) await page.waitForTimeout(250);
-    }
-    assert.ok(line, `the log says the run was cancelled when the panel closed:\n${outputLogLines(server.userDataDir).slice(-8).join('\n')}`);
+    const { m: line } = await logLine(CANCELLED);
     assert.equal(Number(line[2]), N_LAYER);
     assert.ok(Number(line[1]) < N_LAYER, `the run stopped before its last layer (${line[1]} of ${line[2]} had arrived)`);
     await page.waitForTimeout(2000); // a late failure would show by now
@@ -85,5 +97,30 @@ describe('Races: closing the panel mid-run', function () {
     await workbench.runCommand('Attention Lens: Show Attention');
     await panelShowing('trimmed the wick', 180_000);
     await workbench.screenshot('96-race-after-close');
+  });
+
+  it('switching to another model while a long analysis streams stops the run; the panel analyses the text again on the new model', async function () {
+    this.timeout(300_000);
+    const { workbench, server } = session();
+    const page = workbench.page;
+    await workbench.openFile(FILE);
+    await workbench.focusEditor();
+    await workbench.selectAll();
+    const from = outputLogLines(server.userDataDir).length;
+    await workbench.runCommand('Attention Lens: Show Attention');
+    const frame = await workbench.findWebviewFrame(chips, 120_000);
+    for (let i = 0; i < 400 && (await frame.$$eval(chips, (els) => els.length).catch(() => 0)) < 100; i++) await page.waitForTimeout(50);
+    // The bundled model: the settings without a model path.
+    fs.writeFileSync(settingsFile, originalSettings);
+    const { m, at } = await logLine(SWITCHED, from);
+    assert.equal(Number(m[2]), N_LAYER);
+    assert.ok(Number(m[1]) < N_LAYER, `the run stopped before its last layer (${m[1]} of ${m[2]} had arrived)`);
+    const loaded = await logLine(/Loaded "/, at);
+    const length = fs.readFileSync(path.join(session().workspace.dir, FILE), 'utf8').length;
+    await logLine(new RegExp(`Run \\d+: \\d+ tokens( of \\d+)? from ${FILE.replace('.', '\\.')} \\[0, ${length}\\)`), loaded.at, 180_000);
+    await workbench.screenshot('97-race-after-switch');
+    const notes = await workbench.notifications();
+    assert.deepEqual(notes.filter((n) => /Attention Lens|failed|error/i.test(n)), [], `notifications: ${notes.join(' | ')}`);
+    assert.ok(!outputLogLines(server.userDataDir).some((l) => /\[error\]|Analysis failed/.test(l)), 'no error in the log');
   });
 });
