@@ -82,7 +82,7 @@ export async function reportCommand(argv: string[]): Promise<void> {
     } catch (err) {
       throw new CliError(`${out}: cannot write the report (${(err as Error).message.split('\n')[0]})`);
     }
-    process.stderr.write(`report: ${out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, ${T} tokens, ${pinned.length} pinned heads)\n`);
+    process.stdout.write(`${JSON.stringify({ out, bytes: Buffer.byteLength(html), T, heads: pinned })}\n`);
   } finally {
     session.dispose();
   }

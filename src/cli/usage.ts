@@ -64,7 +64,8 @@ Commands:
   report    Write one self-contained HTML report of a text (no network: data, script and style
             inline; opens offline in any browser): the text, its tokens tinted by surprisal with
             the top-5 predictions after each, the overview of every layer × head, the heads
-            asked for at full size, and the model's card facts.
+            asked for at full size, and the model's card facts. Prints ONE JSON line
+            {"out","bytes","T","heads":[[L,H],…]}.
             --model DIR|REPO
             --text-file FILE
             --out FILE.html
