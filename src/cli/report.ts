@@ -7,7 +7,7 @@ import { buildReport } from '../export/reportBuild';
 import { reportFileText } from '../export/reportFile';
 import { namedPalette } from '../export/palette';
 import { OVERVIEW_SIZE } from '../shared/protocol';
-import { modelFacts } from '../views/modelFacts';
+import { modelFacts } from '../host/modelFacts';
 import { USAGE } from './usage';
 import { CliError, backendFlag, openSession, parseFlags, readTextFile, required } from './args';
 import { checkHeads, parseAttentionsFlag } from './attentionsFlag';

@@ -19,7 +19,7 @@ import {
   type StepperToWebview,
   type StepperWebviewProtocol,
 } from '../shared/stepperProtocol';
-import { modelFacts } from './modelFacts';
+import { modelFacts } from '../host/modelFacts';
 import { StepperHighlights } from './stepperHighlights';
 import { READOUT_TOP_K, StepperRun, type StepperRunSource } from './stepperRun';
 import { readEditorInput } from '../host/editorInput';
