@@ -1,7 +1,6 @@
 // The panel's exports on the host side: a file the webview made (PNG, SVG, CSV, JSON), an attention
-// tensor as .npy, and the HTML report — each written where the user says in VS Code's save dialog
-// (vscode.window.showSaveDialog + workspace.fs, so remote and virtual workspaces work too); nothing
-// leaves the machine. The writers are src/export/'s pure functions.
+// tensor as .npy, and the HTML report — each written where the user says (host/exportSave.ts: the
+// save dialog + workspace.fs); nothing leaves the machine. The writers are src/export/'s pure functions.
 import * as vscode from 'vscode';
 import { poolMatrix } from '../analysis/thumbnail';
 import { formatHeadList, headOutOfRange, parseHeadList } from '../export/headList';
@@ -10,55 +9,24 @@ import { namedPalette } from '../export/palette';
 import { buildReport } from '../export/reportBuild';
 import { reportFileText } from '../export/reportFile';
 import { sourceKey } from '../shared/matrixSource';
-import { OVERVIEW_SIZE, type ExportFormat, type ExportReportMessage, type ExportTensorMessage, type SaveExportMessage } from '../shared/protocol';
+import { OVERVIEW_SIZE, type ExportReportMessage, type ExportTensorMessage, type SaveExportMessage } from '../shared/protocol';
+import { exportFailed, saveWithDialog, type SaveKind } from '../host/exportSave';
 import { modelFacts } from '../host/modelFacts';
 import type { PanelState } from './panelHandlers';
 
-const FILTERS: Record<ExportFormat | 'npy' | 'html', () => Record<string, string[]>> = {
-  png: () => ({ [vscode.l10n.t('PNG image')]: ['png'] }),
-  svg: () => ({ [vscode.l10n.t('SVG image')]: ['svg'] }),
-  csv: () => ({ [vscode.l10n.t('CSV table')]: ['csv'] }),
-  json: () => ({ JSON: ['json'] }),
-  npy: () => ({ [vscode.l10n.t('NumPy array')]: ['npy'] }),
-  html: () => ({ [vscode.l10n.t('HTML report')]: ['html'] }),
-};
-
-/** Asks where to save `fileName` (offered beside the analysed document) and writes `bytes` there. */
-async function saveAs(p: PanelState, fileName: string, kind: keyof typeof FILTERS, bytes: Uint8Array): Promise<vscode.Uri | undefined> {
-  const src = p.lastReady?.source.uri;
-  let folder: vscode.Uri | undefined;
-  try {
-    folder = src ? vscode.Uri.joinPath(vscode.Uri.parse(src), '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
-  } catch {
-    folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  }
-  const uri = await vscode.window.showSaveDialog({
-    defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined,
-    filters: FILTERS[kind](),
-    title: vscode.l10n.t('Save {0}', fileName),
-  });
-  if (!uri) return undefined;
-  await vscode.workspace.fs.writeFile(uri, bytes);
-  p.deps.models.output.info(`Exported ${kind} to ${uri.toString(true)} (${bytes.length} bytes)`);
-  return uri;
+/** Saves `bytes` as `fileName` beside the panel's document. */
+function saveAs(p: PanelState, fileName: string, kind: SaveKind, bytes: Uint8Array): Promise<vscode.Uri | undefined> {
+  return saveWithDialog(fileName, kind, bytes, p.lastReady?.source.uri, p.deps.models.output);
 }
 
-function failed(p: PanelState, what: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err);
-  p.deps.models.output.error(`Export of ${what} failed: ${message}`);
-  void vscode.window.showErrorMessage(vscode.l10n.t('Could not export {0}: {1}', what, message));
-}
-
-function saved(uri: vscode.Uri | undefined): void {
-  if (uri) void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0}', uri.path.split('/').pop() ?? uri.toString(true)));
-}
+const failed = (p: PanelState, what: string, err: unknown): void => exportFailed(p.deps.models.output, what, err);
 
 /** A file the webview made: text as UTF-8, a PNG from base64. */
 export async function saveExport(p: PanelState, m: SaveExportMessage): Promise<void> {
   if (m.runId !== p.run?.runId) return;
   try {
     const bytes = m.format === 'png' ? new Uint8Array(Buffer.from(m.data, 'base64')) : new TextEncoder().encode(m.data);
-    saved(await saveAs(p, m.fileName, m.format, bytes));
+    await saveAs(p, m.fileName, m.format, bytes);
   } catch (err) {
     failed(p, m.fileName, err);
   }
@@ -81,7 +49,7 @@ export async function exportTensor(p: PanelState, m: ExportTensorMessage): Promi
       run.check(m.source);
       npy = npyBytes(await run.matrix(m.source), [T, T]); // [T, T]
     }
-    saved(await saveAs(p, `${name}.npy`, 'npy', npy));
+    await saveAs(p, `${name}.npy`, 'npy', npy);
   } catch (err) {
     failed(p, `${name}.npy`, err);
   }
@@ -139,7 +107,7 @@ export async function exportReport(p: PanelState, m: ExportReportMessage): Promi
     });
     const html = reportFileText(data, vscode.Uri.joinPath(extension, 'dist').fsPath);
     const base = ready.source.fileName.replace(/\.[^.]*$/, '') || 'attention';
-    saved(await saveAs(p, `${base}-attention-report.html`, 'html', new TextEncoder().encode(html)));
+    await saveAs(p, `${base}-attention-report.html`, 'html', new TextEncoder().encode(html));
   } catch (err) {
     failed(p, vscode.l10n.t('the report'), err);
   }
