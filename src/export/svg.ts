@@ -4,7 +4,8 @@ import { hex } from './palette';
 import { base64, encodePng } from './png';
 
 export function escapeXml(s: string): string {
-  // XML 1.0 forbids most C0 controls even escaped: they are shown as U+FFFD's neighbour, a visible "␀"-style picture.
+  // XML 1.0 forbids most C0 controls even escaped: each becomes its Control Picture (U+2400 + code, e.g. ␀);
+  // a lone surrogate (half of an emoji cut by a token) becomes U+FFFD.
   return s
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => String.fromCharCode(0x2400 + c.charCodeAt(0)))
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
