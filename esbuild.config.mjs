@@ -35,6 +35,9 @@ const entries = [
     entryPoints: { panel: 'webview/panel/main.ts', stepper: 'webview/stepper/main.ts' },
     outdir: 'dist/webview',
   },
+  // The HTML report's painter: inlined into every report (src/export/reportHtml.ts), so minified and
+  // with no source map comment (the report must name no other file).
+  { ...common, sourcemap: false, minify: true, platform: 'browser', format: 'iife', target: 'es2020', entryPoints: { report: 'webview/report/main.ts' }, outdir: 'dist/webview' },
 ].filter((e) => Object.values(e.entryPoints).every((p) => existsSync(p)));
 
 function copyWasm() {

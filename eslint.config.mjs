@@ -3,7 +3,8 @@
 //
 //   src/engine, src/analysis, src/shared  never import `vscode` (type-only imports at most)
 //   src/shared, src/analysis               never import tfjs; src/shared never touches the DOM
-//   webview/                               imports only src/shared/ and src/analysis/ (plus its own files)
+//   webview/                               imports only src/shared/, src/analysis/ and src/export/ (plus its own files)
+//   src/export                             (the exports' pure writers) only shared/, analysis/, export/; no vscode
 //   src/engine                             nothing from host/, panel/, views/, commands/, train/, cli/, hub/
 //   src/hub                                (the Hugging Face cache and Hub) only engine/ and hub/; no vscode
 //   src/analysis                           only src/shared/ and src/analysis/
@@ -41,6 +42,10 @@ const hubOnly = {
 const analysisOnly = {
   regex: '^\\.\\./(?!(shared|analysis)/)',
   message: 'analysis/ is pure functions over plain arrays: it imports only shared/ and analysis/.',
+};
+const exportOnly = {
+  regex: '^\\.\\./(?!(shared|analysis|export)/)',
+  message: 'export/ is pure writers (SVG, CSV, NPY, the report) used by the host, the CLI and the webviews: it imports only shared/, analysis/ and export/.',
 };
 const sharedOnly = {
   regex: '^\\.\\./',
@@ -96,6 +101,7 @@ export default tseslint.config(
   boundary(['src/engine/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, engineUpward]),
   boundary(['src/analysis/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, analysisOnly]),
   boundary(['src/shared/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, sharedOnly]),
+  boundary(['src/export/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, exportOnly]),
   boundary(['src/hub/**/*.ts'], [vscodeTypesOnly], [noBenchOrTest, noTfjs, hubOnly]),
   boundary(['src/panel/**/*.ts'], [], [noBenchOrTest, panelNotViews]),
   boundary(['src/views/**/*.ts'], [], [noBenchOrTest, viewsNotPanel]),
@@ -118,8 +124,8 @@ export default tseslint.config(
       noTfjs,
       { group: ['node:*'], message: 'A webview runs in the browser: no Node modules.' },
       {
-        regex: '^(\\.\\./)+src/(?!(shared|analysis)/)',
-        message: 'webview/ imports only src/shared/ and src/analysis/ from the extension’s sources.',
+        regex: '^(\\.\\./)+src/(?!(shared|analysis|export)/)',
+        message: 'webview/ imports only src/shared/, src/analysis/ and src/export/ from the extension’s sources.',
       },
     ],
   ),

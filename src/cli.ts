@@ -1,4 +1,4 @@
-// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `report`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
@@ -11,6 +11,7 @@ import { generateCommand } from './cli/generate';
 import { headsCommand } from './cli/heads';
 import { infoCommand } from './cli/info';
 import { pullCommand } from './cli/pull';
+import { reportCommand } from './cli/report';
 import { translateCommand } from './cli/translate';
 import { USAGE } from './cli/usage';
 
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   generate: generateCommand,
   translate: translateCommand,
   heads: headsCommand,
+  report: reportCommand,
   info: infoCommand,
   check: checkCommand,
   pull: pullCommand,

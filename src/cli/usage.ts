@@ -74,6 +74,20 @@ Commands:
                                tokenizer adds, if any; --text-file is then not read
             --truncate         keep the first n_positions tokens of a longer text
 
+  report    Write one self-contained HTML report of a text (no network: data, script and style
+            inline; opens offline in any browser): the text, its tokens tinted by surprisal with
+            the top-5 predictions after each, the overview of every layer × head, the heads
+            asked for at full size, and the model's card facts. Prints ONE JSON line
+            {"out","bytes","T","heads":[[L,H],…]}.
+            --model DIR|REPO
+            --text-file FILE
+            --out FILE.html
+            --heads L.H,L.H…   heads shown at full size (L:H works too; all; default none)
+            --theme light|dark colours of the report (default light)
+            --lang en|zh-cn    the report's language (default en)
+            --gamma            gamma colour scale (lifts small weights), as the panel's toggle
+            --truncate         keep the first n_positions tokens of a longer text
+
   info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
             --model DIR|REPO
 

@@ -28,6 +28,7 @@ import type { DecorationSync } from './decorationSync';
 import { scoreRun, type ProbeTable } from './headTable';
 import type { PaintClock } from './paintClock';
 import type { PanelDeps } from './panelDeps';
+import { exportReport, exportTensor, saveExport } from './panelExport';
 
 let init: Omit<PanelInitMessage, 'type'> | undefined;
 
@@ -179,6 +180,9 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
       if (m.runId === p.run?.runId) void p.deps.decorations.reveal(m.index, p.panel.viewColumn);
     },
     [M.RunProbe]: (m) => postProbe(p, m.runId),
+    [M.SaveExport]: (m) => saveExport(p, m),
+    [M.ExportTensor]: (m) => exportTensor(p, m),
+    [M.ExportReport]: (m) => exportReport(p, m),
     [M.Painted]: (m) => {
       const line = p.paintClock.painted(m);
       if (line) log.info(line);

@@ -57,6 +57,12 @@ export enum PanelMessageType {
   Painted = 'painted',
   /** The user asked for the head table on the standard probe (the host pushes it as HeadScores). */
   RunProbe = 'runProbe',
+  /** Save a view the webview exported (PNG, SVG, CSV, JSON) through VS Code's save dialog. */
+  SaveExport = 'saveExport',
+  /** Save an attention tensor of the run as .npy (the host has it in float32). */
+  ExportTensor = 'exportTensor',
+  /** Make the run's HTML report (the host asks which heads to pin, then where to save it). */
+  ExportReport = 'exportReport',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -310,6 +316,38 @@ export interface RunProbeMessage {
   runId: number;
 }
 
+/** What an export of a view is: the file's format; the host names the file's type from it. */
+export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
+
+/**
+ * A view exported by the webview (export/ writers; PNG rasterised from the SVG at 2×), to be saved
+ * where the user says. `data`: text (svg, csv, json) or base64 (png).
+ */
+export interface SaveExportMessage {
+  type: PanelMessageType.SaveExport;
+  runId: number;
+  format: ExportFormat;
+  /** The file name offered in the save dialog (no folder), e.g. "attention-L3H7.svg". */
+  fileName: string;
+  data: string;
+}
+
+/** Save run `runId`'s attention as float32 .npy: one matrix [T, T], or every head [L, H, T, T] ('all'). */
+export interface ExportTensorMessage {
+  type: PanelMessageType.ExportTensor;
+  runId: number;
+  source: MatrixSource | 'all';
+}
+
+/** Make run `runId`'s report: `heads` offered as the pinned ones (the user edits the list), in these colours. */
+export interface ExportReportMessage {
+  type: PanelMessageType.ExportReport;
+  runId: number;
+  heads: [number, number][];
+  theme: 'light' | 'dark';
+  gamma: boolean;
+}
+
 export type FromWebviewMessage =
   | PanelReadyMessage
   | SelectTokenMessage
@@ -318,7 +356,10 @@ export type FromWebviewMessage =
   | SetSurprisalUnderlinesMessage
   | RevealTokenMessage
   | PaintedMessage
-  | RunProbeMessage;
+  | RunProbeMessage
+  | SaveExportMessage
+  | ExportTensorMessage
+  | ExportReportMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

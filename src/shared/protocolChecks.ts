@@ -27,6 +27,9 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.RevealToken,
   PanelMessageType.Painted,
   PanelMessageType.RunProbe,
+  PanelMessageType.SaveExport,
+  PanelMessageType.ExportTensor,
+  PanelMessageType.ExportReport,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -34,6 +37,10 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+
+const EXPORT_FORMATS = new Set<unknown>(['png', 'svg', 'csv', 'json']);
+/** A plain file name offered by the webview: no folder, no path tricks, a sane length. */
+const isFileName = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 200 && !/[\\/:*?"<>|\u0000-\u001f]/.test(x) && !/^\.+$/.test(x);
 
 /**
  * Checks a message that arrived from the webview: a known type and the fields its handler
@@ -53,6 +60,19 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
       return typeof m.enabled === 'boolean' ? m : undefined;
     case PanelMessageType.Painted:
       return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') && (m.at === undefined || Number.isFinite(m.at)) ? m : undefined;
+    case PanelMessageType.SaveExport:
+      return isInt(m.runId) && EXPORT_FORMATS.has(m.format) && isFileName(m.fileName) && typeof m.data === 'string' ? m : undefined;
+    case PanelMessageType.ExportTensor:
+      return isInt(m.runId) && (m.source === 'all' || isMatrixSource(m.source)) ? m : undefined;
+    case PanelMessageType.ExportReport:
+      return isInt(m.runId) &&
+        Array.isArray(m.heads) &&
+        m.heads.length <= 4096 &&
+        m.heads.every((h) => Array.isArray(h) && h.length === 2 && isInt(h[0]) && isInt(h[1]) && h[0] >= 0 && h[1] >= 0) &&
+        (m.theme === 'light' || m.theme === 'dark') &&
+        typeof m.gamma === 'boolean'
+        ? m
+        : undefined;
     case PanelMessageType.Ready:
       return m.state === undefined || isObject(m.state) ? m : undefined;
     default:

@@ -37,6 +37,8 @@ export enum StepperMessageType {
   AnalyzeSelection = 'analyzeSelection',
   /** Highlight these tokens of the run in the editor (query strongly, context lightly). */
   Highlight = 'highlight',
+  /** Save the numbers of the step shown (CSV or JSON) through VS Code's save dialog. */
+  SaveExport = 'saveExport',
 }
 
 /** What the "Model" section shows: the model's own figures. */
@@ -203,10 +205,19 @@ export interface HighlightMessage {
   context: number[];
 }
 
+/** The step's numbers as the webview wrote them (webview/stepper/stepExport.ts), with the file name it offers. */
+export interface StepperSaveExportMessage {
+  type: StepperMessageType.SaveExport;
+  format: 'csv' | 'json';
+  fileName: string;
+  data: string;
+}
+
 export type StepperFromWebview =
   | StepperReadyMessage
   | AnalyzeSelectionMessage
-  | HighlightMessage;
+  | HighlightMessage
+  | StepperSaveExportMessage;
 
 const TO_WEBVIEW = new Set<string>([
   StepperMessageType.Init,
@@ -221,6 +232,7 @@ const FROM_WEBVIEW = new Set<string>([
   StepperMessageType.Ready,
   StepperMessageType.AnalyzeSelection,
   StepperMessageType.Highlight,
+  StepperMessageType.SaveExport,
 ]);
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
@@ -231,6 +243,14 @@ export function parseStepperFromWebview(x: unknown): StepperFromWebview | undefi
   if (!isObject(x) || typeof x.type !== 'string' || !FROM_WEBVIEW.has(x.type)) return undefined;
   const m = x as unknown as StepperFromWebview;
   switch (m.type) {
+    case StepperMessageType.SaveExport:
+      return (m.format === 'csv' || m.format === 'json') &&
+        typeof m.fileName === 'string' &&
+        /^[^\\/:*?"<>|\u0000-\u001f]{1,200}$/.test(m.fileName) &&
+        !/^\.+$/.test(m.fileName) &&
+        typeof m.data === 'string'
+        ? m
+        : undefined;
     case StepperMessageType.Highlight:
       return isIndex(m.runId) &&
         typeof m.query === 'number' &&

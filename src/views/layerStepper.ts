@@ -19,7 +19,8 @@ import {
   type StepperToWebview,
   type StepperWebviewProtocol,
 } from '../shared/stepperProtocol';
-import { modelFacts } from './modelFacts';
+import { exportFailed, saveWithDialog } from '../host/exportSave';
+import { modelFacts } from '../host/modelFacts';
 import { StepperHighlights } from './stepperHighlights';
 import { READOUT_TOP_K, StepperRun, type StepperRunSource } from './stepperRun';
 import { readEditorInput } from '../host/editorInput';
@@ -215,6 +216,10 @@ export class LayerStepperProvider implements vscode.WebviewViewProvider, vscode.
         this.models.output.error(`Layer Stepper: analyzeSelection failed: ${e.message} [${e.code}]`);
         this.post({ type: M.ShowError, message: e.message });
       }),
+    [M.SaveExport]: (m) => {
+      const log = this.models.output;
+      saveWithDialog(m.fileName, m.format, new TextEncoder().encode(m.data), this.run?.source.uri, log).catch((err: unknown) => exportFailed(log, m.fileName, err));
+    },
     [M.Highlight]: (m) => {
       const run = this.run?.runId === m.runId ? this.run : undefined;
       if (!run || this.stale) return;

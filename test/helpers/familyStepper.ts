@@ -14,7 +14,7 @@ import { STEPPER_TEXT } from '../../src/shared/explanations';
 import type { CaptureSlice } from '../../src/shared/sessionTypes';
 import type { StepperModelFacts } from '../../src/shared/stepperProtocol';
 import type { Token } from '../../src/shared/token';
-import { modelFacts } from '../../src/views/modelFacts';
+import { modelFacts } from '../../src/host/modelFacts';
 import { StepperRun } from '../../src/views/stepperRun';
 import type { StepInput } from '../../webview/stepper/steps';
 

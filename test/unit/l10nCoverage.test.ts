@@ -20,7 +20,8 @@ const CJK = /[\u4e00-\u9fff]/;
 const placeholders = (s: string): string[] => [...s.matchAll(/\{(\d+)\}/g)].map((m) => m[1]).sort();
 
 /** Strings that read the same in both languages (names, units); nothing else may be left as is. */
-const SAME_IN_BOTH = new Set<string>(['Attention Lens', 'Attention Lens: {0}', 'Attention Lens — {0}', 'GPT-2', 'OK']);
+// File formats' names (the Export menu's buttons) read the same in every language.
+const SAME_IN_BOTH = new Set<string>(['Attention Lens', 'Attention Lens: {0}', 'Attention Lens — {0}', 'GPT-2', 'OK', 'PNG', 'SVG', 'CSV', 'JSON', 'NPY']);
 /** Non-literal first arguments of l10n.t that are fine: tables whose every value is checked below or in l10n.test.ts. */
 const NON_LITERAL_OK = [/^STEPPER_HOST_TEXT\.\w+$/, /^PANEL_HOST_TEXT\.\w+$/, /^s$/];
 

@@ -12,7 +12,7 @@ import { familyOf } from '../../src/engine/families';
 import { buildModelInfo } from '../../src/engine/modelInfo';
 import { STEPPER_TEXT, localizeStepperText, type StepperStrings } from '../../src/shared/explanations';
 import type { StepperModelFacts } from '../../src/shared/stepperProtocol';
-import { modelFacts } from '../../src/views/modelFacts';
+import { modelFacts } from '../../src/host/modelFacts';
 import { lensCaption, modelBuiltText } from '../../webview/stepper/familyText';
 import { modelFigures } from '../../webview/stepper/modelFigures';
 

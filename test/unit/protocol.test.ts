@@ -50,10 +50,31 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(PanelMessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe].includes(t));
+    const from = all.filter(
+      (t) =>
+        parseFromWebview({ type: t, enabled: true }) !== undefined ||
+        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport].includes(t),
+    );
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(PanelMessageType.OverviewLayers) && from.includes(PanelMessageType.Painted));
+  });
+
+  it('the export messages: a plain file name, a known format, a matrix source or all, heads as integer pairs', () => {
+    const head = { kind: 'head', layer: 1, head: 2 } as const;
+    const save = { type: PanelMessageType.SaveExport, runId: 3, format: 'svg', fileName: 'notes-L1H2.svg', data: '<svg/>' };
+    assert.deepStrictEqual(parseFromWebview(save), save);
+    for (const fileName of ['../x.svg', 'a/b.svg', 'C:x.svg', '..', '', 'x'.repeat(201), 'a\nb.svg']) assert.strictEqual(parseFromWebview({ ...save, fileName }), undefined, fileName);
+    assert.strictEqual(parseFromWebview({ ...save, format: 'exe' }), undefined);
+    assert.strictEqual(parseFromWebview({ ...save, data: 7 }), undefined);
+    assert.ok(parseFromWebview({ type: PanelMessageType.ExportTensor, runId: 3, source: 'all' }));
+    assert.ok(parseFromWebview({ type: PanelMessageType.ExportTensor, runId: 3, source: head }));
+    assert.strictEqual(parseFromWebview({ type: PanelMessageType.ExportTensor, runId: 3, source: 'some' }), undefined);
+    const report = { type: PanelMessageType.ExportReport, runId: 3, heads: [[1, 2]], theme: 'dark', gamma: false };
+    assert.deepStrictEqual(parseFromWebview(report), report);
+    assert.strictEqual(parseFromWebview({ ...report, heads: [[1, -2]] }), undefined);
+    assert.strictEqual(parseFromWebview({ ...report, heads: [[1]] }), undefined);
+    assert.strictEqual(parseFromWebview({ ...report, theme: 'blue' }), undefined);
   });
 
   it('RunProbe: accepted with an integer runId only; HeadScores reaches the webview', () => {

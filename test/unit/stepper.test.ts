@@ -9,7 +9,7 @@ import type { AnalysisSummary, CaptureSlice } from '../../src/shared/sessionType
 import type { WeightMap } from '../../src/engine/types';
 import { STEPPER_TEXT } from '../../src/shared/explanations';
 import { STEPPER_HOST_ACCEPT, StepperMessageType as M, parseStepperFromWebview, parseStepperToWebview } from '../../src/shared/stepperProtocol';
-import { modelFacts } from '../../src/views/modelFacts';
+import { modelFacts } from '../../src/host/modelFacts';
 import { StepperRun } from '../../src/views/stepperRun';
 import {
   EMBED_STEPS,

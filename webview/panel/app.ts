@@ -6,6 +6,8 @@ import { PanelMessageType, type AnalysisReadyMessage, type ColorScale, type Erro
 import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
+import { ExportMenu } from './exportMenu';
+import { Exporter } from './exporter';
 import { HeadsTable } from './headsTable';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
@@ -43,6 +45,8 @@ export class PanelApp {
   private readonly scaleToggle: Segmented<ColorScale>;
   private readonly sourceToggle: Segmented<SourceKind>;
   private readonly underlineButton: HTMLButtonElement;
+  /** What the Export menu saves: the views as shown now. */
+  private readonly exporter = new Exporter(() => ({ run: this.run, labels: this.labels, source: this.source, sourceLabel: sourceText(this.source), values: this.matrices.get(this.source), query: this.query, view: this.view, gamma: this.scale === 'gamma', theme: this.theme }));
 
   private run: AnalysisReadyMessage | undefined;
   /** What each token of the run shows (labelTokens): part of a character as that character, marked. */
@@ -78,7 +82,10 @@ export class PanelApp {
     this.heads = new HeadsTable({
       open: (layer, head) => this.setSource({ kind: 'head', layer, head }),
       probe: () => this.run && send({ type: PanelMessageType.RunProbe, runId: this.run.runId }),
-      shown: (rows) => this.overview.setBadges(rows),
+      shown: (rows) => {
+        this.overview.setBadges(rows);
+        this.exporter.setHeadRows(rows);
+      },
     });
     this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], this.heads.node, () => this.schedule()).node);
     this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
@@ -104,7 +111,7 @@ export class PanelApp {
     );
     this.underlineButton = el('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', title: t('underlinesTitle'), text: t('underlines') });
     this.underlineButton.addEventListener('click', () => send({ type: PanelMessageType.SetSurprisalUnderlines, enabled: !this.underlines }));
-    this.ui.toolbar.append(this.viewToggle.node, this.scaleToggle.node, this.underlineButton);
+    this.ui.toolbar.append(this.viewToggle.node, this.scaleToggle.node, this.underlineButton, new ExportMenu(this.exporter).node);
     this.ui.detailHead.append(this.sourceToggle.node);
 
     const saved = loadState();

@@ -2,6 +2,7 @@
 // swaps body's class: vscode-light / vscode-dark / vscode-high-contrast[-light]), as
 // vscode-js-profile-visualizer does.
 import type { ColorScale } from '../../src/shared/protocol';
+import { makeRamp } from '../../src/export/palette';
 
 export type RGB = [number, number, number];
 
@@ -57,13 +58,7 @@ export function readTheme(): Theme {
   const bg = parseColor(v('--vscode-editor-background'), light ? [255, 255, 255] : [30, 30, 30]);
   const fg = parseColor(v('--vscode-editor-foreground'), light ? [51, 51, 51] : [212, 212, 212]);
   const accent = parseColor(v('--vscode-charts-blue') || v('--vscode-textLink-foreground'), light ? [0, 95, 184] : [55, 148, 255]);
-  const ramp = new Uint8ClampedArray(256 * 3);
-  const knee = 0.6;
-  for (let i = 0; i < 256; i++) {
-    const t = i / 255;
-    const c = t < knee ? mix(bg, accent, t / knee) : mix(accent, fg, ((t - knee) / (1 - knee)) * 0.75);
-    ramp.set(c.map(Math.round), i * 3);
-  }
+  const ramp = makeRamp(bg, fg, accent); // the exports build theirs the same way (src/export/palette.ts)
   return {
     kind,
     bg,

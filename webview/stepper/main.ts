@@ -17,6 +17,7 @@ import { el } from './dom';
 import { renderLens } from './lens';
 import { renderModel } from './model';
 import { hideTip, renderBlock } from './render';
+import { stepCsv, stepFileName, stepJson } from './stepExport';
 import { buildStep, layerStart, moveLayer, stepAt, stepCount, stepNeeds, stepPlan, type StepPlan, type StepRef } from './steps';
 import { labelsOf, shownToken, tokenDetail } from './tokenText';
 
@@ -273,7 +274,11 @@ function renderStep(run: StepperRunInfo): HTMLElement {
   formula.append(el('span', 'field-label', s.formula), el('code', '', view.formula));
   const shape = el('div', 'shape');
   shape.append(el('span', 'field-label', s.shape), el('code', '', view.shape));
-  main.append(formula, shape);
+  const save = (format: 'csv' | 'json'): void =>
+    send({ type: M.SaveExport, format, fileName: stepFileName(view, st.query, format), data: format === 'csv' ? stepCsv(view) : stepJson(view, run.tokens, st.query) });
+  const exports = el('div', 'step-export');
+  exports.append(button(s.exportCsv, formatText(s.exportStepTitle, 'CSV'), () => save('csv'), 'secondary export-csv'), button(s.exportJson, formatText(s.exportStepTitle, 'JSON'), () => save('json'), 'secondary export-json'));
+  main.append(formula, shape, exports);
   for (const b of view.blocks) main.append(renderBlock(b, s, { query: st.query, head: st.head }));
   if (view.note) main.append(el('p', 'note', view.note));
   body.append(main, side);

@@ -1,4 +1,4 @@
-// The figures the stepper's "Model" section shows, and the family settings its step list depends
+// The figures the stepper's "Model" section (and the exported report) shows, and the family settings its step list depends
 // on, from what the engine reports about the loaded model (its config, parameter count and model
 // card). Pure: no vscode.
 import type { ModelInfo } from '../engine/modelInfo';
