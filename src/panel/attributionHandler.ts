@@ -4,6 +4,7 @@
 // webview (AttributionReady) and marks the scores on the text (host/attributionDecorations.ts).
 import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
+import { readSettings } from '../host/settings';
 import { PanelMessageType as M, type RunAttributionMessage } from '../shared/protocol';
 import type { PanelState } from './panelHandlers';
 
@@ -14,7 +15,7 @@ export async function postAttribution(p: PanelState, m: RunAttributionMessage): 
   const { runId, position, method } = m;
   try {
     const tokens = run.summary.tokens;
-    const r = await p.deps.models.withModel('Analysing', (model) => model.client.attribute(tokens, { position, method }));
+    const r = await p.deps.models.withModel('Analysing', (model) => model.client.attribute(tokens, { position, method, ...(method === 'ig' ? { steps: readSettings().attributionSteps } : {}) }));
     const row = await run.row({ kind: 'rollout', layer: run.summary.nLayer - 1 }, position); // [T]
     if (p.run !== run) return;
     const target = r.target.text;
