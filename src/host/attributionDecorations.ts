@@ -61,7 +61,7 @@ export class EditorAttribution implements vscode.Disposable {
         if (!place || rel < MIN_SHOWN) return;
         const level = Math.min(LEVELS - 1, Math.floor(rel * LEVELS));
         const range = new vscode.Range(doc.positionAt(a.run.base + place.start), doc.positionAt(a.run.base + place.end));
-        const hoverMessage = vscode.l10n.t('Attention Lens: attribution {0} to "{1}" at token {2} ({3})', s.toFixed(3), a.target, a.position, a.method);
+        const hoverMessage = vscode.l10n.t('Attention Lens: attribution {0} to "{1}" at token {2} ({3})', s.toFixed(3), a.target.replace(/\n/g, '↵').replace(/\t/g, '→'), a.position, a.method);
         (s >= 0 ? up : down)[level].push({ range, hoverMessage });
       });
     }

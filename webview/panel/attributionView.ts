@@ -73,7 +73,7 @@ export class AttributionView {
       this.status.classList.add('error');
       return;
     }
-    this.status.textContent = t('attributionFor', m.target, m.position, m.logProb.toFixed(3), t(METHODS.find((x) => x.value === m.method)!.name));
+    this.status.textContent = t('attributionFor', visibleText(m.target), m.position, m.logProb.toFixed(3), t(METHODS.find((x) => x.value === m.method)!.name));
     const labels = this.ctx.labels();
     const maxScore = m.scores.reduce((a, s) => Math.max(a, Math.abs(s)), 0) || 1;
     const maxRollout = m.rollout.reduce((a, s) => Math.max(a, s), 0) || 1;
