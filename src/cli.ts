@@ -1,9 +1,10 @@
-// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `report`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `report`, `attribute`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
 import { HubError } from './hub/errors';
 import { CliError } from './cli/args';
+import { attributeCommand } from './cli/attribute';
 import { cacheCommand } from './cli/cache';
 import { checkCommand } from './cli/check';
 import { dumpCommand } from './cli/dump';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   translate: translateCommand,
   heads: headsCommand,
   report: reportCommand,
+  attribute: attributeCommand,
   info: infoCommand,
   check: checkCommand,
   pull: pullCommand,

@@ -88,6 +88,22 @@ Commands:
             --gamma            gamma colour scale (lifts small weights), as the panel's toggle
             --truncate         keep the first n_positions tokens of a longer text
 
+  attribute Token attribution for the prediction at one position: how much each token up to
+            it raised (+) or lowered (−) log p(predicted token). Prints ONE JSON line
+            {"position","predicted":{"id","text"},"method","logProb",
+            "tokens":[{"start","end","text","score"}]} (tokens 0…position; offsets as in dump);
+            occlusion adds "replacement":{"id","text"}, ig adds "steps" and "baselineDelta"
+            (f(input) − f(baseline), which the scores sum to).
+            --model DIR|REPO
+            --text-file FILE
+            --position P       the token (from 0) whose prediction is explained
+            --method M         grad (default): gradient × input on the token embeddings
+                               ig: integrated gradients from zero token embeddings
+                               occlusion: each token replaced by the end-of-text token in turn,
+                                 score = drop in log p (nats)
+            --target ID        the predicted token to explain (default: the top prediction at P)
+            --steps N          ig's steps (default 32, at most 512)
+
   info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
             --model DIR|REPO
 

@@ -14,6 +14,7 @@ import type { GeneratedToken, GenerationResult, SamplingOptions } from './types'
 import type { CrashKind, EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
+import type { AttributionRequest, AttributionResult } from '../shared/attribution';
 
 export interface EngineClientOptions extends WorkerInit {
   /** The bundled worker; default `engine-worker.js` beside this bundle. */
@@ -139,6 +140,13 @@ export class EngineClient {
 
   logitLens(runId: number, topK = 5): Promise<LogitLensResult> {
     return this.call('logitLens', { runId, topK });
+  }
+
+  /** Token attribution for the prediction at `req.position` of `text` (see EngineSession.attribute). */
+  attribute(text: string | Token[], req: AttributionRequest, signal?: AbortSignal): Promise<AttributionResult> {
+    const flag = cancelFlag();
+    signal?.addEventListener('abort', flag.raise, { once: true });
+    return this.call('attribute', { text, req, cancelFlag: flag.buffer }, { signal }).finally(() => signal?.removeEventListener('abort', flag.raise));
   }
 
   async release(runId: number): Promise<void> {

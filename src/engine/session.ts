@@ -25,6 +25,8 @@ import type { Token } from '../shared/token';
 import { predictionsWithBytes, tokenWithBytes } from './tokenBytes';
 import { RunStore, type Run } from './runStore';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
+import type { AttributionRequest, AttributionResult } from '../shared/attribution';
+import { Attributor } from './attribution/attributor';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
 
 export interface EngineOptions extends BackendOptions {
@@ -97,6 +99,7 @@ export class EngineSession {
   private disposed = false;
   /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
   private chat: ChatTemplate | undefined;
+  private readonly attribution: Attributor;
 
   private constructor(
     private readonly model: GPTModel,
@@ -106,6 +109,7 @@ export class EngineSession {
     private readonly chatSource?: ChatTemplateSource | EngineError,
   ) {
     this.info = info;
+    this.attribution = new Attributor(info.dir, model, tokenizer);
   }
 
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
@@ -321,6 +325,12 @@ export class EngineSession {
     return { text, ids: tokens.map((t) => t.id), tokens };
   }
 
+  /** How much each token of `input` up to `req.position` contributed to the prediction there (attribution/). */
+  attribute(input: string | readonly Token[], req: AttributionRequest, isCancelled?: () => boolean): Promise<AttributionResult> {
+    this.checkAlive();
+    return this.attribution.attribute(this.tokensOf(input), req, isCancelled);
+  }
+
   /** How many analyses are kept for slicing (diagnostics). */
   get keptRuns(): number {
     return this.runs.size;
@@ -350,6 +360,7 @@ export class EngineSession {
     if (this.disposed) return;
     this.disposed = true;
     this.runs.clear();
+    this.attribution.dispose();
     this.model.dispose();
   }
 

@@ -36,6 +36,7 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
       logits: trusted,
       capture: trusted,
       logitLens: trusted,
+      attribute: trusted,
       release: trusted,
       tokenize: trusted,
       chatPrompt: trusted,
@@ -139,6 +140,7 @@ serve('allAttentions', ({ runId }) => loaded().allAttentions(runId));
 serve('logits', ({ runId }) => loaded().logits(runId));
 serve('capture', ({ runId, layer, position }) => loaded().capture(runId, layer, position));
 serve('logitLens', ({ runId, topK }) => loaded().logitLens(runId, topK));
+serve('attribute', (body, ctx) => loaded().attribute(body.text, body.req, cancelCheck(ctx.signal, body)));
 serve('release', ({ runId }) => {
   loaded().release(runId);
   return null;

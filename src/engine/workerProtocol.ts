@@ -11,6 +11,7 @@ import type { EngineDiagnostics } from './diagnostics';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
+import type { AttributionRequest, AttributionResult } from '../shared/attribution';
 
 /** The first phase carries the attentions themselves up to this many bytes (else only the summary). */
 export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
@@ -64,6 +65,11 @@ export interface EngineWorkerProtocol {
     capture: { request: { runId: number; layer: number; position: number }; reply: CaptureSlice };
     /** The top-k readout of every residual stream of a kept run. */
     logitLens: { request: { runId: number; topK: number }; reply: LogitLensResult };
+    /**
+     * Token attribution for the prediction at one position of a text (or of tokens as given): by
+     * gradient × input, integrated gradients or occlusion (src/engine/attribution/). Cancellable.
+     */
+    attribute: { request: { text: string | Token[]; req: AttributionRequest } & CancelFlag; reply: AttributionResult };
     /** Forgets a kept run. */
     release: { request: { runId: number }; reply: null };
     /**

@@ -103,6 +103,11 @@ export class EditorAttention implements vscode.Disposable {
     );
   }
 
+  /** The run on the text (its tokens' places), while it is decorated. */
+  get decoratedRun(): DecoratedRun | undefined {
+    return this.run;
+  }
+
   /** The analysed span in document offsets, moved and resized by the edits since the analysis. */
   get span(): Span | undefined {
     return this.tracked ? { ...this.tracked.span } : undefined;
@@ -252,7 +257,8 @@ export class EditorAttention implements vscode.Disposable {
 }
 
 /** Where token `i` is, relative to the run's base; undefined when it is not in the document. */
-function placeOf(run: DecoratedRun, i: number): Span | undefined {
+/** Where token `i` of `run` is, relative to its base (undefined: not in the document). */
+export function placeOf(run: DecoratedRun, i: number): Span | undefined {
   return (run.places ? run.places[i] : run.tokens[i]) ?? undefined;
 }
 

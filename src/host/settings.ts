@@ -9,6 +9,8 @@ export interface Settings extends DisplaySettings {
   modelPath: string;
   /** Next-token predictions kept per position. */
   topK: number;
+  /** Integrated gradients' steps (the panel's attribution). */
+  attributionSteps: number;
   /** Threads the engine splits a model over; 0 = automatic. */
   engineThreads: number;
 }
@@ -18,12 +20,14 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const scale = c.get<string>('colorScale', 'linear');
   const topK = c.get<number>('topK', 10);
   const threads = c.get<number>('engineThreads', 0);
+  const steps = c.get<number>('attributionSteps', 32);
   return {
     modelPath: c.get<string>('modelPath', '').trim(),
     colorScale: (scale === 'gamma' ? 'gamma' : 'linear') satisfies ColorScale,
     surprisalUnderlines: c.get<boolean>('surprisalUnderlines', false),
     editorHighlights: c.get<boolean>('editorHighlights', true),
     topK: Number.isInteger(topK) && topK >= 1 && topK <= 50 ? topK : 10,
+    attributionSteps: Number.isInteger(steps) && steps >= 1 && steps <= 512 ? steps : 32,
     engineThreads: Number.isInteger(threads) && threads >= 0 && threads <= 8 ? threads : 0,
   };
 }

@@ -15,6 +15,7 @@ import { analysisFailure } from './analysisFailure';
 import { analysisReady, finishRun, modelSummary, readRequest, runPhases } from './analysisPhases';
 import { AnalysisRun } from './analysisRun';
 import { DecorationSync } from './decorationSync';
+import { EditorAttribution } from '../host/attributionDecorations';
 import { ProbeTable } from './headTable';
 import { PaintClock } from './paintClock';
 import type { PanelAnalysis, PanelDeps } from './panelDeps';
@@ -36,6 +37,7 @@ export class AttentionPanel implements vscode.Disposable {
   readonly paintClock = new PaintClock();
   readonly probeTable = new ProbeTable();
   readonly decorationSync: DecorationSync;
+  readonly attributionMarks = new EditorAttribution();
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
   /** The last Busy or ShowError, re-sent when the webview (re)loads. */
@@ -100,6 +102,7 @@ export class AttentionPanel implements vscode.Disposable {
     this.host.attach(panel.webview);
     this.disposables.push(
       this.host,
+      this.attributionMarks,
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => {
         if (!panel.visible) this.host.unload(); // the webview reloads when shown again

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { EngineError } from '../engine/errors';
 import type { Channel } from '../shared/channel';
 import type { AnalysisSummary } from '../shared/sessionTypes';
+import type { EditorAttribution } from '../host/attributionDecorations';
 import type { LatestOnly } from '../host/latestOnly';
 import { openSettings, updateSetting } from '../host/settings';
 import type { WebviewHost } from '../host/webviewHost';
@@ -24,6 +25,7 @@ import {
 } from '../shared/protocol';
 import { requestFor, requestOf, type AnalysisRequest } from './analysisRequest';
 import type { AnalysisRun, OverviewBatch } from './analysisRun';
+import { postAttribution } from './attributionHandler';
 import type { DecorationSync } from './decorationSync';
 import { scoreRun, type ProbeTable } from './headTable';
 import type { PaintClock } from './paintClock';
@@ -46,6 +48,8 @@ export interface PanelState {
   readonly runs: LatestOnly;
   readonly paintClock: PaintClock;
   readonly decorationSync: DecorationSync;
+  /** The attribution's marks on the text (cleared with each run sent). */
+  readonly attributionMarks: EditorAttribution;
   lastStatus: ToWebviewMessage | undefined;
   request: AnalysisRequest | undefined;
   run: AnalysisRun | undefined;
@@ -75,6 +79,7 @@ function requestFailed(p: PanelState, err: unknown): void {
  */
 export function postRun(p: PanelState, run: AnalysisRun, ready: AnalysisReadyMessage): void {
   p.post(ready);
+  p.attributionMarks.show(undefined);
   p.overviewPush?.abort();
   const push = new AbortController();
   p.overviewPush = push;
@@ -183,6 +188,7 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
     [M.SaveExport]: (m) => saveExport(p, m),
     [M.ExportTensor]: (m) => exportTensor(p, m),
     [M.ExportReport]: (m) => exportReport(p, m),
+    [M.RunAttribution]: (m) => void postAttribution(p, m),
     [M.Painted]: (m) => {
       const line = p.paintClock.painted(m);
       if (line) log.info(line);

@@ -14,6 +14,22 @@ export const PANEL_TEXT = {
   srSummaryLabel: 'Top attended tokens of the selected query',
   cannotStart: 'Attention Lens could not start its view: {0}',
 
+  // ---- attribution ----
+  attributionHeading: 'Attribution of the prediction',
+  attributionMethod: 'Method',
+  attributionGrad: 'Gradient × input',
+  attributionGradTitle: 'The gradient of log p(predicted token) with respect to each token embedding, times the embedding, summed: a first-order estimate of each token\'s contribution',
+  attributionIg: 'Integrated gradients',
+  attributionIgTitle: 'Gradients averaged along the path from zero token embeddings to the text\'s, times the embedding: the scores add up to the change in log p from that baseline',
+  attributionOcclusion: 'Occlusion',
+  attributionOcclusionTitle: 'Each token replaced by the end-of-text token in turn: the drop in log p(predicted token), in nats',
+  attribute: 'Attribute prediction',
+  attributeTitle: 'How much each token up to the selected one contributed to the top prediction there',
+  attributing: 'Attributing the prediction at token {0}…',
+  attributionFor: 'Why "{0}" after token {1} (log p = {2}), by {3}: green raised it, red lowered it.',
+  attributionRow: 'Attribution',
+  rolloutRow: 'Attention rollout',
+
   // ---- toolbar ----
   view: 'View',
   viewMatrix: 'Matrix',

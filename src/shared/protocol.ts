@@ -11,6 +11,7 @@
 // side accepts is checked in protocolChecks.ts.
 
 import type { MessageEvents } from './channel';
+import type { AttributionMethod } from './attribution';
 import type { BadgeName, ScoreName } from './headScoreNames';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
@@ -39,6 +40,8 @@ export enum PanelMessageType {
   SettingsChanged = 'settingsChanged',
   /** The head table of the current run: on its text (pushed after the overview), or on the probe (asked for). */
   HeadScores = 'headScores',
+  /** Token attribution for the prediction at one position of the current run (the answer to RunAttribution). */
+  AttributionReady = 'attributionReady',
 
   // ---- from webview ----
   /** The webview has loaded; carries what it saved with setState (after a reload). */
@@ -63,6 +66,8 @@ export enum PanelMessageType {
   ExportTensor = 'exportTensor',
   /** Make the run's HTML report (the host asks which heads to pin, then where to save it). */
   ExportReport = 'exportReport',
+  /** The user asked for the attribution of the prediction at the selected position (answered by AttributionReady). */
+  RunAttribution = 'runAttribution',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -254,6 +259,24 @@ export interface HeadScoresMessage {
   error?: string;
 }
 
+/**
+ * The attribution of the top prediction at `position` of run `runId` (src/engine/attribution/):
+ * one score per token 0…position, beside the attention rollout's row at `position` (the last
+ * layer's, tokens 0…position) for comparison. With `error` it failed: no scores, the message says why.
+ */
+export interface AttributionReadyMessage {
+  type: PanelMessageType.AttributionReady;
+  runId: number;
+  position: number;
+  method: AttributionMethod;
+  /** The explained token's text and its log-probability (nats). */
+  target: string;
+  logProb: number;
+  scores: number[];
+  rollout: number[];
+  error?: string;
+}
+
 export type ToWebviewMessage =
   | PanelInitMessage
   | PanelBusyMessage
@@ -264,7 +287,8 @@ export type ToWebviewMessage =
   | TextChangedMessage
   | PanelShowErrorMessage
   | SettingsChangedMessage
-  | HeadScoresMessage;
+  | HeadScoresMessage
+  | AttributionReadyMessage;
 
 // ---------------------------------------------------------------- from webview
 
@@ -348,6 +372,14 @@ export interface ExportReportMessage {
   gamma: boolean;
 }
 
+/** Attribute the top prediction at `position` of the panel's run `runId` by `method`. */
+export interface RunAttributionMessage {
+  type: PanelMessageType.RunAttribution;
+  runId: number;
+  position: number;
+  method: AttributionMethod;
+}
+
 export type FromWebviewMessage =
   | PanelReadyMessage
   | SelectTokenMessage
@@ -359,7 +391,8 @@ export type FromWebviewMessage =
   | RunProbeMessage
   | SaveExportMessage
   | ExportTensorMessage
-  | ExportReportMessage;
+  | ExportReportMessage
+  | RunAttributionMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

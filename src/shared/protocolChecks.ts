@@ -1,6 +1,7 @@
 // The checks of what crosses the panel's channel (protocol.ts): which message types each side may
 // receive, and the fields each handler reads. The webview is untrusted, so the host checks every
 // field it uses; the host is trusted, so the webview checks types (and PredictionsReady's fields).
+import { ATTRIBUTION_METHODS } from './attribution';
 import { acceptByType, type Acceptors } from './channel';
 import { isMatrixSource } from './matrixSource';
 import { PanelMessageType, type FromWebviewMessage, type PanelHostProtocol, type PanelWebviewProtocol, type ToWebviewMessage } from './protocol';
@@ -16,6 +17,7 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.ShowError,
   PanelMessageType.SettingsChanged,
   PanelMessageType.HeadScores,
+  PanelMessageType.AttributionReady,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
@@ -30,6 +32,7 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.SaveExport,
   PanelMessageType.ExportTensor,
   PanelMessageType.ExportReport,
+  PanelMessageType.RunAttribution,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -54,6 +57,8 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
     case PanelMessageType.RunProbe:
       return isInt(m.runId) ? m : undefined;
+    case PanelMessageType.RunAttribution:
+      return isInt(m.runId) && isInt(m.position) && m.position >= 0 && ATTRIBUTION_METHODS.includes(m.method) ? m : undefined;
     case PanelMessageType.RevealToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
     case PanelMessageType.SetSurprisalUnderlines:

@@ -53,7 +53,7 @@ describe('shared/protocol', () => {
     const from = all.filter(
       (t) =>
         parseFromWebview({ type: t, enabled: true }) !== undefined ||
-        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport].includes(t),
+        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport, PanelMessageType.RunAttribution].includes(t),
     );
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
@@ -83,6 +83,17 @@ describe('shared/protocol', () => {
     const table = { type: PanelMessageType.HeadScores, runId: 3, which: 'probe', T: 64, rows: [] };
     assert.strictEqual(parseToWebview(table), table);
     assert.strictEqual(parseFromWebview(table), undefined, 'the host never takes a table from the webview');
+  });
+
+  it('RunAttribution: accepted with an integer runId, a position ≥ 0 and a known method only; AttributionReady reaches the webview', () => {
+    const good = { type: PanelMessageType.RunAttribution, runId: 3, position: 5, method: 'ig' };
+    assert.deepStrictEqual(parseFromWebview(good), good);
+    for (const bad of [{ position: -1 }, { position: 1.5 }, { method: 'saliency' }, { method: undefined }, { runId: '3' }]) {
+      assert.strictEqual(parseFromWebview({ ...good, ...bad }), undefined, JSON.stringify(bad));
+    }
+    const ready = { type: PanelMessageType.AttributionReady, runId: 3, position: 5, method: 'ig', target: ' on', logProb: -0.2, scores: [0.1], rollout: [1] };
+    assert.strictEqual(parseToWebview(ready), ready);
+    assert.strictEqual(parseFromWebview(ready), undefined, 'the host never takes an attribution from the webview');
   });
 
   it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {

@@ -8,6 +8,7 @@ import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
 import { ExportMenu } from './exportMenu';
 import { Exporter } from './exporter';
+import { AttributionView } from './attributionView';
 import { HeadsTable } from './headsTable';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
@@ -37,6 +38,7 @@ export class PanelApp {
   private readonly surprisal: SurprisalStrip;
   private readonly overview: OverviewGrid;
   private readonly heads: HeadsTable;
+  private readonly attribution = new AttributionView({ runId: () => (this.stale ? undefined : this.run?.runId), query: () => this.query, labels: () => this.labels });
   private readonly matrix: MatrixView;
   private readonly lines: LinesView;
   private readonly legend = new Legend();
@@ -89,7 +91,7 @@ export class PanelApp {
     });
     this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], this.heads.node, () => this.schedule()).node);
     this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
-    this.ui.predictionsCard.append(this.predictions.node);
+    this.ui.predictionsCard.append(this.predictions.node, this.attribution.node);
 
     this.viewToggle = segmented<View>(t('view'), [{ value: 'matrix', text: t('viewMatrix') }, { value: 'lines', text: t('viewLines') }], (v) => this.setView(v));
     this.scaleToggle = segmented<ColorScale>(
@@ -159,6 +161,9 @@ export class PanelApp {
     [PanelMessageType.HeadScores]: (m) => {
       if (m.runId === this.run?.runId) this.heads.set(m); // an older run's: dropped
     },
+    [PanelMessageType.AttributionReady]: (m) => {
+      if (m.runId === this.run?.runId) this.attribution.set(m);
+    },
   };
 
   private onAnalysis(m: AnalysisReadyMessage): void {
@@ -171,6 +176,7 @@ export class PanelApp {
     this.underlines = m.settings.surprisalUnderlines;
     if (fresh) {
       this.matrices.setRun(m.runId);
+      this.attribution.reset();
       this.paint.reset();
       if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
     }
