@@ -1,12 +1,14 @@
-// The shared layers once more, on plain arrays of T rows: the fast path of a prompt's forward when
+// The shared layers once more, on plain arrays of T rows: the path of a prompt's forward when
 // nothing asks for the block's intermediate tensors (no capture). Each tfjs op on the wasm backend
-// makes a new tensor and a pass over memory, and every hand-over to our GEMM reads the values out
-// (dataSync) and back in (tensor2d); on GPT-2 small at T = 512 that was a quarter of the forward.
-// Here a layer norm is one pass per row, the activation and the residual add are one loop each,
-// and attention's scale, mask and softmax run on the scores the GEMM wrote, straight into the
-// caller's attention array. Same formulas as layers.ts / attention.ts (explicit q·kᵀ / √hd, causal
-// mask, softmax, weights·v per head), accumulated in float64 here: well within the fidelity
-// tolerances, and checked against the tensor path in test/unit/arrayLayers.test.ts.
+// makes a new tensor, and every hand-over to our GEMM reads the values out (dataSync) and back in
+// (tensor2d); here a layer norm is one pass per row, the residual add one loop, and attention's
+// scale, mask and softmax run on the scores the GEMM wrote, straight into the caller's attention
+// array (no [H × T × T] copy per layer). Same formulas as layers.ts / attention.ts (explicit
+// q·kᵀ / √hd, causal mask, softmax, weights·v per head), accumulated in float64: checked against
+// the tensor path in test/unit/arrayLayers.test.ts. Measured (bench/blocksAB.ts, GPT-2 small,
+// T = 512, one thread, CPU time, load average 20–30): no faster than the tensor path yet (7.9–8.1 s
+// each); Math.exp in JavaScript costs what the saved tfjs passes gained. This is where norms and
+// softmax move into the GEMM's wasm memory next (issue 18).
 import { tf } from './backend';
 import type { Gemm } from './gemm/gemm';
 import type { HeadLayout } from './attention';
@@ -55,39 +57,23 @@ export function addInPlace(a: Float32Array, b: Float32Array): Float32Array {
   return a;
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
 /**
- * The feed-forward activation of `kind` on x [rows × n], in place. The tanh GELU as x·σ(2u) (the
- * identity layers.ts uses), SiLU as x·σ(x), ReLU; the exact erf GELU through tfjs (JavaScript has
- * no erf).
+ * The feed-forward activation of `kind` on x [rows × n], in place: ReLU here, the others through
+ * tfjs (one tensor in, one out), whose wasm sigmoid and erf run vectorised (a Math.exp loop here
+ * measured no different within this loaded machine's noise, bench/blocksAB.ts).
  */
 export function activationInPlace(kind: GPTConfig['activation'], x: Float32Array): Float32Array {
-  switch (kind) {
-    case 'relu':
-      for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0;
-      return x;
-    case 'silu':
-      for (let i = 0; i < x.length; i++) x[i] = x[i] / (1 + Math.exp(-x[i]));
-      return x;
-    case 'gelu_new':
-    case 'gelu_fast':
-    case 'gelu_pytorch_tanh':
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i];
-        x[i] = v / (1 + Math.exp(-2 * SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
-      }
-      return x;
-    case 'gelu': {
-      const t = tf.tidy(() => activation(kind, tf.tensor2d(x, [1, x.length])));
-      try {
-        x.set(t.dataSync() as Float32Array);
-      } finally {
-        t.dispose();
-      }
-      return x;
-    }
+  if (kind === 'relu') {
+    for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0;
+    return x;
   }
+  const t = tf.tidy(() => activation(kind, tf.tensor2d(x, [1, x.length])));
+  try {
+    x.set(t.dataSync() as Float32Array);
+  } finally {
+    t.dispose();
+  }
+  return x;
 }
 
 /** Columns [col, col + width) of a row-major [T × W] array → [T × width]. */
@@ -103,6 +89,7 @@ function columns(a: Float32Array, T: number, W: number, col: number, width: numb
  */
 export function causalSoftmaxRows(s: Float32Array, T: number, hd: number, w: Float32Array, window?: number): void {
   const root = Math.sqrt(hd);
+  const ex = new Float64Array(T); // one row's exponentials
   for (let i = 0; i < T; i++) {
     const o = i * T;
     const first = window !== undefined ? Math.max(0, i - window + 1) : 0;
@@ -112,9 +99,13 @@ export function causalSoftmaxRows(s: Float32Array, T: number, hd: number, w: Flo
       if (v > max) max = v;
     }
     let sum = 0;
-    for (let j = first; j <= i; j++) sum += Math.exp(s[o + j] / root - max);
+    for (let j = first; j <= i; j++) {
+      const e = Math.exp(s[o + j] / root - max);
+      ex[j] = e;
+      sum += e;
+    }
     w.fill(0, o, o + first);
-    for (let j = first; j <= i; j++) w[o + j] = Math.exp(s[o + j] / root - max) / sum;
+    for (let j = first; j <= i; j++) w[o + j] = ex[j] / sum;
     w.fill(0, o + i + 1, o + T);
   }
 }
