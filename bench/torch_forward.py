@@ -7,6 +7,10 @@ no Hugging Face library. Prints one JSON line: {"torch": version, "threads": n, 
 
 usage: torch_forward.py MODEL_DIR --ts 128,512,1024 [--threads 2] [--runs 3] [--seed 1]
        [--dump-last-logits FILE]  (float32 logits of the last position of the T=ts[0] run)
+       [--job T --job-out DIR]
+cpuMs: the process's CPU time (every thread) of the same runs, medians. --job: first, the whole job
+as `dump` does it, timed from the start: read the weights, one forward at T with every attention,
+write logits.f32 [T, V] and attentions.f32 [L, H, T, T] into DIR ("job": {"ms", "cpuMs"}).
 """
 import argparse
 import json
@@ -86,14 +90,30 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ids-file", help="int32 ids (little-endian) to use instead of random ones")
     ap.add_argument("--dump-last-logits")
+    ap.add_argument("--job", type=int)
+    ap.add_argument("--job-out")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    fixed = np.fromfile(a.ids_file, dtype="<i4") if a.ids_file else None
+    job = None
+    if a.job:
+        t0, c0 = time.perf_counter(), time.process_time()
+        with open(os.path.join(a.model_dir, "config.json")) as f:
+            cfg = json.load(f)
+        w = read_safetensors(os.path.join(a.model_dir, "model.safetensors"))
+        with torch.no_grad():
+            logits, atts = forward(w, cfg, torch.from_numpy(np.asarray(fixed[: a.job], dtype=np.int64)))
+        logits.astype("<f4").tofile(os.path.join(a.job_out, "logits.f32"))
+        with open(os.path.join(a.job_out, "attentions.f32"), "wb") as f:
+            for att in atts:
+                f.write(att.astype("<f4", copy=False).tobytes())
+        job = {"ms": (time.perf_counter() - t0) * 1000, "cpuMs": (time.process_time() - c0) * 1000}
+        del w, logits, atts
     with open(os.path.join(a.model_dir, "config.json")) as f:
         cfg = json.load(f)
     w = read_safetensors(os.path.join(a.model_dir, "model.safetensors"))
     rng = np.random.default_rng(a.seed)
-    fixed = np.fromfile(a.ids_file, dtype="<i4") if a.ids_file else None
-    ms = {}
+    ms, cpu = {}, {}
     with torch.no_grad():
         for n, T in enumerate(int(t) for t in a.ts.split(",")):
             ids_np = fixed[:T] if fixed is not None and len(fixed) >= T else rng.integers(0, cfg["vocab_size"], T)
@@ -101,13 +121,15 @@ def main():
             logits, _ = forward(w, cfg, ids)  # warm-up
             if n == 0 and a.dump_last_logits:
                 logits[-1].astype("<f4").tofile(a.dump_last_logits)
-            times = []
+            times, cpus = [], []
             for _ in range(a.runs):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 forward(w, cfg, ids)
                 times.append((time.perf_counter() - t0) * 1000)
+                cpus.append((time.process_time() - c0) * 1000)
             ms[str(T)] = statistics.median(times)
-    print(json.dumps({"torch": torch.__version__, "threads": a.threads, "ms": ms}))
+            cpu[str(T)] = statistics.median(cpus)
+    print(json.dumps({"torch": torch.__version__, "threads": a.threads, "ms": ms, "cpuMs": cpu, "job": job}))
 
 
 if __name__ == "__main__":

@@ -12,11 +12,13 @@ import { EngineError } from './errors';
 import type { Family, Reduce, ReduceArray } from './families/family';
 import { familyOf } from './families';
 import { KVCache } from './kvCache';
+import { PER_HEAD_MIN_ROWS } from './attention';
+import { checkCapture, checkIds } from './modelInput';
 import { rootMeanSquare } from './norms';
 import type { AllReduce } from './parallel/allReduce';
 import type { Shard } from './parallel/shards';
 import { TensorParallel, type ParallelOptions } from './parallel/tensorParallel';
-import type { CaptureRequest, ForwardOptions, ForwardResult, GPTConfig, LayerCapture, AnyWeightMap } from './types';
+import type { ForwardOptions, ForwardResult, GPTConfig, LayerCapture, AnyWeightMap } from './types';
 
 export type { ParallelOptions } from './parallel/tensorParallel';
 
@@ -125,12 +127,12 @@ export class GPTModel {
    */
   async forward(ids: number[], opts: ForwardOptions = {}, hooks: ForwardHooks = {}, logitsInto?: Float32Array, attentionsInto?: Float32Array[]): Promise<ForwardResult> {
     this.checkAlive();
-    this.checkIds(ids, 0);
+    checkIds(this.config, ids, 0);
     const { nLayer, nEmbd: d } = this.config;
     const T = ids.length;
     const wantAttentions = opts.attentions ?? true;
     const cap = opts.capture;
-    if (cap) this.checkCapture(cap, T);
+    if (cap) checkCapture(this.config, cap, T);
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
     const residuals: Float32Array[] = [];
@@ -147,6 +149,10 @@ export class GPTModel {
       attentionsOut,
     });
     let x = emb.x; // [T, d]
+    // The blocks on plain arrays (arrayLayers.ts) when the family has them and nothing is captured
+    // (ATTENTION_LENS_BLOCKS=tensors forces the tensor path: benchmarks compare the two).
+    const rows = !cap && T >= PER_HEAD_MIN_ROWS && this.f.blockRows && this.f.finalNormRows && process.env.ATTENTION_LENS_BLOCKS !== 'tensors' ? this.f : undefined;
+    let final: Float32Array | undefined; // [T × d], the last block's output on that path
     try {
       await this.whileReducing(async () => {
         if (cap) {
@@ -160,6 +166,10 @@ export class GPTModel {
         const stopHere = (): void => {
           if (hooks.shouldStop && this.comm.agree(hooks.shouldStop())) throw new StoppedTogether();
         };
+        if (rows) {
+          final = await this.blocksOnRows(rows, x, T, wantAttentions ? attentionsOut : undefined, stopHere, (l) => (streamLayers ? join.layer(l, () => hooks.afterLayer!(l, attentionsOut[l])) : undefined), opts.residuals ? residuals : undefined);
+          return;
+        }
         for (let l = 0; l < nLayer; l++) {
           if (l > 0) stopHere();
           // Per head [T × T], when the attention path read them: kept out of tidy's result, which
@@ -215,7 +225,8 @@ export class GPTModel {
           rms?.dispose();
         }
       }
-      this.headInto(x, logitsOut); // this thread's columns
+      if (final) this.f.head.matmulInto(rows!.finalNormRows!(final, T), T, logitsOut, this.config.vocabSize, this.f.shard.vocab[0]); // this thread's columns
+      else this.headInto(x, logitsOut); // this thread's columns
       await join.done(); // and the other threads'
       result.logits = logitsOut; // [T, V]
     } finally {
@@ -224,6 +235,38 @@ export class GPTModel {
     if (wantAttentions) result.attentions = attentionsOut;
     if (opts.residuals) result.residuals = residuals;
     return result;
+  }
+
+  /**
+   * Every block on plain arrays from x [T, d] (read, then disposed): each layer's heads written at
+   * their place in `attentionsOut[l]`, `layerDone` told after each layer (it may return a wait),
+   * each block's output pushed to `residuals`. Returns the last block's output [T × d].
+   */
+  private async blocksOnRows(
+    f: Family,
+    x: tf.Tensor2D,
+    T: number,
+    attentionsOut: Float32Array[] | undefined,
+    stopHere: () => void,
+    layerDone: (l: number) => Promise<void> | void | undefined,
+    residuals: Float32Array[] | undefined,
+  ): Promise<Float32Array> {
+    let xa = await read(x); // [T × d]
+    x.dispose();
+    const [h0, h1] = f.shard.heads;
+    for (let l = 0; l < this.config.nLayer; l++) {
+      if (l > 0) stopHere();
+      const own = attentionsOut?.[l].subarray(h0 * T * T, h1 * T * T); // this thread's heads [h × T × T]
+      xa = f.blockRows!(l, xa, T, own, this.reduceArray); // [T × d]
+      forwardBlocksRun++;
+      if (attentionsOut) {
+        const wait = layerDone(l);
+        if (wait) await wait;
+      }
+      residuals?.push(xa);
+    }
+    stopHere();
+    return xa;
   }
 
   /** An empty KV cache for this model; the caller disposes it. */
@@ -244,7 +287,7 @@ export class GPTModel {
       throw new EngineError('BAD_ARGUMENT', 'step() needs a live KV cache made by this model');
     }
     const pos0 = cache.length;
-    this.checkIds(ids, pos0);
+    checkIds(this.config, ids, pos0);
     const T = ids.length;
     const join = this.comm.columns({ op: 'step', cacheId: cache.id, ids });
     let last: Float32Array | undefined; // the last position's block output [d]
@@ -343,37 +386,6 @@ export class GPTModel {
       return f(xf.dataSync() as Float32Array);
     } finally {
       xf.dispose();
-    }
-  }
-
-  private checkIds(ids: number[], pos0: number): void {
-    const { vocabSize: V, nPositions: P } = this.config;
-    if (!Array.isArray(ids) || ids.length === 0) {
-      throw new EngineError('BAD_ARGUMENT', 'the model needs at least one token id');
-    }
-    if (pos0 + ids.length > P) {
-      throw new EngineError(
-        'CONTEXT_TOO_LONG',
-        pos0 === 0
-          ? `${ids.length} tokens exceed the model's context length of ${P} (n_positions)`
-          : `${pos0} cached + ${ids.length} new tokens exceed the model's context length of ${P} (n_positions)`,
-      );
-    }
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (!Number.isInteger(id) || id < 0 || id >= V) {
-        throw new EngineError('BAD_ARGUMENT', `token id ${id} at index ${i} is not an integer in [0, ${V}) (vocab_size ${V})`);
-      }
-    }
-  }
-
-  private checkCapture(cap: CaptureRequest, T: number): void {
-    const { nLayer } = this.config;
-    if (!Number.isInteger(cap.layer) || cap.layer < 0 || cap.layer >= nLayer) {
-      throw new EngineError('BAD_ARGUMENT', `capture layer ${cap.layer} is not in [0, ${nLayer})`);
-    }
-    if (!Number.isInteger(cap.position) || cap.position < 0 || cap.position >= T) {
-      throw new EngineError('BAD_ARGUMENT', `capture position ${cap.position} is not in [0, ${T})`);
     }
   }
 

@@ -80,9 +80,23 @@ describe('tensor parallelism', function () {
     });
 
     it('shares replicated weights on rank 0 and copies them for the others (their buffers move to another thread)', function () {
-      assert.strictEqual(a.get('wte.weight'), w.get('wte.weight'));
-      assert.notStrictEqual(b.get('wte.weight')!.data.buffer, w.get('wte.weight')!.data.buffer);
+      assert.strictEqual(a.get('wpe.weight'), w.get('wpe.weight'));
+      assert.notStrictEqual(b.get('wpe.weight')!.data.buffer, w.get('wpe.weight')!.data.buffer);
       assert.deepStrictEqual([...b.get('ln_f.weight')!.data], [...w.get('ln_f.weight')!.data]);
+    });
+
+    it('gives every rank one shared copy of the embedding wte (shared memory, not copied per thread)', function () {
+      const wte = w.get('wte.weight')!.data;
+      assert.ok(wte.buffer instanceof SharedArrayBuffer);
+      assert.strictEqual(a.get('wte.weight')!.data, wte);
+      assert.strictEqual(b.get('wte.weight')!.data, wte);
+    });
+
+    it('with release (the last cut), lets the checkpoint arrays of each cut layer go', function () {
+      const mine = randomWeights(config, 2);
+      const own = shardWeights(config, mine, s0, true);
+      assert.ok(!mine.has('h.0.attn.c_attn.weight') && !mine.has('h.0.mlp.c_proj.weight'));
+      assert.ok(own.has('h.0.attn.c_attn.weight') && own.has('h.0.mlp.c_proj.weight'));
     });
 
     it('names a wrongly shaped weight', function () {

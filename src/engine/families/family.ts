@@ -82,6 +82,14 @@ export interface Family {
   embed(ids: number[], pos0: number): Embedded;
   /** Block `l` on x [T, d] (positions past.pos0…) given the cached keys and values. Call inside tf.tidy. */
   block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce): BlockTensors;
+  /**
+   * Optional fast path (arrayLayers.ts): block `l` on x [T × d] from position 0 on plain arrays,
+   * for a forward that captures nothing; writes this shard's attention weights [h × T × T] into
+   * `weightsOut` when given; returns the block's output [T × d] (x is not modified).
+   */
+  blockRows?(l: number, x: Float32Array, T: number, weightsOut?: Float32Array, reduce?: ReduceArray): Float32Array;
+  /** With blockRows: the final norm on x [T × d] as arrays. */
+  finalNormRows?(x: Float32Array, T: number): Float32Array;
   /** Block `l` on the one row x [d] at position cache.length; writes its key and value rows into the cache. */
   blockRow(l: number, x: Float32Array, cache: KVCache, reduce?: ReduceArray): Float32Array;
   /** The norm before the LM head, on x [T, d]. Call inside tf.tidy. */

@@ -7,6 +7,7 @@
 import { tf } from '../backend';
 import { Gemm, type PackedMatrix } from '../gemm/gemm';
 import type { KVCache } from '../kvCache';
+import { activationInPlace, addInPlace, causalAttentionRows, layerNormRows } from '../arrayLayers';
 import { activation, causalSelfAttention, layerNorm, linear, type LayerNormWeights, type PastKV } from '../layers';
 import { WeightReader } from '../modelWeights';
 import { isWhole, wholeShard, type Shard } from '../parallel/shards';
@@ -46,7 +47,8 @@ export class GPT2 implements Family {
     readonly shard: Shard,
     readonly numParams: number,
     private readonly gemm: Gemm,
-    private readonly wte: tf.Tensor2D, // [V, d]
+    /** The embedding as an array [V × d] (on a split model one shared copy read by every thread; the LM head is packed from it). */
+    private readonly wte: Float32Array, // [V × d]
     private readonly wpe: tf.Tensor2D, // [P, d]
     private readonly h: GPT2Block[],
     private readonly ln_f: LayerNormWeights,
@@ -59,16 +61,16 @@ export class GPT2 implements Family {
    * Builds the tensors of `shard` from `weights`, which must already be cut to it (shardWeights):
    * c_attn [d, 3·heads·hd], attn.c_proj [heads·hd, d], c_fc [d, inner], mlp.c_proj [inner, d].
    */
-  static load(config: GPTConfig, weights: WeightMap, shard: Shard = wholeShard(config)): GPT2 {
+  static load(config: GPTConfig, weights: WeightMap, shard: Shard = wholeShard(config), release = false): GPT2 {
     const { vocabSize: V, nPositions: P, nEmbd: d, nLayer: L } = config;
     const hd = d / config.nHead;
     const hl = shard.heads[1] - shard.heads[0]; // heads on this shard
     const f = shard.inner[1] - shard.inner[0]; // MLP units on this shard
-    const r = new WeightReader(weights, new Gemm());
+    const r = new WeightReader(weights, new Gemm(), release); // release: each matrix let go once packed
     const ln = (prefix: string): LayerNormWeights => r.layerNorm(prefix, d);
     const lnRow = (prefix: string): LayerNormArrays => r.layerNormRow(prefix);
     try {
-      const wte = r.tensor<tf.Rank.R2>('wte.weight', [V, d]); // [V, d]
+      const wte = r.array('wte.weight', [V, d]); // [V × d]
       const wpe = r.tensor<tf.Rank.R2>('wpe.weight', [P, d]); // [P, d]
       const h: GPT2Block[] = [];
       for (let i = 0; i < L; i++) {
@@ -82,7 +84,7 @@ export class GPT2 implements Family {
         });
       }
       const ln_f = ln('ln_f');
-      const head = r.gemm.pack(weights.get('wte.weight')!.data, d, V, { transposed: true, columns: shard.vocab }); // wteᵀ [d, v1 - v0]
+      const head = r.gemm.pack(wte, d, V, { transposed: true, columns: shard.vocab }); // wteᵀ [d, v1 - v0]
       const numParams = isWhole(shard) ? r.numParams : countParams(config);
       return new GPT2(config, shard, numParams, r.gemm, wte, wpe, h, ln_f, lnRow('ln_f'), head);
     } catch (err) {
@@ -93,7 +95,10 @@ export class GPT2 implements Family {
 
   embed(ids: number[], pos0: number): Embedded {
     const T = ids.length;
-    const tok = tf.gather(this.wte, tf.tensor1d(ids, 'int32')) as tf.Tensor2D; // [T, d]
+    const d = this.config.nEmbd;
+    const rows = new Float32Array(T * d); // [T × d]
+    ids.forEach((id, t) => rows.set(this.wte.subarray(id * d, (id + 1) * d), t * d));
+    const tok = tf.tensor2d(rows, [T, d]); // [T, d]
     const pos = (
       pos0 === 0
         ? tf.slice(this.wpe, [0, 0], [T, this.config.nEmbd])
@@ -123,6 +128,24 @@ export class GPT2 implements Family {
     return { ...att, attnOut, residualIn: x, ln1, residualMid, ln2, ffnPre, ffnAct, ffnOut, residualOut };
   }
 
+  blockRows(l: number, x: Float32Array, T: number, weightsOut?: Float32Array, reduce?: ReduceArray): Float32Array {
+    const w = this.h[l];
+    const { layerNormEps: eps, activation: act } = this.config;
+    const hd = this.config.nEmbd / this.config.nHead;
+    const qkv = w.attn.c_attn.matmul(layerNormRows(x, T, w.rows.ln_1, eps), T); // [T × 3·H·hd]
+    const hl = w.attn.c_attn.outDim / (3 * hd); // this shard's heads
+    const heads = causalAttentionRows(qkv, T, { nHead: hl, nKvHead: hl, headDim: hd }, this.gemm, weightsOut); // [T × H·hd]
+    const attnPartial = w.attn.c_proj.matmul(heads, T); // [T × d]
+    const mid = addInPlace(reduce ? reduce(attnPartial) : attnPartial, x); // [T × d]
+    const ffnAct = activationInPlace(act, w.mlp.c_fc.matmul(layerNormRows(mid, T, w.rows.ln_2, eps), T)); // [T × nInner]
+    const ffnPartial = w.mlp.c_proj.matmul(ffnAct, T); // [T × d]
+    return addInPlace(reduce ? reduce(ffnPartial) : ffnPartial, mid); // [T × d]
+  }
+
+  finalNormRows(x: Float32Array, T: number): Float32Array {
+    return layerNormRows(x, T, this.lnFRow, this.config.layerNormEps); // [T × d]
+  }
+
   blockRow(l: number, x: Float32Array, cache: KVCache, reduce?: ReduceArray): Float32Array {
     const w = this.h[l];
     const eps = this.config.layerNormEps;
@@ -144,7 +167,7 @@ export class GPT2 implements Family {
   }
 
   dispose(): void {
-    const tensors = [this.wte, this.wpe, this.ln_f.weight, this.ln_f.bias];
+    const tensors = [this.wpe, this.ln_f.weight, this.ln_f.bias];
     for (const b of this.h) tensors.push(b.ln_1.weight, b.ln_1.bias, b.ln_2.weight, b.ln_2.bias);
     for (const t of tensors) t.dispose();
     this.gemm.dispose();

@@ -37,8 +37,8 @@ export function widenWeights(weights: AnyWeightMap): WeightMap {
 }
 
 const GPT2_ENTRY: FamilyEntry = {
-  load: (c, w, s) => GPT2.load(c, widenWeights(w), s),
-  cut: (c, w, s) => shardWeights(c, widenWeights(w), s),
+  load: (c, w, s, release) => GPT2.load(c, widenWeights(w), s, release),
+  cut: (c, w, s, release) => shardWeights(c, widenWeights(w), s, release),
   countParams: countGpt2Params,
   bytesInMemory: () => 4,
 };

@@ -87,7 +87,7 @@ export function need(weights: AnyWeightMap, name: string): AnyWeightArray {
  * them once. Replicated weights are shared with the input on rank 0 and copied for the others
  * (their buffers are transferred to another thread). The LM head is cut at load (modelWeights.ts).
  */
-export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard): WeightMap {
+export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard, release = false): WeightMap {
   if (isWhole(shard)) return weights;
   const { nEmbd: d, nInner: f, nLayer, headDim: hd } = config;
   const [h0, h1] = shard.heads;
@@ -111,8 +111,10 @@ export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard
   };
 
   // GPT-2's embeddings and final norm, or GPT-1's embeddings (its blocks have the same names and layout)
-  const replicated = config.modelType === 'openai-gpt' ? ['tokens_embed.weight', 'positions_embed.weight'] : ['wte.weight', 'wpe.weight', 'ln_f.weight', 'ln_f.bias'];
+  const replicated = config.modelType === 'openai-gpt' ? ['tokens_embed.weight', 'positions_embed.weight'] : ['wpe.weight', 'ln_f.weight', 'ln_f.bias'];
   for (const name of replicated) replicate(name);
+  // GPT-2's embedding [V, d] (154 MB for GPT-2 small): one shared copy that every thread reads
+  if (config.modelType === 'gpt2') out.set('wte.weight', sharedWeight(weights as AnyWeightMap, 'wte.weight') as WeightArray);
   for (let i = 0; i < nLayer; i++) {
     const p = `h.${i}`;
     for (const name of [`${p}.ln_1.weight`, `${p}.ln_1.bias`, `${p}.ln_2.weight`, `${p}.ln_2.bias`]) replicate(name);
@@ -140,6 +142,8 @@ export function shardWeights(config: GPTConfig, weights: WeightMap, shard: Shard
     const fp = check(`${p}.mlp.c_proj.weight`, [f, d]);
     out.set(`${p}.mlp.c_proj.weight`, { shape: [f1 - f0, d], data: fp.data.slice(f0 * d, f1 * d) });
     rowBias(`${p}.mlp.c_proj.bias`);
+    // the last cut of the map: this layer's checkpoint arrays can go now (the caller drops the map)
+    if (release) for (const name of [`${p}.attn.c_attn.weight`, `${p}.attn.c_attn.bias`, `${p}.attn.c_proj.weight`, `${p}.mlp.c_fc.weight`, `${p}.mlp.c_fc.bias`, `${p}.mlp.c_proj.weight`]) weights.delete(name);
   }
   return out;
 }
