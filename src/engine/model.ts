@@ -149,9 +149,11 @@ export class GPTModel {
       attentionsOut,
     });
     let x = emb.x; // [T, d]
-    // The blocks on plain arrays (arrayLayers.ts) when the family has them and nothing is captured
-    // (ATTENTION_LENS_BLOCKS=tensors forces the tensor path: benchmarks compare the two).
-    const rows = !cap && T >= PER_HEAD_MIN_ROWS && this.f.blockRows && this.f.finalNormRows && process.env.ATTENTION_LENS_BLOCKS !== 'tensors' ? this.f : undefined;
+    // The blocks on plain arrays (arrayLayers.ts), only with ATTENTION_LENS_BLOCKS=arrays, when the
+    // family has them and nothing is captured. Off by default: on 2026-12-07 it measured
+    // no faster than the tensor path (bench/blocksAB.ts); it is where fused kernels will plug in.
+    const rows =
+      !cap && T >= PER_HEAD_MIN_ROWS && this.f.blockRows && this.f.finalNormRows && process.env.ATTENTION_LENS_BLOCKS === 'arrays' ? this.f : undefined;
     let final: Float32Array | undefined; // [T × d], the last block's output on that path
     try {
       await this.whileReducing(async () => {
