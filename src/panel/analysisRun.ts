@@ -12,6 +12,7 @@ import type { AttentionSummary } from '../shared/sessionTypes';
 import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/matrixSource';
 import { quantize, type QuantizedArray } from '../shared/quantize';
+import { MatrixTiles } from './matrixTiles';
 
 /** Matrices kept per run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
@@ -31,6 +32,7 @@ export class AnalysisRun {
   private cacheBytes = 0;
   private rollouts: Float32Array[] = [];
   private released = false;
+  private tileCache: MatrixTiles | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -75,6 +77,11 @@ export class AnalysisRun {
     else m = await this.rollout(source.layer);
     this.remember(key, m);
     return m;
+  }
+
+  /** Max-pooled tiles of this run's matrices (the panel's view at long T). */
+  get tiles(): MatrixTiles {
+    return (this.tileCache ??= new MatrixTiles((s) => this.matrix(s), this.T));
   }
 
   /** The matrix quantised for display (16 bits: error ≤ 7.6e-6). */
@@ -163,6 +170,7 @@ export class AnalysisRun {
     if (this.released) return;
     this.released = true;
     this.cache.clear();
+    this.tileCache?.clear();
     this.rollouts = [];
     this.layers = undefined;
     if (this.hold) await this.hold.release();
