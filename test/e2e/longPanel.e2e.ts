@@ -52,7 +52,7 @@ describe('The panel at long T', function () {
   before(async function () {
     this.timeout(300_000);
     const { workbench, workspace, server } = session();
-    const model = writeLongModel(path.join(server.tmpDir, 'random-long'));
+    const model = writeLongModel(path.join(server.tmpDir, 'written', 'random-long'));
     setting = useModelCopy(model);
     const file = writeLongText(workspace.dir, model, N);
     await workbench.runCommand('View: Show Explorer');

@@ -5,7 +5,7 @@
 // scroll it, Ctrl+wheel zooms at the pointer; on the keyboard ↑/↓ move the query, + and − zoom,
 // PageUp/PageDown and Shift+arrows scroll. Tiles come from TileFetch as the window moves; until
 // the window's tile is here its cells are drawn from the overview.
-import type { MatrixSource } from '../../src/shared/matrixSource';
+import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import type { ColorScale } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas } from './dom';
 import { FONT_PX, drawLabels, hatchMasked, overviewBitmap, valueAt, windowBitmap, type WindowGeometry } from './lodDraw';
@@ -103,6 +103,8 @@ export class LodMatrixView {
     this.controls.set(this.win, T, ZOOM_SIZES[0], ZOOM_SIZES[ZOOM_SIZES.length - 1]);
     this.canvas.dataset.window = `${this.win.row0},${this.win.col0},${this.win.size}`;
     this.canvas.dataset.fine = fine ? 'yes' : 'no';
+    this.canvas.dataset.source = sourceKey(source);
+    this.canvas.dataset.overview = overview ? 'yes' : 'no';
     if (fine && overview) this.painted();
   }
 
