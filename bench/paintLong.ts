@@ -16,6 +16,7 @@ import type { Frame, Page } from 'playwright-core';
 import { outputLogFile, paintEntries } from '../test/e2e/lib/outputLog';
 import { writeLongModel, writeLongText } from '../test/e2e/lib/longModel';
 import type { Workbench } from '../test/e2e/lib/workbench';
+import { openByQuickOpen } from '../test/e2e/lib/writer';
 
 const T = 4096;
 const zoom = '#matrix-zoom';
@@ -86,7 +87,7 @@ export async function measureLong(page: Page, wb: Workbench, userDataDir: string
   await page.waitForTimeout(2000); // the settings file is watched
   await wb.runCommand('View: Close All Editors');
   const skip = paintEntries(userDataDir).length;
-  await wb.openFile(file);
+  await openByQuickOpen(page, file); // written after the explorer listed the folder
   await wb.selectAll();
   await wb.runCommand('Attention Lens: Show Attention');
   const frame = await wb.findWebviewFrame(`${zoom}[data-fine="yes"][data-overview="yes"]`, 600_000);

@@ -10,6 +10,7 @@ import { canvasStats, isNonBlank } from './lib/canvas';
 import { writeLongModel, writeLongText } from './lib/longModel';
 import { useModelCopy, type ModelSetting } from './lib/modelSetting';
 import { session } from './lib/session';
+import { openByQuickOpen } from './lib/writer';
 
 const N = 1500;
 const zoom = '#matrix-zoom';
@@ -56,7 +57,7 @@ describe('The panel at long T', function () {
     setting = useModelCopy(model);
     const file = writeLongText(workspace.dir, model, N);
     await workbench.runCommand('View: Show Explorer');
-    await workbench.openFile(file);
+    await openByQuickOpen(workbench.page, file); // written after the explorer listed the folder
     await workbench.selectAll();
     // The settings file is re-read when its watcher fires: run the command until the panel shows the long run.
     for (let attempt = 0; attempt < 6 && !frame; attempt++) {
