@@ -34,15 +34,28 @@ function pixels(frame: Frame): Promise<number> {
   });
 }
 
+/**
+ * Polls `fn` in the frame until it is true. Not frame.waitForFunction: its polling evaluates a string
+ * in the page, which the webview's CSP (no 'unsafe-eval') refuses once the first check is false.
+ */
+async function until<A>(frame: Frame, fn: (arg: A) => boolean, arg: A, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await frame.evaluate(fn, arg))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Waits for the window to show `size` cells per side at full resolution (its own tile drawn). */
 async function waitForWindow(frame: Frame, size?: number): Promise<void> {
-  await frame.waitForFunction(
+  await until(
+    frame,
     ([sel, n]) => {
-      const c = document.querySelector(sel as string) as HTMLCanvasElement | null;
-      return !!c && c.dataset.fine === 'yes' && (n === 0 || c.dataset.window?.split(',')[2] === String(n));
+      const c = document.querySelector(sel) as HTMLCanvasElement | null;
+      return !!c && c.dataset.fine === 'yes' && c.dataset.overview === 'yes' && (n === 0 || c.dataset.window?.split(',')[2] === String(n));
     },
-    [zoom, size ?? 0] as const,
-    { timeout: 30_000 },
+    [zoom, size ?? 0] as [string, number],
+    `the window at full resolution${size ? `, ${size} a side` : ''}`,
   );
 }
 
@@ -64,7 +77,7 @@ describe('The panel at long T', function () {
       await workbench.runCommand('Attention Lens: Show Attention');
       try {
         const f = await workbench.findWebviewFrame(`${zoom}:not([hidden])`, 60_000);
-        await f.waitForFunction((n) => document.querySelector('#meta')?.textContent?.includes(`${n}`) ?? false, N, { timeout: 30_000 });
+        await until(f, (n) => document.querySelector('#meta')?.textContent?.includes(`${n}`) ?? false, N, `${N} tokens in the meta line`);
         frame = f;
       } catch {
         await workbench.page.waitForTimeout(1000);
@@ -124,14 +137,14 @@ describe('The panel at long T', function () {
 
   it('tints the token strip by the query row and lists the top keys in the lines view', async function () {
     this.timeout(120_000);
-    await frame.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.token[data-index]')].some((c) => c.style.backgroundColor !== ''), undefined, { timeout: 30_000 });
+    await until(frame, () => [...document.querySelectorAll<HTMLElement>('.token[data-index]')].some((c) => c.style.backgroundColor !== ''), undefined, 'a tinted token chip');
     await frame.click('button.seg[data-value="lines"]');
-    await frame.waitForFunction(() => {
-      const c = document.querySelector('#lines') as HTMLCanvasElement | null;
-      return !!c && c.height > 0 && c.height < 2000 * (window.devicePixelRatio || 1);
-    }, undefined, { timeout: 30_000 });
+    await until(frame, () => ((document.querySelector('#lines') as HTMLCanvasElement | null)?.height ?? 0) > 0, undefined, 'the lines view');
     const [lines] = await canvasStats(frame, '#lines');
     assert.ok(isNonBlank(lines), `lines painted: ${JSON.stringify(lines)}`);
+    // 24 query rows and 24 top keys: one screen, not 1,500 rows of 14 px
+    const cssHeight = await frame.$eval('#lines', (c) => (c as HTMLCanvasElement).getBoundingClientRect().height);
+    assert.ok(cssHeight < 24 * 18 + 40, `the lines view is ${cssHeight} px tall`);
     await frame.click('button.seg[data-value="matrix"]');
   });
 });

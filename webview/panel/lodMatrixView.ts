@@ -98,7 +98,8 @@ export class LodMatrixView {
     const fine = this.tiles.find('window', source, (tl) => covers(tl, this.win, T));
     if (!fine) this.tiles.want('window', source, fetchRect(this.win, T));
 
-    this.drawWindow(theme, scale, fine, overview);
+    // until the window's own tile is here, the last one's cells where it has them, the overview's elsewhere
+    this.drawWindow(theme, scale, fine ?? this.tiles.find('window', source, () => true), overview);
     this.drawOverview(theme, scale, overview);
     this.controls.set(this.win, T, ZOOM_SIZES[0], ZOOM_SIZES[ZOOM_SIZES.length - 1]);
     this.canvas.dataset.window = `${this.win.row0},${this.win.col0},${this.win.size}`;
@@ -110,7 +111,7 @@ export class LodMatrixView {
 
   private drawWindow(theme: Theme, scale: ColorScale, fine: Tile | undefined, overview: Tile | undefined): void {
     const { x0, y0, side } = this.geo;
-    const ctx = sizeCanvas(this.canvas, x0 + side + 4, y0 + side + 4);
+    const ctx = fitCanvas(this.canvas, x0 + side + 4, y0 + side + 4);
     ctx.clearRect(0, 0, x0 + side + 4, y0 + side + 4);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(windowBitmap(this.win, fine, overview, theme, scale, this.cells), x0, y0, side, side);
@@ -138,7 +139,7 @@ export class LodMatrixView {
 
   private drawOverview(theme: Theme, scale: ColorScale, overview: Tile | undefined): void {
     const s = this.ovSide;
-    const ctx = sizeCanvas(this.overviewCanvas, s, s);
+    const ctx = fitCanvas(this.overviewCanvas, s, s);
     ctx.fillStyle = theme.bgCss;
     ctx.fillRect(0, 0, s, s);
     if (overview) {
@@ -285,4 +286,13 @@ export class LodMatrixView {
     ]);
     if (!prev || prev.i !== c.i || prev.j !== c.j) this.schedule();
   }
+}
+
+/** sizeCanvas, but a canvas already of that size keeps its backing store (reallocated on every scroll frame otherwise); the caller clears it. */
+function fitCanvas(c: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
+  const dpr = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
+  const ctx = c.getContext('2d');
+  if (!ctx || c.width !== Math.round(Math.max(1, Math.round(width)) * dpr) || c.height !== Math.round(Math.max(1, Math.round(height)) * dpr)) return sizeCanvas(c, width, height);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
 }

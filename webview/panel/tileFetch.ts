@@ -1,7 +1,10 @@
 // The tiles of the current run's matrices the panel has at long T (MatrixTileRequest), in three
 // slots: the overview (the whole map, pooled), the zoomed window (full resolution, with a margin)
-// and the selected query's row. Each slot has at most one request out: asking for another tile in
-// that slot cancels it (the user moved on first); a new run forgets everything.
+// and the selected query's row. Each slot has at most one request out. In the overview's slot,
+// asking for another tile cancels it (the user opened another matrix); in the window's and the
+// row's, the request out is let finish and only the latest asked for meanwhile goes next, so that
+// scrolling or holding an arrow key gets tiles as fast as the host answers, not none until it stops.
+// A new run forgets everything.
 import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { dequantize, reviveQuantized } from '../../src/shared/quantize';
 import type { TileRect } from '../../src/shared/tileRect';
@@ -26,6 +29,8 @@ export class TileFetch {
   private runId = -1;
   private readonly here: Record<TileSlot, Map<string, Tile>> = { overview: new Map(), window: new Map(), row: new Map() };
   private readonly pending: Partial<Record<TileSlot, { key: string; cancel: AbortController }>> = {};
+  /** The window's and the row's latest tile asked for while one was out. */
+  private readonly next: Partial<Record<TileSlot, { source: MatrixSource; r: TileRect }>> = {};
 
   /** `arrived` runs when a tile asked for is here. */
   constructor(private readonly arrived: (slot: TileSlot, tile: Tile) => void) {}
@@ -36,6 +41,7 @@ export class TileFetch {
       this.here[slot].clear();
       this.pending[slot]?.cancel.abort();
       this.pending[slot] = undefined;
+      this.next[slot] = undefined;
     }
   }
 
@@ -62,13 +68,24 @@ export class TileFetch {
   want(slot: TileSlot, source: MatrixSource, r: TileRect): void {
     const key = rectKey(source, r);
     if (this.runId < 0 || this.here[slot].has(key) || this.pending[slot]?.key === key) return;
+    if (slot !== 'overview' && this.pending[slot]) {
+      this.next[slot] = { source, r };
+      return;
+    }
     this.pending[slot]?.cancel.abort();
     const pending = { key, cancel: new AbortController() };
     this.pending[slot] = pending;
     const runId = this.runId;
+    const done = (): void => {
+      if (this.pending[slot] !== pending) return;
+      this.pending[slot] = undefined;
+      const next = this.next[slot];
+      this.next[slot] = undefined;
+      if (next) this.want(slot, next.source, next.r);
+    };
     host.request('matrixTile', { runId, source, ...r }, { signal: pending.cancel.signal }).then(
       (m) => {
-        if (this.pending[slot] === pending) this.pending[slot] = undefined;
+        done();
         if (runId !== this.runId) return; // an older run: dropped
         const tile: Tile = { key, row0: m.row0, row1: m.row1, col0: m.col0, col1: m.col1, stride: m.stride, rows: m.rows, cols: m.cols, values: dequantize(reviveQuantized(m.tile)) };
         const kept = this.here[slot];
@@ -79,10 +96,8 @@ export class TileFetch {
         }
         this.arrived(slot, tile);
       },
-      () => {
-        // Cancelled (superseded), or the host failed: it shows the failure itself.
-        if (this.pending[slot] === pending) this.pending[slot] = undefined;
-      },
+      // Cancelled (superseded), or the host failed: it shows the failure itself.
+      () => done(),
     );
   }
 }
