@@ -98,6 +98,7 @@ describe('The panel at long T', function () {
   it('paints the overview and the zoomed window at full resolution, on the last token', async function () {
     this.timeout(120_000);
     await waitForWindow(frame);
+    await frame.$eval(zoom, (c) => c.scrollIntoView({ block: 'center' }));
     await session().workbench.screenshot('70-long-matrix');
     const [ov] = await canvasStats(frame, overviewMap);
     const [win] = await canvasStats(frame, zoom);

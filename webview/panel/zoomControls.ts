@@ -32,7 +32,8 @@ export class ZoomControls {
   /** Shows where `w` is on a map of T tokens; the buttons off at the ends of the zoom range. */
   set(w: ZoomWindow, T: number, smallest: number, largest: number): void {
     const last = (x: number): number => Math.min(T, x + w.size) - 1;
-    this.where.textContent = t('zoomWhere', w.row0, last(w.row0), w.col0, last(w.col0), w.size);
+    const text = t('zoomWhere', w.row0, last(w.row0), w.col0, last(w.col0), w.size);
+    if (this.where.textContent !== text) this.where.textContent = text; // a live region: said only when it changes
     this.zoomIn.disabled = w.size <= smallest;
     this.zoomOut.disabled = w.size >= Math.min(largest, T);
   }
