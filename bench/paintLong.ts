@@ -9,7 +9,9 @@
 //     click to the animation frame after (the host pools the head's map on the way);
 //   - scrolling: a wheel event per animation frame on the zoomed window (an eighth of the window per
 //     event, down the map and back), every frame's interval from requestAnimationFrame timestamps:
-//     median, 95th percentile, the longest, and how many exceed 50 ms.
+//     median, 95th percentile, the longest, and how many exceed 50 ms; beside it the same frames
+//     with no scrolling (what this machine's Chromium gives an idle page: the baseline) and the
+//     view's own draw times (its al:lod-draw performance measures).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -25,7 +27,16 @@ export interface LongPaintResult {
   tokens: number;
   firstPaintMs: number;
   openHeadMs: number[];
-  frames: { median: number; p95: number; max: number; over50: number; count: number };
+  /** Frame intervals waiting (the machine's baseline) and scrolling, and the view's draws while scrolling. */
+  frames: { idle: FrameStats; scrolling: FrameStats; draws: FrameStats };
+}
+
+export interface FrameStats {
+  median: number;
+  p95: number;
+  max: number;
+  over50: number;
+  count: number;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -36,46 +47,45 @@ function openHead(frame: Frame, layer: number, head: number): Promise<number> {
     async ([l, h, sel]) => {
       const canvas = document.querySelector(sel) as HTMLCanvasElement;
       const cell = document.querySelector(`canvas[data-layer="${l}"][data-head="${h}"]`) as HTMLElement;
-      const frameDone = (): Promise<number> => new Promise((r) => requestAnimationFrame(r));
+      // no named helpers in here: tsx names them with a __name() the page does not have
       const t0 = performance.now();
       cell.dispatchEvent(new MouseEvent('click', { bubbles: true }));
       const deadline = t0 + 120_000;
       for (;;) {
-        await frameDone();
+        await new Promise((r) => requestAnimationFrame(r));
         const d = canvas.dataset;
         if (d.source === `h:${l}:${h}` && d.fine === 'yes' && d.overview === 'yes') break;
         if (performance.now() > deadline) throw new Error(`head ${l}:${h} never painted`);
       }
-      await frameDone(); // the frame after the draw: the browser has painted it
+      await new Promise((r) => requestAnimationFrame(r)); // the frame after the draw: the browser has painted it
       return performance.now() - t0;
     },
     [layer, head, zoom] as const,
   );
 }
 
-/** Scrolls the zoomed window one wheel event per frame (down, then back up) and returns every frame's interval. */
-function scrollFrames(frame: Frame, events: number): Promise<number[]> {
+/**
+ * Scrolls the zoomed window one wheel event per frame (down, then back up), or with `scroll` false
+ * only waits the same frames (the machine's own frame rate, the baseline); returns every frame's
+ * interval and the view's draws in that time (their durations, from its al:lod-draw measures).
+ */
+function scrollFrames(frame: Frame, events: number, scroll: boolean): Promise<{ intervals: number[]; draws: number[] }> {
   return frame.evaluate(
-    async ([n, sel]) => {
+    async ([n, sel, wheel]) => {
+      performance.clearMeasures('al:lod-draw');
       const canvas = document.querySelector(sel) as HTMLCanvasElement;
       canvas.focus();
       const r = canvas.getBoundingClientRect();
       const times: number[] = [];
-      await new Promise<void>((done) => {
-        let i = 0;
-        const step = (ts: number): void => {
-          times.push(ts);
-          if (i >= n) return done();
-          const deltaY = i < n / 2 ? 100 : -100;
-          canvas.dispatchEvent(new WheelEvent('wheel', { deltaY, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true }));
-          i++;
-          requestAnimationFrame(step);
-        };
-        requestAnimationFrame(step);
-      });
-      return times.slice(1).map((t, k) => t - times[k]);
+      for (let i = 0; i <= n; i++) {
+        times.push(await new Promise<number>((res) => requestAnimationFrame(res)));
+        const deltaY = i < n / 2 ? 100 : -100;
+        if (wheel && i < n) canvas.dispatchEvent(new WheelEvent('wheel', { deltaY, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true }));
+      }
+      const draws = performance.getEntriesByName('al:lod-draw').map((m) => m.duration);
+      return { intervals: times.slice(1).map((t, k) => t - times[k]), draws };
     },
-    [events, zoom] as const,
+    [events, zoom, scroll] as const,
   );
 }
 
@@ -109,23 +119,25 @@ export async function measureLong(page: Page, wb: Workbench, userDataDir: string
     openHeadMs.push(Math.round(await openHead(frame, l, h)));
   }
   console.log(`  T = ${T}: first paint ${firstPaintMs} ms (forward included); open a head: ${openHeadMs.join(', ')} ms`);
-  const intervals = await scrollFrames(frame, 240);
-  const sorted = [...intervals].sort((a, b) => a - b);
-  const frames = {
-    median: Math.round(median(intervals) * 10) / 10,
-    p95: Math.round(sorted[Math.floor(sorted.length * 0.95)] * 10) / 10,
-    max: Math.round(sorted[sorted.length - 1] * 10) / 10,
-    over50: intervals.filter((x) => x > 50).length,
-    count: intervals.length,
-  };
-  console.log(`  scrolling: ${frames.count} frames, median ${frames.median} ms, p95 ${frames.p95} ms, max ${frames.max} ms, ${frames.over50} over 50 ms`);
+  const idle = await scrollFrames(frame, 120, false);
+  const scrolled = await scrollFrames(frame, 240, true);
+  const frames = { idle: stats(idle.intervals), scrolling: stats(scrolled.intervals), draws: stats(scrolled.draws) };
+  for (const [name, f] of Object.entries(frames)) console.log(`  ${name}: ${f.count}, median ${f.median} ms, p95 ${f.p95} ms, max ${f.max} ms, ${f.over50} over 50 ms`);
   return { tokens: T, firstPaintMs, openHeadMs, frames };
+}
+
+/** Median, 95th percentile, the longest, how many over 50 ms (ms, one decimal). */
+function stats(xs: number[]): FrameStats {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const r = (x: number | undefined): number => Math.round((x ?? NaN) * 10) / 10;
+  return { median: r(median(xs)), p95: r(sorted[Math.floor(sorted.length * 0.95)]), max: r(sorted[sorted.length - 1]), over50: xs.filter((x) => x > 50).length, count: xs.length };
 }
 
 export function printLong(r: LongPaintResult): void {
   console.log(`\nThe panel at T = ${r.tokens} (VS Code for the Web 1.100.3 + Chromium, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(2)}):`);
-  console.log('| T | Show Attention → matrix painted (forward included) | open a head → painted (median) | scrolling: median frame | p95 | longest | frames over 50 ms |');
-  console.log('|---|---|---|---|---|---|---|');
-  console.log(`| ${r.tokens} | ${r.firstPaintMs} ms | ${median(r.openHeadMs)} ms (${r.openHeadMs.join(', ')}) | ${r.frames.median} ms | ${r.frames.p95} ms | ${r.frames.max} ms | ${r.frames.over50} of ${r.frames.count} |`);
+  const f = (x: FrameStats): string => `${x.median} / ${x.p95} / ${x.max} ms, ${x.over50} of ${x.count} over 50 ms`;
+  console.log('| T | Show Attention → matrix painted (forward included) | open a head → painted (median) | frames while scrolling: median / p95 / longest | frames waiting, no scroll (the machine\'s baseline) | the view\'s draws while scrolling |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(`| ${r.tokens} | ${r.firstPaintMs} ms | ${median(r.openHeadMs)} ms (${r.openHeadMs.join(', ')}) | ${f(r.frames.scrolling)} | ${f(r.frames.idle)} | ${f(r.frames.draws)} |`);
   console.log(JSON.stringify({ long: r }));
 }

@@ -29,6 +29,8 @@ export interface OverviewBatch {
 
 export class AnalysisRun {
   private readonly cache = new Map<string, Float32Array>();
+  /** Matrices on their way from the engine: a second asker (a tile, the editor's row) waits for the same one. */
+  private readonly inFlight = new Map<string, Promise<Float32Array>>();
   private cacheBytes = 0;
   private rollouts: Float32Array[] = [];
   private released = false;
@@ -71,12 +73,22 @@ export class AnalysisRun {
       this.cache.set(key, hit);
       return hit;
     }
-    let m: Float32Array;
-    if (source.kind === 'head') m = await this.attention(source.layer, source.head);
-    else if (source.kind === 'layerMean') m = await this.attention(source.layer, -1);
-    else m = await this.rollout(source.layer);
-    this.remember(key, m);
-    return m;
+    const coming = this.inFlight.get(key);
+    if (coming) return coming;
+    const fetch = (async () => {
+      let m: Float32Array;
+      if (source.kind === 'head') m = await this.attention(source.layer, source.head);
+      else if (source.kind === 'layerMean') m = await this.attention(source.layer, -1);
+      else m = await this.rollout(source.layer);
+      this.remember(key, m);
+      return m;
+    })();
+    this.inFlight.set(key, fetch);
+    try {
+      return await fetch;
+    } finally {
+      this.inFlight.delete(key);
+    }
   }
 
   /** Max-pooled tiles of this run's matrices (the panel's view at long T). */

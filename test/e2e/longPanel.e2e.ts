@@ -40,7 +40,7 @@ function pixels(frame: Frame): Promise<number> {
  */
 async function until<A>(frame: Frame, fn: (arg: A) => boolean, arg: A, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await frame.evaluate(fn, arg))) {
+  while (!(await frame.evaluate(fn as (a: unknown) => boolean, arg as unknown))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }

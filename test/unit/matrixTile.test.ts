@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { maxPoolTile } from '../../src/analysis/matrixTile';
 import { EngineError } from '../../src/engine/errors';
+import { AnalysisRun } from '../../src/panel/analysisRun';
 import { MatrixTiles } from '../../src/panel/matrixTiles';
 import { mulberry32 } from '../../src/shared/mulberry32';
 import { MAX_TILE_CELLS, pooledCellMasked, tileProblem, tileShape, type TileRect } from '../../src/shared/tileRect';
@@ -118,5 +119,29 @@ describe('MatrixTiles (the host pools band by band)', () => {
     stop.abort();
     await assert.rejects(p, (e: unknown) => e instanceof EngineError && e.code === 'CANCELLED');
     await assert.rejects(tiles.tile({ kind: 'layerMean', layer: 1 }, { row0: 0, row1: T + 1, col0: 0, col1: 4, stride: 1 }), (e: unknown) => e instanceof EngineError && e.code === 'BAD_ARGUMENT' && /rows/.test(e.message));
+  });
+});
+
+describe('AnalysisRun: one matrix asked by several at once', () => {
+  it('asks the engine once (the overview tile, the window tile and the editor row of a newly opened head at long T)', async () => {
+    const T = 8;
+    let asked = 0;
+    const engine = {
+      attention: async (_run: number, _l: number, _h: number): Promise<Float32Array> => {
+        asked++;
+        await new Promise((r) => setTimeout(r, 5));
+        return causal(T, 4);
+      },
+      release: async (): Promise<void> => undefined,
+    };
+    const summary = { runId: 1, T, nLayer: 2, nHead: 2 } as unknown as ConstructorParameters<typeof AnalysisRun>[1];
+    const run = new AnalysisRun(engine as unknown as ConstructorParameters<typeof AnalysisRun>[0], summary);
+    const head = { kind: 'head', layer: 1, head: 0 } as const;
+    const [a, b, row] = await Promise.all([run.matrix(head), run.tiles.tile(head, { row0: 0, row1: T, col0: 0, col1: T, stride: 3 }), run.row(head, 5)]);
+    assert.equal(asked, 1);
+    assert.deepEqual(b, maxPoolTile(a, T, { row0: 0, row1: T, col0: 0, col1: T, stride: 3 }));
+    assert.deepEqual(row, a.slice(5 * T, 6 * T));
+    await run.matrix(head);
+    assert.equal(asked, 1, 'then kept');
   });
 });

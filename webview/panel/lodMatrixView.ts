@@ -85,6 +85,7 @@ export class LodMatrixView {
     const T = this.T;
     const source = this.source;
     if (!T || !source) return;
+    const t0 = performance.now(); // each draw's time, as a performance measure (bench:paint --long reads them)
     // layout: the window as large as fits (square), the overview beside it, or under it when narrow
     this.ovSide = Math.max(120, Math.min(280, Math.floor(width * 0.3)));
     const sideBySide = width >= LABEL_W + 240 + this.ovSide + 24;
@@ -107,6 +108,7 @@ export class LodMatrixView {
     this.canvas.dataset.source = sourceKey(source);
     this.canvas.dataset.overview = overview ? 'yes' : 'no';
     if (fine && overview) this.painted();
+    performance.measure('al:lod-draw', { start: t0 });
   }
 
   private drawWindow(theme: Theme, scale: ColorScale, fine: Tile | undefined, overview: Tile | undefined): void {

@@ -19,10 +19,13 @@ export function writeLongModel(dir: string): string {
   return dir;
 }
 
-/** A text of exactly n tokens of `dir`'s tokenizer: prose repeated, cut at a token boundary. */
+/**
+ * A text of exactly n tokens of `dir`'s tokenizer: prose repeated, one sentence a line (as a file
+ * has lines: the editor lays out and decorates a line at a time), cut at a token boundary.
+ */
 export function textOfTokens(dir: string, n: number): string {
   const tok = ByteLevelBPETokenizer.fromModelDir(dir);
-  const long = PROSE.repeat(Math.ceil((n * 8) / PROSE.length) + 1);
+  const long = PROSE.replace(/\. /g, '.\n').repeat(Math.ceil((n * 8) / PROSE.length) + 1);
   const spans = tok.encode(long);
   if (spans.length < n) throw new Error(`the prose gives only ${spans.length} tokens`);
   return long.slice(0, spans[n - 1].end);
