@@ -24,7 +24,7 @@ export class ZoomControls {
     };
     this.zoomOut = button('−', t('zoomOut'), () => events.zoom(1));
     this.zoomIn = button('+', t('zoomIn'), () => events.zoom(-1));
-    const follow = button('⌖', t('zoomFollow'), () => events.follow());
+    const follow = button(t('ttQuery'), t('zoomFollow'), () => events.follow()); // a word: symbol glyphs are missing from some fonts
     this.where = el('span', { class: 'zoom-where', 'aria-live': 'polite' });
     this.node = el('div', { class: 'zoom-controls', role: 'group', 'aria-label': t('zoomGroup') }, this.zoomOut, this.zoomIn, follow, this.where);
   }
