@@ -127,7 +127,7 @@ describe('AnalysisRun: one matrix asked by several at once', () => {
     const T = 8;
     let asked = 0;
     const engine = {
-      attention: async (_run: number, _l: number, _h: number): Promise<Float32Array> => {
+      attention: async (): Promise<Float32Array> => {
         asked++;
         await new Promise((r) => setTimeout(r, 5));
         return causal(T, 4);
