@@ -27,7 +27,10 @@
 // For the created paths it also reads the webview's own marks (al:painted-*), which time the paint
 // from the start of the panel document's navigation.
 //
-//   npm run bench:paint -- [--runs 5] [--only bundled|gpt2] [--no-package]
+// With --long, instead: the matrix at T = 4,096 (the level-of-detail view), time to painted and
+// frame times while scrolling it (bench/paintLong.ts).
+//
+//   npm run bench:paint -- [--runs 5] [--only bundled|gpt2] [--long] [--no-package]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,6 +45,7 @@ import { outputLogFile, outputLogLines, paintEntries } from '../test/e2e/lib/out
 import { BENCH_CONFIGS } from './benchConfigs';
 import { writeRandomCheckpoint } from './randomCheckpoint';
 import { PROSE, writeTokenizer } from './benchText';
+import { measureLong, printLong, type LongPaintResult } from './paintLong';
 
 interface Paint {
   runId: number;
@@ -124,7 +128,7 @@ async function frameTimings(page: Page): Promise<{ swWaitMs?: number; documentTo
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string' }, 'no-package': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string' }, long: { type: 'boolean', default: false }, 'no-package': { type: 'boolean', default: false } } });
   const runs = Math.max(1, Number(values.runs));
   if (!values['no-package']) {
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs')], { cwd: repoRoot, stdio: 'inherit' });
@@ -132,8 +136,8 @@ async function main(): Promise<void> {
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'al-paint-'));
   const cases: { name: string; model: string | undefined; tokenizerDir: string; tokens: number; targetMs: number }[] = [];
-  if (values.only !== 'gpt2') cases.push({ name: 'bundled', model: undefined, tokenizerDir: bundledModelDir, tokens: 128, targetMs: 300 });
-  if (values.only !== 'bundled') {
+  if (values.only !== 'gpt2' && !values.long) cases.push({ name: 'bundled', model: undefined, tokenizerDir: bundledModelDir, tokens: 128, targetMs: 300 });
+  if (values.only !== 'bundled' && !values.long) {
     const dir = path.join(tmp, 'gpt2-small-random');
     fs.mkdirSync(dir);
     console.log('writing a GPT-2-small-shaped checkpoint (random weights, 124M parameters)…');
@@ -150,6 +154,7 @@ async function main(): Promise<void> {
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
   const results: CaseResult[] = [];
+  let long: LongPaintResult | undefined;
   try {
     server = await CodeServer.start({ vsix: [vsixPath], logFile: path.join(tmp, 'code-server.log') });
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] });
@@ -197,6 +202,7 @@ async function main(): Promise<void> {
       if (!scopes.some((s) => s.includes('/webview/'))) throw new Error(`no webview service worker was registered (found: ${scopes.join(', ') || 'none'})`);
     };
 
+    if (values.long) long = await measureLong(page, wb, userDataDir, tmp, workspace, writeSettings, runs);
     for (const c of cases) {
       writeSettings(c.model ? { 'attentionLens.modelPath': c.model } : {});
       await page.waitForTimeout(2000); // the settings file is watched
@@ -235,6 +241,7 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
+  if (long) return printLong(long);
   const med = (ps: Paint[], f: (p: Paint) => number | undefined): string => {
     const xs = ps.map(f).filter((x): x is number => x !== undefined);
     return xs.length ? `${median(xs)}` : '?';

@@ -1,11 +1,14 @@
 // Attention on the text itself: background decorations on the analysed range whose opacity
 // follows the weight the selected query gives each token, an outline on the query token, GLTR
-// surprisal underlines, cursor → token sync, and detection of edits under the analysis.
+// surprisal underlines, cursor → token sync, and detection of edits under the analysis. Updates
+// are batched (decorationBatch.ts): one per frame, only the kinds that changed; the underlines of a
+// run are made once and kept until the run, its place or the setting changes.
 import * as vscode from 'vscode';
 import { placedIndexAt } from '../analysis/chatExplain';
 import { surprisalBucket, type SurprisalBucket } from '../analysis/gltr';
 import { adjustSpanForEdits, editTouchesSpan, tokenIndexAtOffset, type Span } from '../analysis/tokenMapping';
 import type { ActualToken } from '../shared/protocol';
+import { attentionLevels, DecorationBatch } from './decorationBatch';
 import { documentColumn } from './editorColumns';
 import type { Token } from '../shared/token';
 import { labelAt } from '../shared/tokenLabels';
@@ -62,6 +65,9 @@ export class EditorAttention implements vscode.Disposable {
   private enabled = true;
   /** Set while we move the cursor ourselves, so the selection event is not echoed. */
   private revealing = false;
+  private readonly batch = new DecorationBatch<Kind>((kinds) => this.render(kinds));
+  /** The underlines made for a run at a base offset, kept while neither changes. */
+  private underlineCache: { run: DecoratedRun; base: number; byBucket: Map<SurprisalBucket, vscode.DecorationOptions[]> } | undefined;
 
   private readonly cursorEmitter = new vscode.EventEmitter<{ runId: number; index: number }>();
   /** The editor cursor moved onto token `index` of the analysed range. */
@@ -99,7 +105,7 @@ export class EditorAttention implements vscode.Disposable {
       this.staleEmitter,
       vscode.window.onDidChangeTextEditorSelection((e) => this.onSelection(e)),
       vscode.workspace.onDidChangeTextDocument((e) => this.onDocumentChange(e)),
-      vscode.window.onDidChangeVisibleTextEditors(() => this.render()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.batch.request('attention', 'underlines')),
     );
   }
 
@@ -117,18 +123,18 @@ export class EditorAttention implements vscode.Disposable {
     this.run = run;
     this.tracked = run ? { uri: run.uri.toString(), span: { start: run.base, end: run.base + run.requestedLength } } : undefined;
     this.attention = undefined;
-    this.render();
+    this.batch.request('attention', 'underlines');
   }
 
   setAttention(a: TokenAttention | undefined): void {
     this.attention = a;
-    this.render();
+    this.batch.request('attention');
   }
 
   setOptions(o: { underlines: boolean; enabled: boolean }): void {
     this.underlines = o.underlines;
     this.enabled = o.enabled;
-    this.render();
+    this.batch.request('attention', 'underlines');
   }
 
   /**
@@ -162,11 +168,13 @@ export class EditorAttention implements vscode.Disposable {
   private hide(): void {
     this.run = undefined;
     this.attention = undefined;
-    this.render();
+    this.batch.request('attention', 'underlines');
   }
 
   dispose(): void {
     this.clear();
+    this.batch.flushNow();
+    this.batch.dispose();
     for (const t of [...this.levels, this.queryType, ...this.bucketTypes.values()]) t.dispose();
     for (const d of this.disposables) d.dispose();
   }
@@ -178,52 +186,64 @@ export class EditorAttention implements vscode.Disposable {
     return vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key);
   }
 
-  private render(): void {
-    const byLevel: vscode.DecorationOptions[][] = this.levels.map(() => []);
-    const query: vscode.DecorationOptions[] = [];
-    const byBucket = new Map<SurprisalBucket, vscode.DecorationOptions[]>();
+  /** Sets the decoration types of `kinds` on every visible editor: the run's editors get them, the others none. */
+  private render(kinds: ReadonlySet<Kind>): void {
     const editors = this.editors();
-    const run = this.run;
     const doc = editors[0]?.document;
-    if (run && doc && this.enabled && this.attention) {
-      const { row, query: q, label, gamma } = this.attention;
-      let max = 0;
-      for (let j = 0; j <= q && j < row.length; j++) max = Math.max(max, row[j]);
-      const qShown = run.tokens[q] ? visible(labelAt(run.tokens, q).text) : q; // part of a character as 自¹⁄₃, never U+FFFD
-      const qPlace = placeOf(run, q);
-      if (qPlace) query.push({ range: this.range(doc, run, qPlace), hoverMessage: vscode.l10n.t('Attention Lens: query token ({0})', label) });
-      for (let j = 0; j <= q && j < run.tokens.length && max > 0; j++) {
-        const place = placeOf(run, j);
-        if (!place) continue;
-        const rel = row[j] / max;
-        const shown = gamma ? Math.pow(rel, 0.4) : rel;
-        if (shown < MIN_SHOWN) continue;
-        const level = Math.min(LEVELS - 1, Math.floor(shown * LEVELS));
-        byLevel[level].push({
-          range: this.range(doc, run, place),
-          hoverMessage: vscode.l10n.t('Attention Lens: weight {0} from "{1}" ({2})', row[j].toFixed(3), qShown, label),
-        });
-      }
-    }
-    if (run && doc && this.underlines) {
-      run.actual.forEach((a, i) => {
-        const b = surprisalBucket(a.rank);
-        const place = placeOf(run, i);
-        if (!b || !place) return;
-        const list = byBucket.get(b) ?? [];
-        list.push({
-          range: this.range(doc, run, place),
-          hoverMessage: vscode.l10n.t('Attention Lens: rank {0}, p = {1}, {2} bits', a.rank, a.prob.toPrecision(3), a.surprisal.toFixed(1)),
-        });
-        byBucket.set(b, list);
-      });
-    }
+    const byLevel = kinds.has('attention') ? this.attentionOptions(doc) : undefined;
+    const byBucket = kinds.has('underlines') ? this.underlineOptions(doc) : undefined;
     for (const e of vscode.window.visibleTextEditors) {
       const mine = editors.includes(e);
-      this.levels.forEach((t, i) => e.setDecorations(t, mine ? byLevel[i] : []));
-      e.setDecorations(this.queryType, mine ? query : []);
-      for (const [b, t] of this.bucketTypes) e.setDecorations(t, mine ? (byBucket.get(b) ?? []) : []);
+      if (byLevel) {
+        this.levels.forEach((t, i) => e.setDecorations(t, mine ? byLevel.levels[i] : []));
+        e.setDecorations(this.queryType, mine ? byLevel.query : []);
+      }
+      if (byBucket) for (const [b, t] of this.bucketTypes) e.setDecorations(t, mine ? (byBucket.get(b) ?? []) : []);
     }
+  }
+
+  /** The highlights of the selected query's row, by level, and the query's outline. */
+  private attentionOptions(doc: vscode.TextDocument | undefined): { levels: vscode.DecorationOptions[][]; query: vscode.DecorationOptions[] } {
+    const levels: vscode.DecorationOptions[][] = this.levels.map(() => []);
+    const query: vscode.DecorationOptions[] = [];
+    const run = this.run;
+    if (!run || !doc || !this.enabled || !this.attention) return { levels, query };
+    const { row, query: q, label, gamma } = this.attention;
+    const qShown = run.tokens[q] ? visible(labelAt(run.tokens, q).text) : q; // part of a character as 自¹⁄₃, never U+FFFD
+    const qPlace = placeOf(run, q);
+    if (qPlace) query.push({ range: this.range(doc, run, qPlace), hoverMessage: vscode.l10n.t('Attention Lens: query token ({0})', label) });
+    const level = attentionLevels(row, q, run.tokens.length, gamma, LEVELS, MIN_SHOWN);
+    level.forEach((l, j) => {
+      const place = l >= 0 ? placeOf(run, j) : undefined;
+      if (!place) return;
+      levels[l].push({
+        range: this.range(doc, run, place),
+        hoverMessage: vscode.l10n.t('Attention Lens: weight {0} from "{1}" ({2})', row[j].toFixed(3), qShown, label),
+      });
+    });
+    return { levels, query };
+  }
+
+  /** The surprisal underlines by bucket: made once per run and place, while the setting is on. */
+  private underlineOptions(doc: vscode.TextDocument | undefined): Map<SurprisalBucket, vscode.DecorationOptions[]> {
+    const run = this.run;
+    if (!run || !doc || !this.underlines) return new Map();
+    const c = this.underlineCache;
+    if (c && c.run === run && c.base === run.base) return c.byBucket;
+    const byBucket = new Map<SurprisalBucket, vscode.DecorationOptions[]>();
+    run.actual.forEach((a, i) => {
+      const b = surprisalBucket(a.rank);
+      const place = placeOf(run, i);
+      if (!b || !place) return;
+      const list = byBucket.get(b) ?? [];
+      list.push({
+        range: this.range(doc, run, place),
+        hoverMessage: vscode.l10n.t('Attention Lens: rank {0}, p = {1}, {2} bits', a.rank, a.prob.toPrecision(3), a.surprisal.toFixed(1)),
+      });
+      byBucket.set(b, list);
+    });
+    this.underlineCache = { run, base: run.base, byBucket };
+    return byBucket;
   }
 
   private range(doc: vscode.TextDocument, run: DecoratedRun, t: { start: number; end: number }): vscode.Range {
@@ -255,6 +275,9 @@ export class EditorAttention implements vscode.Disposable {
     } else run.base = tracked.span.start;
   }
 }
+
+/** What one batched update sets: the query's highlights, or the surprisal underlines. */
+type Kind = 'attention' | 'underlines';
 
 /** Where token `i` is, relative to the run's base; undefined when it is not in the document. */
 /** Where token `i` of `run` is, relative to its base (undefined: not in the document). */

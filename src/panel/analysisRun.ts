@@ -12,6 +12,7 @@ import type { AttentionSummary } from '../shared/sessionTypes';
 import type { RunHold } from '../host/runHolds';
 import { sourceKey, type MatrixSource } from '../shared/matrixSource';
 import { quantize, type QuantizedArray } from '../shared/quantize';
+import { MatrixTiles } from './matrixTiles';
 
 /** Matrices kept per run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
@@ -28,9 +29,12 @@ export interface OverviewBatch {
 
 export class AnalysisRun {
   private readonly cache = new Map<string, Float32Array>();
+  /** Matrices on their way from the engine: a second asker (a tile, the editor's row) waits for the same one. */
+  private readonly inFlight = new Map<string, Promise<Float32Array>>();
   private cacheBytes = 0;
   private rollouts: Float32Array[] = [];
   private released = false;
+  private tileCache: MatrixTiles | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -69,12 +73,27 @@ export class AnalysisRun {
       this.cache.set(key, hit);
       return hit;
     }
-    let m: Float32Array;
-    if (source.kind === 'head') m = await this.attention(source.layer, source.head);
-    else if (source.kind === 'layerMean') m = await this.attention(source.layer, -1);
-    else m = await this.rollout(source.layer);
-    this.remember(key, m);
-    return m;
+    const coming = this.inFlight.get(key);
+    if (coming) return coming;
+    const fetch = (async () => {
+      let m: Float32Array;
+      if (source.kind === 'head') m = await this.attention(source.layer, source.head);
+      else if (source.kind === 'layerMean') m = await this.attention(source.layer, -1);
+      else m = await this.rollout(source.layer);
+      this.remember(key, m);
+      return m;
+    })();
+    this.inFlight.set(key, fetch);
+    try {
+      return await fetch;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  /** Max-pooled tiles of this run's matrices (the panel's view at long T). */
+  get tiles(): MatrixTiles {
+    return (this.tileCache ??= new MatrixTiles((s) => this.matrix(s), this.T));
   }
 
   /** The matrix quantised for display (16 bits: error ≤ 7.6e-6). */
@@ -163,6 +182,7 @@ export class AnalysisRun {
     if (this.released) return;
     this.released = true;
     this.cache.clear();
+    this.tileCache?.clear();
     this.rollouts = [];
     this.layers = undefined;
     if (this.hold) await this.hold.release();

@@ -11,6 +11,8 @@ import type { LatestOnly } from '../host/latestOnly';
 import { openSettings, updateSetting } from '../host/settings';
 import type { WebviewHost } from '../host/webviewHost';
 import { localizePanelText } from '../shared/panelText';
+import { quantize } from '../shared/quantize';
+import { tileShape } from '../shared/tileRect';
 import {
   PanelMessageType as M,
   type AnalysisReadyMessage,
@@ -140,6 +142,24 @@ export function connectPanel(p: PanelState, channel: Channel<PanelHostProtocol, 
       return { runId, source, T: run.T, matrix };
     } catch (err) {
       if (!signal.aborted && p.run === run && EngineError.from(err).code !== 'CANCELLED') requestFailed(p, err);
+      throw err;
+    }
+  });
+  // At long T the webview asks for tiles of the matrix it shows (max-pooled on the host) instead.
+  channel.handle('matrixTile', async (req, { signal }) => {
+    const run = p.run;
+    if (!run || req.runId !== run.runId) throw new EngineError('BAD_ARGUMENT', `run ${req.runId} is not the panel's any more`);
+    const { runId, source, row0, row1, col0, col1, stride } = req;
+    const rect = { row0, row1, col0, col1, stride };
+    try {
+      run.check(source);
+      const tile = await run.tiles.tile(source, rect, signal);
+      if (signal.aborted || p.run !== run) throw new EngineError('CANCELLED', 'the tile is not wanted any more');
+      const { rows, cols } = tileShape(rect);
+      return { runId, source, T: run.T, ...rect, rows, cols, tile: quantize(tile, 16, 1) };
+    } catch (err) {
+      const code = EngineError.from(err).code;
+      if (!signal.aborted && p.run === run && code !== 'CANCELLED' && code !== 'BAD_ARGUMENT') requestFailed(p, err);
       throw err;
     }
   });

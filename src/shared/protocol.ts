@@ -3,7 +3,7 @@
 //
 // One enum of message types split "to webview" / "from webview", one interface per message, and a
 // union per direction; each message is a channel event of its type, whose body is the message.
-// The one request is the matrix the webview opens. The webview never gets every L × H × T × T
+// The requests are the matrix the webview opens, or at long T tiles of it. The webview never gets every L × H × T × T
 // weight at once. Attention is pushed: after a run's AnalysisReady, the host sends its overview
 // thumbnails layer by layer as the blocks run (OverviewLayers), unasked; the one full matrix the
 // webview shows (a head, a layer's mean, the rollout) it asks for, and cancels when the user opens
@@ -16,6 +16,7 @@ import type { BadgeName, ScoreName } from './headScoreNames';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { MatrixSource } from './matrixSource';
+import type { TileRect } from './tileRect';
 import type { Token } from './token';
 
 export enum PanelMessageType {
@@ -415,14 +416,36 @@ export interface MatrixReply {
   matrix: QuantizedArray;
 }
 
+/** From T = this many tokens on, the panel never asks for a whole matrix: it asks for tiles (MatrixTileRequest). */
+export const LONG_T = 1024;
+
+/**
+ * Part of a run's matrix, max-pooled (tileRect.ts): the level-of-detail view's overview (the whole
+ * map at a stride), its zoomed window (stride 1), and the selected query's row (one row, stride 1).
+ */
+export interface MatrixTileRequest extends TileRect {
+  runId: number;
+  source: MatrixSource;
+}
+
+/** The tile asked for, quantised like a matrix (16 bits, scale 1), row-major [rows × cols]. */
+export interface MatrixTileReply extends TileRect {
+  runId: number;
+  source: MatrixSource;
+  T: number;
+  rows: number;
+  cols: number;
+  tile: QuantizedArray;
+}
+
 /** What the webview answers and hears: the host's messages. */
 export interface PanelWebviewProtocol {
   requests: Record<string, never>;
   events: MessageEvents<ToWebviewMessage>;
 }
 
-/** What the host answers and hears: the matrix the webview opens, and the webview's messages. */
+/** What the host answers and hears: the matrix the webview opens (or tiles of it), and the webview's messages. */
 export interface PanelHostProtocol {
-  requests: { matrix: { request: MatrixRequest; reply: MatrixReply } };
+  requests: { matrix: { request: MatrixRequest; reply: MatrixReply }; matrixTile: { request: MatrixTileRequest; reply: MatrixTileReply } };
   events: MessageEvents<FromWebviewMessage>;
 }

@@ -117,6 +117,11 @@ export function parseToWebview(x: unknown): ToWebviewMessage | undefined {
 export const PANEL_HOST_ACCEPT: Acceptors<PanelHostProtocol> = {
   requests: {
     matrix: (b) => (isObject(b) && isInt(b.runId) && isMatrixSource(b.source) ? { runId: b.runId, source: b.source } : undefined),
+    // Bounds against the run's T are the host's check (tileProblem); here only the shape.
+    matrixTile: (b) =>
+      isObject(b) && isInt(b.runId) && isMatrixSource(b.source) && [b.row0, b.row1, b.col0, b.col1, b.stride].every(isInt)
+        ? { runId: b.runId, source: b.source, row0: b.row0 as number, row1: b.row1 as number, col0: b.col0 as number, col1: b.col1 as number, stride: b.stride as number }
+        : undefined,
   },
   events: acceptByType<FromWebviewMessage>(FROM_WEBVIEW, parseFromWebview),
 };

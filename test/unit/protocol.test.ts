@@ -151,6 +151,15 @@ describe('shared/protocol', () => {
     }
   });
 
+  it('checks the matrix tile request: a run id, a source and integer bounds, nothing else kept (bounds against T are the host\'s)', () => {
+    const accept = PANEL_HOST_ACCEPT.requests.matrixTile;
+    const tile = { runId: 4, source: head, row0: 0, row1: 64, col0: 8, col1: 72, stride: 1 };
+    assert.deepStrictEqual(accept({ ...tile, extra: 1 }), tile);
+    for (const bad of [{ ...tile, row1: undefined }, { ...tile, stride: 1.5 }, { ...tile, col0: '8' }, { ...tile, source: { kind: 'head', layer: 0 } }, { ...tile, runId: null }]) {
+      assert.strictEqual(accept(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
   it('on a channel: events reach the handler of their type, the matrix is a request, and the malformed are dropped and reported', async () => {
     const mc = new MessageChannel();
     const problems: string[] = [];

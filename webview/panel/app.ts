@@ -2,10 +2,10 @@
 // overview layers the host pushes, asks the host for the one matrix it opens by runId (dropping
 // stale replies), and keeps the components, the saved state and the editor (through SelectToken)
 // in sync.
-import { PanelMessageType, type AnalysisReadyMessage, type ColorScale, type ErrorAction, type Handlers, type PredictionsReadyMessage, type ToWebviewMessage } from '../../src/shared/protocol';
+import { LONG_T, PanelMessageType, type AnalysisReadyMessage, type ColorScale, type ErrorAction, type Handlers, type PredictionsReadyMessage, type ToWebviewMessage } from '../../src/shared/protocol';
 import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { host, loadState, saveState, send } from './api';
-import { el, fmt3, quote } from './dom';
+import { el } from './dom';
 import { ExportMenu } from './exportMenu';
 import { Exporter } from './exporter';
 import { AttributionView } from './attributionView';
@@ -13,13 +13,16 @@ import { HeadsTable } from './headsTable';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
 import { LinesView } from './linesView';
+import { LodMatrixView } from './lodMatrixView';
 import { MatrixFetch } from './matrixFetch';
 import { MatrixView } from './matrixView';
 import { OverviewGrid } from './overview';
 import { OverviewTabs } from './overviewTabs';
 import { PaintReport } from './paintReport';
 import { PredictionsView } from './predictions';
+import { renderSrSummary } from './srSummary';
 import { SurprisalStrip } from './surprisalStrip';
+import { TileFetch } from './tileFetch';
 import { onThemeChange, readTheme } from './theme';
 import { TokenStrip } from './tokenStrip';
 import { t } from './text';
@@ -40,6 +43,8 @@ export class PanelApp {
   private readonly heads: HeadsTable;
   private readonly attribution = new AttributionView({ runId: () => (this.stale ? undefined : this.run?.runId), query: () => this.query, labels: () => this.labels });
   private readonly matrix: MatrixView;
+  /** The matrix view at long T (T ≥ LONG_T): an overview and a zoomed window, drawn from tiles. */
+  private readonly lod: LodMatrixView;
   private readonly lines: LinesView;
   private readonly legend = new Legend();
   private readonly predictions = new PredictionsView();
@@ -66,6 +71,9 @@ export class PanelApp {
     this.showMatrix();
     this.paint.report(this.run?.runId, 'matrix');
   });
+  private readonly tiles = new TileFetch((slot) => (slot === 'row' ? this.schedule() : this.lod.tileArrived()));
+  /** The run is long: the panel asks for tiles (the query's row, the view's window), never a whole matrix. */
+  private long = false;
   private frame = 0;
 
   constructor(root: HTMLElement) {
@@ -79,6 +87,7 @@ export class PanelApp {
     this.surprisal = new SurprisalStrip(this.tooltip, (i) => this.selectQuery(i));
     this.overview = new OverviewGrid({ open: (s, focus) => this.setSource(s, focus) }, this.tooltip);
     this.matrix = new MatrixView(detail, this.tooltip);
+    this.lod = new LodMatrixView(detail, this.tooltip, this.tiles, () => this.paint.report(this.run?.runId, 'matrix'));
     this.lines = new LinesView(detail, this.tooltip);
     this.ui.tokensCard.append(this.tokens.node, this.surprisal.node);
     this.heads = new HeadsTable({
@@ -90,7 +99,7 @@ export class PanelApp {
       },
     });
     this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], this.heads.node, () => this.schedule()).node);
-    this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
+    this.ui.detailBody.append(this.matrix.node, this.lod.node, this.lines.node, this.legend.node);
     this.ui.predictionsCard.append(this.predictions.node, this.attribution.node);
 
     this.viewToggle = segmented<View>(t('view'), [{ value: 'matrix', text: t('viewMatrix') }, { value: 'lines', text: t('viewLines') }], (v) => this.setView(v));
@@ -177,6 +186,7 @@ export class PanelApp {
     if (fresh) {
       this.matrices.setRun(m.runId);
       this.attribution.reset();
+      this.tiles.setRun(m.runId);
       this.paint.reset();
       if (this.scale === 'linear' && m.settings.colorScale === 'gamma') this.scale = 'gamma';
     }
@@ -184,9 +194,10 @@ export class PanelApp {
     const s = this.source;
     if (s.layer >= nLayer || (s.kind === 'head' && s.head >= nHead)) this.source = { kind: 'head', layer: 0, head: 0 };
     if (this.source.kind === 'head') this.lastHead = { layer: this.source.layer, head: this.source.head };
+    this.long = m.T >= LONG_T;
     // Ask first, then build: the reply's round trip overlaps the building and drawing below (the
     // overview's layers are on their way already: the host pushes them after this message).
-    this.matrices.want(this.source);
+    if (!this.long) this.matrices.want(this.source);
     this.query = Math.max(0, Math.min(m.initialQuery ?? m.T - 1, m.T - 1));
     this.ui.title.textContent = t('titleWithModel', m.model.name);
     const lines = m.source.startLine === m.source.endLine ? t('metaLine', m.source.startLine + 1) : t('metaLines', m.source.startLine + 1, m.source.endLine + 1);
@@ -232,13 +243,14 @@ export class PanelApp {
   private showMatrix(): void {
     const run = this.run;
     if (!run) return;
-    const values = this.matrices.get(this.source);
+    const values = this.long ? undefined : this.matrices.get(this.source);
     const label = sourceText(this.source);
     this.ui.detailTitle.textContent = label;
-    this.matrix.set(this.labels, values, label);
-    this.lines.set(this.labels, values, label);
-    this.matrices.want(this.source);
-    this.ui.detailCard.classList.toggle('loading', !values);
+    if (this.long) this.lod.set(this.labels, this.source, label);
+    else this.matrix.set(this.labels, values, label);
+    this.lines.set(this.labels, (q) => this.rowOf(q), label);
+    if (!this.long) this.matrices.want(this.source);
+    this.ui.detailCard.classList.toggle('loading', !this.long && !values);
     this.updateQueryViews();
   }
 
@@ -251,7 +263,7 @@ export class PanelApp {
     this.showMatrix();
     this.notifyHost();
     this.persist();
-    if (focusDetail) (this.view === 'matrix' ? this.matrix.canvas : this.lines.canvas).focus();
+    if (focusDetail) (this.view === 'lines' ? this.lines.canvas : this.long ? this.lod.canvas : this.matrix.canvas).focus();
   }
 
   private selectQuery(i: number, fromEditor = false, force = false): void {
@@ -262,6 +274,7 @@ export class PanelApp {
     this.query = q;
     this.tokens.setSelected(q);
     this.matrix.setQuery(q);
+    if (this.long) this.lod.setQuery(q);
     this.lines.setQuery(q);
     this.surprisal.setSelected(q);
     this.predictions.render(run.tokens, this.labels, run.predictions, run.actual, q);
@@ -274,22 +287,19 @@ export class PanelApp {
   private updateQueryViews(): void {
     const run = this.run;
     if (!run) return;
-    const values = this.matrices.get(this.source);
-    const T = run.T;
-    const row = values ? values.subarray(this.query * T, this.query * T + T) : undefined;
+    const row = this.rowOf(this.query);
     this.tokens.setWeights(row, this.query, this.theme, this.scale);
-    const q = this.labels[this.query];
-    if (!row || !q) {
-      this.ui.srSummary.replaceChildren(el('p', { text: t('srLoading', quote(q?.text ?? ''), this.query, sourceText(this.source)) }));
-      return;
-    }
-    const top = Array.from(row.subarray(0, this.query + 1), (w, j) => ({ w, j }))
-      .sort((a, b) => b.w - a.w)
-      .slice(0, 5);
-    this.ui.srSummary.replaceChildren(
-      el('p', { text: t('srTop', quote(q.text), this.query, sourceText(this.source)) }),
-      el('ol', {}, ...top.map((t) => el('li', { text: `${quote(this.labels[t.j].text)} #${t.j}: ${fmt3(t.w)}` }))),
-    );
+    renderSrSummary(this.ui.srSummary, this.labels, this.query, row, sourceText(this.source));
+  }
+
+  /** Row `q` of the shown matrix: from the whole matrix, or at long T its own tile (asked for when not here). */
+  private rowOf(q: number): Float32Array | undefined {
+    const T = this.run?.T ?? 0;
+    if (!this.long) return this.matrices.get(this.source)?.subarray(q * T, q * T + T);
+    const rect = { row0: q, row1: q + 1, col0: 0, col1: T, stride: 1 };
+    const tile = this.tiles.get('row', this.source, rect);
+    if (!tile) this.tiles.want('row', this.source, rect);
+    return tile?.values;
   }
 
   private notifyHost(): void {
@@ -319,7 +329,8 @@ export class PanelApp {
     this.scaleToggle.set(this.scale);
     this.sourceToggle.set(this.source.kind);
     this.underlineButton.setAttribute('aria-pressed', String(this.underlines));
-    this.matrix.node.hidden = this.view !== 'matrix';
+    this.matrix.node.hidden = this.view !== 'matrix' || this.long;
+    this.lod.node.hidden = this.view !== 'matrix' || !this.long;
     this.lines.node.hidden = this.view !== 'lines';
   }
 
@@ -375,7 +386,8 @@ export class PanelApp {
     if (!this.run) return;
     const w = Math.max(200, this.ui.detailBody.clientWidth);
     this.overview.draw(this.theme, this.scale);
-    if (this.view === 'matrix') this.matrix.draw(this.theme, this.scale, w);
+    if (this.view === 'matrix' && this.long) this.lod.draw(this.theme, this.scale, w);
+    else if (this.view === 'matrix') this.matrix.draw(this.theme, this.scale, w);
     else this.lines.draw(this.theme, this.scale, w);
     this.legend.draw(this.theme, this.scale, w);
     this.surprisal.draw(this.theme);

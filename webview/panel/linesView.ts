@@ -1,5 +1,6 @@
 // The lines view (as in BertViz): queries on the left, keys on the right, the selected query
-// joined to every key it may attend to by a line whose opacity follows the weight.
+// joined to every key it may attend to by a line whose opacity follows the weight. At long T the
+// sides list the queries around the selected one and its top-k keys only (linesRows.ts).
 import type { ColorScale } from '../../src/shared/protocol';
 import { el, fmt3, quote, sizeCanvas } from './dom';
 import type { DetailEvents } from './matrixView';
@@ -8,14 +9,20 @@ import { applyScale, css, type Theme } from './theme';
 import type { Tooltip } from './tooltip';
 import { labelWords, t } from './text';
 import { describeLabel, type TokenLabel } from '../../src/shared/tokenLabels';
+import { linesRows, type LinesRows } from './linesRows';
+
+/** The selected query's weights (T entries), undefined while they load. */
+export type RowOf = (query: number) => Float32Array | undefined;
 
 export class LinesView {
   readonly node: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private tokens: readonly TokenLabel[] = [];
-  private values: Float32Array | undefined;
+  private rowOf: RowOf = () => undefined;
   private query = 0;
   private geo = { rowH: 18, colW: 120, width: 400, top: 22 };
+  private rows: LinesRows = { left: [], right: [], topK: false };
+  private rowsFor: { q: number; row: Float32Array | undefined } | undefined;
   private last: { theme: Theme; scale: ColorScale; width: number } | undefined;
 
   constructor(
@@ -26,7 +33,7 @@ export class LinesView {
     this.node = el('div', { class: 'lines-wrap' }, this.canvas);
     this.canvas.addEventListener('click', (e) => {
       const r = this.rowAt(e.offsetY);
-      if (r >= 0 && e.offsetX < this.geo.width / 2) this.events.selectQuery(r);
+      if (r >= 0 && r < this.rows.left.length && e.offsetX < this.geo.width / 2) this.events.selectQuery(this.rows.left[r]);
     });
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
     this.canvas.addEventListener('mouseleave', () => this.tooltip.hide());
@@ -41,10 +48,11 @@ export class LinesView {
     });
   }
 
-  /** `tokens`: the run's token labels (labelTokens). */
-  set(tokens: readonly TokenLabel[], values: Float32Array | undefined, label: string): void {
+  /** `tokens`: the run's token labels (labelTokens); `rowOf`: the shown matrix's rows. */
+  set(tokens: readonly TokenLabel[], rowOf: RowOf, label: string): void {
     this.tokens = tokens;
-    this.values = values;
+    this.rowOf = rowOf;
+    this.rowsFor = undefined;
     this.canvas.setAttribute('aria-label', t('linesAria', label));
     this.redraw();
   }
@@ -58,11 +66,19 @@ export class LinesView {
     this.last = { theme, scale, width };
     const T = this.tokens.length;
     if (!T) return;
-    const rowH = T > 200 ? 14 : 18;
+    const q = Math.min(this.query, T - 1);
+    const row = this.rowOf(q);
+    if (this.rowsFor?.q !== q || this.rowsFor.row !== row) {
+      this.rows = linesRows(T, q, row);
+      this.rowsFor = { q, row };
+    }
+    const { left, right } = this.rows;
+    const n = Math.max(left.length, right.length);
+    const rowH = n > 200 ? 14 : 18;
     const colW = Math.max(70, Math.min(150, Math.floor(width * 0.28)));
     const top = 22;
     this.geo = { rowH, colW, width, top };
-    const h = top + T * rowH + 6;
+    const h = top + n * rowH + 6;
     const ctx = sizeCanvas(this.canvas, width, h);
     ctx.clearRect(0, 0, width, h);
     ctx.font = `${rowH > 14 ? 12 : 11}px ${theme.font}`;
@@ -71,71 +87,77 @@ export class LinesView {
     ctx.textAlign = 'right';
     ctx.fillText(t('ttQuery'), colW - 6, 10);
     ctx.textAlign = 'left';
-    ctx.fillText(t('ttKey'), width - colW + 6, 10);
-    const q = Math.min(this.query, T - 1);
-    const row = this.values ? this.values.subarray(q * T, q * T + T) : undefined;
-    const y = (i: number): number => top + (i + 0.5) * rowH;
+    ctx.fillText(this.rows.topK ? t('linesTopKeys', right.length) : t('ttKey'), width - colW + 6, 10);
+    const y = (r: number): number => top + (r + 0.5) * rowH;
     const xl = colW;
     const xr = width - colW;
+    const yq = y(left.indexOf(q));
+    // keys shown with their index when only the top ones are listed
+    const keyText = (j: number): string => (this.rows.topK ? `#${j} ${shortLabel(this.tokens[j].text)}` : shortLabel(this.tokens[j].text));
     // lines first, under the labels
     if (row) {
       ctx.strokeStyle = css(theme.accent);
-      for (let j = 0; j <= q; j++) {
+      right.forEach((j, r) => {
+        if (j > q) return;
         const a = applyScale(row[j], scale);
-        if (a < 0.01) continue;
+        if (a < 0.01) return;
         ctx.globalAlpha = Math.min(1, a);
         ctx.lineWidth = 1 + 2.5 * a;
         ctx.beginPath();
-        ctx.moveTo(xl, y(q));
-        ctx.bezierCurveTo(xl + (xr - xl) * 0.4, y(q), xr - (xr - xl) * 0.4, y(j), xr, y(j));
+        ctx.moveTo(xl, yq);
+        ctx.bezierCurveTo(xl + (xr - xl) * 0.4, yq, xr - (xr - xl) * 0.4, y(r), xr, y(r));
         ctx.stroke();
-      }
+      });
       ctx.globalAlpha = 1;
     }
-    for (let i = 0; i < T; i++) {
-      const label = shortLabel(this.tokens[i].text);
+    left.forEach((i, r) => {
       // left: queries
       if (i === q) {
         ctx.fillStyle = css(theme.accent, 0.25);
-        ctx.fillRect(4, y(i) - rowH / 2 + 1, colW - 8, rowH - 2);
+        ctx.fillRect(4, y(r) - rowH / 2 + 1, colW - 8, rowH - 2);
         ctx.strokeStyle = theme.focus;
         ctx.lineWidth = 1;
-        ctx.strokeRect(4.5, y(i) - rowH / 2 + 1.5, colW - 9, rowH - 3);
+        ctx.strokeRect(4.5, y(r) - rowH / 2 + 1.5, colW - 9, rowH - 3);
       }
       ctx.textAlign = 'right';
       ctx.fillStyle = i === q ? theme.fgCss : theme.muted;
-      ctx.fillText(label, colW - 8, y(i));
+      ctx.fillText(shortLabel(this.tokens[i].text), colW - 8, y(r));
+    });
+    right.forEach((j, r) => {
       // right: keys, tinted by weight
-      const w = row && i <= q ? row[i] : 0;
-      if (row && i <= q) {
-        const a = applyScale(w, scale);
+      if (row && j <= q) {
+        const a = applyScale(row[j], scale);
         if (a > 0.02) {
           ctx.fillStyle = css(theme.accent, Math.min(0.8, a * 0.8));
-          ctx.fillRect(xr + 4, y(i) - rowH / 2 + 1, colW - 8, rowH - 2);
+          ctx.fillRect(xr + 4, y(r) - rowH / 2 + 1, colW - 8, rowH - 2);
         }
       }
       ctx.textAlign = 'left';
-      ctx.fillStyle = row && i > q ? theme.hatch : theme.fgCss;
-      ctx.fillText(label, xr + 8, y(i));
-    }
+      ctx.fillStyle = row && j > q ? theme.hatch : theme.fgCss;
+      ctx.fillText(keyText(j), xr + 8, y(r));
+    });
   }
 
   private redraw(): void {
     if (this.last) this.draw(this.last.theme, this.last.scale, this.last.width);
   }
 
+  /** The list row under y (an index into rows.left / rows.right), or −1. */
   private rowAt(y: number): number {
-    const i = Math.floor((y - this.geo.top) / this.geo.rowH);
-    return i >= 0 && i < this.tokens.length ? i : -1;
+    const r = Math.floor((y - this.geo.top) / this.geo.rowH);
+    return r >= 0 && r < Math.max(this.rows.left.length, this.rows.right.length) ? r : -1;
   }
 
   private onHover(e: MouseEvent): void {
-    const j = this.rowAt(e.offsetY);
-    if (j < 0) return this.tooltip.hide();
+    const r = this.rowAt(e.offsetY);
+    const leftSide = e.offsetX < this.geo.width / 2;
+    const j = r < 0 ? undefined : leftSide ? this.rows.left[r] : this.rows.right[r];
+    if (j === undefined) return this.tooltip.hide();
     const T = this.tokens.length;
     const q = Math.min(this.query, T - 1);
-    if (e.offsetX < this.geo.width / 2) return this.tooltip.show(e.clientX, e.clientY, [`${quote(this.tokens[j].text)} #${j}`, ...describeLabel(this.tokens[j], labelWords()), t('clickToQuery')]);
-    const w = this.values && j <= q ? this.values[q * T + j] : NaN;
+    if (leftSide) return this.tooltip.show(e.clientX, e.clientY, [`${quote(this.tokens[j].text)} #${j}`, ...describeLabel(this.tokens[j], labelWords()), t('clickToQuery')]);
+    const row = this.rowOf(q);
+    const w = row && j <= q ? row[j] : NaN;
     this.tooltip.show(e.clientX, e.clientY, [
       [t('ttQuery'), `${quote(this.tokens[q].text)} #${q}`],
       [t('ttKey'), `${quote(this.tokens[j].text)} #${j}`],

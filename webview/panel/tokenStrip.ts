@@ -17,6 +17,9 @@ export interface TokenStripEvents {
 export class TokenStrip {
   readonly node: HTMLElement;
   private chips: HTMLElement[] = [];
+  /** What setWeights last wrote on each chip. */
+  private tints: string[] = [];
+  private future: boolean[] = [];
   private selected = -1;
 
   constructor(private readonly events: TokenStripEvents) {
@@ -70,6 +73,8 @@ export class TokenStrip {
       if (nl >= 0 && nl === t.text.length - 1) nodes.push(br());
     });
     this.node.replaceChildren(...nodes);
+    this.tints = this.chips.map(() => '');
+    this.future = this.chips.map(() => false);
     this.selected = -1;
   }
 
@@ -91,19 +96,29 @@ export class TokenStrip {
     chip.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 
-  /** Tints every chip by the query row's weights (relative to the row's max); undefined clears. */
+  /**
+   * Tints every chip by the query row's weights (relative to the row's max); undefined clears. Only
+   * chips whose tint changed are touched: at thousands of tokens a style write per chip per query
+   * would restyle the whole strip on every arrow key.
+   */
   setWeights(row: Float32Array | undefined, query: number, theme: Theme, scale: ColorScale): void {
     let max = 0;
     if (row) for (let j = 0; j <= query && j < row.length; j++) max = Math.max(max, row[j]);
     this.chips.forEach((chip, j) => {
-      if (!row || j > query || max === 0) {
-        chip.style.backgroundColor = '';
-        chip.classList.toggle('future', !!row && j > query);
-        return;
+      const future = !!row && j > query;
+      let tint = '';
+      if (row && !future && max > 0) {
+        const a = applyScale(row[j] / max, scale);
+        tint = a < 0.03 ? '' : css(theme.accent, Math.min(0.85, a * 0.75));
       }
-      chip.classList.remove('future');
-      const a = applyScale(row[j] / max, scale);
-      chip.style.backgroundColor = a < 0.03 ? '' : css(theme.accent, Math.min(0.85, a * 0.75));
+      if (this.tints[j] !== tint) {
+        chip.style.backgroundColor = tint;
+        this.tints[j] = tint;
+      }
+      if (this.future[j] !== future) {
+        chip.classList.toggle('future', future);
+        this.future[j] = future;
+      }
     });
   }
 
