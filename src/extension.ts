@@ -2,6 +2,7 @@
 // loaded on first use by the ModelManager, in a worker.
 import * as vscode from 'vscode';
 import { SHOW_ATTENTION, showAttention } from './commands/showAttention';
+import { COMPARE_ATTENTION, compareAttention } from './commands/compareAttention';
 import { EditorAttention } from './host/decorations';
 import { ModelManager } from './host/modelManager';
 import { RunHolds } from './host/runHolds';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): { models: ModelManag
     models,
     decorations,
     vscode.commands.registerCommand(SHOW_ATTENTION, () => showAttention(deps)),
+    vscode.commands.registerCommand(COMPARE_ATTENTION, (args?: unknown) => compareAttention(deps, args)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new AttentionPanelSerializer(deps)),
     { dispose: () => AttentionPanel.current?.dispose() },
   );

@@ -16,6 +16,10 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.ShowError,
   PanelMessageType.SettingsChanged,
   PanelMessageType.HeadScores,
+  PanelMessageType.CompareStarted,
+  PanelMessageType.CompareProgress,
+  PanelMessageType.CompareReady,
+  PanelMessageType.CompareMaps,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
@@ -27,6 +31,10 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.RevealToken,
   PanelMessageType.Painted,
   PanelMessageType.RunProbe,
+  PanelMessageType.CompareOpen,
+  PanelMessageType.CompareSelectHead,
+  PanelMessageType.CompareCancel,
+  PanelMessageType.CompareClose,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -55,6 +63,12 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
       return isInt(m.runId) && (m.what === 'overview' || m.what === 'matrix') && (m.at === undefined || Number.isFinite(m.at)) ? m : undefined;
     case PanelMessageType.Ready:
       return m.state === undefined || isObject(m.state) ? m : undefined;
+    case PanelMessageType.CompareSelectHead:
+      return isInt(m.compareId) && isInt(m.layerA) && m.layerA >= 0 && isInt(m.headA) && m.headA >= 0 ? m : undefined;
+    case PanelMessageType.CompareCancel:
+      return isInt(m.compareId) && (m.side === 'a' || m.side === 'b') ? m : undefined;
+    case PanelMessageType.CompareClose:
+      return isInt(m.compareId) ? m : undefined;
     default:
       return m;
   }

@@ -50,10 +50,31 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(PanelMessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe].includes(t));
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.CompareSelectHead, PanelMessageType.CompareCancel, PanelMessageType.CompareClose].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(PanelMessageType.OverviewLayers) && from.includes(PanelMessageType.Painted));
+  });
+
+  it('Compare messages: accepted with the fields their handlers read, rejected otherwise', () => {
+    const ok = [
+      { type: PanelMessageType.CompareOpen },
+      { type: PanelMessageType.CompareSelectHead, compareId: 2, layerA: 3, headA: 0 },
+      { type: PanelMessageType.CompareCancel, compareId: 2, side: 'b' },
+      { type: PanelMessageType.CompareClose, compareId: 2 },
+    ];
+    for (const m of ok) assert.deepStrictEqual(parseFromWebview(m), m);
+    const bad = [
+      { type: PanelMessageType.CompareSelectHead, compareId: 2, layerA: -1, headA: 0 },
+      { type: PanelMessageType.CompareSelectHead, compareId: 2, layerA: 1.5, headA: 0 },
+      { type: PanelMessageType.CompareSelectHead, compareId: '2', layerA: 1, headA: 0 },
+      { type: PanelMessageType.CompareCancel, compareId: 2, side: 'c' },
+      { type: PanelMessageType.CompareClose },
+      { type: PanelMessageType.CompareReady, compareId: 2 }, // a to-webview type from the webview
+    ];
+    for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
+    assert.ok(parseToWebview({ type: PanelMessageType.CompareMaps, compareId: 1 }));
+    assert.strictEqual(parseToWebview({ type: PanelMessageType.CompareClose, compareId: 1 }), undefined);
   });
 
   it('RunProbe: accepted with an integer runId only; HeadScores reaches the webview', () => {

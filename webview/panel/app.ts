@@ -7,6 +7,7 @@ import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
 import { HeadsTable } from './headsTable';
+import { CompareView } from './compareView';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
 import { LinesView } from './linesView';
@@ -39,6 +40,7 @@ export class PanelApp {
   private readonly lines: LinesView;
   private readonly legend = new Legend();
   private readonly predictions = new PredictionsView();
+  private readonly compare = new CompareView();
   private readonly viewToggle: Segmented<View>;
   private readonly scaleToggle: Segmented<ColorScale>;
   private readonly sourceToggle: Segmented<SourceKind>;
@@ -106,6 +108,7 @@ export class PanelApp {
     this.underlineButton.addEventListener('click', () => send({ type: PanelMessageType.SetSurprisalUnderlines, enabled: !this.underlines }));
     this.ui.toolbar.append(this.viewToggle.node, this.scaleToggle.node, this.underlineButton);
     this.ui.detailHead.append(this.sourceToggle.node);
+    this.compare.mount(this.ui);
 
     const saved = loadState();
     if (saved?.view) this.view = saved.view;
@@ -125,6 +128,7 @@ export class PanelApp {
 
   private readonly handlers: Handlers<ToWebviewMessage> = {
     [PanelMessageType.Init]: () => undefined, // main.ts builds the app from it
+    ...this.compare.handlers,
     [PanelMessageType.Busy]: (m) => this.setStatus(m.detail, 'busy'),
     [PanelMessageType.AnalysisReady]: (m) => this.onAnalysis(m),
     [PanelMessageType.PredictionsReady]: (m) => this.onPredictions(m),
