@@ -112,7 +112,7 @@ async function ask(deps: PanelDeps, textA: string): Promise<CompareArgs | undefi
     {
       label: `$(edit) ${vscode.l10n.t('Enter a folder path or repo id…')}`,
       value: async () => {
-        const typed = await vscode.window.showInputBox({ title: vscode.l10n.t('Compare Attention: model B'), prompt: vscode.l10n.t('A model folder (config.json, model.safetensors, tokenizer) or a Hub repo id in the cache') });
+        const typed = await vscode.window.showInputBox({ title: vscode.l10n.t('Compare Attention: model B'), placeHolder: vscode.l10n.t('Folder path or repo id'), prompt: vscode.l10n.t('A model folder (config.json, model.safetensors, tokenizer) or a Hub repo id in the cache') });
         return typed?.trim() ? { model: typed.trim() } : undefined;
       },
     },

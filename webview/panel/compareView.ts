@@ -171,6 +171,7 @@ export class CompareView {
   private onReady(m: CompareReadyMessage): void {
     if (m.compareId !== this.id) return;
     this.ready = m;
+    if (m.mode === 'models') this.title.textContent = t('compareModels', m.a.name, m.b.name); // the names as the engines loaded them
     this.labels = { a: labelTokens(m.a.tokens).map((l) => l.text), b: labelTokens(m.b.tokens).map((l) => l.text) };
     this.body.hidden = false;
     const notes: string[] = [];
