@@ -5,7 +5,7 @@
 // types the fine-tuned folder. The panel's Compare section shows both sides done, notes that both
 // models tokenize alike, ranks every head, and paints A's map, B's map and the difference map
 // (with its legend) in several colours; a click on another head pair shows that pair; Close hides
-// the section.
+// the section. Then two texts under one model: a word inserted in B is marked as inserted.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,28 @@ async function until(page: Page, check: () => Promise<boolean>, timeoutMs: numbe
   }
 }
 
+const COMMAND = 'Attention Lens: Compare Attention…';
+
+/**
+ * Runs Compare Attention from the palette and waits for its first question (not
+ * workbench.runCommand: that waits for the quick input to close, and this command opens another).
+ */
+async function openCompare(page: Page): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      await page.waitForSelector(`${quickInput}:visible`, { timeout: 5000 });
+      await page.fill(box, `>${COMMAND}`);
+      await page.locator(rows).filter({ has: page.locator('.label-name', { hasText: COMMAND }) }).first().click({ timeout: 10_000 });
+      await page.locator(rows, { hasText: 'Same text, another model' }).waitFor({ timeout: 30_000 });
+      return;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 describe('Compare Attention', function () {
   let tuned: string;
   let frame: Frame;
@@ -58,7 +80,7 @@ describe('Compare Attention', function () {
     await workbench.openFile('paragraph.txt');
     await workbench.focusEditor();
     await workbench.page.keyboard.press('Control+Home'); // no selection: the first paragraph is compared
-    await workbench.runCommand('Attention Lens: Compare Attention…');
+    await openCompare(workbench.page);
     await pick(workbench.page, 'Same text, another model');
     await pick(workbench.page, 'Enter a folder path or repo id');
     await workbench.page.waitForFunction((sel) => (document.querySelector(sel) as HTMLInputElement | null)?.placeholder === 'Folder path or repo id', box, { timeout: 10_000 });
@@ -111,5 +133,31 @@ describe('Compare Attention', function () {
     assert.equal(await row.getAttribute('aria-selected'), 'true');
     await frame.locator('#compare-close').click();
     await until(page, async () => !(await frame.locator('#compare').isVisible()), 10_000, 'the Compare section to close');
+  });
+
+  it('two texts under one model: the inserted word is marked and the difference map painted', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    const { page } = workbench;
+    await page.keyboard.press('Control+1'); // the editor's group: the click on Close made the panel's the active one
+    // one line: the input box that takes text B holds no line breaks
+    await workbench.selectText('The old lighthouse keeper climbed the stairs');
+    await openCompare(workbench.page);
+    await pick(page, 'Another text, same model');
+    // the box holds text A: B is the same with a word inserted
+    await until(page, async () => ((await page.inputValue(box).catch(() => '')) ?? '').startsWith('The old'), 10_000, 'the text box holding text A');
+    const textA = await page.inputValue(box);
+    await page.fill(box, textA.replace('The old', 'The very old'));
+    await page.keyboard.press('Enter');
+    frame = await workbench.findWebviewFrame('#compare-tokens', 60_000);
+    const inserted = frame.locator('#compare-tokens .cmp-token[data-kind="onlyB"]');
+    await until(page, async () => (await inserted.count()) > 0, 150_000, 'tokens marked as inserted');
+    assert.match((await inserted.allInnerTexts()).join(''), /very/);
+    assert.equal(await frame.locator('#compare-tokens .cmp-token[data-kind="onlyA"]').count(), 0);
+    assert.match(await frame.locator('#compare-notes').innerText(), /diff of the two texts/);
+    await until(page, async () => (await frame.locator('#compare-pair').innerText()) !== '', 30_000, 'the first head pair\'s maps');
+    const [diff] = await canvasStats(frame, '#compare-diff');
+    await workbench.screenshot('compare-two-texts');
+    assert.ok(isNonBlank(diff), `a blank difference map: ${JSON.stringify(diff)}`);
   });
 });
