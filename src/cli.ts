@@ -1,4 +1,4 @@
-// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `report`, `attribute`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `report`, `attribute`, `info`, `check`, `pull`, `cache`, `compare` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
@@ -7,6 +7,7 @@ import { CliError } from './cli/args';
 import { attributeCommand } from './cli/attribute';
 import { cacheCommand } from './cli/cache';
 import { checkCommand } from './cli/check';
+import { compareCommand } from './cli/compare';
 import { dumpCommand } from './cli/dump';
 import { generateCommand } from './cli/generate';
 import { headsCommand } from './cli/heads';
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   check: checkCommand,
   pull: pullCommand,
   cache: cacheCommand,
+  compare: compareCommand,
 };
 
 /** The one stderr line and the exit code for anything thrown. */

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { SHOW_ATTENTION, showAttention } from './commands/showAttention';
 import { EXPORT_REPORT, exportReport } from './commands/exportReport';
+import { COMPARE_ATTENTION, compareAttention } from './commands/compareAttention';
 import { EditorAttention } from './host/decorations';
 import { ModelManager } from './host/modelManager';
 import { RunHolds } from './host/runHolds';
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): { models: ModelManag
     decorations,
     vscode.commands.registerCommand(SHOW_ATTENTION, () => showAttention(deps)),
     vscode.commands.registerCommand(EXPORT_REPORT, () => exportReport()),
+    vscode.commands.registerCommand(COMPARE_ATTENTION, (args?: unknown) => compareAttention(deps, args)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new AttentionPanelSerializer(deps)),
     { dispose: () => AttentionPanel.current?.dispose() },
   );

@@ -104,6 +104,43 @@ Commands:
             --target ID        the predicted token to explain (default: the top prediction at P)
             --steps N          ig's steps (default 32, at most 512)
 
+  compare   One text under two models, or two texts under one model: which heads' attention
+            changed, and by how much.
+            --model DIR|REPO   model A
+            --model-b DIR|REPO model B (the same text under both), or
+            --text-file-b FILE text B (both texts under model A); give exactly one of the two
+            --text-file FILE   text A (UTF-8)
+            --out OUTDIR       created if missing; receives
+                                 summary.json     {"mode":"models"|"texts","alignment","a","b",
+                                                  "layersRelative","headsRelative","G","onlyA",
+                                                  "onlyB","heads":[{"layerA","headA","layerB",
+                                                  "headB","meanAbsDiff"}, …]} with heads sorted
+                                                  by meanAbsDiff, largest first: the mean of
+                                                  |B − A| over the causal cells of the maps on
+                                                  the compared token groups
+                                 alignment.json   [{"kind","a":[from,to],"b":[from,to],"textA",
+                                                  "textB"}]: token groups in order; kind "same"
+                                                  (one token each side), "merged" (tokenizers
+                                                  split the same characters differently), "onlyA"
+                                                  (deleted, or no span in B), "onlyB" (inserted)
+                                 diff.f32         float32 little-endian [n, G, G]: B − A for each
+                                                  head of --attentions, in the order given; G =
+                                                  the groups with tokens on both sides, in
+                                                  alignment.json's order; row = query group,
+                                                  column = key group; a group's row is the mean
+                                                  over its query tokens of the attention summed
+                                                  over each key group's tokens
+            --attentions WHICH none (default): no diff.f32
+                               L:H,L:H…: A's heads (L.H works too), each against B's head at the
+                                 same relative depth (listed in summary.json's "diffHeads" as
+                                 [layerA, headA, layerB, headB])
+                               all: every head of A, layer-major
+            --truncate         keep the first n_positions tokens of a longer text
+            Alignment: the same tokenizer gives token k ↔ k ("identical"); two tokenizers are
+            aligned by the characters each token covers ("spans"); two texts by a diff of the
+            token ids ("diff"). Models of different depth (or head count) are paired by relative
+            depth: index k of the shallower ↔ floor((k + ½) · nDeeper / nShallower).
+
   info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
             --model DIR|REPO
 

@@ -28,6 +28,7 @@ import {
 import { requestFor, requestOf, type AnalysisRequest } from './analysisRequest';
 import type { AnalysisRun, OverviewBatch } from './analysisRun';
 import { postAttribution } from './attributionHandler';
+import { compareHandlers, resendCompare } from './compareHandlers';
 import type { DecorationSync } from './decorationSync';
 import { scoreRun, type ProbeTable } from './headTable';
 import type { PaintClock } from './paintClock';
@@ -180,6 +181,7 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
         postRun(p, run, { ...p.lastReady, initialQuery: sync.selected?.query ?? p.lastReady.initialQuery });
         if (p.stale) p.post({ type: M.TextChanged, runId: run.runId });
       }
+      resendCompare(p);
       if (p.lastStatus) p.post(p.lastStatus);
       else if (!p.run && p.runs.idle) {
         const s = m.state?.source;
@@ -213,5 +215,6 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
       const line = p.paintClock.painted(m);
       if (line) log.info(line);
     },
+    ...compareHandlers(p),
   };
 }

@@ -3,7 +3,10 @@
 // (l10n/bundle.l10n.<lang>.json) and sends it in the Init message, since a webview cannot call
 // vscode.l10n itself. Placeholders {0}, {1} are filled in by the webview (formatText).
 
+import { COMPARE_TEXT } from './compareText';
+
 export const PANEL_TEXT = {
+  ...COMPARE_TEXT,
   // ---- layout ----
   displayOptions: 'Display options',
   tokensHeading: 'Tokens',

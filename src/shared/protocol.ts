@@ -43,6 +43,14 @@ export enum PanelMessageType {
   HeadScores = 'headScores',
   /** Token attribution for the prediction at one position of the current run (the answer to RunAttribution). */
   AttributionReady = 'attributionReady',
+  /** A comparison started: the panel opens its Compare section and shows both runs' progress. */
+  CompareStarted = 'compareStarted',
+  /** How far one side of the comparison has got (model loading, layers run, done, cancelled, failed). */
+  CompareProgress = 'compareProgress',
+  /** Both runs are done: tokens, alignment, surprisal, predictions and every head pair ranked. */
+  CompareReady = 'compareReady',
+  /** One head pair's maps on the compared token groups and their difference (the answer to CompareSelectHead). */
+  CompareMaps = 'compareMaps',
 
   // ---- from webview ----
   /** The webview has loaded; carries what it saved with setState (after a reload). */
@@ -69,6 +77,14 @@ export enum PanelMessageType {
   ExportReport = 'exportReport',
   /** The user asked for the attribution of the prediction at the selected position (answered by AttributionReady). */
   RunAttribution = 'runAttribution',
+  /** The user asked to compare from the panel ("Compare…"): the host asks what with, then starts. */
+  CompareOpen = 'compareOpen',
+  /** Show this head pair of the comparison (the host answers with CompareMaps). */
+  CompareSelectHead = 'compareSelectHead',
+  /** Cancel one side's run. */
+  CompareCancel = 'compareCancel',
+  /** The Compare section was closed: the host lets go of both runs and of the second model. */
+  CompareClose = 'compareClose',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -278,6 +294,105 @@ export interface AttributionReadyMessage {
   error?: string;
 }
 
+/** Which side of a comparison: A (the panel's model, the first text) or B. */
+export type CompareSideName = 'a' | 'b';
+
+/**
+ * A comparison started: the same text under two models (`models`) or two texts under the panel's
+ * model (`texts`). Replaces any earlier comparison; both sides then report CompareProgress.
+ */
+export interface CompareStartedMessage {
+  type: PanelMessageType.CompareStarted;
+  compareId: number;
+  mode: 'models' | 'texts';
+  /** What each side is, for the headings: a model's name (models) or the start of its text (texts). */
+  labelA: string;
+  labelB: string;
+}
+
+/**
+ * One side's progress: loading its model, its layers as they run (`layers` of `nLayer`), done,
+ * cancelled or failed (`message` says why).
+ */
+export interface CompareProgressMessage {
+  type: PanelMessageType.CompareProgress;
+  compareId: number;
+  side: CompareSideName;
+  stage: 'model' | 'analysis' | 'done' | 'cancelled' | 'failed';
+  layers: number;
+  nLayer: number;
+  message?: string;
+}
+
+/** One side of a finished comparison, per token of its own run. */
+export interface CompareSide {
+  name: string;
+  tokens: Token[];
+  nLayer: number;
+  nHead: number;
+  /** −log₂ p of each token, in bits (entry 0 NaN, null in JSON). */
+  surprisal: number[];
+  /** Top next tokens after each position. */
+  predictions: Prediction[];
+}
+
+/** A range [from, to) of one side's token indices. */
+export type CompareRange = [number, number];
+
+/** A group of aligned tokens (analysis/tokenAlignment.ts): same, merged (split differently), only in A, only in B. */
+export interface CompareGroup {
+  kind: 'same' | 'merged' | 'onlyA' | 'onlyB';
+  a: CompareRange;
+  b: CompareRange;
+}
+
+/** A head of A against a head of B, with the mean absolute difference of their maps (null: nothing compared). */
+export interface CompareHeadRow {
+  layerA: number;
+  headA: number;
+  layerB: number;
+  headB: number;
+  meanAbsDiff: number | null;
+}
+
+/**
+ * Both runs are done. `alignment`: identical (one tokenization: token k ↔ k), spans (two tokenizers,
+ * aligned by the characters each token covers) or diff (two texts, a diff of the token ids).
+ * `compared`: the indices of the groups with tokens on both sides, the rows and columns of every
+ * CompareMaps. `heads`: every head pair, largest difference first; with `layersRelative` /
+ * `headsRelative` the models differ in depth / head count and are paired by relative depth.
+ */
+export interface CompareReadyMessage {
+  type: PanelMessageType.CompareReady;
+  compareId: number;
+  mode: 'models' | 'texts';
+  alignment: 'identical' | 'spans' | 'diff';
+  a: CompareSide;
+  b: CompareSide;
+  groups: CompareGroup[];
+  compared: number[];
+  layersRelative: boolean;
+  headsRelative: boolean;
+  heads: CompareHeadRow[];
+}
+
+/**
+ * A head pair's maps on the compared groups, row-major [G × G] (row = query group, column = key
+ * group): A's, B's and B − A. Plain float arrays: a difference is signed.
+ */
+export interface CompareMapsMessage {
+  type: PanelMessageType.CompareMaps;
+  compareId: number;
+  layerA: number;
+  headA: number;
+  layerB: number;
+  headB: number;
+  G: number;
+  a: Float32Array;
+  b: Float32Array;
+  diff: Float32Array;
+}
+
 export type ToWebviewMessage =
   | PanelInitMessage
   | PanelBusyMessage
@@ -289,7 +404,11 @@ export type ToWebviewMessage =
   | PanelShowErrorMessage
   | SettingsChangedMessage
   | HeadScoresMessage
-  | AttributionReadyMessage;
+  | AttributionReadyMessage
+  | CompareStartedMessage
+  | CompareProgressMessage
+  | CompareReadyMessage
+  | CompareMapsMessage;
 
 // ---------------------------------------------------------------- from webview
 
@@ -381,6 +500,32 @@ export interface RunAttributionMessage {
   method: AttributionMethod;
 }
 
+/** "Compare…" in the panel: compare the panel's text with another model or another text. */
+export interface CompareOpenMessage {
+  type: PanelMessageType.CompareOpen;
+}
+
+/** Show head `headA` of layer `layerA` of A against its pair in B. */
+export interface CompareSelectHeadMessage {
+  type: PanelMessageType.CompareSelectHead;
+  compareId: number;
+  layerA: number;
+  headA: number;
+}
+
+/** Cancel the run of one side of the comparison. */
+export interface CompareCancelMessage {
+  type: PanelMessageType.CompareCancel;
+  compareId: number;
+  side: CompareSideName;
+}
+
+/** Close the comparison: both runs and the second model are let go. */
+export interface CompareCloseMessage {
+  type: PanelMessageType.CompareClose;
+  compareId: number;
+}
+
 export type FromWebviewMessage =
   | PanelReadyMessage
   | SelectTokenMessage
@@ -393,7 +538,11 @@ export type FromWebviewMessage =
   | SaveExportMessage
   | ExportTensorMessage
   | ExportReportMessage
-  | RunAttributionMessage;
+  | RunAttributionMessage
+  | CompareOpenMessage
+  | CompareSelectHeadMessage
+  | CompareCancelMessage
+  | CompareCloseMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

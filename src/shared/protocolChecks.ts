@@ -18,6 +18,10 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.SettingsChanged,
   PanelMessageType.HeadScores,
   PanelMessageType.AttributionReady,
+  PanelMessageType.CompareStarted,
+  PanelMessageType.CompareProgress,
+  PanelMessageType.CompareReady,
+  PanelMessageType.CompareMaps,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
@@ -33,6 +37,10 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.ExportTensor,
   PanelMessageType.ExportReport,
   PanelMessageType.RunAttribution,
+  PanelMessageType.CompareOpen,
+  PanelMessageType.CompareSelectHead,
+  PanelMessageType.CompareCancel,
+  PanelMessageType.CompareClose,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -80,6 +88,12 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
         : undefined;
     case PanelMessageType.Ready:
       return m.state === undefined || isObject(m.state) ? m : undefined;
+    case PanelMessageType.CompareSelectHead:
+      return isInt(m.compareId) && isInt(m.layerA) && m.layerA >= 0 && isInt(m.headA) && m.headA >= 0 ? m : undefined;
+    case PanelMessageType.CompareCancel:
+      return isInt(m.compareId) && (m.side === 'a' || m.side === 'b') ? m : undefined;
+    case PanelMessageType.CompareClose:
+      return isInt(m.compareId) ? m : undefined;
     default:
       return m;
   }

@@ -53,7 +53,7 @@ describe('shared/protocol', () => {
     const from = all.filter(
       (t) =>
         parseFromWebview({ type: t, enabled: true }) !== undefined ||
-        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport, PanelMessageType.RunAttribution].includes(t),
+        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport, PanelMessageType.RunAttribution, PanelMessageType.CompareSelectHead, PanelMessageType.CompareCancel, PanelMessageType.CompareClose].includes(t),
     );
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
@@ -75,6 +75,27 @@ describe('shared/protocol', () => {
     assert.strictEqual(parseFromWebview({ ...report, heads: [[1, -2]] }), undefined);
     assert.strictEqual(parseFromWebview({ ...report, heads: [[1]] }), undefined);
     assert.strictEqual(parseFromWebview({ ...report, theme: 'blue' }), undefined);
+  });
+
+  it('Compare messages: accepted with the fields their handlers read, rejected otherwise', () => {
+    const ok = [
+      { type: PanelMessageType.CompareOpen },
+      { type: PanelMessageType.CompareSelectHead, compareId: 2, layerA: 3, headA: 0 },
+      { type: PanelMessageType.CompareCancel, compareId: 2, side: 'b' },
+      { type: PanelMessageType.CompareClose, compareId: 2 },
+    ];
+    for (const m of ok) assert.deepStrictEqual(parseFromWebview(m), m);
+    const bad = [
+      { type: PanelMessageType.CompareSelectHead, compareId: 2, layerA: -1, headA: 0 },
+      { type: PanelMessageType.CompareSelectHead, compareId: 2, layerA: 1.5, headA: 0 },
+      { type: PanelMessageType.CompareSelectHead, compareId: '2', layerA: 1, headA: 0 },
+      { type: PanelMessageType.CompareCancel, compareId: 2, side: 'c' },
+      { type: PanelMessageType.CompareClose },
+      { type: PanelMessageType.CompareReady, compareId: 2 }, // a to-webview type from the webview
+    ];
+    for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
+    assert.ok(parseToWebview({ type: PanelMessageType.CompareMaps, compareId: 1 }));
+    assert.strictEqual(parseToWebview({ type: PanelMessageType.CompareClose, compareId: 1 }), undefined);
   });
 
   it('RunProbe: accepted with an integer runId only; HeadScores reaches the webview', () => {

@@ -10,6 +10,7 @@ import { ExportMenu } from './exportMenu';
 import { Exporter } from './exporter';
 import { AttributionView } from './attributionView';
 import { HeadsTable } from './headsTable';
+import { CompareView } from './compareView';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
 import { LinesView } from './linesView';
@@ -48,6 +49,7 @@ export class PanelApp {
   private readonly lines: LinesView;
   private readonly legend = new Legend();
   private readonly predictions = new PredictionsView();
+  private readonly compare = new CompareView();
   private readonly viewToggle: Segmented<View>;
   private readonly scaleToggle: Segmented<ColorScale>;
   private readonly sourceToggle: Segmented<SourceKind>;
@@ -124,6 +126,7 @@ export class PanelApp {
     this.underlineButton.addEventListener('click', () => send({ type: PanelMessageType.SetSurprisalUnderlines, enabled: !this.underlines }));
     this.ui.toolbar.append(this.viewToggle.node, this.scaleToggle.node, this.underlineButton, new ExportMenu(this.exporter).node);
     this.ui.detailHead.append(this.sourceToggle.node);
+    this.compare.mount(this.ui);
 
     const saved = loadState();
     if (saved?.view) this.view = saved.view;
@@ -143,6 +146,7 @@ export class PanelApp {
 
   private readonly handlers: Handlers<ToWebviewMessage> = {
     [PanelMessageType.Init]: () => undefined, // main.ts builds the app from it
+    ...this.compare.handlers,
     [PanelMessageType.Busy]: (m) => this.setStatus(m.detail, 'busy'),
     [PanelMessageType.AnalysisReady]: (m) => this.onAnalysis(m),
     [PanelMessageType.PredictionsReady]: (m) => this.onPredictions(m),
