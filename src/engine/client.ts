@@ -98,13 +98,14 @@ export class EngineClient {
     let stream: LayerStream | undefined;
     const onProgress = (p: Requests['analyze']['progress']): void => {
       if (p.kind === 'start') {
-        stream = new LayerStream(p.summary.nLayer, p.streamed);
+        stream = new LayerStream(p.summary.nLayer, p.streamed, (p.summary.onDemand ?? false) && (opts.thumbSize ?? 0) > 0);
         try {
           onAttentions?.({ summary: p.summary, layers: stream });
         } catch {
           // a listener's failure is not the engine's
         }
-      } else stream?.add(p.layer, p.attention);
+      } else if (p.kind === 'thumbs') stream?.addThumbs(p.layer, { size: p.size, thumbs: p.thumbs });
+      else stream?.add(p.layer, p.attention);
     };
     const body = { text, opts, cancelFlag: flag.buffer, ...(onAttentions ? { early: true } : {}) };
     return this.call('analyze', body, { signal, onProgress }).then(

@@ -24,12 +24,19 @@ import type { GeneratedToken, GenerationResult, SamplingOptions, Tokenizer } fro
 import type { Token } from '../shared/token';
 import { predictionsWithBytes, tokenWithBytes } from './tokenBytes';
 import { RunStore, type Run } from './runStore';
+import { AttentionMaps } from './attentionMaps';
+import { defaultMaxMemoryMB, planKeep } from './memoryBudget';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
 
 export interface EngineOptions extends BackendOptions {
   /** Threads to split the model over; 0 or absent: automatic (see chooseThreads). */
   threads?: number;
+  /**
+   * The memory budget of the kept analyses in MiB (default: defaultMaxMemoryMB, from the machine's
+   * memory): past it a run keeps its attention on demand, and what it cannot keep is computed again.
+   */
+  maxMemoryMB?: number;
 }
 
 /** From this many parameters on, a model is split over two threads when the machine has them. */
@@ -78,9 +85,9 @@ function cancelled(): EngineError {
 /** Lets queued events (a cancel message, a timer) run between chunks of long synchronous work. */
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** The run, which must have kept its attentions (AnalyzeOptions.attentions). */
+/** The run, which must have kept its attentions (AnalyzeOptions.attentions), as maps or on demand. */
 function withAttentions(runId: number, run: Run): Run {
-  if (run.attentions.length === 0) throw new EngineError('BAD_ARGUMENT', `analysis ${runId} was run without attentions`);
+  if (run.attentions.length === 0 && !run.qk) throw new EngineError('BAD_ARGUMENT', `analysis ${runId} was run without attentions`);
   return run;
 }
 
@@ -92,7 +99,10 @@ function checkInt(name: string, v: number, min: number, max: number): void {
 
 export class EngineSession {
   readonly info: ModelInfo;
-  private readonly runs = new RunStore();
+  private readonly runs: RunStore;
+  /** The memory budget of the kept runs, in bytes (EngineOptions.maxMemoryMB). */
+  readonly budgetBytes: number;
+  private maps: AttentionMaps | undefined;
   private nextRunId = 1;
   private disposed = false;
   /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
@@ -104,8 +114,11 @@ export class EngineSession {
     info: ModelInfo,
     /** The folder's chat template, or why it could not be read; undefined when it has none. */
     private readonly chatSource?: ChatTemplateSource | EngineError,
+    maxMemoryMB = defaultMaxMemoryMB(),
   ) {
     this.info = info;
+    this.budgetBytes = maxMemoryMB * 1024 * 1024;
+    this.runs = new RunStore(this.budgetBytes);
   }
 
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
@@ -141,7 +154,11 @@ export class EngineSession {
     const info = buildModelInfo(modelDir, config, model.numParams, tokenizer, model.threads);
     info.weightsDtype = dtype;
     if (chatSource) info.chatTemplate = chatSource instanceof EngineError ? (chatSource.file ?? modelDir) : chatSource.file;
-    return new EngineSession(model, tokenizer, info, chatSource);
+    if (opts.maxMemoryMB !== undefined && !(Number.isFinite(opts.maxMemoryMB) && opts.maxMemoryMB > 0)) {
+      model.dispose();
+      throw new EngineError('BAD_ARGUMENT', `the memory budget must be a positive number of MiB, got ${opts.maxMemoryMB}`);
+    }
+    return new EngineSession(model, tokenizer, info, chatSource, opts.maxMemoryMB);
   }
 
   get contextLength(): number {
@@ -186,16 +203,20 @@ export class EngineSession {
     const T = ids.length;
     if (isCancelled()) throw cancelled();
     const runId = this.nextRunId++;
-    stream?.start({ runId, tokens, T, truncated, totalTokens, nLayer, nHead });
+    const wantAttentions = opts.attentions ?? true;
+    const plan = wantAttentions ? planKeep(this.info.config, T, this.budgetBytes, opts) : { onDemand: false };
+    const thumbSize = plan.onDemand ? (opts.thumbSize ?? 0) : 0;
+    stream?.start({ runId, tokens, T, truncated, totalTokens, nLayer, nHead, ...(plan.onDemand ? { onDemand: true } : {}) });
     const out = await this.model.forward(
       ids,
-      { attentions: opts.attentions ?? true },
+      plan.onDemand ? { onDemand: { thumbSize, ...(plan.keepLayers ? { keepLayers: plan.keepLayers } : {}) } } : { attentions: wantAttentions },
       {
         ...(stream
           ? {
-              afterLayer: (layer: number, attention: Float32Array) => {
+              afterLayer: (layer: number, attention: Float32Array | undefined, thumbs?: Float32Array) => {
                 if (isCancelled()) throw cancelled();
-                stream.layer(layer, attention);
+                if (attention) stream.layer(layer, attention);
+                if (thumbs) stream.thumbs?.(layer, thumbs, Math.min(thumbSize, T));
               },
             }
           : {}),
@@ -224,9 +245,10 @@ export class EngineSession {
     const actual = surprisals(logits, V, ids, lses);
     if (isCancelled()) throw cancelled();
 
-    const bytes = logits.byteLength + attentions.reduce((s, a) => s + a.byteLength, 0);
-    this.runs.add(runId, { ids, logits, attentions, bytes });
-    return { runId, tokens, T, truncated, totalTokens, nLayer, nHead, predictions, actual };
+    const qk = out.qk;
+    const bytes = logits.byteLength + attentions.reduce((s, a) => s + a.byteLength, 0) + (qk ?? []).reduce((s, a) => s + (a?.byteLength ?? 0), 0);
+    this.runs.add(runId, { ids, logits, attentions, ...(qk ? { qk } : {}), bytes });
+    return { runId, tokens, T, truncated, totalTokens, nLayer, nHead, ...(qk ? { onDemand: true } : {}), predictions, actual };
   }
 
   /**
@@ -250,19 +272,45 @@ export class EngineSession {
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('head', head, -1, nHead - 1);
     const T = run.ids.length;
-    const a = withAttentions(runId, run).attentions[layer]; // [H × T × T]
+    if (withAttentions(runId, run).qk) {
+      const qk = run.qk![layer];
+      if (!qk) throw new EngineError('INTERNAL', `analysis ${runId} did not keep layer ${layer}: ask attentionMap`);
+      const maps = (this.maps ??= new AttentionMaps(this.info.config));
+      return head >= 0 ? maps.head(qk, T, layer, head) : maps.mean(qk, T, layer); // [T × T], rebuilt
+    }
+    const a = run.attentions[layer]; // [H × T × T]
     return head >= 0 ? a.slice(head * T * T, (head + 1) * T * T) : meanOverHeads(a, nHead, T);
   }
 
-  /** Every attention of the run, a fresh copy [L × H × T × T]. */
+  /**
+   * attention(), also for a layer whose queries and keys the run did not keep (a budget too small
+   * for them): the forward runs again keeping that layer's, which the run then keeps in place of
+   * the last layer rebuilt so.
+   */
+  async attentionMap(runId: number, layer: number, head: number): Promise<Float32Array> {
+    const run = this.run(runId);
+    checkInt('layer', layer, 0, this.info.config.nLayer - 1);
+    if (run.qk && !run.qk[layer]) {
+      const out = await this.model.forward(run.ids, { onDemand: { thumbSize: 0, keepLayers: [layer] } });
+      if (run.rebuilt !== undefined) run.qk[run.rebuilt] = null;
+      run.qk[layer] = out.qk![layer];
+      run.rebuilt = layer;
+    }
+    return this.attention(runId, layer, head);
+  }
+
+  /**
+   * Every attention of the run, a fresh copy [L × H × T × T] (on demand: every map rebuilt, so
+   * only where they fit; a layer not kept needs attentionMap first).
+   */
   allAttentions(runId: number): Float32Array {
     const run = withAttentions(runId, this.run(runId));
-    const total = run.attentions.reduce((s, a) => s + a.length, 0);
-    const all = new Float32Array(total); // [L × H × T × T]
-    let off = 0;
-    for (const a of run.attentions) {
-      all.set(a, off);
-      off += a.length;
+    const { nLayer, nHead } = this.info.config;
+    const TT = run.ids.length ** 2;
+    const all = new Float32Array(nLayer * nHead * TT); // [L × H × T × T]
+    for (let l = 0; l < nLayer; l++) {
+      if (run.attentions.length > 0) all.set(run.attentions[l], l * nHead * TT);
+      else for (let h = 0; h < nHead; h++) all.set(this.attention(runId, l, h), (l * nHead + h) * TT);
     }
     return all;
   }
@@ -350,6 +398,7 @@ export class EngineSession {
     if (this.disposed) return;
     this.disposed = true;
     this.runs.clear();
+    this.maps?.dispose();
     this.model.dispose();
   }
 
