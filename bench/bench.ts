@@ -12,6 +12,7 @@
 // forward at T = 128, 256. Generation: 64 new tokens after a 128-token prompt, greedy.
 // smollm2-135m, qwen2.5-0.5b: the Llama-family benchmark (bench/familyBench.ts), which also takes
 // --dtype BF16|F32 (default BF16), --runs N and --cache DIR (default .bench-cache/).
+// --long: attention on demand at T = 1,024 / 2,048 / 4,096 on the SmolLM2-135M shape (bench/longBench.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { countParams } from '../src/engine/families/gpt2';
 import { chooseThreads } from '../src/engine/session';
 import { benchConfig, randomIds } from './benchConfigs';
 import { FAMILY_PRESETS, familyBench } from './familyBench';
+import { longBench } from './longBench';
 import { writeRandomCheckpoint } from './randomCheckpoint';
 
 const PROMPT = 128;
@@ -87,9 +89,11 @@ async function main(): Promise<void> {
       dtype: { type: 'string' },
       runs: { type: 'string' },
       cache: { type: 'string' },
+      long: { type: 'boolean' },
     },
     strict: true,
   });
+  if (values.long) return longBench(values);
   if (FAMILY_PRESETS.includes(values.config!)) return familyBench({ ...values, config: values.config! });
   const config = benchConfig(values.config!);
   const backendKind = values.backend === 'cpu' ? 'cpu' : 'wasm';

@@ -216,6 +216,7 @@ export class EngineClient {
     if (this.opts.backend) init.backend = this.opts.backend;
     if (this.opts.wasmDir) init.wasmDir = this.opts.wasmDir;
     if (this.opts.threads !== undefined) init.threads = this.opts.threads;
+    if (this.opts.maxMemoryMB !== undefined) init.maxMemoryMB = this.opts.maxMemoryMB;
     const w = new Worker(this.opts.workerPath ?? join(__dirname, 'engine-worker.js'), { workerData: init, ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}) });
     const channel: EngineChannel = new Channel(nodePort(w), {
       name: 'engine',

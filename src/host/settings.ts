@@ -11,6 +11,8 @@ export interface Settings extends DisplaySettings {
   topK: number;
   /** Threads the engine splits a model over; 0 = automatic. */
   engineThreads: number;
+  /** The engine's memory budget for kept analyses in MiB; 0 = automatic (an eighth of the machine's memory). */
+  maxMemoryMB: number;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -18,6 +20,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const scale = c.get<string>('colorScale', 'linear');
   const topK = c.get<number>('topK', 10);
   const threads = c.get<number>('engineThreads', 0);
+  const maxMemoryMB = c.get<number>('maxMemoryMB', 0);
   return {
     modelPath: c.get<string>('modelPath', '').trim(),
     colorScale: (scale === 'gamma' ? 'gamma' : 'linear') satisfies ColorScale,
@@ -25,6 +28,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     editorHighlights: c.get<boolean>('editorHighlights', true),
     topK: Number.isInteger(topK) && topK >= 1 && topK <= 50 ? topK : 10,
     engineThreads: Number.isInteger(threads) && threads >= 0 && threads <= 8 ? threads : 0,
+    maxMemoryMB: Number.isFinite(maxMemoryMB) && maxMemoryMB >= 64 ? maxMemoryMB : 0,
   };
 }
 
