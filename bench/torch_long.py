@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The PyTorch side of `npm run bench -- --long` (issue 18): the forward of a Llama-family checkpoint
 in float32 WITHOUT the attention weights (output_attentions off, as no one can hold them at long T):
-torch's scaled_dot_product_attention, causal, over the same weights bench/torch_families.py reads.
+torch's scaled_dot_product_attention, causal, where this torch has it (2.0 on); else (Debian's 1.13)
+eager attention as transformers runs it with output_attentions off: each layer's scores, mask and
+softmax made and dropped at once. Over the same weights bench/torch_families.py reads.
 Prints one JSON line {"torch", "threads", "forwardMs": {T: ms}, "forwardCpuMs": {T: ms}, "peakRssMb"}.
 
 usage: torch_long.py MODEL_DIR [--ts 1024,2048,4096] [--threads 2] [--runs 1]
@@ -17,6 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from torch_families import load, matT, prepare, rms
+
+SDPA = hasattr(F, "scaled_dot_product_attention")
 
 
 def forward(w, cfg, ids):
@@ -38,6 +42,7 @@ def forward(w, cfg, ids):
         b = w.get(name + ".bias")
         return y + b if b is not None else y
 
+    mask = torch.ones(T, T, dtype=torch.bool).triu(1)  # True = hidden (a key after the query)
     x = w["model.embed_tokens.weight"][ids]
     for li in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % li
@@ -46,7 +51,13 @@ def forward(w, cfg, ids):
         k = rope(lin(h, p + "self_attn.k_proj").view(T, KV, hd).transpose(0, 1))  # [KV, T, hd]
         v = lin(h, p + "self_attn.v_proj").view(T, KV, hd).transpose(0, 1)
         k, v = k.repeat_interleave(H // KV, 0), v.repeat_interleave(H // KV, 0)  # [H, T, hd]
-        o = F.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=True)[0]  # [H, T, hd]
+        if SDPA:
+            o = F.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=True)[0]  # [H, T, hd]
+        else:
+            s = (q @ k.transpose(1, 2)) * hd ** -0.5  # [H, T, T]
+            s = s.masked_fill(mask, float("-inf"))
+            o = torch.softmax(s, -1) @ v  # [H, T, hd]
+            del s
         x = x + lin(o.transpose(0, 1).reshape(T, H * hd), p + "self_attn.o_proj")
         h = rms(x, w[p + "post_attention_layernorm.weight"], eps)
         x = x + lin(F.silu(lin(h, p + "mlp.gate_proj")) * lin(h, p + "mlp.up_proj"), p + "mlp.down_proj")
@@ -78,7 +89,7 @@ def main():
                 times.append((time.perf_counter() - t0) * 1000)
                 cpus.append((time.process_time() - c0) * 1000)
             ms[str(T)], cpu[str(T)] = round(statistics.median(times), 1), round(statistics.median(cpus), 1)
-        print(json.dumps({"torch": torch.__version__, "threads": a.threads, "forwardMs": ms, "forwardCpuMs": cpu,
+        print(json.dumps({"torch": torch.__version__, "attention": "sdpa" if SDPA else "eager, weights dropped", "threads": a.threads, "forwardMs": ms, "forwardCpuMs": cpu,
                           "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 

@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { keptPromptTokens } from '../analysis/promptWindow';
-import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
@@ -24,7 +23,7 @@ import type { GeneratedToken, GenerationResult, SamplingOptions, Tokenizer } fro
 import type { Token } from '../shared/token';
 import { predictionsWithBytes, tokenWithBytes } from './tokenBytes';
 import { RunStore, type Run } from './runStore';
-import { AttentionMaps } from './attentionMaps';
+import { RunAttention } from './runAttention';
 import { defaultMaxMemoryMB, planKeep } from './memoryBudget';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
@@ -85,12 +84,6 @@ function cancelled(): EngineError {
 /** Lets queued events (a cancel message, a timer) run between chunks of long synchronous work. */
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** The run, which must have kept its attentions (AnalyzeOptions.attentions), as maps or on demand. */
-function withAttentions(runId: number, run: Run): Run {
-  if (run.attentions.length === 0 && !run.qk) throw new EngineError('BAD_ARGUMENT', `analysis ${runId} was run without attentions`);
-  return run;
-}
-
 function checkInt(name: string, v: number, min: number, max: number): void {
   if (!Number.isInteger(v) || v < min || v > max) {
     throw new EngineError('BAD_ARGUMENT', `${name} must be an integer from ${min} to ${max}, got ${v}`);
@@ -102,7 +95,7 @@ export class EngineSession {
   private readonly runs: RunStore;
   /** The memory budget of the kept runs, in bytes (EngineOptions.maxMemoryMB). */
   readonly budgetBytes: number;
-  private maps: AttentionMaps | undefined;
+  private readonly maps: RunAttention;
   private nextRunId = 1;
   private disposed = false;
   /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
@@ -119,6 +112,7 @@ export class EngineSession {
     this.info = info;
     this.budgetBytes = maxMemoryMB * 1024 * 1024;
     this.runs = new RunStore(this.budgetBytes);
+    this.maps = new RunAttention(info.config, model);
   }
 
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
@@ -265,54 +259,25 @@ export class EngineSession {
     return this.tokenizer.encode(input);
   }
 
-  /** Post-softmax attention of one head [T × T]; head −1 = the mean over heads. */
+  /** Post-softmax attention of one head [T × T]; head −1 = the mean over heads (on demand: rebuilt, from a layer kept). */
   attention(runId: number, layer: number, head: number): Float32Array {
     const run = this.run(runId);
     const { nLayer, nHead } = this.info.config;
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('head', head, -1, nHead - 1);
-    const T = run.ids.length;
-    if (withAttentions(runId, run).qk) {
-      const qk = run.qk![layer];
-      if (!qk) throw new EngineError('INTERNAL', `analysis ${runId} did not keep layer ${layer}: ask attentionMap`);
-      const maps = (this.maps ??= new AttentionMaps(this.info.config));
-      return head >= 0 ? maps.head(qk, T, layer, head) : maps.mean(qk, T, layer); // [T × T], rebuilt
-    }
-    const a = run.attentions[layer]; // [H × T × T]
-    return head >= 0 ? a.slice(head * T * T, (head + 1) * T * T) : meanOverHeads(a, nHead, T);
+    return this.maps.head(runId, run, layer, head);
   }
 
-  /**
-   * attention(), also for a layer whose queries and keys the run did not keep (a budget too small
-   * for them): the forward runs again keeping that layer's, which the run then keeps in place of
-   * the last layer rebuilt so.
-   */
+  /** attention(), also for a layer the memory budget did not keep (the forward runs again: RunAttention.ensureLayer). */
   async attentionMap(runId: number, layer: number, head: number): Promise<Float32Array> {
-    const run = this.run(runId);
     checkInt('layer', layer, 0, this.info.config.nLayer - 1);
-    if (run.qk && !run.qk[layer]) {
-      const out = await this.model.forward(run.ids, { onDemand: { thumbSize: 0, keepLayers: [layer] } });
-      if (run.rebuilt !== undefined) run.qk[run.rebuilt] = null;
-      run.qk[layer] = out.qk![layer];
-      run.rebuilt = layer;
-    }
+    await this.maps.ensureLayer(this.run(runId), layer);
     return this.attention(runId, layer, head);
   }
 
-  /**
-   * Every attention of the run, a fresh copy [L × H × T × T] (on demand: every map rebuilt, so
-   * only where they fit; a layer not kept needs attentionMap first).
-   */
+  /** Every attention of the run, a fresh copy [L × H × T × T] (on demand: every map rebuilt, so only where they fit). */
   allAttentions(runId: number): Float32Array {
-    const run = withAttentions(runId, this.run(runId));
-    const { nLayer, nHead } = this.info.config;
-    const TT = run.ids.length ** 2;
-    const all = new Float32Array(nLayer * nHead * TT); // [L × H × T × T]
-    for (let l = 0; l < nLayer; l++) {
-      if (run.attentions.length > 0) all.set(run.attentions[l], l * nHead * TT);
-      else for (let h = 0; h < nHead; h++) all.set(this.attention(runId, l, h), (l * nHead + h) * TT);
-    }
-    return all;
+    return this.maps.all(runId, this.run(runId));
   }
 
   /** The run's logits, a fresh copy [T × V]. */
@@ -398,7 +363,7 @@ export class EngineSession {
     if (this.disposed) return;
     this.disposed = true;
     this.runs.clear();
-    this.maps?.dispose();
+    this.maps.dispose();
     this.model.dispose();
   }
 
