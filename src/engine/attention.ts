@@ -136,16 +136,17 @@ function kvHeadsOf(layout: HeadLayout): readonly number[] {
 /**
  * One head's post-softmax map [T × Tk] from its queries q [T × hd] and keys k [Tk × hd]: the
  * same ops, in the same order, as the per-head path below (so the same bits), intermediates freed
- * at once. The forward on demand and the recompute (attentionMaps.ts) both call it.
+ * at once (also inside a caller's tf.tidy). The forward on demand and the recompute (attentionMaps.ts) both call it.
  */
 export function headMap(q: Float32Array, k: Float32Array, T: number, Tk: number, hd: number, mask: tf.Tensor2D, gemm: Gemm): Float32Array {
-  const scores = gemm.product(q, T, k, hd, Tk, { transposed: true }); // [T × Tk]
-  const weights = tf.tidy(() => {
-    const rawScores = tf.tensor2d(scores, [T, Tk]); // [T, Tk]
-    const scaledScores = tf.div(rawScores, Math.sqrt(hd)); // [T, Tk]
-    const maskedScores = tf.add(scaledScores, mask); // [T, Tk]
-    return tf.softmax(maskedScores, -1); // [T, Tk]
-  });
+  // each intermediate let go as soon as the next is made: two [T, Tk] at a time in tfjs's memory, not four
+  const rawScores = tf.tensor2d(gemm.product(q, T, k, hd, Tk, { transposed: true }), [T, Tk]); // [T, Tk]
+  const scaledScores = tf.div(rawScores, Math.sqrt(hd)); // [T, Tk]
+  rawScores.dispose();
+  const maskedScores = tf.add(scaledScores, mask); // [T, Tk]
+  scaledScores.dispose();
+  const weights = tf.softmax(maskedScores, -1); // [T, Tk]
+  maskedScores.dispose();
   try {
     return weights.dataSync() as Float32Array; // [T × Tk], a copy
   } finally {
