@@ -106,7 +106,7 @@ export async function longBench(o: LongBenchOptions): Promise<void> {
   report.loadavgAfter = loadavg()[0];
   const f = (x: number | undefined, d = 0): string => (x === undefined ? '–' : x.toFixed(d));
   process.stdout.write(`SmolLM2-135M shape, BF16, ${model.threads} thread(s), load average ${f(report.loadavgBefore as number, 1)} → ${f(report.loadavgAfter as number, 1)}\n`);
-  process.stdout.write('T      forward on demand (CPU)   PyTorch SDPA (CPU)     ours/PyTorch  peak RSS (PyTorch)  q/k kept  every map  one head rebuilt\n');
+  process.stdout.write('T      forward on demand (CPU)   PyTorch, no weights (CPU) ours/PyTorch  peak RSS (PyTorch)  q/k kept  every map  one head rebuilt\n');
   for (const r of rows) {
     const ratio = r.torchMs ? (r.forwardMs / r.torchMs).toFixed(2) : '–';
     process.stdout.write(
