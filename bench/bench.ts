@@ -16,6 +16,7 @@
 // with every attention, and writing logits.f32 [T, V] and attentions.f32 [L, H, T, T], beside
 // PyTorch doing the same (torch_forward.py --job). Every time also as the process's CPU time
 // (every thread), which a machine loaded by other work distorts less than wall time.
+// --long: attention on demand at T = 1,024 / 2,048 / 4,096 on the SmolLM2-135M shape (bench/longBench.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,7 @@ import { countParams } from '../src/engine/families/gpt2';
 import { chooseThreads } from '../src/engine/session';
 import { benchConfig, randomIds } from './benchConfigs';
 import { FAMILY_PRESETS, familyBench } from './familyBench';
+import { longBench } from './longBench';
 import { writeRandomCheckpoint } from './randomCheckpoint';
 
 const PROMPT = 128;
@@ -96,9 +98,11 @@ async function main(): Promise<void> {
       dtype: { type: 'string' },
       runs: { type: 'string' },
       cache: { type: 'string' },
+      long: { type: 'boolean' },
     },
     strict: true,
   });
+  if (values.long) return longBench(values);
   if (FAMILY_PRESETS.includes(values.config!)) return familyBench({ ...values, config: values.config! });
   const config = benchConfig(values.config!);
   const backendKind = values.backend === 'cpu' ? 'cpu' : 'wasm';

@@ -50,7 +50,7 @@ export interface FamilyBenchOptions {
 }
 
 /** The checkpoint of `preset` in `dtype` under `cache`, made by the Python generator when it is not there yet. */
-function checkpoint(preset: string, dtype: string, cache: string): { dir: string; madeMs?: number } {
+export function checkpoint(preset: string, dtype: string, cache: string): { dir: string; madeMs?: number } {
   const dir = join(cache, `${preset}-${dtype}`);
   if (existsSync(join(dir, 'model.safetensors')) && existsSync(join(dir, 'config.json'))) return { dir };
   mkdirSync(cache, { recursive: true });

@@ -105,6 +105,6 @@ export function backendFlag(command: string, raw: string | undefined): 'wasm' | 
  * Loads a model folder, or a repo id `org/name[@rev]` from the Hugging Face cache (offline); its
  * errors (EngineError naming the file, HubError naming what the cache lacks) reach main() as they are.
  */
-export async function openSession(model: string, backend: 'wasm' | 'cpu' | undefined): Promise<EngineSession> {
-  return EngineSession.load(resolveModelArg(model), backend ? { backend } : {});
+export async function openSession(model: string, backend: 'wasm' | 'cpu' | undefined, maxMemoryMB?: number): Promise<EngineSession> {
+  return EngineSession.load(resolveModelArg(model), { ...(backend ? { backend } : {}), ...(maxMemoryMB !== undefined ? { maxMemoryMB } : {}) });
 }

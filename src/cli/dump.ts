@@ -1,5 +1,5 @@
 // `dump`: tokens, logits and attentions of a text, as files other tools read.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineSession } from '../engine/session';
 import { USAGE } from './usage';
@@ -20,16 +20,31 @@ const FLAGS = {
   truncate: { type: 'boolean' },
   backend: { type: 'string' },
   attentions: { type: 'string' },
+  'max-memory': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The selected attention maps of a run: all [L, H, T, T], or the listed heads [n, T, T] in order. */
-function selectedAttentions(session: EngineSession, runId: number, T: number, selection: AttentionsSelection): Float32Array | undefined {
-  if (selection.kind === 'none') return undefined;
-  if (selection.kind === 'all') return session.allAttentions(runId); // [L, H, T, T]
-  const out = new Float32Array(selection.heads.length * T * T); // [n, T, T]
-  selection.heads.forEach(([layer, head], i) => out.set(session.attention(runId, layer, head), i * T * T));
-  return out;
+/**
+ * Writes the selected attention maps of a run to `file`: all [L, H, T, T], or the listed heads
+ * [n, T, T] in order, one head at a time (a run on demand rebuilds each; never all in memory).
+ */
+async function writeAttentions(file: string, session: EngineSession, runId: number, selection: AttentionsSelection): Promise<void> {
+  const { nLayer, nHead } = session.info.config;
+  const heads = selection.kind === 'heads' ? selection.heads : Array.from({ length: nLayer * nHead }, (_, i): [number, number] => [Math.floor(i / nHead), i % nHead]);
+  const fd = openSync(file, 'w');
+  try {
+    for (const [layer, head] of heads) writeSync(fd, f32le(await session.attentionMap(runId, layer, head))); // [T, T]
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** --max-memory MB: a positive number, or undefined (the default budget). */
+function maxMemoryFlag(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const mb = Number(raw);
+  if (!(Number.isFinite(mb) && mb > 0)) throw new CliError(`dump: --max-memory must be a positive number of MiB, got "${raw}"`);
+  return mb;
 }
 
 export async function dumpCommand(argv: string[]): Promise<void> {
@@ -46,15 +61,18 @@ export async function dumpCommand(argv: string[]): Promise<void> {
   const dir = resolveModelArg(model);
   if (isEncDecFolder(dir)) return encDecDump(dir, textFile, out, v['target-file']);
   if (v['target-file'] !== undefined) throw new CliError('dump: --target-file is for encoder–decoder models (MarianMTModel, T5ForConditionalGeneration)');
+  const maxMemoryMB = maxMemoryFlag(v['max-memory']);
   const text = readTextFile(textFile); // before loading: a missing file fails fast
 
-  const session = await openSession(model, backend);
+  const session = await openSession(model, backend, maxMemoryMB);
   try {
     const { config } = session.info;
     if (selection.kind === 'heads') checkHeads('dump', selection.heads, config.nLayer, config.nHead);
     let summary;
     try {
-      summary = await session.analyze(text, { truncate: v.truncate ?? false, topK: 1, attentions: selection.kind !== 'none' });
+      // a few heads: on demand, keeping only their layers' queries and keys
+      const few = selection.kind === 'heads' ? { onDemand: true, keepLayers: selection.heads.map(([l]) => l) } : {};
+      summary = await session.analyze(text, { truncate: v.truncate ?? false, topK: 1, attentions: selection.kind !== 'none', ...few });
     } catch (err) {
       const e = err as { code?: string; message?: string };
       if (e.code === 'CONTEXT_TOO_LONG') throw new CliError(`${textFile}: ${e.message} (use --truncate)`, 2);
@@ -84,9 +102,8 @@ export async function dumpCommand(argv: string[]): Promise<void> {
     writeFileSync(join(out, 'tokens.json'), JSON.stringify(tokens));
     writeFileSync(join(out, 'meta.json'), JSON.stringify(meta));
     writeFileSync(join(out, 'logits.f32'), f32le(session.logits(summary.runId))); // [T, V]
-    const attentions = selectedAttentions(session, summary.runId, summary.T, selection); // [L, H, T, T] or [n, T, T]
-    // With none, an attentions.f32 left by an earlier dump into this folder would not be this text's.
-    if (attentions) writeFileSync(join(out, 'attentions.f32'), f32le(attentions));
+    // [L, H, T, T] or [n, T, T]. With none, an attentions.f32 left by an earlier dump into this folder would not be this text's.
+    if (selection.kind !== 'none') await writeAttentions(join(out, 'attentions.f32'), session, summary.runId, selection);
     else rmSync(join(out, 'attentions.f32'), { force: true });
   } finally {
     session.dispose();

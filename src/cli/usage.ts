@@ -22,7 +22,11 @@ Commands:
                                none: no attentions.f32 (and a cheaper forward)
                                L:H,L:H…: those maps only, [n, T, T] in the order given,
                                  listed in meta.json as "attentionHeads": [[L, H], …]
-                                 (layer and head from 0; L.H works too)
+                                 (layer and head from 0; L.H works too), computed on
+                                 demand: only those layers' queries and keys are kept
+            --max-memory MB    memory budget of what the engine keeps (default: an eighth of
+                               the machine's memory, 256 to 4096); past it the maps are kept
+                               on demand and rebuilt, attentions.f32 written head by head
             --truncate         keep the first n_positions tokens of a longer text
             With an encoder–decoder model (MarianMTModel, T5ForConditionalGeneration) it writes
             instead: source_tokens.json [{"id","text"}], target_tokens.json (the decoder's input:

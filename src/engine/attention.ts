@@ -22,6 +22,21 @@ export interface PastKV {
   kT?: tf.Tensor3D; // [Hkv, hd, pos0], keys stored transposed
   v?: tf.Tensor3D; // [Hkv, pos0, hd]
   pos0: number;
+  /**
+   * Attention on demand (a prompt from position 0 only): the maps are handed to this sink one head
+   * at a time and let go, the queries and keys with them, instead of being kept as tensors.
+   */
+  onDemand?: OnDemandSink;
+}
+
+/** What a forward keeps instead of the maps (see PastKV.onDemand); heads are this thread's, from 0. */
+export interface OnDemandSink {
+  /** Query head h's rows after RoPE [T × hd] (a fresh array). */
+  query(h: number, q: Float32Array): void;
+  /** Kv head j's keys after RoPE [T × hd] (a fresh array). */
+  key(j: number, k: Float32Array): void;
+  /** Query head h's map [T × T], valid during the call only. */
+  map(h: number, weights: Float32Array): void;
 }
 
 /** The heads of one attention call (this thread's, on a split model). */
@@ -88,7 +103,7 @@ function cachedHead(x: tf.Tensor3D, h: number): tf.Tensor2D {
  * Additive mask for queries at absolute positions pos0..pos0+T-1 against keys 0..Tk-1: 0 where
  * the key is visible (key ≤ query, and query − key < window), −Infinity elsewhere.
  */
-function attentionMask(T: number, Tk: number, pos0: number, window?: number): tf.Tensor2D {
+export function attentionMask(T: number, Tk: number, pos0: number, window?: number): tf.Tensor2D {
   const data = new Float32Array(T * Tk);
   for (let i = 0; i < T; i++) {
     const q = pos0 + i;
@@ -116,6 +131,58 @@ function columns(a: Float32Array, T: number, W: number, col: number, width: numb
 
 function kvHeadsOf(layout: HeadLayout): readonly number[] {
   return layout.kvHead ?? Array.from({ length: layout.nHead }, (_, h) => h);
+}
+
+/**
+ * One head's post-softmax map [T × Tk] from its queries q [T × hd] and keys k [Tk × hd]: the
+ * same ops, in the same order, as the per-head path below (so the same bits), intermediates freed
+ * at once (also inside a caller's tf.tidy). The forward on demand and the recompute (attentionMaps.ts) both call it.
+ */
+export function headMap(q: Float32Array, k: Float32Array, T: number, Tk: number, hd: number, mask: tf.Tensor2D, gemm: Gemm): Float32Array {
+  // each intermediate let go as soon as the next is made: two [T, Tk] at a time in tfjs's memory, not four
+  const rawScores = tf.tensor2d(gemm.product(q, T, k, hd, Tk, { transposed: true }), [T, Tk]); // [T, Tk]
+  const scaledScores = tf.div(rawScores, Math.sqrt(hd)); // [T, Tk]
+  rawScores.dispose();
+  const maskedScores = tf.add(scaledScores, mask); // [T, Tk]
+  scaledScores.dispose();
+  const weights = tf.softmax(maskedScores, -1); // [T, Tk]
+  maskedScores.dispose();
+  try {
+    return weights.dataSync() as Float32Array; // [T × Tk], a copy
+  } finally {
+    weights.dispose();
+  }
+}
+
+/**
+ * The per-head path for attention on demand: each head's map is made, handed to the sink and let
+ * go before the next (peak: one head's [T × T] a few times over, not H of them ×5 as tensors).
+ * Only q·kᵀ's intermediates are skipped as tensors; what the block needs (concat) is the same.
+ */
+function onDemandAttention(qkv: Float32Array, T: number, layout: HeadLayout, sink: OnDemandSink, gemm: Gemm): AttentionTensors {
+  const { nHead: H, nKvHead: Hkv, headDim: hd, window } = layout;
+  const kvHead = kvHeadsOf(layout);
+  const width = (H + 2 * Hkv) * hd;
+  const mask = attentionMask(T, T, 0, window); // [T, T]
+  const kvs = Array.from({ length: Hkv }, (_, j) => {
+    const k = columns(qkv, T, width, (H + j) * hd, hd); // [T × hd]
+    sink.key(j, k);
+    return { k, v: columns(qkv, T, width, (H + Hkv + j) * hd, hd) }; // [T × hd] each
+  });
+  const outputs = Array.from({ length: H }, (_, h) => {
+    const kv = kvs[kvHead[h]];
+    const q = columns(qkv, T, width, h * hd, hd); // [T × hd]
+    sink.query(h, q);
+    const weights = headMap(q, kv.k, T, T, hd, mask, gemm); // [T × T]
+    sink.map(h, weights);
+    return tf.tensor2d(gemm.product(weights, T, kv.v, T, hd, { causal: 1 }), [T, hd]); // [T, hd]
+  });
+  mask.dispose();
+  const concat = tf.concat(outputs, 1) as tf.Tensor2D; // [T, H·hd]
+  const part = (name: AttentionPart): never => {
+    throw new Error(`attention on demand keeps no '${name}' tensors (a capture runs without it)`);
+  };
+  return { part, kvHead, concat };
 }
 
 function perHeadAttention(qkv: Float32Array, T: number, layout: HeadLayout, past: PastKV, gemm: Gemm): AttentionTensors {
@@ -200,5 +267,6 @@ function batchedAttention(qkv: Float32Array, T: number, layout: HeadLayout, past
  * c_attn output when Hkv = H); `gemm` runs the per-head products.
  */
 export function causalSelfAttention(qkv: Float32Array, T: number, layout: HeadLayout, past: PastKV, gemm: Gemm): AttentionTensors {
+  if (past.onDemand && past.pos0 === 0 && !past.kT) return onDemandAttention(qkv, T, layout, past.onDemand, gemm);
   return T >= PER_HEAD_MIN_ROWS ? perHeadAttention(qkv, T, layout, past, gemm) : batchedAttention(qkv, T, layout, past);
 }

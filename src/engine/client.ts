@@ -99,13 +99,14 @@ export class EngineClient {
     let stream: LayerStream | undefined;
     const onProgress = (p: Requests['analyze']['progress']): void => {
       if (p.kind === 'start') {
-        stream = new LayerStream(p.summary.nLayer, p.streamed);
+        stream = new LayerStream(p.summary.nLayer, p.streamed, (p.summary.onDemand ?? false) && (opts.thumbSize ?? 0) > 0);
         try {
           onAttentions?.({ summary: p.summary, layers: stream });
         } catch {
           // a listener's failure is not the engine's
         }
-      } else stream?.add(p.layer, p.attention);
+      } else if (p.kind === 'thumbs') stream?.addThumbs(p.layer, { size: p.size, thumbs: p.thumbs });
+      else stream?.add(p.layer, p.attention);
     };
     const body = { text, opts, cancelFlag: flag.buffer, ...(onAttentions ? { early: true } : {}) };
     return this.call('analyze', body, { signal, onProgress }).then(
@@ -223,6 +224,7 @@ export class EngineClient {
     if (this.opts.backend) init.backend = this.opts.backend;
     if (this.opts.wasmDir) init.wasmDir = this.opts.wasmDir;
     if (this.opts.threads !== undefined) init.threads = this.opts.threads;
+    if (this.opts.maxMemoryMB !== undefined) init.maxMemoryMB = this.opts.maxMemoryMB;
     const w = new Worker(this.opts.workerPath ?? join(__dirname, 'engine-worker.js'), { workerData: init, ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}) });
     const channel: EngineChannel = new Channel(nodePort(w), {
       name: 'engine',

@@ -30,7 +30,14 @@ export interface ForwardRequest {
   logitsOut: Float32Array;
   /** One [H × T × T] per layer (none without opts.attentions): each thread writes its heads. */
   attentionsOut: Float32Array[];
+  /** With opts.onDemand: per layer its LayerQK (null: not kept), each thread writing its heads' rows. */
+  qkOut?: (Float32Array | null)[];
+  /** With opts.onDemand and a thumbSize: per layer [H × S × S], each thread writing its heads' thumbnails. */
+  thumbsOut?: Float32Array[];
 }
+
+/** The shared arrays a split model's peer writes its part of a forward into (ForwardRequest's). */
+export type ForwardInto = Pick<ForwardRequest, 'logitsOut' | 'attentionsOut' | 'qkOut' | 'thumbsOut'>;
 
 /** An operation whose result is the logits [T × V], each thread computing its columns. */
 export type ColumnsRequest = { op: 'step'; cacheId: number; ids: number[] } | { op: 'unembed'; residual: Float32Array; T: number };

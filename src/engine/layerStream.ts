@@ -7,10 +7,19 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/** A layer's thumbnails as a run on demand streams them: every head's [size × size], head-major. */
+export interface LayerThumbs {
+  size: number;
+  thumbs: Float32Array; // [H × size × size]
+}
+
 export class LayerStream {
   private readonly layers: (Float32Array | undefined)[];
+  private readonly thumbs: (LayerThumbs | undefined)[];
+  private readonly thumbWaiters = new Map<number, ((t: LayerThumbs | undefined) => void)[]>();
   private readonly waiters = new Map<number, Waiter[]>();
   private failure: Error | undefined;
+  private thumbsEnded = false;
   private contiguous = 0;
 
   /**
@@ -20,8 +29,11 @@ export class LayerStream {
   constructor(
     readonly nLayer: number,
     readonly streamed: boolean,
+    /** A run on demand asked with a thumbSize: the worker streams each layer's thumbnails (not its maps). */
+    readonly thumbnails = false,
   ) {
     this.layers = new Array<Float32Array | undefined>(nLayer);
+    this.thumbs = new Array<LayerThumbs | undefined>(nLayer);
     if (!streamed) this.failure = new Error('the attentions are not streamed for this run');
   }
 
@@ -61,8 +73,31 @@ export class LayerStream {
     while (this.contiguous < this.nLayer && this.layers[this.contiguous]) this.contiguous++;
   }
 
+  /** Layer `l`'s thumbnails when they arrive; undefined if the analysis ends first (or none are streamed). */
+  whenThumbs(l: number): Promise<LayerThumbs | undefined> {
+    const have = this.thumbs[l];
+    if (have || !this.thumbnails || this.thumbsEnded || l < 0 || l >= this.nLayer) return Promise.resolve(have);
+    return new Promise((resolve) => this.thumbWaiters.set(l, [...(this.thumbWaiters.get(l) ?? []), resolve]));
+  }
+
+  /** Layer `l`'s thumbnails, if here. */
+  thumbsOf(l: number): LayerThumbs | undefined {
+    return this.thumbs[l];
+  }
+
+  /** A layer's thumbnails arrived (the client, from a thumbs event). */
+  addThumbs(l: number, t: LayerThumbs): void {
+    if (l < 0 || l >= this.nLayer || this.thumbs[l] || this.thumbsEnded) return;
+    this.thumbs[l] = t;
+    for (const w of this.thumbWaiters.get(l) ?? []) w(t);
+    this.thumbWaiters.delete(l);
+  }
+
   /** The analysis ended without the missing layers (failed, cancelled): their waits reject with `e`. */
   fail(e: Error): void {
+    this.thumbsEnded = true;
+    for (const list of this.thumbWaiters.values()) for (const w of list) w(undefined);
+    this.thumbWaiters.clear();
     if (this.complete || this.failure) return;
     this.failure = e;
     for (const list of this.waiters.values()) for (const w of list) w.reject(e);

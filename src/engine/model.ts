@@ -7,7 +7,8 @@
 // which asks the peers to run the same operation and joins their shares, so callers see one model.
 import { tf } from './backend';
 import { captureSlices, readCapture } from './capture';
-import { LocalCommunicator, StoppedTogether, singleThread, type Communicator } from './communicator';
+import { onDemandArrays, onDemandSink } from './attentionMaps';
+import { LocalCommunicator, StoppedTogether, singleThread, type Communicator, type ForwardInto } from './communicator';
 import { EngineError } from './errors';
 import type { Family, Reduce, ReduceArray } from './families/family';
 import { familyOf } from './families';
@@ -32,10 +33,11 @@ export interface ForwardHooks {
   /**
    * Layer `layer`'s attention [H × T × T], every head (a split model's peers' heads included), as
    * soon as that layer has run on every thread, in layer order, while the next layers run (the same
-   * array the result will carry: copy, don't modify). Only with `attentions`. A thread of a split
-   * model calls it with its own heads only.
+   * array the result will carry: copy, don't modify). With `attentions`; with `onDemand` instead,
+   * `attention` is undefined and `thumbs` the layer's thumbnails [H × S × S] (when asked for).
+   * A thread of a split model calls it with its own heads only.
    */
-  afterLayer?: (layer: number, attention: Float32Array) => void;
+  afterLayer?: (layer: number, attention: Float32Array | undefined, thumbs?: Float32Array) => void;
   /**
    * Polled before each layer after the first and before the head: true stops the forward there
    * (it rejects with CANCELLED) on every thread of a split model at once, the model left usable.
@@ -120,29 +122,32 @@ export class GPTModel {
   }
 
   /**
-   * A full forward pass over `ids` from position 0. A split model's peers get from rank 0
-   * `logitsInto`, the [T × V] array to write this thread's columns of the logits into, and
-   * `attentionsInto`, one [H × T × T] array per layer for this thread's heads; the result holds
-   * those arrays (without them, this thread makes its own through its communicator).
+   * A full forward pass over `ids` from position 0. A split model's peers get from rank 0 `into`:
+   * the [T × V] array to write this thread's columns of the logits into, one [H × T × T] array per
+   * layer for this thread's heads' maps (or, on demand, their queries, keys and thumbnails); the
+   * result holds those arrays (without them, this thread makes its own through its communicator).
    */
-  async forward(ids: number[], opts: ForwardOptions = {}, hooks: ForwardHooks = {}, logitsInto?: Float32Array, attentionsInto?: Float32Array[]): Promise<ForwardResult> {
+  async forward(ids: number[], opts: ForwardOptions = {}, hooks: ForwardHooks = {}, into?: ForwardInto): Promise<ForwardResult> {
     this.checkAlive();
     checkIds(this.config, ids, 0);
     const { nLayer, nEmbd: d } = this.config;
     const T = ids.length;
-    const wantAttentions = opts.attentions ?? true;
+    const onDemand = opts.onDemand;
+    const wantAttentions = !onDemand && (opts.attentions ?? true);
     const cap = opts.capture;
     if (cap) checkCapture(this.config, cap, T);
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
     const residuals: Float32Array[] = [];
     const emb = tf.tidy(() => this.f.embed(ids, 0)); // [T, d] each
-    const streamLayers = wantAttentions && hooks.afterLayer !== undefined;
-    const logitsOut = logitsInto ?? this.comm.array(T * this.config.vocabSize); // [T × V]
-    const attentionsOut = attentionsInto ?? (wantAttentions ? Array.from({ length: nLayer }, () => this.comm.array(this.config.nHead * T * T)) : []); // L × [H × T × T]
+    const streamLayers = (wantAttentions || onDemand !== undefined) && hooks.afterLayer !== undefined;
+    const logitsOut = into?.logitsOut ?? this.comm.array(T * this.config.vocabSize); // [T × V]
+    const attentionsOut = into?.attentionsOut ?? (wantAttentions ? Array.from({ length: nLayer }, () => this.comm.array(this.config.nHead * T * T)) : []); // L × [H × T × T]
+    const kept = onDemand ? onDemandArrays(this.config, (n) => this.comm.array(n), T, onDemand, into) : undefined;
     const join = this.comm.forward({
       ids,
-      opts: { attentions: wantAttentions, capture: cap },
+      opts: { attentions: wantAttentions, capture: cap, ...(onDemand ? { onDemand } : {}) },
+      ...kept,
       ...(streamLayers ? { streamLayers: true } : {}),
       ...(hooks.shouldStop ? { stoppable: true } : {}),
       logitsOut,
@@ -150,10 +155,10 @@ export class GPTModel {
     });
     let x = emb.x; // [T, d]
     // The blocks on plain arrays (arrayLayers.ts), only with ATTENTION_LENS_BLOCKS=arrays, when the
-    // family has them and nothing is captured. Off by default: on 2026-12-07 it measured
-    // no faster than the tensor path (bench/blocksAB.ts); it is where fused kernels will plug in.
+    // family has them and nothing is captured or kept on demand. Off by default: on 2026-12-07 it
+    // measured no faster than the tensor path (bench/blocksAB.ts); fused kernels will plug in there.
     const rows =
-      !cap && T >= PER_HEAD_MIN_ROWS && this.f.blockRows && this.f.finalNormRows && process.env.ATTENTION_LENS_BLOCKS === 'arrays' ? this.f : undefined;
+      !cap && onDemand === undefined && T >= PER_HEAD_MIN_ROWS && this.f.blockRows && this.f.finalNormRows && process.env.ATTENTION_LENS_BLOCKS === 'arrays' ? this.f : undefined;
     let final: Float32Array | undefined; // [T × d], the last block's output on that path
     try {
       await this.whileReducing(async () => {
@@ -177,8 +182,9 @@ export class GPTModel {
           // Per head [T × T], when the attention path read them: kept out of tidy's result, which
           // would walk every number of them looking for tensors.
           let heads: Float32Array[] | undefined;
+          const sink = kept && onDemandSink(this.config, this.f.shard, T, kept.qkOut[l], kept.thumbsOut?.[l], onDemand!.thumbSize);
           const out = tf.tidy(() => {
-            const r = this.f.block(l, x, { pos0: 0 }, this.reduce);
+            const r = this.f.block(l, x, { pos0: 0, ...(sink ? { onDemand: sink } : {}) }, this.reduce);
             heads = wantAttentions ? r.weightsData : undefined;
             return {
               next: r.residualOut, // [T, d]
@@ -197,10 +203,10 @@ export class GPTModel {
                 attentionsOut[l].set(a, at);
                 at += a.length;
               }
-              if (streamLayers) {
-                const wait = join.layer(l, () => hooks.afterLayer!(l, attentionsOut[l]));
-                if (wait) await wait;
-              }
+            }
+            if (streamLayers) {
+              const wait = join.layer(l, () => hooks.afterLayer!(l, wantAttentions ? attentionsOut[l] : undefined, kept?.thumbsOut?.[l]));
+              if (wait) await wait;
             }
             if (out.cap && cap) result.capture = await readCapture(out.cap, cap, this.config.headDim);
             if (opts.residuals) residuals.push(await read(x));
@@ -235,6 +241,10 @@ export class GPTModel {
       x.dispose();
     }
     if (wantAttentions) result.attentions = attentionsOut;
+    if (kept) {
+      result.qk = kept.qkOut;
+      if (kept.thumbsOut) result.thumbs = kept.thumbsOut;
+    }
     if (opts.residuals) result.residuals = residuals;
     return result;
   }

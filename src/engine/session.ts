@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { keptPromptTokens } from '../analysis/promptWindow';
-import { meanOverHeads } from '../analysis/rollout';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
 import { surprisals } from '../analysis/surprisal';
 import { initBackend, type BackendOptions } from './backend';
@@ -17,13 +16,15 @@ import { EngineError } from './errors';
 import { generate } from './generate';
 import { buildModelInfo, type ModelInfo } from './modelInfo';
 import { familyOf } from './families';
-import { PER_HEAD_MIN_ROWS } from './layers';
 import { GPTModel } from './model';
 import { loadTokenizer } from './loadTokenizer';
 import type { GeneratedToken, GenerationResult, SamplingOptions, Tokenizer } from './types';
 import type { Token } from '../shared/token';
 import { predictionsWithBytes, tokenWithBytes } from './tokenBytes';
+import { warmUp } from './warmUp';
 import { RunStore, type Run } from './runStore';
+import { RunAttention } from './runAttention';
+import { defaultMaxMemoryMB, planKeep } from './memoryBudget';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AttributionRequest, AttributionResult } from '../shared/attribution';
 import { Attributor } from './attribution/attributor';
@@ -32,6 +33,11 @@ import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, Lo
 export interface EngineOptions extends BackendOptions {
   /** Threads to split the model over; 0 or absent: automatic (see chooseThreads). */
   threads?: number;
+  /**
+   * The memory budget of the kept analyses in MiB (default: defaultMaxMemoryMB, from the machine's
+   * memory): past it a run keeps its attention on demand, and what it cannot keep is computed again.
+   */
+  maxMemoryMB?: number;
 }
 
 /** From this many parameters on, a model is split over two threads when the machine has them. */
@@ -46,23 +52,6 @@ export const PARALLEL_MIN_PARAMS = 20_000_000;
 export function chooseThreads(requested: number | undefined, numParams: number, nHead: number, cores = availableParallelism()): number {
   if (requested !== undefined && Number.isInteger(requested) && requested > 0) return Math.min(requested, nHead);
   return cores >= 2 && numParams >= PARALLEL_MIN_PARAMS && nHead >= 2 ? 2 : 1;
-}
-
-/**
- * Runs every path once: a short prompt (the per-head path and the LM head) and one decoded token.
- * The weights are packed for our GEMM at load, but tfjs's kernels and V8's code for the wasm
- * instances warm up on first use; this moves that cost into loading, where it is expected, and
- * any failure of a backend (memory) with it.
- */
-async function warmUp(model: GPTModel): Promise<void> {
-  const ids = new Array<number>(Math.min(PER_HEAD_MIN_ROWS, model.config.nPositions)).fill(0);
-  await model.forward(ids, { attentions: false });
-  const cache = model.newCache();
-  try {
-    await model.step(cache, [0]);
-  } finally {
-    cache.dispose();
-  }
 }
 
 export interface GenerateHooks {
@@ -80,12 +69,6 @@ function cancelled(): EngineError {
 /** Lets queued events (a cancel message, a timer) run between chunks of long synchronous work. */
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** The run, which must have kept its attentions (AnalyzeOptions.attentions). */
-function withAttentions(runId: number, run: Run): Run {
-  if (run.attentions.length === 0) throw new EngineError('BAD_ARGUMENT', `analysis ${runId} was run without attentions`);
-  return run;
-}
-
 function checkInt(name: string, v: number, min: number, max: number): void {
   if (!Number.isInteger(v) || v < min || v > max) {
     throw new EngineError('BAD_ARGUMENT', `${name} must be an integer from ${min} to ${max}, got ${v}`);
@@ -94,7 +77,10 @@ function checkInt(name: string, v: number, min: number, max: number): void {
 
 export class EngineSession {
   readonly info: ModelInfo;
-  private readonly runs = new RunStore();
+  private readonly runs: RunStore;
+  /** The memory budget of the kept runs, in bytes (EngineOptions.maxMemoryMB). */
+  readonly budgetBytes: number;
+  private readonly maps: RunAttention;
   private nextRunId = 1;
   private disposed = false;
   /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
@@ -107,9 +93,13 @@ export class EngineSession {
     info: ModelInfo,
     /** The folder's chat template, or why it could not be read; undefined when it has none. */
     private readonly chatSource?: ChatTemplateSource | EngineError,
+    maxMemoryMB = defaultMaxMemoryMB(),
   ) {
     this.info = info;
     this.attribution = new Attributor(info.dir, model, tokenizer);
+    this.budgetBytes = maxMemoryMB * 1024 * 1024;
+    this.runs = new RunStore(this.budgetBytes);
+    this.maps = new RunAttention(info.config, model);
   }
 
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
@@ -145,7 +135,11 @@ export class EngineSession {
     const info = buildModelInfo(modelDir, config, model.numParams, tokenizer, model.threads);
     info.weightsDtype = dtype;
     if (chatSource) info.chatTemplate = chatSource instanceof EngineError ? (chatSource.file ?? modelDir) : chatSource.file;
-    return new EngineSession(model, tokenizer, info, chatSource);
+    if (opts.maxMemoryMB !== undefined && !(Number.isFinite(opts.maxMemoryMB) && opts.maxMemoryMB > 0)) {
+      model.dispose();
+      throw new EngineError('BAD_ARGUMENT', `the memory budget must be a positive number of MiB, got ${opts.maxMemoryMB}`);
+    }
+    return new EngineSession(model, tokenizer, info, chatSource, opts.maxMemoryMB);
   }
 
   get contextLength(): number {
@@ -190,16 +184,20 @@ export class EngineSession {
     const T = ids.length;
     if (isCancelled()) throw cancelled();
     const runId = this.nextRunId++;
-    stream?.start({ runId, tokens, T, truncated, totalTokens, nLayer, nHead });
+    const wantAttentions = opts.attentions ?? true;
+    const plan = wantAttentions ? planKeep(this.info.config, T, this.budgetBytes, opts) : { onDemand: false };
+    const thumbSize = plan.onDemand ? (opts.thumbSize ?? 0) : 0;
+    stream?.start({ runId, tokens, T, truncated, totalTokens, nLayer, nHead, ...(plan.onDemand ? { onDemand: true } : {}) });
     const out = await this.model.forward(
       ids,
-      { attentions: opts.attentions ?? true },
+      plan.onDemand ? { onDemand: { thumbSize, ...(plan.keepLayers ? { keepLayers: plan.keepLayers } : {}) } } : { attentions: wantAttentions },
       {
         ...(stream
           ? {
-              afterLayer: (layer: number, attention: Float32Array) => {
+              afterLayer: (layer: number, attention: Float32Array | undefined, thumbs?: Float32Array) => {
                 if (isCancelled()) throw cancelled();
-                stream.layer(layer, attention);
+                if (attention) stream.layer(layer, attention);
+                if (thumbs) stream.thumbs?.(layer, thumbs, Math.min(thumbSize, T));
               },
             }
           : {}),
@@ -228,9 +226,10 @@ export class EngineSession {
     const actual = surprisals(logits, V, ids, lses);
     if (isCancelled()) throw cancelled();
 
-    const bytes = logits.byteLength + attentions.reduce((s, a) => s + a.byteLength, 0);
-    this.runs.add(runId, { ids, logits, attentions, bytes });
-    return { runId, tokens, T, truncated, totalTokens, nLayer, nHead, predictions, actual };
+    const qk = out.qk;
+    const bytes = logits.byteLength + attentions.reduce((s, a) => s + a.byteLength, 0) + (qk ?? []).reduce((s, a) => s + (a?.byteLength ?? 0), 0);
+    this.runs.add(runId, { ids, logits, attentions, ...(qk ? { qk } : {}), bytes });
+    return { runId, tokens, T, truncated, totalTokens, nLayer, nHead, ...(qk ? { onDemand: true } : {}), predictions, actual };
   }
 
   /**
@@ -247,28 +246,25 @@ export class EngineSession {
     return this.tokenizer.encode(input);
   }
 
-  /** Post-softmax attention of one head [T × T]; head −1 = the mean over heads. */
+  /** Post-softmax attention of one head [T × T]; head −1 = the mean over heads (on demand: rebuilt, from a layer kept). */
   attention(runId: number, layer: number, head: number): Float32Array {
     const run = this.run(runId);
     const { nLayer, nHead } = this.info.config;
     checkInt('layer', layer, 0, nLayer - 1);
     checkInt('head', head, -1, nHead - 1);
-    const T = run.ids.length;
-    const a = withAttentions(runId, run).attentions[layer]; // [H × T × T]
-    return head >= 0 ? a.slice(head * T * T, (head + 1) * T * T) : meanOverHeads(a, nHead, T);
+    return this.maps.head(runId, run, layer, head);
   }
 
-  /** Every attention of the run, a fresh copy [L × H × T × T]. */
+  /** attention(), also for a layer the memory budget did not keep (the forward runs again: RunAttention.ensureLayer). */
+  async attentionMap(runId: number, layer: number, head: number): Promise<Float32Array> {
+    checkInt('layer', layer, 0, this.info.config.nLayer - 1);
+    await this.maps.ensureLayer(this.run(runId), layer);
+    return this.attention(runId, layer, head);
+  }
+
+  /** Every attention of the run, a fresh copy [L × H × T × T] (on demand: every map rebuilt, so only where they fit). */
   allAttentions(runId: number): Float32Array {
-    const run = withAttentions(runId, this.run(runId));
-    const total = run.attentions.reduce((s, a) => s + a.length, 0);
-    const all = new Float32Array(total); // [L × H × T × T]
-    let off = 0;
-    for (const a of run.attentions) {
-      all.set(a, off);
-      off += a.length;
-    }
-    return all;
+    return this.maps.all(runId, this.run(runId));
   }
 
   /** The run's logits, a fresh copy [T × V]. */
@@ -361,6 +357,7 @@ export class EngineSession {
     this.disposed = true;
     this.runs.clear();
     this.attribution.dispose();
+    this.maps.dispose();
     this.model.dispose();
   }
 

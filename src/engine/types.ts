@@ -136,7 +136,20 @@ export interface ForwardOptions {
   /** Return the residual stream after the embeddings and after every block (for the logit lens). */
   residuals?: boolean;
   capture?: CaptureRequest;
+  /**
+   * Attention on demand (instead of `attentions`, which it overrides): no map is kept; each
+   * layer's queries and keys after RoPE are (for the layers in `keepLayers`, default every layer),
+   * from which attentionMaps.ts rebuilds any head's map, and each head's map is pooled to a
+   * thumbnail [min(thumbSize, T)²] as it is made (thumbSize 0: none).
+   */
+  onDemand?: { thumbSize: number; keepLayers?: readonly number[] };
 }
+
+/**
+ * One layer's kept queries and keys (attention on demand): every query head's rows after RoPE,
+ * then every kv head's, head-major [(H + Hkv) × T × hd].
+ */
+export type LayerQK = Float32Array;
 
 export interface ForwardResult {
   T: number;
@@ -144,6 +157,10 @@ export interface ForwardResult {
   logits: Float32Array;
   /** One per layer, each [H × T × T], post-softmax. */
   attentions?: Float32Array[];
+  /** With onDemand: per layer its queries and keys (LayerQK), null for a layer not kept. */
+  qk?: (LayerQK | null)[];
+  /** With onDemand and a thumbSize: per layer every head's thumbnail [H × S × S], S = thumbSize capped at T. */
+  thumbs?: Float32Array[];
   /** nLayer + 1 entries: embeddings, then after each block; each [T × d]. */
   residuals?: Float32Array[];
   /** Token embedding and position embedding rows used, [T × d] each (only with capture). */

@@ -79,13 +79,17 @@ function attentionStream(ctx: RequestContext<AnalyzeProgress>): AttentionStream 
   return {
     start: (summary) => {
       const { nLayer, nHead, T } = summary;
-      streamed = nLayer * nHead * T * T * 4 <= EVENT_ATTENTIONS_MAX_BYTES;
+      streamed = !summary.onDemand && nLayer * nHead * T * T * 4 <= EVENT_ATTENTIONS_MAX_BYTES;
       ctx.progress({ kind: 'start', summary, streamed });
     },
     layer: (layer, a) => {
       if (!streamed) return;
       const attention = a.slice(); // the run keeps its own array
       ctx.progress({ kind: 'layer', layer, attention }, [attention.buffer as ArrayBuffer]);
+    },
+    thumbs: (layer, t, size) => {
+      const thumbs = t.slice(); // the run's array may be shared memory
+      ctx.progress({ kind: 'thumbs', layer, size, thumbs }, [thumbs.buffer as ArrayBuffer]);
     },
   };
 }
@@ -135,7 +139,7 @@ serve('analyze', async (body, ctx) => {
 });
 
 serve('chatPrompt', ({ messages }) => loaded().chatPrompt(messages));
-serve('attention', ({ runId, layer, head }) => loaded().attention(runId, layer, head));
+serve('attention', ({ runId, layer, head }) => loaded().attentionMap(runId, layer, head));
 serve('allAttentions', ({ runId }) => loaded().allAttentions(runId));
 serve('logits', ({ runId }) => loaded().logits(runId));
 serve('capture', ({ runId, layer, position }) => loaded().capture(runId, layer, position));

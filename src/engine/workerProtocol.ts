@@ -33,7 +33,9 @@ export interface CancelFlag {
  */
 export type AnalyzeProgress =
   | { kind: 'start'; summary: AttentionSummary; streamed: boolean }
-  | { kind: 'layer'; layer: number; attention: Float32Array };
+  | { kind: 'layer'; layer: number; attention: Float32Array }
+  /** A run on demand (summary.onDemand, asked with a thumbSize): each layer's thumbnails [H × size × size], in order. */
+  | { kind: 'thumbs'; layer: number; size: number; thumbs: Float32Array };
 
 /** A token generated, sent as soon as it is sampled; `index` counts from 0. */
 export interface TokenProgress {
@@ -55,7 +57,7 @@ export interface EngineWorkerProtocol {
      * CANCELLED, also when it finished before it saw the cancel.
      */
     analyze: { request: { text: string | Token[]; opts: AnalyzeOptions; early?: boolean } & CancelFlag; reply: AnalysisSummary; progress: AnalyzeProgress };
-    /** One head's (or, head −1, the heads' mean) attention of a kept run: [T × T]. */
+    /** One head's (or, head −1, the heads' mean) attention of a kept run: [T × T] (on demand: rebuilt). */
     attention: { request: { runId: number; layer: number; head: number }; reply: Float32Array };
     /** Every attention of a kept run: [L × H × T × T]. */
     allAttentions: { request: { runId: number }; reply: Float32Array };

@@ -92,7 +92,7 @@ export class ModelManager implements vscode.Disposable {
       this.modelEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.modelPath`)) void this.onModelPathChanged();
-        else if (e.affectsConfiguration(`${SECTION}.engineThreads`)) void this.onThreadsChanged();
+        else if (e.affectsConfiguration(`${SECTION}.engineThreads`) || e.affectsConfiguration(`${SECTION}.maxMemoryMB`)) void this.onThreadsChanged(); // both start a new engine
       }),
       // Trusted now: the workspace's own model path, if it has one, is the model to load.
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.reload()),
@@ -243,8 +243,8 @@ export class ModelManager implements vscode.Disposable {
     // Loaded here, not at the top of the file: the extension activates without the engine.
     const { EngineClient } = await import('../engine/client');
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist').fsPath;
-    const threads = readSettings().engineThreads;
-    const client = EngineClient.start({ workerPath: join(dist, 'engine-worker.js'), wasmDir: dist, threads: threads > 0 ? threads : undefined });
+    const { engineThreads: threads, maxMemoryMB } = readSettings();
+    const client = EngineClient.start({ workerPath: join(dist, 'engine-worker.js'), wasmDir: dist, threads: threads > 0 ? threads : undefined, ...(maxMemoryMB > 0 ? { maxMemoryMB } : {}) });
     client.onDidCrash = (err) => this.reportCrash(err);
     this.client = client;
     return client;

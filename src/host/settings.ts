@@ -13,6 +13,8 @@ export interface Settings extends DisplaySettings {
   attributionSteps: number;
   /** Threads the engine splits a model over; 0 = automatic. */
   engineThreads: number;
+  /** The engine's memory budget for kept analyses in MiB; 0 = automatic (an eighth of the machine's memory). */
+  maxMemoryMB: number;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -21,6 +23,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const topK = c.get<number>('topK', 10);
   const threads = c.get<number>('engineThreads', 0);
   const steps = c.get<number>('attributionSteps', 32);
+  const maxMemoryMB = c.get<number>('maxMemoryMB', 0);
   return {
     modelPath: c.get<string>('modelPath', '').trim(),
     colorScale: (scale === 'gamma' ? 'gamma' : 'linear') satisfies ColorScale,
@@ -29,6 +32,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     topK: Number.isInteger(topK) && topK >= 1 && topK <= 50 ? topK : 10,
     attributionSteps: Number.isInteger(steps) && steps >= 1 && steps <= 512 ? steps : 32,
     engineThreads: Number.isInteger(threads) && threads >= 0 && threads <= 8 ? threads : 0,
+    maxMemoryMB: Number.isFinite(maxMemoryMB) && maxMemoryMB >= 64 ? maxMemoryMB : 0,
   };
 }
 

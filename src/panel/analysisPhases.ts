@@ -11,7 +11,7 @@ import type { Token } from '../shared/token';
 import { readSpan } from '../host/editorInput';
 import type { ModelManager } from '../host/modelManager';
 import { displaySettings, type Settings } from '../host/settings';
-import { PanelMessageType, type AnalysisReadyMessage, type AnalysisSource, type ModelSummary } from '../shared/protocol';
+import { OVERVIEW_SIZE, PanelMessageType, type AnalysisReadyMessage, type AnalysisSource, type ModelSummary } from '../shared/protocol';
 import type { AnalysisRequest } from './analysisRequest';
 import type { DecorationSync } from './decorationSync';
 import type { PanelAnalysis, PanelDeps } from './panelDeps';
@@ -70,7 +70,8 @@ export async function runPhases(
   };
   const summary = await models.withModel('Analysing', ({ client: c }) => {
     client = c;
-    return c.analyze(text, { truncate: true, topK }, signal, onAttentions);
+    // thumbSize: a run past the memory budget (attention on demand) pools the overview in the engine
+    return c.analyze(text, { truncate: true, topK, thumbSize: OVERVIEW_SIZE }, signal, onAttentions);
   });
   if (!target.isCurrent()) {
     void client.release(summary.runId).catch(() => undefined);

@@ -16,6 +16,8 @@ import { MatrixTiles } from './matrixTiles';
 
 /** Matrices kept per run. */
 const CACHE_BYTES = 96 * 1024 * 1024;
+/** Rollout matrices kept per run (R_0 … R_l); past it only the last one (an earlier layer starts again from R_0). */
+const ROLLOUT_BYTES = 256 * 1024 * 1024;
 
 type Engine = Pick<EngineClient, 'attention' | 'release'>;
 
@@ -32,7 +34,9 @@ export class AnalysisRun {
   /** Matrices on their way from the engine: a second asker (a tile, the editor's row) waits for the same one. */
   private readonly inFlight = new Map<string, Promise<Float32Array>>();
   private cacheBytes = 0;
+  /** R_first … R_{first + length − 1} (rollout.ts); first > 0 once the bytes bound dropped the earlier ones. */
   private rollouts: Float32Array[] = [];
+  private rolloutFirst = 0;
   private released = false;
   private tileCache: MatrixTiles | undefined;
 
@@ -116,6 +120,7 @@ export class AnalysisRun {
    * most per batch (the first heatmaps go out, and get drawn, sooner). Stops when `signal` aborts.
    */
   async pushOverview(size: number, emit: (batch: OverviewBatch) => void, signal?: AbortSignal): Promise<void> {
+    if (this.layers?.thumbnails) return this.pushPooled(emit, signal);
     const { nLayer } = this.summary;
     const most = Math.max(1, Math.ceil(nLayer / 4));
     let S = Math.min(size, this.T);
@@ -139,6 +144,35 @@ export class AnalysisRun {
       emit({ size: S, fromLayer: from, layers: l - from, thumbs });
       from = l;
     }
+  }
+
+  /**
+   * The overview of a run on demand: the thumbnails the engine pooled as the forward ran, streamed
+   * layer by layer (no map crosses to the host), each head quantised here as pushOverview does.
+   */
+  private async pushPooled(emit: (batch: OverviewBatch) => void, signal?: AbortSignal): Promise<void> {
+    const { nLayer, nHead } = this.summary;
+    const most = Math.max(1, Math.ceil(nLayer / 4));
+    const quantised = (t: { size: number; thumbs: Float32Array }): QuantizedArray[] => {
+      const SS = t.size * t.size;
+      return Array.from({ length: nHead }, (_, h) => quantize(t.thumbs.subarray(h * SS, (h + 1) * SS), 8));
+    };
+    for (let from = 0; from < nLayer && !signal?.aborted; ) {
+      const first = await this.layers?.whenThumbs(from);
+      if (!first || signal?.aborted || this.released) return; // the analysis ended first
+      const thumbs = quantised(first);
+      let l = from + 1;
+      for (let here = this.layers?.thumbsOf(l); here && l < from + most; here = this.layers?.thumbsOf(++l)) thumbs.push(...quantised(here));
+      emit({ size: first.size, fromLayer: from, layers: l - from, thumbs });
+      from = l;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** One head's map [T × T], not cached here (the head table reads every head once). */
+  async headAttention(layer: number, head: number): Promise<Float32Array> {
+    this.check({ kind: 'head', layer, head });
+    return this.attention(layer, head);
   }
 
   /** Layer `l`'s attention [H × T × T] (the head table scores it): the stream's array (don't modify), or the heads from the engine. */
@@ -184,6 +218,7 @@ export class AnalysisRun {
     this.cache.clear();
     this.tileCache?.clear();
     this.rollouts = [];
+    this.rolloutFirst = 0;
     this.layers = undefined;
     if (this.hold) await this.hold.release();
     else await this.engine.release(this.runId).catch(() => undefined);
@@ -198,14 +233,29 @@ export class AnalysisRun {
     return head >= 0 ? all.slice(head * T * T, (head + 1) * T * T) : meanOverHeads(all, this.summary.nHead, T);
   }
 
+  /**
+   * R_layer, from the layers' means (each asked for once: on demand, rebuilt in the engine). Kept
+   * for the layers after while they take at most ROLLOUT_BYTES; past that (long T) only the last R
+   * is, and a layer before it starts again from R_0: never every layer's T × T at once.
+   */
   private async rollout(layer: number): Promise<Float32Array> {
     const T = this.T;
-    for (let l = this.rollouts.length; l <= layer; l++) {
+    if (layer < this.rolloutFirst) {
+      this.rollouts = [];
+      this.rolloutFirst = 0;
+    }
+    const keepAll = (this.summary.nLayer * T * T * 4) <= ROLLOUT_BYTES;
+    for (let l = this.rolloutFirst + this.rollouts.length; l <= layer; l++) {
       const mean = await this.matrix({ kind: 'layerMean', layer: l });
       const a = withResidual(mean, T);
-      this.rollouts.push(l === 0 ? a : rolloutStep(a, this.rollouts[l - 1], T));
+      const next = l === 0 ? a : rolloutStep(a, this.rollouts[this.rollouts.length - 1], T);
+      if (keepAll) this.rollouts.push(next);
+      else {
+        this.rollouts = [next];
+        this.rolloutFirst = l;
+      }
     }
-    return this.rollouts[layer];
+    return this.rollouts[layer - this.rolloutFirst];
   }
 
   private remember(key: string, m: Float32Array): void {

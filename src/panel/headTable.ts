@@ -28,6 +28,16 @@ export async function scoreRun(run: AnalysisRun, signal: AbortSignal): Promise<H
   const ids = tokens.map((t) => t.id);
   const rows: HeadRow[] = [];
   for (let l = 0; l < nLayer; l++) {
+    if (run.summary.onDemand) {
+      // attention on demand (long T): one head at a time, each rebuilt in the engine, never a layer's H × T × T
+      for (let h = 0; h < nHead; h++) {
+        const m = await run.headAttention(l, h); // [T × T]
+        if (signal.aborted) return undefined;
+        rows.push(...scoreLayer(l, m, 1, run.T, ids).map((r) => ({ ...r, head: h })));
+        await nextTurn();
+      }
+      continue;
+    }
     const att = await run.layerAttention(l); // [H × T × T]
     if (signal.aborted) return undefined;
     rows.push(...scoreLayer(l, att, nHead, run.T, ids));

@@ -37,6 +37,16 @@ export interface AnalyzeOptions {
    * run has logits only: its attention slices answer BAD_ARGUMENT.
    */
   attentions?: boolean;
+  /**
+   * Attention on demand even where every map would fit the memory budget (the CLI's dump of a few
+   * heads): the run keeps each layer's queries and keys, and a head's map is rebuilt when asked for.
+   * Past the budget the engine goes on demand by itself.
+   */
+  onDemand?: boolean;
+  /** On demand: the layers whose queries and keys to keep (default: every layer the budget holds); others are rebuilt by running the forward again. */
+  keepLayers?: number[];
+  /** On demand: each head's overview thumbnail side, pooled as the forward runs and streamed (default 0: none). */
+  thumbSize?: number;
 }
 
 /** What one analysis returns at once; attentions and logits are fetched by slice with its runId. */
@@ -49,6 +59,11 @@ export interface AnalysisSummary {
   totalTokens: number;
   nLayer: number;
   nHead: number;
+  /**
+   * True when the run keeps its attention on demand (queries and keys, not maps): each map is
+   * rebuilt when asked for, and the first phase streams thumbnails instead of maps.
+   */
+  onDemand?: boolean;
   /** Per position t: the top-k next tokens after reading tokens 0..t. */
   predictions: TopPredictions[];
   /** Per position t > 0: how the model at t−1 rated token t. Entry 0 is all NaN. */
@@ -70,6 +85,8 @@ export type AttentionSummary = Omit<AnalysisSummary, 'predictions' | 'actual'>;
 export interface AttentionStream {
   start(first: AttentionSummary): void;
   layer(layer: number, attention: Float32Array): void;
+  /** On demand: layer `layer`'s thumbnails [H × size × size] as soon as it has run (the run's array: copy, don't modify). */
+  thumbs?(layer: number, thumbs: Float32Array, size: number): void;
 }
 
 export interface CaptureSlice {

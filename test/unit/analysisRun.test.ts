@@ -181,6 +181,32 @@ describe('panel AnalysisRun with the engine worker', function () {
     await client.release(s.runId);
   });
 
+  it('a run on demand (an engine whose budget holds no map): the overview from the thumbnails the engine pooled, heads rebuilt, the same as a run with every map', async () => {
+    const lean = EngineClient.start({ workerPath: WORKER, maxMemoryMB: 0.05 });
+    try {
+      await lean.load(TINY);
+      let early: EarlyAttentions | undefined;
+      const summary = await lean.analyze(TEXT, { truncate: true, topK: 10, thumbSize: 8 }, undefined, (e) => (early = e));
+      assert.equal(summary.onDemand, true);
+      assert.ok(early && !early.layers.streamed && early.layers.thumbnails, 'thumbnails streamed, not maps');
+      const served = [0];
+      const counting = {
+        attention: (...a: Parameters<EngineClient['attention']>) => (served[0]++, lean.attention(...a)),
+        release: (id: number) => lean.release(id),
+      };
+      const onDemand = new AnalysisRun(counting, early.summary, undefined, early.layers);
+      const batches = await pushed(onDemand, 8);
+      assert.equal(served[0], 0, 'the overview asked the engine for no map');
+      assert.deepEqual(batches.flatMap((b) => b.thumbs), (await pushed(run, 8)).flatMap((b) => b.thumbs), 'the same 8-bit thumbnails as pooled from every map');
+      for (const source of [{ kind: 'head', layer: 1, head: 1 }, { kind: 'layerMean', layer: 0 }, { kind: 'rollout', layer: 1 }] as const) {
+        assert.ok(maxDiff(await onDemand.matrix(source), await run.matrix(source)) <= 1e-6, JSON.stringify(source));
+      }
+      await onDemand.release();
+    } finally {
+      await lean.dispose();
+    }
+  });
+
   it('releases the run in the engine', async () => {
     const s = await client.analyze('A short one.', {});
     const r = new AnalysisRun(client, s);

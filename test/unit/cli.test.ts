@@ -147,6 +147,26 @@ describe('CLI (dist/cli.js)', function () {
     for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) < TOL, `logit ${i}`);
   });
 
+  it('dump --max-memory below every map: the maps rebuilt on demand, head by head, the same numbers', () => {
+    const all = join(tmp, 'budget-all');
+    assert.equal(cli('dump', '--model', TINY, '--text-file', textFile, '--out', all).status, 0);
+    const full = readF32(join(all, 'attentions.f32')); // [L, H, T, T]
+    const { T, nHead: H } = JSON.parse(readFileSync(join(all, 'meta.json'), 'utf8'));
+    const out = join(tmp, 'budget');
+    // 0.01 MiB holds not even the logits: no layer's q/k is kept, each layer runs the forward again
+    for (const which of ['all', '1:0,0:1']) {
+      const r = cli('dump', '--model', TINY, '--text-file', textFile, '--out', out, '--attentions', which, '--max-memory', '0.01');
+      assert.equal(r.status, 0, r.stderr);
+      const got = readF32(join(out, 'attentions.f32'));
+      const want = which === 'all' ? full : Float32Array.from([...full.subarray((1 * H + 0) * T * T, (1 * H + 1) * T * T), ...full.subarray((0 * H + 1) * T * T, (0 * H + 2) * T * T)]);
+      assert.equal(got.length, want.length);
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-6, `${which}: attention ${i}: ${got[i]} vs ${want[i]}`);
+    }
+    const bad = cli('dump', '--model', TINY, '--text-file', textFile, '--out', out, '--max-memory', 'lots');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--max-memory must be a positive number of MiB, got "lots"/);
+  });
+
   it('dump --attentions out of range or malformed: one line, exit 1, nothing written', () => {
     const out = join(tmp, 'bad-heads');
     for (const [value, says] of [

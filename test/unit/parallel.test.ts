@@ -238,7 +238,7 @@ describe('tensor parallelism', function () {
           const out = await model.forward(ids, {}, {
             afterLayer: (l, a) => {
               order.push(`layer ${l}`);
-              layers[l] = a.slice();
+              layers[l] = a!.slice();
             },
             afterBlocks: () => void order.push('blocks'),
           });

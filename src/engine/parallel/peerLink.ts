@@ -117,7 +117,7 @@ export class PeerLink {
     const settle = (logits: Float32Array): void => call.done.resolve({ logits });
     const failed = (err: unknown): void => rejectCall(call, err as Error);
     if (msg.op === 'forward') {
-      const req: ForwardRequest = { ids: msg.ids, opts: msg.opts, streamLayers: msg.streamLayers, stoppable: msg.stoppable, logitsOut: msg.logitsOut, attentionsOut: msg.attentionsOut };
+      const req: ForwardRequest = { ids: msg.ids, opts: msg.opts, streamLayers: msg.streamLayers, stoppable: msg.stoppable, logitsOut: msg.logitsOut, attentionsOut: msg.attentionsOut, qkOut: msg.qkOut, thumbsOut: msg.thumbsOut };
       const onProgress = (p: ForwardProgress): void => {
         if (p.kind === 'layer') layerOf(call, p.layer).resolve();
         else call.blocks.resolve({ capture: p.capture });

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         ...(req.stoppable ? { shouldStop: () => false } : {}), // rank 0 decides; this thread only takes part in the agreement
         afterBlocks: (_attentions, capture) => ctx.progress({ kind: 'blocks', capture }),
       };
-      await model.forward(req.ids, req.opts, hooks, req.logitsOut, req.attentionsOut);
+      await model.forward(req.ids, req.opts, hooks, req);
       return null;
     }),
   );
