@@ -1,15 +1,17 @@
-// Attention Lens command line: `dump`, `generate`, `heads`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `heads`, `ablate`, `patch`, `info`, `check`, `pull`, `cache` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
 import { HubError } from './hub/errors';
 import { CliError } from './cli/args';
+import { ablateCommand } from './cli/ablate';
 import { cacheCommand } from './cli/cache';
 import { checkCommand } from './cli/check';
 import { dumpCommand } from './cli/dump';
 import { generateCommand } from './cli/generate';
 import { headsCommand } from './cli/heads';
 import { infoCommand } from './cli/info';
+import { patchCommand } from './cli/patch';
 import { pullCommand } from './cli/pull';
 import { USAGE } from './cli/usage';
 
@@ -17,6 +19,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   dump: dumpCommand,
   generate: generateCommand,
   heads: headsCommand,
+  ablate: ablateCommand,
+  patch: patchCommand,
   info: infoCommand,
   check: checkCommand,
   pull: pullCommand,

@@ -14,6 +14,7 @@ import type { GeneratedToken, GenerationResult, SamplingOptions } from './types'
 import type { CrashKind, EngineClientProtocol, EngineWorkerProtocol, WorkerInit } from './workerProtocol';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
+import type { AblationRequest, AblationResult, PatchProgress, PatchRequest, PatchResult } from '../shared/interventionTypes';
 
 export interface EngineClientOptions extends WorkerInit {
   /** The bundled worker; default `engine-worker.js` beside this bundle. */
@@ -139,6 +140,20 @@ export class EngineClient {
 
   logitLens(runId: number, topK = 5): Promise<LogitLensResult> {
     return this.call('logitLens', { runId, topK });
+  }
+
+  /** A forward without and with heads ablated (the ablated run's attentions by its runId); `signal` cancels it. */
+  ablate(text: string | Token[], req: AblationRequest, signal?: AbortSignal): Promise<AblationResult> {
+    const flag = cancelFlag();
+    signal?.addEventListener('abort', flag.raise, { once: true });
+    return this.call('ablate', { text, req, cancelFlag: flag.buffer }, { signal });
+  }
+
+  /** Activation patching, clean into corrupted; `onProgress` hears forwards done, `signal` cancels it. */
+  patch(req: PatchRequest, onProgress?: (p: PatchProgress) => void, signal?: AbortSignal): Promise<PatchResult> {
+    const flag = cancelFlag();
+    signal?.addEventListener('abort', flag.raise, { once: true });
+    return this.call('patch', { req, cancelFlag: flag.buffer }, { signal, ...(onProgress ? { onProgress } : {}) });
   }
 
   async release(runId: number): Promise<void> {

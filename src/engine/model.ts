@@ -11,6 +11,7 @@ import { LocalCommunicator, StoppedTogether, singleThread, type Communicator } f
 import { EngineError } from './errors';
 import type { Family, Reduce, ReduceArray } from './families/family';
 import { familyOf } from './families';
+import { checkIntervention, headEditFor, patchResidual } from './interventions';
 import { KVCache } from './kvCache';
 import { rootMeanSquare } from './norms';
 import type { AllReduce } from './parallel/allReduce';
@@ -103,6 +104,11 @@ export class GPTModel {
     return this.comm.waitedMs;
   }
 
+  /** A zeroed array [n] that every thread of this model can write into (Intervention.recordHeads). */
+  sharedArray(n: number): Float32Array {
+    return this.comm.array(n);
+  }
+
   /** Threads this model runs on. */
   get threads(): number {
     return this.comm.threads;
@@ -131,6 +137,8 @@ export class GPTModel {
     const wantAttentions = opts.attentions ?? true;
     const cap = opts.capture;
     if (cap) this.checkCapture(cap, T);
+    const iv = opts.intervention;
+    if (iv) checkIntervention(iv, this.config, T);
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
     const residuals: Float32Array[] = [];
@@ -140,7 +148,7 @@ export class GPTModel {
     const attentionsOut = attentionsInto ?? (wantAttentions ? Array.from({ length: nLayer }, () => this.comm.array(this.config.nHead * T * T)) : []); // L × [H × T × T]
     const join = this.comm.forward({
       ids,
-      opts: { attentions: wantAttentions, capture: cap },
+      opts: { attentions: wantAttentions, capture: cap, ...(iv ? { intervention: iv } : {}) },
       ...(streamLayers ? { streamLayers: true } : {}),
       ...(hooks.shouldStop ? { stoppable: true } : {}),
       logitsOut,
@@ -166,7 +174,7 @@ export class GPTModel {
           // would walk every number of them looking for tensors.
           let heads: Float32Array[] | undefined;
           const out = tf.tidy(() => {
-            const r = this.f.block(l, x, { pos0: 0 }, this.reduce);
+            const r = this.f.block(l, x, { pos0: 0 }, this.reduce, headEditFor(iv, l, this.f.shard.heads, this.config.headDim));
             heads = wantAttentions ? r.weightsData : undefined;
             return {
               next: r.residualOut, // [T, d]
@@ -176,6 +184,11 @@ export class GPTModel {
           });
           x.dispose();
           x = out.next;
+          const patched = patchResidual(iv, l, x); // [T, d], the same rows on every thread
+          if (patched) {
+            x.dispose();
+            x = patched;
+          }
           forwardBlocksRun++;
           try {
             if (wantAttentions) {

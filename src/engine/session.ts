@@ -24,6 +24,8 @@ import type { GeneratedToken, GenerationResult, SamplingOptions, Tokenizer } fro
 import type { Token } from '../shared/token';
 import { predictionsWithBytes, tokenWithBytes } from './tokenBytes';
 import { RunStore, type Run } from './runStore';
+import { InterventionService, type InterventionHooks } from './interventionService';
+import type { AblationRequest, AblationResult, PatchRequest, PatchResult } from '../shared/interventionTypes';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
 
@@ -97,6 +99,7 @@ export class EngineSession {
   private disposed = false;
   /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
   private chat: ChatTemplate | undefined;
+  private interventions: InterventionService | undefined;
 
   private constructor(
     private readonly model: GPTModel,
@@ -321,6 +324,22 @@ export class EngineSession {
     return { text, ids: tokens.map((t) => t.id), tokens };
   }
 
+  /** The forward without and with heads ablated (interventionService.ts); the ablated run is kept by its runId. */
+  ablate(input: string | readonly Token[], req: AblationRequest, hooks?: InterventionHooks): Promise<AblationResult> {
+    return this.experiments().ablate(this.tokensOf(input), req, hooks);
+  }
+
+  /** Activation patching from a clean text into a corrupted one of the same token length. */
+  patch(req: PatchRequest, hooks?: InterventionHooks): Promise<PatchResult> {
+    return this.experiments().patch(req, hooks);
+  }
+
+  private experiments(): InterventionService {
+    this.checkAlive();
+    const keep = (run: Run): number => (this.runs.add(this.nextRunId, run), this.nextRunId++);
+    return (this.interventions ??= new InterventionService(this.model, this.tokenizer, keep));
+  }
+
   /** How many analyses are kept for slicing (diagnostics). */
   get keptRuns(): number {
     return this.runs.size;
@@ -376,5 +395,4 @@ export class EngineSession {
     this.checkAlive();
     return this.runs.get(runId);
   }
-
 }

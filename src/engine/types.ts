@@ -5,6 +5,7 @@ import type { Token } from '../shared/token';
 
 import type { LayerCapture } from '../shared/engineData';
 import type { HalfDtype } from './gemm/kernelWat';
+import type { Intervention } from './interventionTypes';
 export type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from '../shared/engineData';
 
 /** The model families the engine runs (config.json's `model_type`). */
@@ -136,6 +137,8 @@ export interface ForwardOptions {
   /** Return the residual stream after the embeddings and after every block (for the logit lens). */
   residuals?: boolean;
   capture?: CaptureRequest;
+  /** Head edits, residual patches and head recordings (interventions.ts); every thread applies its part. */
+  intervention?: Intervention;
 }
 
 export interface ForwardResult {

@@ -36,6 +36,8 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
       logits: trusted,
       capture: trusted,
       logitLens: trusted,
+      ablate: trusted,
+      patch: trusted,
       release: trusted,
       tokenize: trusted,
       chatPrompt: trusted,
@@ -139,6 +141,8 @@ serve('allAttentions', ({ runId }) => loaded().allAttentions(runId));
 serve('logits', ({ runId }) => loaded().logits(runId));
 serve('capture', ({ runId, layer, position }) => loaded().capture(runId, layer, position));
 serve('logitLens', ({ runId, topK }) => loaded().logitLens(runId, topK));
+serve('ablate', (body, ctx) => loaded().ablate(body.text, body.req, { isCancelled: cancelCheck(ctx.signal, body) }));
+serve('patch', (body, ctx) => loaded().patch(body.req, { isCancelled: cancelCheck(ctx.signal, body), onProgress: (p) => ctx.progress(p) }));
 serve('release', ({ runId }) => {
   loaded().release(runId);
   return null;

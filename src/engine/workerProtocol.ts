@@ -11,6 +11,7 @@ import type { EngineDiagnostics } from './diagnostics';
 import type { GeneratedToken, GenerationResult, SamplingOptions } from './types';
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
+import type { AblationRequest, AblationResult, PatchProgress, PatchRequest, PatchResult } from '../shared/interventionTypes';
 
 /** The first phase carries the attentions themselves up to this many bytes (else only the summary). */
 export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
@@ -64,6 +65,10 @@ export interface EngineWorkerProtocol {
     capture: { request: { runId: number; layer: number; position: number }; reply: CaptureSlice };
     /** The top-k readout of every residual stream of a kept run. */
     logitLens: { request: { runId: number; topK: number }; reply: LogitLensResult };
+    /** A forward without and with heads ablated; the ablated run is kept (its attentions by AblationResult.runId). */
+    ablate: { request: { text: string | Token[]; req: AblationRequest } & CancelFlag; reply: AblationResult };
+    /** Activation patching, clean into corrupted (progress: forwards done); cancellable between forwards. */
+    patch: { request: { req: PatchRequest } & CancelFlag; reply: PatchResult; progress: PatchProgress };
     /** Forgets a kept run. */
     release: { request: { runId: number }; reply: null };
     /**
