@@ -12,6 +12,7 @@
 
 import type { MessageEvents } from './channel';
 import type { BadgeName, ScoreName } from './headScoreNames';
+import type { AblationMode, HeadRef } from './interventionTypes';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { MatrixSource } from './matrixSource';
@@ -39,6 +40,8 @@ export enum PanelMessageType {
   SettingsChanged = 'settingsChanged',
   /** The head table of the current run: on its text (pushed after the overview), or on the probe (asked for). */
   HeadScores = 'headScores',
+  /** The answer to AblateHeads: the losses and predictions without and with the heads ablated. */
+  AblationReady = 'ablationReady',
 
   // ---- from webview ----
   /** The webview has loaded; carries what it saved with setState (after a reload). */
@@ -57,6 +60,8 @@ export enum PanelMessageType {
   Painted = 'painted',
   /** The user asked for the head table on the standard probe (the host pushes it as HeadScores). */
   RunProbe = 'runProbe',
+  /** Ablate the heads chosen in the Heads tab (the host answers with AblationReady). */
+  AblateHeads = 'ablateHeads',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -248,6 +253,28 @@ export interface HeadScoresMessage {
   error?: string;
 }
 
+/**
+ * An ablation of run `runId` (the panel's): each head's output before the output projection set to
+ * 0 or to its mean over the text's positions. The ablated run's attention maps are asked for as a
+ * matrix with `ablatedRunId`. Losses in nats per token (entry 0, with no prediction, null); with
+ * `error` the ablation failed and nothing else is set.
+ */
+export interface AblationReadyMessage {
+  type: PanelMessageType.AblationReady;
+  runId: number;
+  ablatedRunId: number;
+  heads: HeadRef[];
+  mode: AblationMode;
+  baseLoss: number;
+  ablatedLoss: number;
+  baseLosses: (number | null)[];
+  ablatedLosses: (number | null)[];
+  /** Per position: the top next tokens without and with the ablation. */
+  basePredictions: Prediction[];
+  ablatedPredictions: Prediction[];
+  error?: string;
+}
+
 export type ToWebviewMessage =
   | PanelInitMessage
   | PanelBusyMessage
@@ -258,7 +285,8 @@ export type ToWebviewMessage =
   | TextChangedMessage
   | PanelShowErrorMessage
   | SettingsChangedMessage
-  | HeadScoresMessage;
+  | HeadScoresMessage
+  | AblationReadyMessage;
 
 // ---------------------------------------------------------------- from webview
 
@@ -310,6 +338,14 @@ export interface RunProbeMessage {
   runId: number;
 }
 
+/** Ablate `heads` of the panel's run `runId` ('zero' or 'mean'); at most one per head. */
+export interface AblateHeadsMessage {
+  type: PanelMessageType.AblateHeads;
+  runId: number;
+  heads: HeadRef[];
+  mode: AblationMode;
+}
+
 export type FromWebviewMessage =
   | PanelReadyMessage
   | SelectTokenMessage
@@ -318,7 +354,8 @@ export type FromWebviewMessage =
   | SetSurprisalUnderlinesMessage
   | RevealTokenMessage
   | PaintedMessage
-  | RunProbeMessage;
+  | RunProbeMessage
+  | AblateHeadsMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

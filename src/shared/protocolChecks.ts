@@ -16,6 +16,7 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.ShowError,
   PanelMessageType.SettingsChanged,
   PanelMessageType.HeadScores,
+  PanelMessageType.AblationReady,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
@@ -27,6 +28,7 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.RevealToken,
   PanelMessageType.Painted,
   PanelMessageType.RunProbe,
+  PanelMessageType.AblateHeads,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -34,6 +36,18 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+
+/** Heads to ablate: a non-empty list of distinct {layer, head} (the host checks them against the model). */
+const MAX_ABLATED_HEADS = 4096;
+function isHeadList(x: unknown): boolean {
+  if (!Array.isArray(x) || x.length === 0 || x.length > MAX_ABLATED_HEADS) return false;
+  const seen = new Set<string>();
+  for (const h of x) {
+    if (!isObject(h) || !isInt(h.layer) || !isInt(h.head) || h.layer < 0 || h.head < 0) return false;
+    seen.add(`${h.layer}.${h.head}`);
+  }
+  return seen.size === x.length;
+}
 
 /**
  * Checks a message that arrived from the webview: a known type and the fields its handler
@@ -47,6 +61,10 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
     case PanelMessageType.RunProbe:
       return isInt(m.runId) ? m : undefined;
+    case PanelMessageType.AblateHeads:
+      return isInt(m.runId) && isHeadList(m.heads) && (m.mode === 'zero' || m.mode === 'mean')
+        ? { type: m.type, runId: m.runId, heads: m.heads.map((h) => ({ layer: h.layer, head: h.head })), mode: m.mode }
+        : undefined;
     case PanelMessageType.RevealToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
     case PanelMessageType.SetSurprisalUnderlines:

@@ -50,7 +50,7 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(PanelMessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe].includes(t));
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.AblateHeads].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(PanelMessageType.OverviewLayers) && from.includes(PanelMessageType.Painted));
@@ -62,6 +62,22 @@ describe('shared/protocol', () => {
     const table = { type: PanelMessageType.HeadScores, runId: 3, which: 'probe', T: 64, rows: [] };
     assert.strictEqual(parseToWebview(table), table);
     assert.strictEqual(parseFromWebview(table), undefined, 'the host never takes a table from the webview');
+  });
+
+  it('AblateHeads: distinct non-negative integer heads, zero or mean; extra fields dropped', () => {
+    const good = { type: PanelMessageType.AblateHeads, runId: 2, heads: [{ layer: 2, head: 1, extra: 'x' }, { layer: 0, head: 3 }], mode: 'mean' };
+    assert.deepStrictEqual(parseFromWebview(good), { type: PanelMessageType.AblateHeads, runId: 2, heads: [{ layer: 2, head: 1 }, { layer: 0, head: 3 }], mode: 'mean' });
+    const bad = [
+      { ...good, heads: [] },
+      { ...good, heads: [{ layer: -1, head: 0 }] },
+      { ...good, heads: [{ layer: 1.5, head: 0 }] },
+      { ...good, heads: [{ layer: 1, head: 0 }, { layer: 1, head: 0 }] },
+      { ...good, heads: 'all' },
+      { ...good, mode: 'half' },
+      { ...good, runId: '2' },
+    ];
+    for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
+    assert.strictEqual(parseToWebview(good), undefined, 'the webview never takes an ablation request');
   });
 
   it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {

@@ -6,6 +6,7 @@ import { PanelMessageType, type AnalysisReadyMessage, type ColorScale, type Erro
 import { sourceKey, type MatrixSource } from '../../src/shared/matrixSource';
 import { host, loadState, saveState, send } from './api';
 import { el, fmt3, quote } from './dom';
+import { AblationView } from './ablationView';
 import { HeadsTable } from './headsTable';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
 import { Legend } from './legend';
@@ -35,6 +36,7 @@ export class PanelApp {
   private readonly surprisal: SurprisalStrip;
   private readonly overview: OverviewGrid;
   private readonly heads: HeadsTable;
+  private readonly ablation = new AblationView((i) => this.selectQuery(i));
   private readonly matrix: MatrixView;
   private readonly lines: LinesView;
   private readonly legend = new Legend();
@@ -79,8 +81,9 @@ export class PanelApp {
       open: (layer, head) => this.setSource({ kind: 'head', layer, head }),
       probe: () => this.run && send({ type: PanelMessageType.RunProbe, runId: this.run.runId }),
       shown: (rows) => this.overview.setBadges(rows),
+      chosen: (heads) => this.ablation.setChosen(heads),
     });
-    this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], this.heads.node, () => this.schedule()).node);
+    this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], el('div', {}, this.heads.node, this.ablation.node), () => this.schedule()).node);
     this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
     this.ui.predictionsCard.append(this.predictions.node);
 
@@ -152,6 +155,7 @@ export class PanelApp {
     [PanelMessageType.HeadScores]: (m) => {
       if (m.runId === this.run?.runId) this.heads.set(m); // an older run's: dropped
     },
+    [PanelMessageType.AblationReady]: (m) => this.ablation.show(m),
   };
 
   private onAnalysis(m: AnalysisReadyMessage): void {
@@ -187,6 +191,7 @@ export class PanelApp {
     this.surprisal.set(this.labels, m.actual);
     this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
+    this.ablation.reset(m.runId, nLayer, nHead, this.labels);
     this.heads.reset(nHead, m.model.nKvHead); // the host pushes the run's table after its overview
     this.heads.setOpen(this.source.layer, this.source.kind === 'head' ? this.source.head : undefined);
     this.overview.setSelected(this.source);
@@ -251,6 +256,7 @@ export class PanelApp {
     this.matrix.setQuery(q);
     this.lines.setQuery(q);
     this.surprisal.setSelected(q);
+    this.ablation.setQuery(q);
     this.predictions.render(run.tokens, this.labels, run.predictions, run.actual, q);
     this.updateQueryViews();
     if (!fromEditor) this.notifyHost();
