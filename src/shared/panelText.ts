@@ -166,6 +166,7 @@ export const PANEL_TEXT = {
   ablateCompareLayer: 'Layer',
   ablateCompareHead: 'Head',
   ablateOpen: 'Open beside the original',
+  ablateNoLater: 'The maps of layer {0} and before do not change (the ablation acts after their attention), and there is no later layer.',
   ablateOriginal: '{0}, original',
   ablateAblated: '{0}, after the ablation',
   badgeLegend: 'Badges:',

@@ -176,15 +176,14 @@ export class AblationView {
     card.replaceChildren(el('div', { class: 'ablate-pred-title', text: title }), el('ol', {}, ...rows));
   }
 
-  /** Layers from the first ablated one on (the maps before it cannot change). */
+  /** The layers after the first ablated one: the maps up to it cannot change (ablation acts after attention). */
   private fillCompare(m: AblationReadyMessage): void {
     const first = Math.min(...m.heads.map((h) => h.layer));
-    const layers = Array.from({ length: this.shape.nLayer - first }, (_, i) => first + i);
+    const layers = Array.from({ length: this.shape.nLayer - first - 1 }, (_, i) => first + 1 + i);
     this.layerSelect.replaceChildren(...layers.map((l) => el('option', { value: l, text: String(l) })));
-    this.layerSelect.value = String(Math.min(first + 1, this.shape.nLayer - 1));
     this.headSelect.replaceChildren(...Array.from({ length: this.shape.nHead }, (_, h) => el('option', { value: h, text: String(h) })));
-    this.compareBar.hidden = false;
-    this.maps.replaceChildren();
+    this.compareBar.hidden = layers.length === 0;
+    this.maps.replaceChildren(...(layers.length === 0 ? [el('p', { class: 'muted', text: t('ablateNoLater', first) })] : []));
   }
 
   /** The chosen head's map in the original run and in the ablated one, side by side. */

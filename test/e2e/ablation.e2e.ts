@@ -1,0 +1,68 @@
+// Ablation in the Heads tab, as a user does it: Show Attention on the first paragraph of
+// samples/repeats.txt (names that repeat), sort the Heads tab by induction, tick the first head (an
+// induction head of the bundled model) and ablate it: the loss of the tokens that repeat an earlier
+// pair (the second "Abernathy Quill", "Odalys Fenwick") rises, and so does the repeated half's;
+// then a later layer's head opens beside the original.
+import * as assert from 'node:assert/strict';
+import type { Frame } from 'playwright-core';
+import { chips } from './lib/panelFrame';
+import { session } from './lib/session';
+
+const rows = '#heads-table tbody tr[data-layer][data-head]';
+
+describe('Heads ablation', function () {
+  let frame: Frame;
+
+  before(async function () {
+    this.timeout(180_000);
+    const { workbench, workspace } = session();
+    if (workspace.model.kind !== 'bundled') this.skip(); // the induction heads are the bundled model's
+    await workbench.openFile('repeats.txt');
+    await workbench.focusEditor();
+    await workbench.page.keyboard.press('Control+Home'); // no selection: the first paragraph is analysed
+    await workbench.runCommand('Attention Lens: Show Attention');
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      frame = await workbench.findWebviewFrame('#tab-heads', 120_000);
+      const text = await frame.$$eval(chips, (els) => els.map((e) => e.textContent ?? '').join('')).catch(() => '');
+      if (text.includes('Fenwick') && !text.includes('Select')) break;
+      if (Date.now() > deadline) throw new Error(`the panel does not show the first paragraph of repeats.txt (shows "${text.slice(0, 80)}…")`);
+      await workbench.page.waitForTimeout(250);
+    }
+  });
+
+  it('ablating the first head by induction raises the loss on the repeated tokens', async function () {
+    this.timeout(120_000);
+    const { workbench, workspace } = session();
+    await frame.locator('#tab-heads').click();
+    await frame.waitForFunction(([sel, n]) => document.querySelectorAll(sel as string).length === n, [rows, workspace.model.nLayer * workspace.model.nHead] as const, { timeout: 60_000 });
+    const header = frame.locator('#heads-table th[data-score="induction"]');
+    for (let i = 0; i < 2 && (await header.getAttribute('aria-sort')) !== 'descending'; i++) await header.locator('button').click();
+    const first = frame.locator(rows).first();
+    const name = `L${await first.getAttribute('data-layer')}H${await first.getAttribute('data-head')}`;
+    assert.ok(['L2H1', 'L2H3'].includes(name), `first by induction: ${name}`);
+    await first.locator('input.ablate-tick').check();
+    await frame.locator('#ablate-heads', { hasText: '(1)' }).click();
+    await frame.locator('#ablate-summary', { hasText: name }).waitFor({ timeout: 60_000 });
+    const cells = await frame.$$eval('#ablate-strip .ablate-cell', (els) => els.map((e) => ({ text: e.textContent ?? '', delta: (e as HTMLElement).dataset.delta ?? '' })));
+    await workbench.screenshot('heads-ablation');
+    assert.ok(cells.length > 100, `one cell per token (${cells.length})`);
+    // A token repeats an earlier pair when it and the token before it came in that order before: induction's targets.
+    const repeated = (i: number): boolean => cells.some((_, j) => j > 0 && j < i - 1 && cells[j - 1].text === cells[i - 1].text && cells[j].text === cells[i].text);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const delta = (i: number): number => Number(cells[i].delta);
+    const all = cells.map((_, i) => i).filter((i) => cells[i].delta !== '');
+    const rep = all.filter(repeated);
+    const others = all.filter((i) => !repeated(i));
+    assert.ok(rep.length >= 10, `the paragraph repeats names (${rep.length} tokens)`);
+    const onRepeated = mean(rep.map(delta));
+    assert.ok(onRepeated > 0.1 && onRepeated > mean(others.map(delta)), `loss change on repeated tokens ${onRepeated}, on the others ${mean(others.map(delta))}`);
+    const half = all.filter((i) => i >= cells.length / 2);
+    assert.ok(mean(half.map(delta)) > 0, `the repeated half's loss rises (${mean(half.map(delta))})`);
+    // The predictions before and after at the selected position, and a later layer beside the original.
+    assert.ok((await frame.locator('#ablate-before li').count()) > 0 && (await frame.locator('#ablate-after li').count()) > 0);
+    await frame.locator('#ablate-open').click();
+    await frame.locator('#ablate-map-ablated').waitFor({ timeout: 30_000 });
+    assert.ok(await frame.locator('#ablate-map-original').isVisible());
+  });
+});
