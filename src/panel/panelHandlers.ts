@@ -27,6 +27,7 @@ import type { AnalysisRun, OverviewBatch } from './analysisRun';
 import type { DecorationSync } from './decorationSync';
 import { ablateHeads, runFor } from './ablationHandler';
 import { scoreRun, type ProbeTable } from './headTable';
+import { patchTexts } from './patchHandler';
 import type { PaintClock } from './paintClock';
 import type { PanelDeps } from './panelDeps';
 
@@ -183,6 +184,7 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
     },
     [M.RunProbe]: (m) => postProbe(p, m.runId),
     [M.AblateHeads]: (m) => ablateHeads(p, m),
+    [M.PatchTexts]: (m) => patchTexts(p, m),
     [M.Painted]: (m) => {
       const line = p.paintClock.painted(m);
       if (line) log.info(line);

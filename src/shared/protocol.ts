@@ -12,11 +12,13 @@
 
 import type { MessageEvents } from './channel';
 import type { BadgeName, ScoreName } from './headScoreNames';
-import type { AblationMode, HeadRef } from './interventionTypes';
+import type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { MatrixSource } from './matrixSource';
 import type { Token } from './token';
+
+export type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 
 export enum PanelMessageType {
   // ---- to webview ----
@@ -42,6 +44,8 @@ export enum PanelMessageType {
   HeadScores = 'headScores',
   /** The answer to AblateHeads: the losses and predictions without and with the heads ablated. */
   AblationReady = 'ablationReady',
+  /** The answer to PatchTexts: the recovered fractions (or why patching failed). */
+  PatchReady = 'patchReady',
 
   // ---- from webview ----
   /** The webview has loaded; carries what it saved with setState (after a reload). */
@@ -62,6 +66,8 @@ export enum PanelMessageType {
   RunProbe = 'runProbe',
   /** Ablate the heads chosen in the Heads tab (the host answers with AblationReady). */
   AblateHeads = 'ablateHeads',
+  /** Activation patching from a clean text into a corrupted one (the host answers with PatchReady). */
+  PatchTexts = 'patchTexts',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -253,28 +259,6 @@ export interface HeadScoresMessage {
   error?: string;
 }
 
-/**
- * An ablation of run `runId` (the panel's): each head's output before the output projection set to
- * 0 or to its mean over the text's positions. The ablated run's attention maps are asked for as a
- * matrix with `ablatedRunId`. Losses in nats per token (entry 0, with no prediction, null); with
- * `error` the ablation failed and nothing else is set.
- */
-export interface AblationReadyMessage {
-  type: PanelMessageType.AblationReady;
-  runId: number;
-  ablatedRunId: number;
-  heads: HeadRef[];
-  mode: AblationMode;
-  baseLoss: number;
-  ablatedLoss: number;
-  baseLosses: (number | null)[];
-  ablatedLosses: (number | null)[];
-  /** Per position: the top next tokens without and with the ablation. */
-  basePredictions: Prediction[];
-  ablatedPredictions: Prediction[];
-  error?: string;
-}
-
 export type ToWebviewMessage =
   | PanelInitMessage
   | PanelBusyMessage
@@ -286,7 +270,8 @@ export type ToWebviewMessage =
   | PanelShowErrorMessage
   | SettingsChangedMessage
   | HeadScoresMessage
-  | AblationReadyMessage;
+  | AblationReadyMessage
+  | PatchReadyMessage;
 
 // ---------------------------------------------------------------- from webview
 
@@ -338,14 +323,6 @@ export interface RunProbeMessage {
   runId: number;
 }
 
-/** Ablate `heads` of the panel's run `runId` ('zero' or 'mean'); at most one per head. */
-export interface AblateHeadsMessage {
-  type: PanelMessageType.AblateHeads;
-  runId: number;
-  heads: HeadRef[];
-  mode: AblationMode;
-}
-
 export type FromWebviewMessage =
   | PanelReadyMessage
   | SelectTokenMessage
@@ -355,7 +332,8 @@ export type FromWebviewMessage =
   | RevealTokenMessage
   | PaintedMessage
   | RunProbeMessage
-  | AblateHeadsMessage;
+  | AblateHeadsMessage
+  | PatchTextsMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

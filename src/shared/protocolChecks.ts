@@ -17,6 +17,7 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.SettingsChanged,
   PanelMessageType.HeadScores,
   PanelMessageType.AblationReady,
+  PanelMessageType.PatchReady,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
@@ -29,6 +30,7 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.Painted,
   PanelMessageType.RunProbe,
   PanelMessageType.AblateHeads,
+  PanelMessageType.PatchTexts,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -39,6 +41,10 @@ const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInt
 
 /** Heads to ablate: a non-empty list of distinct {layer, head} (the host checks them against the model). */
 const MAX_ABLATED_HEADS = 4096;
+/** Patching's texts: at most this many UTF-16 units each (the model's context is checked by the engine). */
+const MAX_PATCH_TEXT = 100_000;
+const isPatchText = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_PATCH_TEXT;
+
 function isHeadList(x: unknown): boolean {
   if (!Array.isArray(x) || x.length === 0 || x.length > MAX_ABLATED_HEADS) return false;
   const seen = new Set<string>();
@@ -64,6 +70,10 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
     case PanelMessageType.AblateHeads:
       return isInt(m.runId) && isHeadList(m.heads) && (m.mode === 'zero' || m.mode === 'mean')
         ? { type: m.type, runId: m.runId, heads: m.heads.map((h) => ({ layer: h.layer, head: h.head })), mode: m.mode }
+        : undefined;
+    case PanelMessageType.PatchTexts:
+      return isInt(m.runId) && isPatchText(m.clean) && isPatchText(m.corrupt) && isPatchText(m.target) && isPatchText(m.contrast)
+        ? { type: m.type, runId: m.runId, clean: m.clean, corrupt: m.corrupt, target: m.target, contrast: m.contrast }
         : undefined;
     case PanelMessageType.RevealToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;

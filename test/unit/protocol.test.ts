@@ -50,7 +50,7 @@ describe('shared/protocol', () => {
   it('splits the message types into two directions with no overlap', () => {
     const all = Object.values(PanelMessageType);
     const to = all.filter((t) => parseToWebview({ type: t }) !== undefined || t === PanelMessageType.PredictionsReady);
-    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.AblateHeads].includes(t));
+    const from = all.filter((t) => parseFromWebview({ type: t, enabled: true }) !== undefined || [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.AblateHeads, PanelMessageType.PatchTexts].includes(t));
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
     assert.ok(to.includes(PanelMessageType.OverviewLayers) && from.includes(PanelMessageType.Painted));
@@ -78,6 +78,14 @@ describe('shared/protocol', () => {
     ];
     for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
     assert.strictEqual(parseToWebview(good), undefined, 'the webview never takes an ablation request');
+  });
+
+  it('PatchTexts: four non-empty strings of bounded length and an integer runId', () => {
+    const good = { type: PanelMessageType.PatchTexts, runId: 1, clean: 'When Mary and John', corrupt: 'When John and Mary', target: ' Mary', contrast: ' John' };
+    assert.deepStrictEqual(parseFromWebview({ ...good, extra: 1 }), good);
+    for (const m of [{ ...good, clean: '' }, { ...good, target: 3 }, { ...good, corrupt: 'x'.repeat(100_001) }, { ...good, runId: null }]) {
+      assert.strictEqual(parseFromWebview(m), undefined);
+    }
   });
 
   it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {

@@ -16,6 +16,7 @@ import { MatrixView } from './matrixView';
 import { OverviewGrid } from './overview';
 import { OverviewTabs } from './overviewTabs';
 import { PaintReport } from './paintReport';
+import { PatchView } from './patchView';
 import { PredictionsView } from './predictions';
 import { SurprisalStrip } from './surprisalStrip';
 import { onThemeChange, readTheme } from './theme';
@@ -37,6 +38,7 @@ export class PanelApp {
   private readonly overview: OverviewGrid;
   private readonly heads: HeadsTable;
   private readonly ablation = new AblationView((i) => this.selectQuery(i));
+  private readonly patching = new PatchView();
   private readonly matrix: MatrixView;
   private readonly lines: LinesView;
   private readonly legend = new Legend();
@@ -83,7 +85,7 @@ export class PanelApp {
       shown: (rows) => this.overview.setBadges(rows),
       chosen: (heads) => this.ablation.setChosen(heads),
     });
-    this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], el('div', {}, this.heads.node, this.ablation.node), () => this.schedule()).node);
+    this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], el('div', {}, this.heads.node, this.ablation.node, this.patching.node), () => this.schedule()).node);
     this.ui.detailBody.append(this.matrix.node, this.lines.node, this.legend.node);
     this.ui.predictionsCard.append(this.predictions.node);
 
@@ -156,6 +158,7 @@ export class PanelApp {
       if (m.runId === this.run?.runId) this.heads.set(m); // an older run's: dropped
     },
     [PanelMessageType.AblationReady]: (m) => this.ablation.show(m),
+    [PanelMessageType.PatchReady]: (m) => this.patching.show(m),
   };
 
   private onAnalysis(m: AnalysisReadyMessage): void {
@@ -192,6 +195,7 @@ export class PanelApp {
     this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
     this.ablation.reset(m.runId, nLayer, nHead, this.labels);
+    this.patching.reset(m.runId, m.tokens.map((x) => x.text).join(''));
     this.heads.reset(nHead, m.model.nKvHead); // the host pushes the run's table after its overview
     this.heads.setOpen(this.source.layer, this.source.kind === 'head' ? this.source.head : undefined);
     this.overview.setSelected(this.source);
