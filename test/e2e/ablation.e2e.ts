@@ -2,7 +2,8 @@
 // samples/repeats.txt (names that repeat), sort the Heads tab by induction, tick the first head (an
 // induction head of the bundled model) and ablate it: the loss of the tokens that repeat an earlier
 // pair (the second "Abernathy Quill", "Odalys Fenwick") rises, and so does the repeated half's;
-// then a later layer's head opens beside the original.
+// then a later layer's head opens beside the original. Activation patching of two texts of the same
+// length fills its two heatmaps, the last layer recovering all at the last position.
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { chips } from './lib/panelFrame';
@@ -64,5 +65,26 @@ describe('Heads ablation', function () {
     await frame.locator('#ablate-open').click();
     await frame.locator('#ablate-map-ablated').waitFor({ timeout: 30_000 });
     assert.ok(await frame.locator('#ablate-map-original').isVisible());
+  });
+
+  it('activation patching shows the layer × position and layer × head heatmaps', async function () {
+    this.timeout(180_000);
+    const { workbench, workspace } = session();
+    const clean = 'Captain Abernathy Quill met Mrs Odalys Fenwick at the port. Then Captain Abernathy';
+    await frame.locator('#patch-clean').fill(clean);
+    await frame.locator('#patch-corrupt').fill(clean.replace('Then Captain', 'Then Mrs')); // 31 tokens each
+    await frame.locator('#patch-target').fill(' met');
+    await frame.locator('#patch-contrast').fill(' at');
+    await frame.locator('#patch-run').click();
+    await frame.locator('#patch-layers').waitFor({ timeout: 150_000 });
+    await workbench.screenshot('heads-patching');
+    const { nLayer, nHead } = workspace.model;
+    const layers = await frame.$$eval('#patch-layers tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => Number((td as HTMLElement).dataset.value))));
+    const heads = await frame.$$eval('#patch-heads tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td').length));
+    assert.equal(layers.length, nLayer);
+    assert.ok(layers.every((r) => r.length === 31), `31 positions per layer (${layers.map((r) => r.length)})`);
+    assert.deepEqual(heads, Array.from({ length: nLayer }, () => nHead));
+    const last = layers[nLayer - 1];
+    assert.ok(Math.abs(last[30] - 1) < 1e-3 && last.slice(0, 30).every((x) => Math.abs(x) < 1e-3), `the last layer recovers 1 at the last position only: ${last}`);
   });
 });
