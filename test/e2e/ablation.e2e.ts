@@ -36,7 +36,12 @@ describe('Heads ablation', function () {
     this.timeout(120_000);
     const { workbench, workspace } = session();
     await frame.locator('#tab-heads').click();
-    await frame.waitForFunction(([sel, n]) => document.querySelectorAll(sel as string).length === n, [rows, workspace.model.nLayer * workspace.model.nHead] as const, { timeout: 60_000 });
+    // Polled with locator counts: a string-evaluated predicate would need 'unsafe-eval', which the webview's CSP forbids.
+    const want = workspace.model.nLayer * workspace.model.nHead;
+    for (const deadline = Date.now() + 60_000; (await frame.locator(rows).count()) !== want; ) {
+      if (Date.now() > deadline) throw new Error(`the Heads tab does not list ${want} heads`);
+      await workbench.page.waitForTimeout(250);
+    }
     const header = frame.locator('#heads-table th[data-score="induction"]');
     for (let i = 0; i < 2 && (await header.getAttribute('aria-sort')) !== 'descending'; i++) await header.locator('button').click();
     const first = frame.locator(rows).first();
