@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend } from '../../src/engine/backend';
+import { initBackend, tf } from '../../src/engine/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import type { HeadEdit } from '../../src/engine/interventionTypes';
 import { GPTModel } from '../../src/engine/model';
@@ -109,6 +109,20 @@ describe('interventions on the forward', function () {
           const V = ref.vocabSize;
           assertClose(last.logits.subarray((T - 1) * V), cleanRun.logits.subarray((T - 1) * V), TOL.logits, 'last row patched');
           assertClose(last.logits.subarray(0, (T - 1) * V), corruptRun.logits.subarray(0, (T - 1) * V), TOL.logits, 'other rows as corrupted');
+        });
+
+        it('leaves no tensor behind (edits, a residual patch and a recording)', async function () {
+          const { nLayer: L, nHead: H, headDim: hd, nEmbd: d } = model.config;
+          const T = ref.ids.length;
+          const intervention = {
+            heads: [{ layer: 0, head: 0, mode: 'mean' as const }, { layer: L - 1, head: H - 1, mode: 'zero' as const }],
+            residual: [{ layer: 0, positions: [1, 2], values: new Float32Array(2 * d).fill(0.5) }],
+            recordHeads: Array.from({ length: L }, () => model.sharedArray(H * T * hd)),
+          };
+          await model.forward(ref.ids, { attentions: false, intervention }); // warm
+          const before = tf.memory().numTensors;
+          await model.forward(ref.ids, { attentions: true, intervention });
+          assert.strictEqual(tf.memory().numTensors, before);
         });
 
         it('refuses an intervention that does not fit the model, naming what is wrong', async function () {
