@@ -1,9 +1,10 @@
-// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `report`, `attribute`, `info`, `check`, `pull`, `cache`, `compare` (see src/cli/usage.ts). Failures print ONE
+// Attention Lens command line: `dump`, `generate`, `translate`, `heads`, `ablate`, `patch`, `report`, `attribute`, `info`, `check`, `pull`, `cache`, `compare` (see src/cli/usage.ts). Failures print ONE
 // line on stderr (naming the file and the problem, never a stack trace) and exit 1, or 2 when the
 // text is longer than the model's context.
 import { EngineError } from './engine/errors';
 import { HubError } from './hub/errors';
 import { CliError } from './cli/args';
+import { ablateCommand } from './cli/ablate';
 import { attributeCommand } from './cli/attribute';
 import { cacheCommand } from './cli/cache';
 import { checkCommand } from './cli/check';
@@ -12,6 +13,7 @@ import { dumpCommand } from './cli/dump';
 import { generateCommand } from './cli/generate';
 import { headsCommand } from './cli/heads';
 import { infoCommand } from './cli/info';
+import { patchCommand } from './cli/patch';
 import { pullCommand } from './cli/pull';
 import { reportCommand } from './cli/report';
 import { translateCommand } from './cli/translate';
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   heads: headsCommand,
   report: reportCommand,
   attribute: attributeCommand,
+  ablate: ablateCommand,
+  patch: patchCommand,
   info: infoCommand,
   check: checkCommand,
   pull: pullCommand,

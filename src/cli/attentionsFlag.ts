@@ -22,6 +22,14 @@ export function parseAttentionsFlag(command: string, raw: string | undefined, fl
   return { kind: 'heads', heads };
 }
 
+/** A list of heads `L.H,L:H…` (ablate's --heads, never all/none); one CliError line for anything malformed. */
+export function parseHeadsFlag(command: string, flag: string, raw: string): [number, number][] {
+  if (raw.trim() === '') throw new CliError(`${command}: --${flag} is empty; give a list of layer.head like 2.1,0:3`);
+  const list = parseHeadList(raw);
+  if ('bad' in list) throw new CliError(`${command}: --${flag} item "${list.bad}" is not layer.head (or layer:head), e.g. --${flag} 2.1,0:3`);
+  return list.heads;
+}
+
 /** Checks every [layer, head] against the model's shape; one CliError line naming the first bad one. */
 export function checkHeads(command: string, heads: readonly [number, number][], nLayer: number, nHead: number, flag = 'attentions'): void {
   for (const [layer, head] of heads) {

@@ -145,6 +145,27 @@ Commands:
             token ids ("diff"). Models of different depth (or head count) are paired by relative
             depth: index k of the shallower ↔ floor((k + ½) · nDeeper / nShallower).
 
+  ablate    Ablate heads and compare the next-token loss; prints ONE JSON line
+            {"baseLoss","ablatedLoss","perToken":[{"start","end","base","ablated"}]}: the mean
+            loss in nats over tokens 1…T−1 without and with the ablation, and each token's
+            loss (−ln p of that token given the ones before; start/end: UTF-16 offsets).
+            --model DIR|REPO
+            --text-file FILE
+            --heads L.H,L.H…   the heads to ablate (layer and head from 0; L:H works too)
+            --mode zero|mean   their output before the output projection set to 0 (default)
+                               or to its mean over the text's positions
+
+  patch     Activation patching (clean → corrupted); prints ONE JSON line {"layers":[[…]],
+            "heads":[[…]],"cleanDiff","corruptDiff"}: the recovered fraction of the logit
+            difference target − contrast at the last position, (patched − corrupt) /
+            (clean − corrupt), patching the residual stream after each block at one position
+            (layers[layer][position]) or one head's output at every position (heads[layer][head]).
+            --model DIR|REPO
+            --clean-file FILE  e.g. "When Mary and John went to the store, John gave a drink to"
+            --corrupt-file FILE  the same number of tokens, e.g. with the names swapped
+            --target TOKEN     one token the clean text favours, e.g. " Mary"
+            --contrast TOKEN   one token to compare it with, e.g. " John"
+
   info      Print the model's description as JSON (with "family", "nKvHead", "headDim").
             --model DIR|REPO
 

@@ -15,6 +15,7 @@ import type { CrashKind, EngineClientProtocol, EngineWorkerProtocol, WorkerInit 
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AttributionRequest, AttributionResult } from '../shared/attribution';
+import type { AblationRequest, AblationResult, PatchProgress, PatchRequest, PatchResult } from '../shared/interventionTypes';
 
 export interface EngineClientOptions extends WorkerInit {
   /** The bundled worker; default `engine-worker.js` beside this bundle. */
@@ -148,6 +149,20 @@ export class EngineClient {
     const flag = cancelFlag();
     signal?.addEventListener('abort', flag.raise, { once: true });
     return this.call('attribute', { text, req, cancelFlag: flag.buffer }, { signal }).finally(() => signal?.removeEventListener('abort', flag.raise));
+  }
+
+  /** A forward without and with heads ablated (the ablated run's attentions by its runId); `signal` cancels it. */
+  ablate(text: string | Token[], req: AblationRequest, signal?: AbortSignal): Promise<AblationResult> {
+    const flag = cancelFlag();
+    signal?.addEventListener('abort', flag.raise, { once: true });
+    return this.call('ablate', { text, req, cancelFlag: flag.buffer }, { signal });
+  }
+
+  /** Activation patching, clean into corrupted; `onProgress` hears forwards done, `signal` cancels it. */
+  patch(req: PatchRequest, onProgress?: (p: PatchProgress) => void, signal?: AbortSignal): Promise<PatchResult> {
+    const flag = cancelFlag();
+    signal?.addEventListener('abort', flag.raise, { once: true });
+    return this.call('patch', { req, cancelFlag: flag.buffer }, { signal, ...(onProgress ? { onProgress } : {}) });
   }
 
   async release(runId: number): Promise<void> {

@@ -12,6 +12,7 @@ import { LocalCommunicator, StoppedTogether, singleThread, type Communicator, ty
 import { EngineError } from './errors';
 import type { Family, Reduce, ReduceArray } from './families/family';
 import { familyOf } from './families';
+import { checkIntervention, headEditFor, patchResidual } from './interventions';
 import { KVCache } from './kvCache';
 import { PER_HEAD_MIN_ROWS } from './attention';
 import { checkCapture, checkIds } from './modelInput';
@@ -107,6 +108,11 @@ export class GPTModel {
     return this.comm.waitedMs;
   }
 
+  /** A zeroed array [n] that every thread of this model can write into (Intervention.recordHeads). */
+  sharedArray(n: number): Float32Array {
+    return this.comm.array(n);
+  }
+
   /** Threads this model runs on. */
   get threads(): number {
     return this.comm.threads;
@@ -136,6 +142,8 @@ export class GPTModel {
     const wantAttentions = !onDemand && (opts.attentions ?? true);
     const cap = opts.capture;
     if (cap) checkCapture(this.config, cap, T);
+    const iv = opts.intervention;
+    if (iv) checkIntervention(iv, this.config, T);
 
     const result: ForwardResult = { T, logits: new Float32Array(0) };
     const residuals: Float32Array[] = [];
@@ -146,7 +154,7 @@ export class GPTModel {
     const kept = onDemand ? onDemandArrays(this.config, (n) => this.comm.array(n), T, onDemand, into) : undefined;
     const join = this.comm.forward({
       ids,
-      opts: { attentions: wantAttentions, capture: cap, ...(onDemand ? { onDemand } : {}) },
+      opts: { attentions: wantAttentions, capture: cap, ...(onDemand ? { onDemand } : {}), ...(iv ? { intervention: iv } : {}) },
       ...kept,
       ...(streamLayers ? { streamLayers: true } : {}),
       ...(hooks.shouldStop ? { stoppable: true } : {}),
@@ -155,10 +163,10 @@ export class GPTModel {
     });
     let x = emb.x; // [T, d]
     // The blocks on plain arrays (arrayLayers.ts), only with ATTENTION_LENS_BLOCKS=arrays, when the
-    // family has them and nothing is captured or kept on demand. Off by default: on 2026-12-07 it
+    // family has them and nothing is captured, edited or kept on demand. Off by default: on 2026-12-07 it
     // measured no faster than the tensor path (bench/blocksAB.ts); fused kernels will plug in there.
     const rows =
-      !cap && onDemand === undefined && T >= PER_HEAD_MIN_ROWS && this.f.blockRows && this.f.finalNormRows && process.env.ATTENTION_LENS_BLOCKS === 'arrays' ? this.f : undefined;
+      !cap && onDemand === undefined && !iv && T >= PER_HEAD_MIN_ROWS && this.f.blockRows && this.f.finalNormRows && process.env.ATTENTION_LENS_BLOCKS === 'arrays' ? this.f : undefined;
     let final: Float32Array | undefined; // [T × d], the last block's output on that path
     try {
       await this.whileReducing(async () => {
@@ -184,7 +192,7 @@ export class GPTModel {
           let heads: Float32Array[] | undefined;
           const sink = kept && onDemandSink(this.config, this.f.shard, T, kept.qkOut[l], kept.thumbsOut?.[l], onDemand!.thumbSize);
           const out = tf.tidy(() => {
-            const r = this.f.block(l, x, { pos0: 0, ...(sink ? { onDemand: sink } : {}) }, this.reduce);
+            const r = this.f.block(l, x, { pos0: 0, ...(sink ? { onDemand: sink } : {}) }, this.reduce, headEditFor(iv, l, this.f.shard.heads, this.config.headDim));
             heads = wantAttentions ? r.weightsData : undefined;
             return {
               next: r.residualOut, // [T, d]
@@ -194,6 +202,11 @@ export class GPTModel {
           });
           x.dispose();
           x = out.next;
+          const patched = patchResidual(iv, l, x); // [T, d], the same rows on every thread
+          if (patched) {
+            x.dispose();
+            x = patched;
+          }
           forwardBlocksRun++;
           try {
             if (wantAttentions) {

@@ -25,6 +25,8 @@ import { warmUp } from './warmUp';
 import { RunStore, type Run } from './runStore';
 import { RunAttention } from './runAttention';
 import { defaultMaxMemoryMB, planKeep } from './memoryBudget';
+import { InterventionService, type InterventionHooks } from './interventionService';
+import type { AblationRequest, AblationResult, PatchRequest, PatchResult } from '../shared/interventionTypes';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AttributionRequest, AttributionResult } from '../shared/attribution';
 import { Attributor } from './attribution/attributor';
@@ -86,6 +88,7 @@ export class EngineSession {
   /** Compiled on first use, so that a broken template fails chat alone, not the whole model. */
   private chat: ChatTemplate | undefined;
   private readonly attribution: Attributor;
+  private interventions: InterventionService | undefined;
 
   private constructor(
     private readonly model: GPTModel,
@@ -327,6 +330,22 @@ export class EngineSession {
     return this.attribution.attribute(this.tokensOf(input), req, isCancelled);
   }
 
+  /** The forward without and with heads ablated (interventionService.ts); the ablated run is kept by its runId. */
+  ablate(input: string | readonly Token[], req: AblationRequest, hooks?: InterventionHooks): Promise<AblationResult> {
+    return this.experiments().ablate(this.tokensOf(input), req, hooks);
+  }
+
+  /** Activation patching from a clean text into a corrupted one of the same token length. */
+  patch(req: PatchRequest, hooks?: InterventionHooks): Promise<PatchResult> {
+    return this.experiments().patch(req, hooks);
+  }
+
+  private experiments(): InterventionService {
+    this.checkAlive();
+    const keep = (run: Run): number => (this.runs.add(this.nextRunId, run), this.nextRunId++);
+    return (this.interventions ??= new InterventionService(this.model, this.tokenizer, keep));
+  }
+
   /** How many analyses are kept for slicing (diagnostics). */
   get keptRuns(): number {
     return this.runs.size;
@@ -384,5 +403,4 @@ export class EngineSession {
     this.checkAlive();
     return this.runs.get(runId);
   }
-
 }

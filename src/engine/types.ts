@@ -5,6 +5,7 @@ import type { Token } from '../shared/token';
 
 import type { LayerCapture } from '../shared/engineData';
 import type { HalfDtype } from './gemm/kernelWat';
+import type { Intervention } from './interventionTypes';
 export type { GeneratedToken, GenerationResult, LayerCapture, SamplingOptions } from '../shared/engineData';
 
 /** The model families the engine runs (config.json's `model_type`). */
@@ -143,6 +144,8 @@ export interface ForwardOptions {
    * thumbnail [min(thumbSize, T)²] as it is made (thumbSize 0: none).
    */
   onDemand?: { thumbSize: number; keepLayers?: readonly number[] };
+  /** Head edits, residual patches and head recordings (interventions.ts); every thread applies its part. */
+  intervention?: Intervention;
 }
 
 /**

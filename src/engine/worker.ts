@@ -37,6 +37,8 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
       capture: trusted,
       logitLens: trusted,
       attribute: trusted,
+      ablate: trusted,
+      patch: trusted,
       release: trusted,
       tokenize: trusted,
       chatPrompt: trusted,
@@ -145,6 +147,8 @@ serve('logits', ({ runId }) => loaded().logits(runId));
 serve('capture', ({ runId, layer, position }) => loaded().capture(runId, layer, position));
 serve('logitLens', ({ runId, topK }) => loaded().logitLens(runId, topK));
 serve('attribute', (body, ctx) => loaded().attribute(body.text, body.req, cancelCheck(ctx.signal, body)));
+serve('ablate', (body, ctx) => loaded().ablate(body.text, body.req, { isCancelled: cancelCheck(ctx.signal, body) }));
+serve('patch', (body, ctx) => loaded().patch(body.req, { isCancelled: cancelCheck(ctx.signal, body), onProgress: (p) => ctx.progress(p) }));
 serve('release', ({ runId }) => {
   loaded().release(runId);
   return null;

@@ -12,6 +12,7 @@ import type { GeneratedToken, GenerationResult, SamplingOptions } from './types'
 import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AttributionRequest, AttributionResult } from '../shared/attribution';
+import type { AblationRequest, AblationResult, PatchProgress, PatchRequest, PatchResult } from '../shared/interventionTypes';
 
 /** The first phase carries the attentions themselves up to this many bytes (else only the summary). */
 export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
@@ -72,6 +73,10 @@ export interface EngineWorkerProtocol {
      * gradient × input, integrated gradients or occlusion (src/engine/attribution/). Cancellable.
      */
     attribute: { request: { text: string | Token[]; req: AttributionRequest } & CancelFlag; reply: AttributionResult };
+    /** A forward without and with heads ablated; the ablated run is kept (its attentions by AblationResult.runId). */
+    ablate: { request: { text: string | Token[]; req: AblationRequest } & CancelFlag; reply: AblationResult };
+    /** Activation patching, clean into corrupted (progress: forwards done); cancellable between forwards. */
+    patch: { request: { req: PatchRequest } & CancelFlag; reply: PatchResult; progress: PatchProgress };
     /** Forgets a kept run. */
     release: { request: { runId: number }; reply: null };
     /**

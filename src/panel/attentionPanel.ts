@@ -13,6 +13,7 @@ import { PANEL_HOST_ACCEPT } from '../shared/protocolChecks';
 import { requestOf, textRequest, type AnalysisRequest } from './analysisRequest';
 import { analysisFailure } from './analysisFailure';
 import { analysisReady, finishRun, modelSummary, readRequest, runPhases } from './analysisPhases';
+import { dropAblation } from './ablationHandler';
 import { AnalysisRun } from './analysisRun';
 import { DecorationSync } from './decorationSync';
 import { EditorAttribution } from '../host/attributionDecorations';
@@ -44,6 +45,7 @@ export class AttentionPanel implements vscode.Disposable {
   lastStatus: ToWebviewMessage | undefined;
   request: AnalysisRequest | undefined;
   run: AnalysisRun | undefined;
+  ablation: AnalysisRun | undefined;
   lastReady: AnalysisReadyMessage | undefined;
   overviewPush: AbortController | undefined;
   stale = false;
@@ -176,6 +178,7 @@ export class AttentionPanel implements vscode.Disposable {
         show: (client, first, layers, full) => {
           streamed = layers;
           void this.run?.release();
+          dropAblation(this);
           this.run = new AnalysisRun(client, first, runs.hold(client, first.runId), layers);
           this.paintClock.start(first.runId, requestedAt, first.T);
           this.stale = false;
@@ -209,6 +212,7 @@ export class AttentionPanel implements vscode.Disposable {
     this.overviewPush?.abort();
     void this.run?.release();
     this.run = undefined;
+    dropAblation(this);
     this.deps.decorations.clear();
     this.panel.dispose();
     while (this.disposables.length) this.disposables.pop()?.dispose();

@@ -30,7 +30,9 @@ import type { AnalysisRun, OverviewBatch } from './analysisRun';
 import { postAttribution } from './attributionHandler';
 import { compareHandlers, resendCompare } from './compareHandlers';
 import type { DecorationSync } from './decorationSync';
+import { ablateHeads, runFor } from './ablationHandler';
 import { scoreRun, type ProbeTable } from './headTable';
+import { patchTexts } from './patchHandler';
 import type { PaintClock } from './paintClock';
 import type { PanelDeps } from './panelDeps';
 import { exportReport, exportTensor, saveExport } from './panelExport';
@@ -59,6 +61,8 @@ export interface PanelState {
   lastReady: AnalysisReadyMessage | undefined;
   /** Stops the overview push (and the head scores after it) of the run shown last. */
   overviewPush: AbortController | undefined;
+  /** The run with the heads the user ablated (ablationHandler.ts): its maps open beside the originals. */
+  ablation: AnalysisRun | undefined;
   /** The head table on the standard probe, once per model. */
   readonly probeTable: ProbeTable;
   stale: boolean;
@@ -135,14 +139,14 @@ export function connectPanel(p: PanelState, channel: Channel<PanelHostProtocol, 
   channel.onEach(panelHandlers(p));
   // The one matrix the webview opens; it cancels the request when the user opens another first.
   channel.handle('matrix', async ({ runId, source }, { signal }) => {
-    const run = p.run;
-    if (!run || runId !== run.runId) throw new EngineError('BAD_ARGUMENT', `run ${runId} is not the panel's any more`);
+    const run = runFor(p, runId); // the panel's run, or its ablated one
+    if (!run) throw new EngineError('BAD_ARGUMENT', `run ${runId} is not the panel's any more`);
     try {
       const matrix = await run.quantized(source);
-      if (signal.aborted || p.run !== run) throw new EngineError('CANCELLED', 'the matrix is not wanted any more');
+      if (signal.aborted || runFor(p, runId) !== run) throw new EngineError('CANCELLED', 'the matrix is not wanted any more');
       return { runId, source, T: run.T, matrix };
     } catch (err) {
-      if (!signal.aborted && p.run === run && EngineError.from(err).code !== 'CANCELLED') requestFailed(p, err);
+      if (!signal.aborted && runFor(p, runId) === run && EngineError.from(err).code !== 'CANCELLED') requestFailed(p, err);
       throw err;
     }
   });
@@ -211,6 +215,8 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
     [M.ExportTensor]: (m) => exportTensor(p, m),
     [M.ExportReport]: (m) => exportReport(p, m),
     [M.RunAttribution]: (m) => void postAttribution(p, m),
+    [M.AblateHeads]: (m) => ablateHeads(p, m),
+    [M.PatchTexts]: (m) => patchTexts(p, m),
     [M.Painted]: (m) => {
       const line = p.paintClock.painted(m);
       if (line) log.info(line);

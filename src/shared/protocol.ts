@@ -13,11 +13,14 @@
 import type { MessageEvents } from './channel';
 import type { AttributionMethod } from './attribution';
 import type { BadgeName, ScoreName } from './headScoreNames';
+import type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { MatrixSource } from './matrixSource';
 import type { TileRect } from './tileRect';
 import type { Token } from './token';
+
+export type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 
 export enum PanelMessageType {
   // ---- to webview ----
@@ -51,6 +54,10 @@ export enum PanelMessageType {
   CompareReady = 'compareReady',
   /** One head pair's maps on the compared token groups and their difference (the answer to CompareSelectHead). */
   CompareMaps = 'compareMaps',
+  /** The answer to AblateHeads: the losses and predictions without and with the heads ablated. */
+  AblationReady = 'ablationReady',
+  /** The answer to PatchTexts: the recovered fractions (or why patching failed). */
+  PatchReady = 'patchReady',
 
   // ---- from webview ----
   /** The webview has loaded; carries what it saved with setState (after a reload). */
@@ -85,6 +92,10 @@ export enum PanelMessageType {
   CompareCancel = 'compareCancel',
   /** The Compare section was closed: the host lets go of both runs and of the second model. */
   CompareClose = 'compareClose',
+  /** Ablate the heads chosen in the Heads tab (the host answers with AblationReady). */
+  AblateHeads = 'ablateHeads',
+  /** Activation patching from a clean text into a corrupted one (the host answers with PatchReady). */
+  PatchTexts = 'patchTexts',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -408,7 +419,9 @@ export type ToWebviewMessage =
   | CompareStartedMessage
   | CompareProgressMessage
   | CompareReadyMessage
-  | CompareMapsMessage;
+  | CompareMapsMessage
+  | AblationReadyMessage
+  | PatchReadyMessage;
 
 // ---------------------------------------------------------------- from webview
 
@@ -542,7 +555,9 @@ export type FromWebviewMessage =
   | CompareOpenMessage
   | CompareSelectHeadMessage
   | CompareCancelMessage
-  | CompareCloseMessage;
+  | CompareCloseMessage
+  | AblateHeadsMessage
+  | PatchTextsMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

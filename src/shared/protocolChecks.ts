@@ -22,6 +22,8 @@ const TO_WEBVIEW = new Set<string>([
   PanelMessageType.CompareProgress,
   PanelMessageType.CompareReady,
   PanelMessageType.CompareMaps,
+  PanelMessageType.AblationReady,
+  PanelMessageType.PatchReady,
 ]);
 
 const FROM_WEBVIEW = new Set<string>([
@@ -41,6 +43,8 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.CompareSelectHead,
   PanelMessageType.CompareCancel,
   PanelMessageType.CompareClose,
+  PanelMessageType.AblateHeads,
+  PanelMessageType.PatchTexts,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -52,6 +56,21 @@ const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInt
 const EXPORT_FORMATS = new Set<unknown>(['png', 'svg', 'csv', 'json']);
 /** A plain file name offered by the webview: no folder, no path tricks, a sane length. */
 const isFileName = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 200 && !/[\\/:*?"<>|\u0000-\u001f]/.test(x) && !/^\.+$/.test(x);
+/** Heads to ablate: a non-empty list of distinct {layer, head} (the host checks them against the model). */
+const MAX_ABLATED_HEADS = 4096;
+/** Patching's texts: at most this many UTF-16 units each (the model's context is checked by the engine). */
+const MAX_PATCH_TEXT = 100_000;
+const isPatchText = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_PATCH_TEXT;
+
+function isHeadList(x: unknown): boolean {
+  if (!Array.isArray(x) || x.length === 0 || x.length > MAX_ABLATED_HEADS) return false;
+  const seen = new Set<string>();
+  for (const h of x) {
+    if (!isObject(h) || !isInt(h.layer) || !isInt(h.head) || h.layer < 0 || h.head < 0) return false;
+    seen.add(`${h.layer}.${h.head}`);
+  }
+  return seen.size === x.length;
+}
 
 /**
  * Checks a message that arrived from the webview: a known type and the fields its handler
@@ -67,6 +86,14 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
       return isInt(m.runId) ? m : undefined;
     case PanelMessageType.RunAttribution:
       return isInt(m.runId) && isInt(m.position) && m.position >= 0 && ATTRIBUTION_METHODS.includes(m.method) ? m : undefined;
+    case PanelMessageType.AblateHeads:
+      return isInt(m.runId) && isHeadList(m.heads) && (m.mode === 'zero' || m.mode === 'mean')
+        ? { type: m.type, runId: m.runId, heads: m.heads.map((h) => ({ layer: h.layer, head: h.head })), mode: m.mode }
+        : undefined;
+    case PanelMessageType.PatchTexts:
+      return isInt(m.runId) && isPatchText(m.clean) && isPatchText(m.corrupt) && isPatchText(m.target) && isPatchText(m.contrast)
+        ? { type: m.type, runId: m.runId, clean: m.clean, corrupt: m.corrupt, target: m.target, contrast: m.contrast }
+        : undefined;
     case PanelMessageType.RevealToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 ? m : undefined;
     case PanelMessageType.SetSurprisalUnderlines:

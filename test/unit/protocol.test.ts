@@ -53,7 +53,7 @@ describe('shared/protocol', () => {
     const from = all.filter(
       (t) =>
         parseFromWebview({ type: t, enabled: true }) !== undefined ||
-        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport, PanelMessageType.RunAttribution, PanelMessageType.CompareSelectHead, PanelMessageType.CompareCancel, PanelMessageType.CompareClose].includes(t),
+        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport, PanelMessageType.RunAttribution, PanelMessageType.CompareSelectHead, PanelMessageType.CompareCancel, PanelMessageType.CompareClose, PanelMessageType.AblateHeads, PanelMessageType.PatchTexts].includes(t),
     );
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
@@ -115,6 +115,30 @@ describe('shared/protocol', () => {
     const ready = { type: PanelMessageType.AttributionReady, runId: 3, position: 5, method: 'ig', target: ' on', logProb: -0.2, scores: [0.1], rollout: [1] };
     assert.strictEqual(parseToWebview(ready), ready);
     assert.strictEqual(parseFromWebview(ready), undefined, 'the host never takes an attribution from the webview');
+  });
+
+  it('AblateHeads: distinct non-negative integer heads, zero or mean; extra fields dropped', () => {
+    const good = { type: PanelMessageType.AblateHeads, runId: 2, heads: [{ layer: 2, head: 1, extra: 'x' }, { layer: 0, head: 3 }], mode: 'mean' };
+    assert.deepStrictEqual(parseFromWebview(good), { type: PanelMessageType.AblateHeads, runId: 2, heads: [{ layer: 2, head: 1 }, { layer: 0, head: 3 }], mode: 'mean' });
+    const bad = [
+      { ...good, heads: [] },
+      { ...good, heads: [{ layer: -1, head: 0 }] },
+      { ...good, heads: [{ layer: 1.5, head: 0 }] },
+      { ...good, heads: [{ layer: 1, head: 0 }, { layer: 1, head: 0 }] },
+      { ...good, heads: 'all' },
+      { ...good, mode: 'half' },
+      { ...good, runId: '2' },
+    ];
+    for (const m of bad) assert.strictEqual(parseFromWebview(m), undefined, JSON.stringify(m));
+    assert.strictEqual(parseToWebview(good), undefined, 'the webview never takes an ablation request');
+  });
+
+  it('PatchTexts: four non-empty strings of bounded length and an integer runId', () => {
+    const good = { type: PanelMessageType.PatchTexts, runId: 1, clean: 'When Mary and John', corrupt: 'When John and Mary', target: ' Mary', contrast: ' John' };
+    assert.deepStrictEqual(parseFromWebview({ ...good, extra: 1 }), good);
+    for (const m of [{ ...good, clean: '' }, { ...good, target: 3 }, { ...good, corrupt: 'x'.repeat(100_001) }, { ...good, runId: null }]) {
+      assert.strictEqual(parseFromWebview(m), undefined);
+    }
   });
 
   it('PredictionsReady: accepted when well formed (NaN sent as null too), rejected when not', () => {

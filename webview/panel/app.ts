@@ -9,6 +9,7 @@ import { el } from './dom';
 import { ExportMenu } from './exportMenu';
 import { Exporter } from './exporter';
 import { AttributionView } from './attributionView';
+import { AblationView } from './ablationView';
 import { HeadsTable } from './headsTable';
 import { CompareView } from './compareView';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
@@ -20,6 +21,7 @@ import { MatrixView } from './matrixView';
 import { OverviewGrid } from './overview';
 import { OverviewTabs } from './overviewTabs';
 import { PaintReport } from './paintReport';
+import { PatchView } from './patchView';
 import { PredictionsView } from './predictions';
 import { renderSrSummary } from './srSummary';
 import { SurprisalStrip } from './surprisalStrip';
@@ -43,6 +45,8 @@ export class PanelApp {
   private readonly overview: OverviewGrid;
   private readonly heads: HeadsTable;
   private readonly attribution = new AttributionView({ runId: () => (this.stale ? undefined : this.run?.runId), query: () => this.query, labels: () => this.labels });
+  private readonly ablation = new AblationView((i) => this.selectQuery(i));
+  private readonly patching = new PatchView();
   private readonly matrix: MatrixView;
   /** The matrix view at long T (T ≥ LONG_T): an overview and a zoomed window, drawn from tiles. */
   private readonly lod: LodMatrixView;
@@ -99,8 +103,9 @@ export class PanelApp {
         this.overview.setBadges(rows);
         this.exporter.setHeadRows(rows);
       },
+      chosen: (heads) => this.ablation.setChosen(heads),
     });
-    this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], this.heads.node, () => this.schedule()).node);
+    this.ui.overviewCard.append(new OverviewTabs([this.overview.node, this.overview.badges.legend], el('div', {}, this.heads.node, this.ablation.node, this.patching.node), () => this.schedule()).node);
     this.ui.detailBody.append(this.matrix.node, this.lod.node, this.lines.node, this.legend.node);
     this.ui.predictionsCard.append(this.predictions.node, this.attribution.node);
 
@@ -177,6 +182,8 @@ export class PanelApp {
     [PanelMessageType.AttributionReady]: (m) => {
       if (m.runId === this.run?.runId) this.attribution.set(m);
     },
+    [PanelMessageType.AblationReady]: (m) => this.ablation.show(m),
+    [PanelMessageType.PatchReady]: (m) => this.patching.show(m),
   };
 
   private onAnalysis(m: AnalysisReadyMessage): void {
@@ -215,6 +222,8 @@ export class PanelApp {
     this.surprisal.set(this.labels, m.actual);
     this.markPredictionsPending(m.predictionsPending === true);
     this.overview.build(nLayer, nHead, this.ui.overviewCard.clientWidth || 360, m.model.nKvHead);
+    this.ablation.reset(m.runId, nLayer, nHead, this.labels);
+    this.patching.reset(m.runId, m.tokens.map((x) => x.text).join(''));
     this.heads.reset(nHead, m.model.nKvHead); // the host pushes the run's table after its overview
     this.heads.setOpen(this.source.layer, this.source.kind === 'head' ? this.source.head : undefined);
     this.overview.setSelected(this.source);
@@ -281,6 +290,7 @@ export class PanelApp {
     if (this.long) this.lod.setQuery(q);
     this.lines.setQuery(q);
     this.surprisal.setSelected(q);
+    this.ablation.setQuery(q);
     this.predictions.render(run.tokens, this.labels, run.predictions, run.actual, q);
     this.updateQueryViews();
     if (!fromEditor) this.notifyHost();

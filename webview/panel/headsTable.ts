@@ -2,9 +2,11 @@
 // by any column (a click or Enter on its header; again to reverse), each header's tooltip the
 // score's definition. The host pushes the run's table after its overview; "Probe" asks it for the
 // table on the standard probe, and a toggle then switches between the two. A click or Enter on a
-// row opens that head. With grouped-query attention a column names each head's K/V group.
+// row opens that head. With grouped-query attention a column names each head's K/V group. A tick
+// box on each row chooses the heads to ablate together (ablationView.ts).
 import { SCORE_NAMES, type ScoreName } from '../../src/shared/headScoreNames';
 import { kvGroupOf, kvGroups } from '../../src/shared/kvGroups';
+import type { HeadRef } from '../../src/shared/interventionTypes';
 import type { HeadScoreRow, HeadScoresMessage } from '../../src/shared/protocol';
 import { el } from './dom';
 import { segmented, type Segmented } from './layout';
@@ -21,6 +23,8 @@ export interface HeadsTableEvents {
   probe(): void;
   /** The table now shows another source's rows (the overview's badges follow it). */
   shown(rows: readonly HeadScoreRow[] | undefined): void;
+  /** The heads ticked for ablation changed. */
+  chosen(heads: HeadRef[]): void;
 }
 
 const SCORE_TEXT: Record<ScoreName, { name: Parameters<typeof t>[0]; definition: Parameters<typeof t>[0] }> = {
@@ -55,6 +59,8 @@ export class HeadsTable {
   private focusRow = 0;
   /** The head open in the detail view ("layer.head"), marked in the table. */
   private open = '';
+  /** The heads ticked for ablation ("layer.head"). */
+  private readonly ticked = new Set<string>();
 
   constructor(private readonly events: HeadsTableEvents) {
     this.probeButton = el('button', { type: 'button', id: 'heads-probe', class: 'secondary', title: t('headsProbeTitle'), text: t('headsProbe') });
@@ -88,6 +94,8 @@ export class HeadsTable {
     delete this.tables.probe;
     this.probing = false;
     this.source = 'text';
+    this.ticked.clear();
+    this.events.chosen([]);
     this.sync();
   }
 
@@ -165,6 +173,7 @@ export class HeadsTable {
     const head = el(
       'tr',
       {},
+      el('th', { scope: 'col', title: t('headsAblateTitle'), text: t('headsAblate') }),
       header('head', t('headsHead'), t('headsHeadTitle')),
       grouped ? el('th', { scope: 'col', title: t('headsKvTitle'), text: t('headsKv') }) : undefined,
       ...SCORE_NAMES.map((k) => header(k, t(SCORE_TEXT[k].name), t(SCORE_TEXT[k].definition))),
@@ -177,6 +186,7 @@ export class HeadsTable {
       const tr = el(
         'tr',
         { tabindex: i === this.focusRow ? 0 : -1, 'data-layer': r.layer, 'data-head': r.head, 'data-kv-group': group, 'aria-label': label },
+        el('td', { class: 'tick' }, el('input', { type: 'checkbox', class: 'ablate-tick', 'aria-label': t('headsAblateAria', r.layer, r.head), checked: this.ticked.has(`${r.layer}.${r.head}`) })),
         el('th', { scope: 'row', text: `L${r.layer}H${r.head}` }),
         group !== undefined ? el('td', { class: 'kv', text: t('overviewKvGroup', group) }) : undefined,
         ...SCORE_NAMES.map((k) => el('td', { class: 'num', text: format(k, r.scores[k]) })),
@@ -199,10 +209,20 @@ export class HeadsTable {
 
   private onClick(e: MouseEvent): void {
     const target = e.target as HTMLElement;
+    if (target instanceof HTMLInputElement && target.classList.contains('ablate-tick')) return this.tick(target);
     const sort = target.closest<HTMLButtonElement>('button[data-sort]');
     if (sort) return this.setSort(sort.dataset.sort as SortKey);
     const tr = target.closest<HTMLTableRowElement>('tbody tr');
     if (tr) this.openRow(tr);
+  }
+
+  private tick(box: HTMLInputElement): void {
+    const tr = box.closest<HTMLTableRowElement>('tbody tr');
+    if (!tr) return;
+    const key = `${tr.dataset.layer}.${tr.dataset.head}`;
+    if (box.checked) this.ticked.add(key);
+    else this.ticked.delete(key);
+    this.events.chosen([...this.ticked].map((k) => ({ layer: Number(k.split('.')[0]), head: Number(k.split('.')[1]) })).sort((a, b) => a.layer - b.layer || a.head - b.head));
   }
 
   private openRow(tr: HTMLTableRowElement): void {
@@ -222,7 +242,7 @@ export class HeadsTable {
   /** ↑/↓ move between rows, Home/End to the first and last, Enter or Space opens the row's head. */
   private onKey(e: KeyboardEvent): void {
     const tr = (e.target as HTMLElement).closest<HTMLTableRowElement>('tbody tr');
-    if (!tr) return;
+    if (!tr || e.target instanceof HTMLInputElement) return; // the tick box handles its own keys
     const last = (this.table.tBodies[0]?.rows.length ?? 1) - 1;
     const at = tr.sectionRowIndex;
     const to = { ArrowDown: Math.min(last, at + 1), ArrowUp: Math.max(0, at - 1), Home: 0, End: last }[e.key];

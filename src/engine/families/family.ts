@@ -14,6 +14,11 @@ import type { GPTConfig } from '../types';
 export type Reduce = (partial: tf.Tensor2D) => tf.Tensor2D;
 /** The same for one row [d]. */
 export type ReduceArray = (partial: Float32Array) => Float32Array;
+/**
+ * An intervention on this shard's heads' outputs side by side [T, h·hd], just before the output
+ * projection (attn.c_proj / o_proj): returns what the projection takes instead (interventions.ts).
+ */
+export type HeadEdit = (heads: tf.Tensor2D) => tf.Tensor2D;
 
 /**
  * Every intermediate of one block (the learner's capture reads them; see LayerCapture). The names
@@ -80,8 +85,11 @@ export interface Family {
   readonly head: PackedMatrix;
   /** The embeddings of `ids` at positions pos0, pos0 + 1, … (x may not be tok: the caller disposes tok). Call inside tf.tidy. */
   embed(ids: number[], pos0: number): Embedded;
-  /** Block `l` on x [T, d] (positions past.pos0…) given the cached keys and values. Call inside tf.tidy. */
-  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce): BlockTensors;
+  /**
+   * Block `l` on x [T, d] (positions past.pos0…) given the cached keys and values; `edit`, when
+   * given, changes the heads' outputs before the output projection. Call inside tf.tidy.
+   */
+  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce, edit?: HeadEdit): BlockTensors;
   /**
    * Optional fast path (arrayLayers.ts): block `l` on x [T × d] from position 0 on plain arrays,
    * for a forward that captures nothing; writes this shard's attention weights [h × T × T] into

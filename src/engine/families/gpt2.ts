@@ -13,7 +13,7 @@ import { WeightReader } from '../modelWeights';
 import { isWhole, wholeShard, type Shard } from '../parallel/shards';
 import { activationRow, addRows, attendOne, layerNormRow, type LayerNormArrays } from '../rowLayers';
 import type { GPTConfig, WeightMap } from '../types';
-import type { BlockTensors, Embedded, Family, Reduce, ReduceArray } from './family';
+import type { BlockTensors, Embedded, Family, HeadEdit, Reduce, ReduceArray } from './family';
 
 /**
  * A block's weights under the checkpoint's names (`h.{i}.…`). The four matrices are packed for
@@ -107,7 +107,7 @@ export class GPT2 implements Family {
     return { tok, pos, x: tf.add(tok, pos) as tf.Tensor2D }; // [T, d]
   }
 
-  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce): BlockTensors {
+  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce, edit?: HeadEdit): BlockTensors {
     const w = this.h[l];
     const { layerNormEps: eps, activation: act } = this.config;
     const T = x.shape[0];
@@ -116,7 +116,7 @@ export class GPT2 implements Family {
     const qkv = w.attn.c_attn.matmul(ln1.dataSync() as Float32Array, T); // [T × 3·H·hd]
     const hl = w.attn.c_attn.outDim / (3 * hd); // this shard's heads
     const att = causalSelfAttention(qkv, T, { nHead: hl, nKvHead: hl, headDim: hd }, past, this.gemm);
-    const attnPartial = linear(att.concat, w.attn.c_proj); // [T, d]
+    const attnPartial = linear(edit ? edit(att.concat) : att.concat, w.attn.c_proj); // [T, d]
     const attnOut = reduce ? reduce(attnPartial) : attnPartial; // [T, d]
     const residualMid = tf.add(x, attnOut) as tf.Tensor2D; // [T, d]
     const ln2 = layerNorm(residualMid, w.ln_2, eps); // [T, d]

@@ -18,7 +18,7 @@ import { Rotary } from '../rotary';
 import { addRows, attendOne } from '../rowLayers';
 import { bf16ToF32, f16ToF32 } from '../safetensors';
 import type { AnyWeightArray, AnyWeightMap, GPTConfig } from '../types';
-import type { BlockTensors, Embedded, Family, Reduce, ReduceArray } from './family';
+import type { BlockTensors, Embedded, Family, HeadEdit, Reduce, ReduceArray } from './family';
 
 /** A decoder layer's weights under the checkpoint's names (`model.layers.{i}.…`), packed for our GEMM. */
 export interface LlamaDecoderLayer {
@@ -162,7 +162,7 @@ export class Llama implements Family {
     this.rotary.apply(qkv, T, W, 0, H + Hkv, pos0);
   }
 
-  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce): BlockTensors {
+  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce, edit?: HeadEdit): BlockTensors {
     const w = this.layers[l];
     const eps = this.config.layerNormEps;
     const T = x.shape[0];
@@ -173,7 +173,7 @@ export class Llama implements Family {
     let qkvNormed: Float32Array | undefined; // [T × (H + 2·Hkv)·hd] after q/k norm (Qwen3)
     this.positional(qkv, T, past.pos0, w, layout, (rows) => (qkvNormed = rows));
     const att = causalSelfAttention(qkv, T, layout, past, this.gemm);
-    const attnPartial = linear(att.concat, w.self_attn.o_proj); // [T, d]
+    const attnPartial = linear(edit ? edit(att.concat) : att.concat, w.self_attn.o_proj); // [T, d]
     const attnOut = reduce ? reduce(attnPartial) : attnPartial; // [T, d]
     const residualMid = tf.add(x, attnOut) as tf.Tensor2D; // [T, d]
     const ln2 = rmsNorm(residualMid, w.post_attention_layernorm, eps); // [T, d]

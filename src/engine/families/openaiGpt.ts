@@ -11,7 +11,7 @@ import { WeightReader } from '../modelWeights';
 import { isWhole, wholeShard, type Shard } from '../parallel/shards';
 import { activationRow, addRows, attendOne, layerNormRow, type LayerNormArrays } from '../rowLayers';
 import type { GPTConfig, WeightMap } from '../types';
-import type { BlockTensors, Embedded, Family, Reduce, ReduceArray } from './family';
+import type { BlockTensors, Embedded, Family, HeadEdit, Reduce, ReduceArray } from './family';
 
 /** A block's weights under the checkpoint's names (`h.{i}.…`), packed; on a shard, its heads and units. */
 export interface OpenAIGPTBlock {
@@ -79,14 +79,14 @@ export class OpenAIGPT implements Family {
     return { tok, pos, x: tf.add(tok, pos) as tf.Tensor2D }; // [T, d]
   }
 
-  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce): BlockTensors {
+  block(l: number, x: tf.Tensor2D, past: PastKV, reduce?: Reduce, edit?: HeadEdit): BlockTensors {
     const w = this.h[l];
     const { layerNormEps: eps, activation: act, headDim: hd } = this.config;
     const T = x.shape[0];
     const hl = w.attn.c_attn.outDim / (3 * hd); // this shard's heads
     const qkv = w.attn.c_attn.matmul(x.dataSync() as Float32Array, T); // [T × 3·H·hd]
     const att = causalSelfAttention(qkv, T, { nHead: hl, nKvHead: hl, headDim: hd }, past, this.gemm);
-    const attnPartial = linear(att.concat, w.attn.c_proj); // [T, d]
+    const attnPartial = linear(edit ? edit(att.concat) : att.concat, w.attn.c_proj); // [T, d]
     const attnOut = reduce ? reduce(attnPartial) : attnPartial; // [T, d]
     const attnSum = tf.add(x, attnOut) as tf.Tensor2D; // [T, d] x + a
     const residualMid = layerNorm(attnSum, w.ln_1, eps); // [T, d] n = ln_1(x + a)
