@@ -15,36 +15,17 @@ import { familyOf } from './families';
 import { checkIntervention, headEditFor, patchResidual } from './interventions';
 import { KVCache } from './kvCache';
 import { PER_HEAD_MIN_ROWS } from './attention';
-import { checkCapture, checkIds } from './modelInput';
+import { checkCapture, checkConfig, checkIds } from './modelInput';
 import { rootMeanSquare } from './norms';
 import type { AllReduce } from './parallel/allReduce';
 import type { Shard } from './parallel/shards';
 import { TensorParallel, type ParallelOptions } from './parallel/tensorParallel';
-import type { ForwardOptions, ForwardResult, GPTConfig, LayerCapture, AnyWeightMap } from './types';
+import type { ForwardHooks } from './forwardHooks';
+import type { ForwardOptions, ForwardResult, GPTConfig, AnyWeightMap } from './types';
 
 export type { ParallelOptions } from './parallel/tensorParallel';
 
-/** Called during forward(), between the blocks and the LM head. */
-export interface ForwardHooks {
-  /**
-   * Every layer's attention [H × T × T] (the same arrays the result will carry), as soon as the
-   * last block has run and before ln_f + the LM head; awaited before the head runs.
-   */
-  afterBlocks?: (attentions: Float32Array[], capture?: LayerCapture) => void | Promise<void>;
-  /**
-   * Layer `layer`'s attention [H × T × T], every head (a split model's peers' heads included), as
-   * soon as that layer has run on every thread, in layer order, while the next layers run (the same
-   * array the result will carry: copy, don't modify). With `attentions`; with `onDemand` instead,
-   * `attention` is undefined and `thumbs` the layer's thumbnails [H × S × S] (when asked for).
-   * A thread of a split model calls it with its own heads only.
-   */
-  afterLayer?: (layer: number, attention: Float32Array | undefined, thumbs?: Float32Array) => void;
-  /**
-   * Polled before each layer after the first and before the head: true stops the forward there
-   * (it rejects with CANCELLED) on every thread of a split model at once, the model left usable.
-   */
-  shouldStop?: () => boolean;
-}
+export type { ForwardHooks } from './forwardHooks';
 
 let nextCacheId = 1;
 /** Blocks run by full forwards on this thread (diagnostics: shows whether a cancelled forward stopped). */
@@ -79,13 +60,13 @@ export class GPTModel {
 
   /** Copies the weights into tensors (checking every shape); the WeightMap can be dropped after. */
   static create(config: GPTConfig, weights: AnyWeightMap, opts: { release?: boolean } = {}): GPTModel {
-    GPTModel.checkConfig(config);
+    checkConfig(config);
     return new GPTModel(familyOf(config).load(config, weights, undefined, opts.release));
   }
 
   /** One shard of a tensor-parallel model (a peer thread builds its part with this). */
   static createShard(config: GPTConfig, weights: AnyWeightMap, shard: Shard, sums: AllReduce): GPTModel {
-    GPTModel.checkConfig(config);
+    checkConfig(config);
     return new GPTModel(familyOf(config).load(config, weights, shard, true), new LocalCommunicator(sums)); // its own map: let each weight go once packed
   }
 
@@ -95,7 +76,7 @@ export class GPTModel {
    * result behaves exactly like create()'s. With threads ≤ 1 it is create().
    */
   static async createParallel(config: GPTConfig, weights: AnyWeightMap, opts: ParallelOptions): Promise<GPTModel> {
-    GPTModel.checkConfig(config);
+    checkConfig(config);
     const n = Math.min(Math.max(1, Math.floor(opts.threads)), config.nHead);
     if (n === 1) return GPTModel.create(config, weights, opts);
     const family = familyOf(config);
@@ -116,15 +97,6 @@ export class GPTModel {
   /** Threads this model runs on. */
   get threads(): number {
     return this.comm.threads;
-  }
-
-  private static checkConfig(config: GPTConfig): void {
-    if (config.modelType === 'gpt2' && config.nEmbd !== config.nHead * config.headDim) {
-      throw new EngineError('BAD_CONFIG', `n_embd (${config.nEmbd}) must be divisible by n_head (${config.nHead})`);
-    }
-    if (config.nHead % config.nKvHead !== 0) {
-      throw new EngineError('BAD_CONFIG', `the key/value heads (${config.nKvHead}) must divide the heads (${config.nHead})`);
-    }
   }
 
   /**

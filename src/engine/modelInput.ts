@@ -33,3 +33,13 @@ export function checkCapture(config: GPTConfig, cap: CaptureRequest, T: number):
     throw new EngineError('BAD_ARGUMENT', `capture position ${cap.position} is not in [0, ${T})`);
   }
 }
+
+/** What the decoder needs of a config that its parser may not have checked (GPT-2's head split, kv groups). */
+export function checkConfig(config: GPTConfig): void {
+  if (config.modelType === 'gpt2' && config.nEmbd !== config.nHead * config.headDim) {
+    throw new EngineError('BAD_CONFIG', `n_embd (${config.nEmbd}) must be divisible by n_head (${config.nHead})`);
+  }
+  if (config.nHead % config.nKvHead !== 0) {
+    throw new EngineError('BAD_CONFIG', `the key/value heads (${config.nKvHead}) must divide the heads (${config.nHead})`);
+  }
+}

@@ -2,7 +2,6 @@
 // (attentions and logits) so that the views can ask for slices. The worker wraps this; the CLI
 // uses it directly.
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { keptPromptTokens } from '../analysis/promptWindow';
 import { logSumExp, topKSoftmax } from '../analysis/topk';
@@ -30,6 +29,7 @@ import type { AblationRequest, AblationResult, PatchRequest, PatchResult } from 
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AttributionRequest, AttributionResult } from '../shared/attribution';
 import { Attributor } from './attribution/attributor';
+import { chooseThreads } from './threadCount';
 import type { AnalysisSummary, AnalyzeOptions, AttentionStream, CaptureSlice, LogitLensResult, TopPredictions } from '../shared/sessionTypes';
 
 export interface EngineOptions extends BackendOptions {
@@ -42,19 +42,7 @@ export interface EngineOptions extends BackendOptions {
   maxMemoryMB?: number;
 }
 
-/** From this many parameters on, a model is split over two threads when the machine has them. */
-export const PARALLEL_MIN_PARAMS = 20_000_000;
-
-/**
- * How many threads a model of `numParams` parameters runs on: `requested` when it is a positive
- * integer (capped at the model's heads), else 2 for a model big enough to gain from it on a machine
- * with 2 or more cores (measured: GPT-2 small decodes 1.8× faster on 2 threads; the 1.3M-parameter
- * bundled model is slower, the threads' synchronisation outweighing its tiny matrices), else 1.
- */
-export function chooseThreads(requested: number | undefined, numParams: number, nHead: number, cores = availableParallelism()): number {
-  if (requested !== undefined && Number.isInteger(requested) && requested > 0) return Math.min(requested, nHead);
-  return cores >= 2 && numParams >= PARALLEL_MIN_PARAMS && nHead >= 2 ? 2 : 1;
-}
+export { PARALLEL_MIN_PARAMS, chooseThreads } from './threadCount';
 
 export interface GenerateHooks {
   onToken?: (token: GeneratedToken, index: number) => void;

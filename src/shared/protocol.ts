@@ -11,16 +11,20 @@
 // side accepts is checked in protocolChecks.ts.
 
 import type { MessageEvents } from './channel';
-import type { AttributionMethod } from './attribution';
 import type { BadgeName, ScoreName } from './headScoreNames';
+import type { MatrixReply, MatrixRequest, MatrixTileReply, MatrixTileRequest } from './matrixRequests';
+import type { CompareCancelMessage, CompareCloseMessage, CompareMapsMessage, CompareOpenMessage, CompareProgressMessage, CompareReadyMessage, CompareSelectHeadMessage, CompareStartedMessage } from './compareMessages';
+import type { AttributionReadyMessage, ExportReportMessage, ExportTensorMessage, RunAttributionMessage, SaveExportMessage } from './exportMessages';
 import type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { MatrixSource } from './matrixSource';
-import type { TileRect } from './tileRect';
 import type { Token } from './token';
 
+export { LONG_T, type MatrixReply, type MatrixRequest, type MatrixTileReply, type MatrixTileRequest } from './matrixRequests';
 export type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
+export type { CompareSideName, CompareStartedMessage, CompareProgressMessage, CompareSide, CompareRange, CompareGroup, CompareHeadRow, CompareReadyMessage, CompareMapsMessage, CompareOpenMessage, CompareSelectHeadMessage, CompareCancelMessage, CompareCloseMessage } from './compareMessages';
+export type { ExportFormat, SaveExportMessage, ExportTensorMessage, ExportReportMessage, AttributionReadyMessage, RunAttributionMessage } from './exportMessages';
 
 export enum PanelMessageType {
   // ---- to webview ----
@@ -287,123 +291,6 @@ export interface HeadScoresMessage {
   error?: string;
 }
 
-/**
- * The attribution of the top prediction at `position` of run `runId` (src/engine/attribution/):
- * one score per token 0…position, beside the attention rollout's row at `position` (the last
- * layer's, tokens 0…position) for comparison. With `error` it failed: no scores, the message says why.
- */
-export interface AttributionReadyMessage {
-  type: PanelMessageType.AttributionReady;
-  runId: number;
-  position: number;
-  method: AttributionMethod;
-  /** The explained token's text and its log-probability (nats). */
-  target: string;
-  logProb: number;
-  scores: number[];
-  rollout: number[];
-  error?: string;
-}
-
-/** Which side of a comparison: A (the panel's model, the first text) or B. */
-export type CompareSideName = 'a' | 'b';
-
-/**
- * A comparison started: the same text under two models (`models`) or two texts under the panel's
- * model (`texts`). Replaces any earlier comparison; both sides then report CompareProgress.
- */
-export interface CompareStartedMessage {
-  type: PanelMessageType.CompareStarted;
-  compareId: number;
-  mode: 'models' | 'texts';
-  /** What each side is, for the headings: a model's name (models) or the start of its text (texts). */
-  labelA: string;
-  labelB: string;
-}
-
-/**
- * One side's progress: loading its model, its layers as they run (`layers` of `nLayer`), done,
- * cancelled or failed (`message` says why).
- */
-export interface CompareProgressMessage {
-  type: PanelMessageType.CompareProgress;
-  compareId: number;
-  side: CompareSideName;
-  stage: 'model' | 'analysis' | 'done' | 'cancelled' | 'failed';
-  layers: number;
-  nLayer: number;
-  message?: string;
-}
-
-/** One side of a finished comparison, per token of its own run. */
-export interface CompareSide {
-  name: string;
-  tokens: Token[];
-  nLayer: number;
-  nHead: number;
-  /** −log₂ p of each token, in bits (entry 0 NaN, null in JSON). */
-  surprisal: number[];
-  /** Top next tokens after each position. */
-  predictions: Prediction[];
-}
-
-/** A range [from, to) of one side's token indices. */
-export type CompareRange = [number, number];
-
-/** A group of aligned tokens (analysis/tokenAlignment.ts): same, merged (split differently), only in A, only in B. */
-export interface CompareGroup {
-  kind: 'same' | 'merged' | 'onlyA' | 'onlyB';
-  a: CompareRange;
-  b: CompareRange;
-}
-
-/** A head of A against a head of B, with the mean absolute difference of their maps (null: nothing compared). */
-export interface CompareHeadRow {
-  layerA: number;
-  headA: number;
-  layerB: number;
-  headB: number;
-  meanAbsDiff: number | null;
-}
-
-/**
- * Both runs are done. `alignment`: identical (one tokenization: token k ↔ k), spans (two tokenizers,
- * aligned by the characters each token covers) or diff (two texts, a diff of the token ids).
- * `compared`: the indices of the groups with tokens on both sides, the rows and columns of every
- * CompareMaps. `heads`: every head pair, largest difference first; with `layersRelative` /
- * `headsRelative` the models differ in depth / head count and are paired by relative depth.
- */
-export interface CompareReadyMessage {
-  type: PanelMessageType.CompareReady;
-  compareId: number;
-  mode: 'models' | 'texts';
-  alignment: 'identical' | 'spans' | 'diff';
-  a: CompareSide;
-  b: CompareSide;
-  groups: CompareGroup[];
-  compared: number[];
-  layersRelative: boolean;
-  headsRelative: boolean;
-  heads: CompareHeadRow[];
-}
-
-/**
- * A head pair's maps on the compared groups, row-major [G × G] (row = query group, column = key
- * group): A's, B's and B − A. Plain float arrays: a difference is signed.
- */
-export interface CompareMapsMessage {
-  type: PanelMessageType.CompareMaps;
-  compareId: number;
-  layerA: number;
-  headA: number;
-  layerB: number;
-  headB: number;
-  G: number;
-  a: Float32Array;
-  b: Float32Array;
-  diff: Float32Array;
-}
-
 export type ToWebviewMessage =
   | PanelInitMessage
   | PanelBusyMessage
@@ -473,72 +360,6 @@ export interface RunProbeMessage {
   runId: number;
 }
 
-/** What an export of a view is: the file's format; the host names the file's type from it. */
-export type ExportFormat = 'png' | 'svg' | 'csv' | 'json';
-
-/**
- * A view exported by the webview (export/ writers; PNG rasterised from the SVG at 2×), to be saved
- * where the user says. `data`: text (svg, csv, json) or base64 (png).
- */
-export interface SaveExportMessage {
-  type: PanelMessageType.SaveExport;
-  runId: number;
-  format: ExportFormat;
-  /** The file name offered in the save dialog (no folder), e.g. "attention-L3H7.svg". */
-  fileName: string;
-  data: string;
-}
-
-/** Save run `runId`'s attention as float32 .npy: one matrix [T, T], or every head [L, H, T, T] ('all'). */
-export interface ExportTensorMessage {
-  type: PanelMessageType.ExportTensor;
-  runId: number;
-  source: MatrixSource | 'all';
-}
-
-/** Make run `runId`'s report: `heads` offered as the pinned ones (the user edits the list), in these colours. */
-export interface ExportReportMessage {
-  type: PanelMessageType.ExportReport;
-  runId: number;
-  heads: [number, number][];
-  theme: 'light' | 'dark';
-  gamma: boolean;
-}
-
-/** Attribute the top prediction at `position` of the panel's run `runId` by `method`. */
-export interface RunAttributionMessage {
-  type: PanelMessageType.RunAttribution;
-  runId: number;
-  position: number;
-  method: AttributionMethod;
-}
-
-/** "Compare…" in the panel: compare the panel's text with another model or another text. */
-export interface CompareOpenMessage {
-  type: PanelMessageType.CompareOpen;
-}
-
-/** Show head `headA` of layer `layerA` of A against its pair in B. */
-export interface CompareSelectHeadMessage {
-  type: PanelMessageType.CompareSelectHead;
-  compareId: number;
-  layerA: number;
-  headA: number;
-}
-
-/** Cancel the run of one side of the comparison. */
-export interface CompareCancelMessage {
-  type: PanelMessageType.CompareCancel;
-  compareId: number;
-  side: CompareSideName;
-}
-
-/** Close the comparison: both runs and the second model are let go. */
-export interface CompareCloseMessage {
-  type: PanelMessageType.CompareClose;
-  compareId: number;
-}
-
 export type FromWebviewMessage =
   | PanelReadyMessage
   | SelectTokenMessage
@@ -565,42 +386,6 @@ export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 export type Handlers<M extends { type: PanelMessageType }> = {
   [K in M['type']]: (msg: Extract<M, { type: K }>) => void | Promise<void>;
 };
-
-/** One T × T matrix of a run: what the webview asks for. */
-export interface MatrixRequest {
-  runId: number;
-  source: MatrixSource;
-}
-
-/** The matrix asked for, quantised, row-major [T × T]; row = query, column = key. */
-export interface MatrixReply {
-  runId: number;
-  source: MatrixSource;
-  T: number;
-  matrix: QuantizedArray;
-}
-
-/** From T = this many tokens on, the panel never asks for a whole matrix: it asks for tiles (MatrixTileRequest). */
-export const LONG_T = 1024;
-
-/**
- * Part of a run's matrix, max-pooled (tileRect.ts): the level-of-detail view's overview (the whole
- * map at a stride), its zoomed window (stride 1), and the selected query's row (one row, stride 1).
- */
-export interface MatrixTileRequest extends TileRect {
-  runId: number;
-  source: MatrixSource;
-}
-
-/** The tile asked for, quantised like a matrix (16 bits, scale 1), row-major [rows × cols]. */
-export interface MatrixTileReply extends TileRect {
-  runId: number;
-  source: MatrixSource;
-  T: number;
-  rows: number;
-  cols: number;
-  tile: QuantizedArray;
-}
 
 /** What the webview answers and hears: the host's messages. */
 export interface PanelWebviewProtocol {

@@ -10,6 +10,7 @@ import { ExportMenu } from './exportMenu';
 import { Exporter } from './exporter';
 import { AttributionView } from './attributionView';
 import { AblationView } from './ablationView';
+import { renderNotice, renderStatus, type StatusKind } from './statusLines';
 import { HeadsTable } from './headsTable';
 import { CompareView } from './compareView';
 import { buildLayout, segmented, type Layout, type Segmented } from './layout';
@@ -349,42 +350,11 @@ export class PanelApp {
   }
 
   private showNotice(): void {
-    const run = this.run;
-    const n = this.ui.notice;
-    const parts: HTMLElement[] = [];
-    if (run?.truncated)
-      parts.push(el('p', { text: t('truncated', run.totalTokens, run.model.contextLength, run.T) }));
-    if (run?.clippedChars) parts.push(el('p', { text: t('clipped') }));
-    if (run?.generated)
-      parts.push(el('p', { class: 'generated-note', text: t('generatedNote', run.generated.start, run.generated.end - 1) }));
-    if (run?.template) parts.push(el('p', { class: 'template-note', text: t('templateNote') }));
-    if (this.stale) {
-      const b = el('button', { type: 'button', class: 'link-button', text: t('rerun') });
-      b.addEventListener('click', () => send({ type: PanelMessageType.Rerun }));
-      parts.push(el('p', { class: 'stale-note' }, `${t('staleNote')} `, b));
-    }
-    n.replaceChildren(...parts);
-    n.hidden = parts.length === 0;
-    n.classList.toggle('warning', this.stale);
+    renderNotice(this.ui.notice, this.run, this.stale);
   }
 
-  private setStatus(text: string, kind: 'busy' | 'error' | 'none', actions: ErrorAction[] = []): void {
-    const s = this.ui.status;
-    s.className = `status ${kind}`;
-    if (kind === 'none') {
-      s.replaceChildren();
-      return;
-    }
-    const buttons = actions.map((a) => {
-      const b = el('button', { type: 'button', class: a === 'openSettings' ? 'primary' : 'secondary', text: a === 'openSettings' ? t('openSettings') : t('tryAgain') });
-      b.addEventListener('click', () => send(a === 'openSettings' ? { type: PanelMessageType.OpenSettings } : { type: PanelMessageType.Rerun }));
-      return b;
-    });
-    s.replaceChildren(
-      ...(kind === 'busy' ? [el('div', { class: 'progress', 'aria-hidden': 'true' })] : []),
-      el('div', { class: 'status-body' }, el('span', { class: 'status-icon', 'aria-hidden': 'true', text: kind === 'error' ? '⚠' : '' }), el('span', { text })),
-      ...(buttons.length ? [el('div', { class: 'status-actions' }, ...buttons)] : []),
-    );
+  private setStatus(text: string, kind: StatusKind, actions: ErrorAction[] = []): void {
+    renderStatus(this.ui.status, text, kind, actions);
   }
 
   private persist(): void {
