@@ -6,7 +6,7 @@
 // length fills its two heatmaps, the last layer recovering all at the last position.
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
-import { chips } from './lib/panelFrame';
+import { showRepeatsParagraph } from './lib/panelFrame';
 import { session } from './lib/session';
 
 const rows = '#heads-table tbody tr[data-layer][data-head]';
@@ -16,20 +16,9 @@ describe('Heads ablation', function () {
 
   before(async function () {
     this.timeout(180_000);
-    const { workbench, workspace } = session();
+    const { workspace } = session();
     if (workspace.model.kind !== 'bundled') this.skip(); // the induction heads are the bundled model's
-    await workbench.openFile('repeats.txt');
-    await workbench.focusEditor();
-    await workbench.page.keyboard.press('Control+Home'); // no selection: the first paragraph is analysed
-    await workbench.runCommand('Attention Lens: Show Attention');
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      frame = await workbench.findWebviewFrame('#tab-heads', 120_000);
-      const text = await frame.$$eval(chips, (els) => els.map((e) => e.textContent ?? '').join('')).catch(() => '');
-      if (text.includes('Fenwick') && !text.includes('Select')) break;
-      if (Date.now() > deadline) throw new Error(`the panel does not show the first paragraph of repeats.txt (shows "${text.slice(0, 80)}…")`);
-      await workbench.page.waitForTimeout(250);
-    }
+    frame = await showRepeatsParagraph('#tab-heads');
   });
 
   it('ablating the first head by induction raises the loss on the repeated tokens', async function () {

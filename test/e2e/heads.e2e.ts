@@ -5,7 +5,7 @@
 // where an induction head is first as well.
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
-import { chips } from './lib/panelFrame';
+import { showRepeatsParagraph } from './lib/panelFrame';
 import { session } from './lib/session';
 
 const INDUCTION_HEADS = ['L2H1', 'L2H3'];
@@ -29,20 +29,9 @@ describe('Heads tab', function () {
 
   before(async function () {
     this.timeout(180_000);
-    const { workbench, workspace } = session();
+    const { workspace } = session();
     if (workspace.model.kind !== 'bundled') this.skip(); // the heads asserted are the bundled model's
-    await workbench.openFile('repeats.txt');
-    await workbench.focusEditor();
-    await workbench.page.keyboard.press('Control+Home'); // no selection: the first paragraph is analysed
-    await workbench.runCommand('Attention Lens: Show Attention');
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      frame = await workbench.findWebviewFrame('#tab-heads', 120_000);
-      const text = await frame.$$eval(chips, (els) => els.map((e) => e.textContent ?? '').join('')).catch(() => '');
-      if (text.includes('Fenwick') && !text.includes('Select')) break;
-      if (Date.now() > deadline) throw new Error(`the panel does not show the first paragraph of repeats.txt (shows "${text.slice(0, 80)}…")`);
-      await workbench.page.waitForTimeout(250);
-    }
+    frame = await showRepeatsParagraph('#tab-heads');
   });
 
   it('sorted by induction, lists an induction head first; a click on the row opens it', async function () {

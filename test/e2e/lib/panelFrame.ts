@@ -23,3 +23,23 @@ export async function panelShowing(text: string, timeoutMs = 120_000): Promise<F
   }
   throw new Error(`the panel does not show "${text}" (last: "${last}")`);
 }
+
+/**
+ * Show Attention on the first paragraph of samples/repeats.txt (the cursor at the top, no
+ * selection); the panel's frame, found by `selector`, once its chips show that paragraph.
+ */
+export async function showRepeatsParagraph(selector: string): Promise<Frame> {
+  const { workbench } = session();
+  await workbench.openFile('repeats.txt');
+  await workbench.focusEditor();
+  await workbench.page.keyboard.press('Control+Home');
+  await workbench.runCommand('Attention Lens: Show Attention');
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const frame = await workbench.findWebviewFrame(selector, 120_000);
+    const text = await frame.$$eval(chips, (els) => els.map((e) => e.textContent ?? '').join('')).catch(() => '');
+    if (text.includes('Fenwick') && !text.includes('Select')) return frame;
+    if (Date.now() > deadline) throw new Error(`the panel does not show the first paragraph of repeats.txt (shows "${text.slice(0, 80)}…")`);
+    await workbench.page.waitForTimeout(250);
+  }
+}
