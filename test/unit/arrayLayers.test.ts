@@ -76,7 +76,6 @@ describe('arrayLayers: the blocks on arrays match the tensor layers', function (
   it('a plain forward (arrays) matches a capturing one (tensors): logits, attentions, residuals', async function () {
     const before = process.env.ATTENTION_LENS_BLOCKS;
     process.env.ATTENTION_LENS_BLOCKS = 'arrays'; // the array path is opt-in
-    after(() => (before === undefined ? delete process.env.ATTENTION_LENS_BLOCKS : (process.env.ATTENTION_LENS_BLOCKS = before)));
     const config = tinyConfig({ nPositions: 32 });
     const model = GPTModel.create(config, randomWeights(config, 21));
     try {
@@ -89,6 +88,9 @@ describe('arrayLayers: the blocks on arrays match the tensor layers', function (
       for (let l = 0; l <= config.nLayer; l++) assertClose(plain.residuals![l], tensors.residuals![l], TOL.logits, `residual ${l}`);
     } finally {
       model.dispose();
+      // Every test after this one runs the default path again.
+      if (before === undefined) delete process.env.ATTENTION_LENS_BLOCKS;
+      else process.env.ATTENTION_LENS_BLOCKS = before;
     }
   });
 });
