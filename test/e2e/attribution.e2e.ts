@@ -36,6 +36,8 @@ describe('Attribution', function () {
       if (Date.now() > deadline) throw new Error(`the panel does not show the first paragraph of repeats.txt (shows "${text.slice(0, 80)}…")`);
       await workbench.page.waitForTimeout(250);
     }
+    // The last token selected, whatever an earlier suite (Heads ablation) left selected in this panel.
+    await frame.locator(chips).last().click();
   });
 
   it('occlusion of the last token\'s prediction: a score per token beside the rollout, and marks in the editor', async function () {
