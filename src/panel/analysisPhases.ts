@@ -113,7 +113,7 @@ export function analysisReady(
     truncated: first.truncated,
     totalTokens: first.totalTokens,
     clippedChars: input.checked.ok && input.checked.clippedChars,
-    predictions: full ? full.predictions.map((p) => ({ texts: p.texts, probs: p.probs, ...(p.bytes ? { bytes: p.bytes } : {}) })) : [],
+    predictions: full ? full.predictions.map((p) => ({ texts: p.texts, probs: p.probs, ids: p.ids, ...(p.bytes ? { bytes: p.bytes } : {}) })) : [],
     actual: full ? full.actual : [],
     settings: displaySettings(settings),
     initialQuery,

@@ -1,5 +1,5 @@
-// The panel's "Attribute prediction": runs the attribution of the top prediction at the selected
-// position in the engine worker (EngineClient.attribute on the run's tokens, as analysed), reads
+// The panel's "Attribute prediction": runs the attribution of the prediction picked (the top one
+// unless the webview names a token id) at the selected position in the engine worker (EngineClient.attribute on the run's tokens, as analysed), reads
 // the attention rollout's row at that position from the run (the last layer's), sends both to the
 // webview (AttributionReady) and marks the scores on the text (host/attributionDecorations.ts).
 import * as vscode from 'vscode';
@@ -12,10 +12,10 @@ import type { PanelState } from './panelHandlers';
 export async function postAttribution(p: PanelState, m: RunAttributionMessage): Promise<void> {
   const run = p.run;
   if (!run || m.runId !== run.runId || m.position >= run.T) return;
-  const { runId, position, method } = m;
+  const { runId, position, method, target: id } = m;
   try {
     const tokens = run.summary.tokens;
-    const r = await p.deps.models.withModel('Analysing', (model) => model.client.attribute(tokens, { position, method, ...(method === 'ig' ? { steps: readSettings().attributionSteps } : {}) }));
+    const r = await p.deps.models.withModel('Analysing', (model) => model.client.attribute(tokens, { position, method, ...(id !== undefined ? { target: id } : {}), ...(method === 'ig' ? { steps: readSettings().attributionSteps } : {}) }));
     const row = await run.row({ kind: 'rollout', layer: run.summary.nLayer - 1 }, position); // [T]
     if (p.run !== run) return;
     const target = r.target.text;

@@ -32,7 +32,7 @@ import { compareHandlers, resendCompare } from './compareHandlers';
 import type { DecorationSync } from './decorationSync';
 import { ablateHeads, runFor } from './ablationHandler';
 import { scoreRun, type ProbeTable } from './headTable';
-import { patchTexts } from './patchHandler';
+import { cancelPatch, patchTexts } from './patchHandler';
 import type { PaintClock } from './paintClock';
 import type { PanelDeps } from './panelDeps';
 import { exportReport, exportTensor, saveExport } from './panelExport';
@@ -128,7 +128,7 @@ function postProbe(p: PanelState, runId: number): void {
  */
 export function postPredictions(p: PanelState, shown: AnalysisReadyMessage, summary: AnalysisSummary): boolean {
   if (shown !== p.lastReady || p.run?.runId !== summary.runId) return false;
-  const predictions = summary.predictions.map((x) => ({ texts: x.texts, probs: x.probs, ...(x.bytes ? { bytes: x.bytes } : {}) }));
+  const predictions = summary.predictions.map((x) => ({ texts: x.texts, probs: x.probs, ids: x.ids, ...(x.bytes ? { bytes: x.bytes } : {}) }));
   p.lastReady = { ...shown, predictions, actual: summary.actual, predictionsPending: false };
   p.post({ type: M.PredictionsReady, runId: summary.runId, predictions, actual: summary.actual });
   return true;
@@ -217,6 +217,7 @@ function panelHandlers(p: PanelState): Handlers<FromWebviewMessage> {
     [M.RunAttribution]: (m) => void postAttribution(p, m),
     [M.AblateHeads]: (m) => ablateHeads(p, m),
     [M.PatchTexts]: (m) => patchTexts(p, m),
+    [M.PatchCancel]: (m) => cancelPatch(p, m),
     [M.Painted]: (m) => {
       const line = p.paintClock.painted(m);
       if (line) log.info(line);

@@ -38,7 +38,7 @@ export interface ExportReportMessage {
 }
 
 /**
- * The attribution of the top prediction at `position` of run `runId` (src/engine/attribution/):
+ * The attribution of a prediction (the top one, or the one asked for) at `position` of run `runId` (src/engine/attribution/):
  * one score per token 0…position, beside the attention rollout's row at `position` (the last
  * layer's, tokens 0…position) for comparison. With `error` it failed: no scores, the message says why.
  */
@@ -55,10 +55,11 @@ export interface AttributionReadyMessage {
   error?: string;
 }
 
-/** Attribute the top prediction at `position` of the panel's run `runId` by `method`. */
+/** Attribute the prediction `target` (a token id; the top one when absent) at `position` of the panel's run `runId` by `method`. */
 export interface RunAttributionMessage {
   type: PanelMessageType.RunAttribution;
   runId: number;
   position: number;
   method: AttributionMethod;
+  target?: number;
 }

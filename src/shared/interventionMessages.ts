@@ -43,6 +43,8 @@ export interface PatchReadyMessage {
   layers: number[][];
   heads: number[][];
   error?: string;
+  /** The user cancelled the patching (PatchCancel): nothing else is set, and it is no error. */
+  cancelled?: boolean;
 }
 
 // ---------------------------------------------------------------- from webview
@@ -63,4 +65,10 @@ export interface PatchTextsMessage {
   corrupt: string;
   target: string;
   contrast: string;
+}
+
+/** Stop the activation patching running for the panel's run `runId` (answered by a PatchReady with `cancelled`). */
+export interface PatchCancelMessage {
+  type: PanelMessageType.PatchCancel;
+  runId: number;
 }

@@ -15,14 +15,14 @@ import type { BadgeName, ScoreName } from './headScoreNames';
 import type { MatrixReply, MatrixRequest, MatrixTileReply, MatrixTileRequest } from './matrixRequests';
 import type { CompareCancelMessage, CompareCloseMessage, CompareMapsMessage, CompareOpenMessage, CompareProgressMessage, CompareReadyMessage, CompareSelectHeadMessage, CompareStartedMessage } from './compareMessages';
 import type { AttributionReadyMessage, ExportReportMessage, ExportTensorMessage, RunAttributionMessage, SaveExportMessage } from './exportMessages';
-import type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
+import type { AblateHeadsMessage, AblationReadyMessage, PatchCancelMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
 import type { MatrixSource } from './matrixSource';
 import type { Token } from './token';
 
 export { LONG_T, type MatrixReply, type MatrixRequest, type MatrixTileReply, type MatrixTileRequest } from './matrixRequests';
-export type { AblateHeadsMessage, AblationReadyMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
+export type { AblateHeadsMessage, AblationReadyMessage, PatchCancelMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 export type { CompareSideName, CompareStartedMessage, CompareProgressMessage, CompareSide, CompareRange, CompareGroup, CompareHeadRow, CompareReadyMessage, CompareMapsMessage, CompareOpenMessage, CompareSelectHeadMessage, CompareCancelMessage, CompareCloseMessage } from './compareMessages';
 export type { ExportFormat, SaveExportMessage, ExportTensorMessage, ExportReportMessage, AttributionReadyMessage, RunAttributionMessage } from './exportMessages';
 
@@ -100,6 +100,8 @@ export enum PanelMessageType {
   AblateHeads = 'ablateHeads',
   /** Activation patching from a clean text into a corrupted one (the host answers with PatchReady). */
   PatchTexts = 'patchTexts',
+  /** Stop the activation patching under way (the host answers with a cancelled PatchReady). */
+  PatchCancel = 'patchCancel',
 }
 
 export type ColorScale = 'linear' | 'gamma';
@@ -130,6 +132,7 @@ export interface Prediction {
   probs: number[];
   /** TopPredictions.bytes: each entry's bytes where its text cannot hold them (''); absent when every text does. */
   bytes?: string[];
+  ids?: number[]; // TopPredictions.ids: what the panel asks to attribute (RunAttribution.target)
 }
 
 export interface ActualToken {
@@ -378,7 +381,8 @@ export type FromWebviewMessage =
   | CompareCancelMessage
   | CompareCloseMessage
   | AblateHeadsMessage
-  | PatchTextsMessage;
+  | PatchTextsMessage
+  | PatchCancelMessage;
 
 export type AnyMessage = ToWebviewMessage | FromWebviewMessage;
 

@@ -45,6 +45,7 @@ const FROM_WEBVIEW = new Set<string>([
   PanelMessageType.CompareClose,
   PanelMessageType.AblateHeads,
   PanelMessageType.PatchTexts,
+  PanelMessageType.PatchCancel,
 ]);
 
 function isObject(x: unknown): x is Record<string, unknown> {
@@ -83,9 +84,13 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
     case PanelMessageType.SelectToken:
       return isInt(m.runId) && isInt(m.index) && m.index >= 0 && isMatrixSource(m.source) ? m : undefined;
     case PanelMessageType.RunProbe:
+    case PanelMessageType.PatchCancel:
       return isInt(m.runId) ? m : undefined;
     case PanelMessageType.RunAttribution:
-      return isInt(m.runId) && isInt(m.position) && m.position >= 0 && ATTRIBUTION_METHODS.includes(m.method) ? m : undefined;
+      // `target` below the vocabulary is the engine's check (Attributor.attribute)
+      return isInt(m.runId) && isInt(m.position) && m.position >= 0 && ATTRIBUTION_METHODS.includes(m.method) && (m.target === undefined || (isInt(m.target) && m.target >= 0))
+        ? { type: m.type, runId: m.runId, position: m.position, method: m.method, ...(m.target !== undefined ? { target: m.target } : {}) }
+        : undefined;
     case PanelMessageType.AblateHeads:
       return isInt(m.runId) && isHeadList(m.heads) && (m.mode === 'zero' || m.mode === 'mean')
         ? { type: m.type, runId: m.runId, heads: m.heads.map((h) => ({ layer: h.layer, head: h.head })), mode: m.mode }
@@ -128,7 +133,8 @@ export function parseFromWebview(x: unknown): FromWebviewMessage | undefined {
 
 const isPrediction = (p: unknown): boolean =>
   isObject(p) && Array.isArray(p.texts) && Array.isArray(p.probs) && p.texts.length === p.probs.length && p.texts.every((t) => typeof t === 'string') &&
-  (p.bytes === undefined || (Array.isArray(p.bytes) && p.bytes.length === p.texts.length && p.bytes.every((b) => typeof b === 'string')));
+  (p.bytes === undefined || (Array.isArray(p.bytes) && p.bytes.length === p.texts.length && p.bytes.every((b) => typeof b === 'string'))) &&
+  (p.ids === undefined || (Array.isArray(p.ids) && p.ids.length === p.texts.length && p.ids.every(isInt)));
 /** NaN may arrive as null (JSON). */
 const isNumberish = (x: unknown): boolean => typeof x === 'number' || x === null;
 const isActualToken = (a: unknown): boolean => isObject(a) && isNumberish(a.prob) && isNumberish(a.rank) && isNumberish(a.surprisal);

@@ -3,7 +3,8 @@
 // induction head of the bundled model) and ablate it: the loss of the tokens that repeat an earlier
 // pair (the second "Abernathy Quill", "Odalys Fenwick") rises, and so does the repeated half's;
 // then a later layer's head opens beside the original. Activation patching of two texts of the same
-// length fills its two heatmaps, the last layer recovering all at the last position.
+// length fills its two heatmaps, the last layer recovering all at the last position; Cancel stops a
+// longer one, and the view says so with no error.
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { showRepeatsParagraph } from './lib/panelFrame';
@@ -80,5 +81,24 @@ describe('Heads ablation', function () {
     assert.deepEqual(heads, Array.from({ length: nLayer }, () => nHead));
     const last = layers[nLayer - 1];
     assert.ok(Math.abs(last[30] - 1) < 1e-3 && last.slice(0, 30).every((x) => Math.abs(x) < 1e-3), `the last layer recovers 1 at the last position only: ${last}`);
+  });
+
+  it('Cancel stops a running patching: the view says cancelled, with no error', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    const clean = 'Captain Abernathy Quill met Mrs Odalys Fenwick at the port. Then Captain Abernathy';
+    const prefix = `${clean} `.repeat(6); // about 220 tokens: L × T forwards, long enough to cancel
+    await frame.locator('#patch-clean').fill(prefix + clean);
+    await frame.locator('#patch-corrupt').fill(prefix + clean.replace('Then Captain', 'Then Mrs'));
+    await frame.locator('#patch-run').click();
+    await frame.locator('#patch-cancel').click({ timeout: 10_000 });
+    const status = frame.locator('#patch-status');
+    let text = '';
+    for (let i = 0; i < 600 && !(text = (await status.textContent()) ?? '').includes('cancelled'); i++) await workbench.page.waitForTimeout(250);
+    await workbench.screenshot('heads-patching-cancelled');
+    assert.equal(text, 'Patching cancelled.');
+    assert.equal(await status.evaluate((e) => e.classList.contains('error')), false, 'a cancel is no error');
+    assert.ok(await frame.locator('#patch-run').isEnabled(), 'Patch can run again');
+    assert.ok(await frame.locator('#patch-cancel').isHidden(), 'Cancel is gone once stopped');
   });
 });

@@ -1,7 +1,8 @@
 // Attribution of a prediction, as a user meets it: Show Attention on the first paragraph of
 // samples/repeats.txt with the bundled model, pick occlusion, "Attribute prediction" for the
 // selected (last) token: the panel shows a score for every token up to it, beside the attention
-// rollout's row, and the editor gets the attribution's marks on the text.
+// rollout's row, and the editor gets the attribution's marks on the text. Then a click on the
+// second row of the predictions picks that token, and the attribution explains it instead.
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { chips } from './lib/panelFrame';
@@ -35,6 +36,8 @@ describe('Attribution', function () {
       if (Date.now() > deadline) throw new Error(`the panel does not show the first paragraph of repeats.txt (shows "${text.slice(0, 80)}…")`);
       await workbench.page.waitForTimeout(250);
     }
+    // The last token selected, whatever an earlier suite (Heads ablation) left selected in this panel.
+    await frame.locator(chips).last().click();
   });
 
   it('occlusion of the last token\'s prediction: a score per token beside the rollout, and marks in the editor', async function () {
@@ -60,5 +63,28 @@ describe('Attribution', function () {
     }
     await workbench.screenshot('attribution-editor');
     assert.ok([...after].some((c) => !before.has(c)), 'the editor shows the attribution\'s marks');
+  });
+
+  it('a click on the second prediction picks it: the attribution then explains that token', async function () {
+    this.timeout(180_000);
+    const { workbench } = session();
+    const options = frame.locator('#attribution-target option');
+    const quoted = async (i: number): Promise<string | undefined> => /“(.*)”/.exec((await options.nth(i).textContent()) ?? '')?.[1];
+    await frame.locator('.pred-card').first().locator('.pred-row.pickable').nth(1).click();
+    assert.equal(await frame.locator('#attribution-target').evaluate((s) => (s as HTMLSelectElement).selectedIndex), 1, 'the second prediction is picked');
+    const [top, second] = [await quoted(0), await quoted(1)];
+    assert.ok(top !== undefined && second !== undefined && top !== second, `top ${top}, second ${second}`);
+    await frame.locator('#attribution-method').selectOption('grad');
+    await frame.locator('#attribute-prediction').click();
+    const status = frame.locator('.attribution-status');
+    let explained: string | undefined;
+    for (let i = 0; i < 600; i++) {
+      const text = (await status.textContent()) ?? '';
+      explained = /Why "(.*)" after/.exec(text)?.[1];
+      if (explained !== undefined && /Gradient/.test(text) && (await frame.locator('#attribute-prediction').isEnabled())) break;
+      await workbench.page.waitForTimeout(250);
+    }
+    await workbench.screenshot('attribution-picked');
+    assert.equal(explained, second, 'the status names the picked (second) prediction');
   });
 });

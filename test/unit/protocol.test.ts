@@ -53,7 +53,7 @@ describe('shared/protocol', () => {
     const from = all.filter(
       (t) =>
         parseFromWebview({ type: t, enabled: true }) !== undefined ||
-        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport, PanelMessageType.RunAttribution, PanelMessageType.CompareSelectHead, PanelMessageType.CompareCancel, PanelMessageType.CompareClose, PanelMessageType.AblateHeads, PanelMessageType.PatchTexts].includes(t),
+        [PanelMessageType.SelectToken, PanelMessageType.RevealToken, PanelMessageType.Painted, PanelMessageType.RunProbe, PanelMessageType.SaveExport, PanelMessageType.ExportTensor, PanelMessageType.ExportReport, PanelMessageType.RunAttribution, PanelMessageType.CompareSelectHead, PanelMessageType.CompareCancel, PanelMessageType.CompareClose, PanelMessageType.AblateHeads, PanelMessageType.PatchTexts, PanelMessageType.PatchCancel].includes(t),
     );
     assert.deepStrictEqual([...to, ...from].sort(), [...all].sort());
     assert.strictEqual(to.filter((t) => from.includes(t)).length, 0);
@@ -117,6 +117,25 @@ describe('shared/protocol', () => {
     assert.strictEqual(parseFromWebview(ready), undefined, 'the host never takes an attribution from the webview');
   });
 
+  it('RunAttribution: an optional target token id, an integer ≥ 0 (its bound is the engine\'s check); extra fields dropped', () => {
+    const good = { type: PanelMessageType.RunAttribution, runId: 3, position: 5, method: 'grad', target: 262 };
+    assert.deepStrictEqual(parseFromWebview({ ...good, extra: 'x' }), good);
+    assert.deepStrictEqual(parseFromWebview({ ...good, target: 0 }), { ...good, target: 0 });
+    assert.deepStrictEqual(parseFromWebview({ ...good, target: undefined }), { type: PanelMessageType.RunAttribution, runId: 3, position: 5, method: 'grad' });
+    for (const target of [-1, 2.5, '262', null, NaN, Infinity, [262]]) {
+      assert.strictEqual(parseFromWebview({ ...good, target }), undefined, String(target));
+    }
+  });
+
+  it('PatchCancel: an integer runId only; PatchReady with cancelled reaches the webview', () => {
+    const good = { type: PanelMessageType.PatchCancel, runId: 7 };
+    assert.deepStrictEqual(parseFromWebview(good), good);
+    for (const runId of ['7', 1.5, undefined, null]) assert.strictEqual(parseFromWebview({ ...good, runId }), undefined, String(runId));
+    assert.strictEqual(parseToWebview(good), undefined, 'the webview never takes a cancel');
+    const cancelled = { type: PanelMessageType.PatchReady, runId: 7, tokens: [], target: ' Mary', contrast: ' John', cleanDiff: NaN, corruptDiff: NaN, layers: [], heads: [], cancelled: true };
+    assert.strictEqual(parseToWebview(cancelled), cancelled);
+  });
+
   it('AblateHeads: distinct non-negative integer heads, zero or mean; extra fields dropped', () => {
     const good = { type: PanelMessageType.AblateHeads, runId: 2, heads: [{ layer: 2, head: 1, extra: 'x' }, { layer: 0, head: 3 }], mode: 'mean' };
     assert.deepStrictEqual(parseFromWebview(good), { type: PanelMessageType.AblateHeads, runId: 2, heads: [{ layer: 2, head: 1 }, { layer: 0, head: 3 }], mode: 'mean' });
@@ -146,7 +165,7 @@ describe('shared/protocol', () => {
       type: PanelMessageType.PredictionsReady,
       runId: 4,
       predictions: [
-        { texts: [' the', ' a'], probs: [0.5, 0.25] },
+        { texts: [' the', ' a'], probs: [0.5, 0.25], ids: [262, 257] },
         { texts: ['.', '\ufffd'], probs: [0.9, 0.05], bytes: ['', 'E8 87'] },
       ],
       actual: [
@@ -167,6 +186,8 @@ describe('shared/protocol', () => {
       { ...good, predictions: [{ texts: [7], probs: [1] }, good.predictions[1]] },
       { ...good, predictions: [good.predictions[0], { ...good.predictions[1], bytes: ['E8 87'] }] },
       { ...good, predictions: [good.predictions[0], { ...good.predictions[1], bytes: ['', 232] }] },
+      { ...good, predictions: [{ ...good.predictions[0], ids: [262] }, good.predictions[1]] },
+      { ...good, predictions: [{ ...good.predictions[0], ids: [262, 1.5] }, good.predictions[1]] },
       { ...good, actual: [good.actual[0], { prob: '0.9', rank: 1, surprisal: 0 }] },
       { ...good, actual: [good.actual[0], null] },
     ];

@@ -53,7 +53,7 @@ export class PanelApp {
   private readonly lod: LodMatrixView;
   private readonly lines: LinesView;
   private readonly legend = new Legend();
-  private readonly predictions = new PredictionsView();
+  private readonly predictions = new PredictionsView({ choices: (q, c) => this.attribution.setChoices(q, c), pick: (rank) => this.attribution.pick(rank) });
   private readonly compare = new CompareView();
   private readonly viewToggle: Segmented<View>;
   private readonly scaleToggle: Segmented<ColorScale>;

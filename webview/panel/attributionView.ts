@@ -1,10 +1,12 @@
 // "Attribute prediction": for the query selected in the panel, asks the host (RunAttribution) how
-// much each earlier token contributed to the top prediction there, by the method picked
+// much each earlier token contributed to a prediction there (the top one, or the one picked in the
+// "Prediction" list or by clicking a row of the predictions), by the method picked
 // (gradient × input, integrated gradients, occlusion), and shows the scores as a strip of the
 // tokens 0…position — green raised log p, red lowered it — with the attention rollout's row at the
 // same position as a second strip under it, so that where attention and attribution disagree shows.
 import type { AttributionMethod } from '../../src/shared/attribution';
 import { PanelMessageType, type AttributionReadyMessage } from '../../src/shared/protocol';
+import type { PredictionChoice } from './predictions';
 import type { TokenLabel } from '../../src/shared/tokenLabels';
 import { send } from './api';
 import { el, visibleText } from './dom';
@@ -27,6 +29,9 @@ const METHODS: { value: AttributionMethod; name: Parameters<typeof t>[0]; defini
 export class AttributionView {
   readonly node: HTMLElement;
   private readonly method: HTMLSelectElement;
+  /** The prediction to explain at `choicesAt` (option i = rank i; the top one first). */
+  private readonly target: HTMLSelectElement;
+  private choicesAt = -1;
   private readonly button: HTMLButtonElement;
   private readonly status: HTMLElement;
   private readonly strips: HTMLElement;
@@ -34,6 +39,8 @@ export class AttributionView {
   constructor(private readonly ctx: AttributionContext) {
     this.method = el('select', { id: 'attribution-method', 'aria-label': t('attributionMethod') });
     for (const m of METHODS) this.method.append(el('option', { value: m.value, title: t(m.definition), text: t(m.name) }));
+    this.target = el('select', { id: 'attribution-target', title: t('attributionTargetTitle'), 'aria-label': t('attributionTarget') });
+    this.target.hidden = true;
     this.button = el('button', { type: 'button', id: 'attribute-prediction', class: 'secondary', title: t('attributeTitle'), text: t('attribute') });
     this.button.addEventListener('click', () => this.request());
     this.status = el('p', { class: 'attribution-status', role: 'status' });
@@ -42,7 +49,7 @@ export class AttributionView {
       'div',
       { class: 'attribution' },
       el('h3', { text: t('attributionHeading') }),
-      el('div', { class: 'attribution-bar' }, el('label', { for: 'attribution-method', text: t('attributionMethod') }), this.method, this.button),
+      el('div', { class: 'attribution-bar' }, el('label', { for: 'attribution-method', text: t('attributionMethod') }), this.method, this.target, this.button),
       this.status,
       this.strips,
     );
@@ -54,6 +61,21 @@ export class AttributionView {
     this.status.classList.remove('error');
     this.strips.replaceChildren();
     this.button.disabled = false;
+    this.choicesAt = -1; // a new run's predictions start at the top
+  }
+
+  /** The selected position's predictions: the same position keeps the one picked, another starts at the top. */
+  setChoices(position: number, choices: readonly PredictionChoice[]): void {
+    const keep = position === this.choicesAt ? this.target.value : '';
+    this.choicesAt = position;
+    this.target.replaceChildren(...choices.map((c) => el('option', { value: String(c.id), text: c.text })));
+    this.target.hidden = choices.length === 0;
+    if (keep && choices.some((c) => String(c.id) === keep)) this.target.value = keep;
+  }
+
+  /** Picks the prediction of this rank at the selected position (a click on its row). */
+  pick(rank: number): void {
+    if (rank < this.target.options.length) this.target.selectedIndex = rank;
   }
 
   private request(): void {
@@ -63,7 +85,9 @@ export class AttributionView {
     this.button.disabled = true;
     this.status.classList.remove('error');
     this.status.textContent = t('attributing', position);
-    send({ type: PanelMessageType.RunAttribution, runId, position, method: this.method.value as AttributionMethod });
+    const picked = !this.target.hidden && this.choicesAt === position && this.target.selectedIndex > 0;
+    const target = picked ? Number(this.target.value) : undefined; // absent: the top prediction
+    send({ type: PanelMessageType.RunAttribution, runId, position, method: this.method.value as AttributionMethod, ...(target !== undefined ? { target } : {}) });
   }
 
   set(m: AttributionReadyMessage): void {

@@ -4,7 +4,7 @@
 // run, and two heatmaps show the recovered fraction of the logit difference: layer × position
 // (the residual stream after each block) and layer × head (each head's output). Cells are table
 // cells, each with its value in its tooltip (and for screen readers): blue toward 1 (clean), red
-// below 0.
+// below 0. While it runs, "Cancel" asks the host to stop it (PatchCancel).
 import { PanelMessageType, type PatchReadyMessage } from '../../src/shared/protocol';
 import { send } from './api';
 import { el, quote, visibleText } from './dom';
@@ -25,6 +25,7 @@ export class PatchView {
   private readonly target: HTMLInputElement;
   private readonly contrast: HTMLInputElement;
   private readonly button: HTMLButtonElement;
+  private readonly cancel: HTMLButtonElement;
   private readonly status: HTMLElement;
   private readonly results: HTMLElement;
   private runId = -1;
@@ -36,6 +37,12 @@ export class PatchView {
     this.contrast = el('input', { id: 'patch-contrast', type: 'text', size: 10, 'aria-label': t('patchContrast') });
     this.button = el('button', { type: 'button', id: 'patch-run', title: t('patchButtonTitle'), text: t('patchButton') });
     this.button.addEventListener('click', () => this.patch());
+    this.cancel = el('button', { type: 'button', id: 'patch-cancel', class: 'secondary', title: t('patchCancelTitle'), text: t('patchCancel') });
+    this.cancel.hidden = true;
+    this.cancel.addEventListener('click', () => {
+      this.cancel.disabled = true;
+      send({ type: PanelMessageType.PatchCancel, runId: this.runId });
+    });
     this.status = el('span', { id: 'patch-status', class: 'heads-status muted', role: 'status', 'aria-live': 'polite' });
     this.results = el('div', { id: 'patch-results' });
     const field = (label: string, input: HTMLElement): HTMLElement => el('label', { class: 'patch-field' }, el('span', { text: label }), input);
@@ -45,7 +52,7 @@ export class PatchView {
       el('div', { class: 'heads-bar' }, el('strong', { text: t('patchHeading') })),
       field(t('patchClean'), this.clean),
       field(t('patchCorrupt'), this.corrupt),
-      el('div', { class: 'heads-bar' }, field(t('patchTarget'), this.target), field(t('patchContrast'), this.contrast), this.button, this.status),
+      el('div', { class: 'heads-bar' }, field(t('patchTarget'), this.target), field(t('patchContrast'), this.contrast), this.button, this.cancel, this.status),
       this.results,
     );
   }
@@ -59,13 +66,24 @@ export class PatchView {
     this.corrupt.value = text;
     this.results.replaceChildren();
     this.status.textContent = '';
-    this.button.disabled = false;
+    this.running(false);
+  }
+
+  /** The Patch button while idle, Cancel while patching runs. */
+  private running(on: boolean): void {
+    this.button.disabled = on;
+    this.cancel.hidden = !on;
+    this.cancel.disabled = false;
   }
 
   show(m: PatchReadyMessage): void {
     if (m.runId !== this.runId) return;
-    this.button.disabled = false;
+    this.running(false);
     this.status.classList.toggle('error', m.error !== undefined);
+    if (m.cancelled) {
+      this.status.textContent = t('patchCancelled');
+      return;
+    }
     if (m.error) {
       this.status.textContent = m.error;
       return;
@@ -85,7 +103,7 @@ export class PatchView {
       this.status.classList.add('error');
       return;
     }
-    this.button.disabled = true;
+    this.running(true);
     this.status.classList.remove('error');
     this.status.textContent = t('patchRunning');
     send({ type: PanelMessageType.PatchTexts, runId: this.runId, clean, corrupt, target, contrast });
