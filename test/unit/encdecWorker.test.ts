@@ -11,6 +11,7 @@ import { EngineClient } from '../../src/engine/client';
 import { loadEncDec } from '../../src/engine/encdec/loadEncDec';
 import { pieceTokens } from '../../src/engine/encdecSession';
 import { EngineError } from '../../src/engine/errors';
+import { EngineSession } from '../../src/engine/session';
 import type { TranslateProgress } from '../../src/shared/encdecTypes';
 import { assertClose } from '../helpers/numeric';
 
@@ -115,5 +116,15 @@ describe('pieceTokens', function () {
       toks.map((t) => [t.text, t.start, t.end]),
       [[' the', 0, 3], [' cat', 4, 7], [',', 7, 8], [' 你', 9, 10], ['X', 10, 10], ['</s>', 10, 10]],
     );
+  });
+});
+
+describe('EngineSession on an encoder–decoder folder', function () {
+  it('is refused naming config.json and where such a model loads, not as an unknown model_type', async function () {
+    await assert.rejects(EngineSession.load(MARIAN), (err: unknown) => {
+      assert.ok(err instanceof EngineError && err.code === 'BAD_CONFIG', String(err));
+      assert.match(err.message, /config\.json: an encoder–decoder model \(MarianMTModel or T5ForConditionalGeneration\): load it with loadEncDec/);
+      return true;
+    });
   });
 });
