@@ -42,3 +42,12 @@ export function topSources(row: ArrayLike<number>, k: number, minWeight = 0): Al
 export function alignmentLinks(a: CrossMaps, layer: number, head: number, k: number, minWeight = 0): AlignedSource[][] {
   return Array.from({ length: a.T }, (_, t) => topSources(crossRow(a, layer, head, t), k, minWeight));
 }
+
+/** The target token (index into analysis.target) at document offset `offset` of the target text; undefined off every token. */
+export function targetTokenAt(a: Pick<EncDecAnalysis, 'target'>, offset: number): number | undefined {
+  let found: number | undefined;
+  a.target.forEach((t, i) => {
+    if (t.end > t.start && t.start <= offset && offset <= t.end) found ??= i;
+  });
+  return found;
+}

@@ -114,7 +114,7 @@ export class EngineClient {
   }
 
   /** `source` and `target` (else its greedy translation) through the encoder–decoder model: the three kinds of attention. */
-  analyzeEncDec(source: string, target?: string, maxNewTokens?: number): Promise<EncDecAnalysis> {
+  analyzeEncDec(source: string, target?: string | number[], maxNewTokens?: number): Promise<EncDecAnalysis> {
     return this.call('analyzeEncDec', { source, ...(target !== undefined ? { target } : {}), ...(maxNewTokens !== undefined ? { maxNewTokens } : {}) });
   }
 

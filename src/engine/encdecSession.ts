@@ -87,8 +87,8 @@ export class EncDecSession {
     return this.tokenizer.decode(ids);
   }
 
-  /** `source` and `target` (else its greedy translation, at most `maxNewTokens`, which fit the positions) through the model once. */
-  analyze(sourceText: string, targetText?: string, maxNewTokens?: number): EncDecAnalysis {
+  /** `source` and `target` (a text, or generated ids such as translate's; else the greedy translation, at most `maxNewTokens`, which fit the positions) through the model once. */
+  analyze(sourceText: string, target?: string | readonly number[], maxNewTokens?: number): EncDecAnalysis {
     this.live();
     const c = this.model.config;
     checkCount('maxNewTokens', maxNewTokens, (c.maxPositions ?? 4097) - 1);
@@ -97,20 +97,20 @@ export class EncDecSession {
     const source = this.sourceTokens(sourceText);
     const enc = this.model.encode(source.map((t) => t.id));
     // the target tokenized as a source is (as the CLI's dump does: MarianTokenizer's text_target uses the same pieces here)
-    const targetIds = targetText !== undefined ? this.tokenizer.encode(targetText).ids : greedy(this.model, enc, newTokens);
+    const targetIds = typeof target === 'string' ? this.tokenizer.encode(target).ids : target !== undefined ? [...target] : greedy(this.model, enc, newTokens);
     const kept = targetIds[targetIds.length - 1] === c.eosTokenId ? targetIds.slice(0, -1) : targetIds;
     const decoderIds = [c.decoderStartTokenId, ...kept];
     if (c.maxPositions !== undefined && decoderIds.length > c.maxPositions) throw new EngineError('CONTEXT_TOO_LONG', `the target is ${decoderIds.length} tokens; ${this.info.name}'s positions stop at ${c.maxPositions}`);
     const dec = this.model.decode(decoderIds, this.model.startDecoder(enc));
-    const text = targetText ?? this.tokenizer.decode(targetIds);
+    const text = typeof target === 'string' ? target : this.tokenizer.decode(targetIds);
     const pieces = decoderIds.map((id) => this.tokenizer.tokenText(id));
-    const target = pieceTokens(text, decoderIds, pieces);
+    const targetTokens = pieceTokens(text, decoderIds, pieces);
     const T = decoderIds.length;
     const V = c.vocabSize;
     const predictions = Array.from({ length: T }, (_, t) => topKSoftmax(dec.logits, V, t, TOP_K, (id) => this.tokenizer.tokenText(id).replace(/\u2581/g, ' ')));
     return {
       source,
-      target,
+      target: targetTokens,
       targetText: text,
       encoderLayers: c.encoderLayers,
       decoderLayers: c.decoderLayers,

@@ -88,7 +88,7 @@ export interface EngineWorkerProtocol {
     /** Translates with the loaded encoder–decoder model, a progress per step; a cancelled one answers with `cancelled`. */
     translate: { request: { text: string; opts: TranslateRequestOptions } & CancelFlag; reply: TranslationResult; progress: TranslateProgress };
     /** A source and its target (else the greedy translation) through the encoder–decoder model: the three kinds of attention. */
-    analyzeEncDec: { request: { source: string; target?: string; maxNewTokens?: number }; reply: EncDecAnalysis };
+    analyzeEncDec: { request: { source: string; target?: string | number[]; maxNewTokens?: number }; reply: EncDecAnalysis };
   };
   events: {
     /**

@@ -1,7 +1,7 @@
 // Cross-attention as an alignment: a row per head or averaged over heads, its heaviest sources,
 // and the links of every target token, on hand-made maps whose answer is known.
 import * as assert from 'node:assert/strict';
-import { alignmentLinks, crossRow, topSources } from '../../src/analysis/crossAlignment';
+import { alignmentLinks, crossRow, targetTokenAt, topSources } from '../../src/analysis/crossAlignment';
 
 // 1 layer, 2 heads, T = 2 target positions, S = 3 source tokens: [L, H, T, S]
 const maps = {
@@ -36,5 +36,17 @@ describe('cross-attention alignment', function () {
     const links = alignmentLinks(maps, 0, -1, 1);
     assert.deepEqual(links.map((l) => l.map((a) => a.source)), [[1], [0]]);
     assert.ok(Math.abs(links[1][0].weight - 0.75) < 1e-6);
+  });
+
+  it('targetTokenAt: the token under an offset (either edge), none off every token or on an empty span', function () {
+    const target = [
+      { id: 0, text: '<pad>', start: 0, end: 0 },
+      { id: 5, text: ' Hallo', start: 0, end: 5 },
+      { id: 6, text: ' Welt', start: 6, end: 10 },
+    ];
+    assert.equal(targetTokenAt({ target }, 0), 1);
+    assert.equal(targetTokenAt({ target }, 5), 1);
+    assert.equal(targetTokenAt({ target }, 7), 2);
+    assert.equal(targetTokenAt({ target }, 11), undefined);
   });
 });
