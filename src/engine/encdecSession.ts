@@ -78,7 +78,9 @@ export class EncDecSession {
     const source = this.sourceTokens(text);
     let cancelled = false;
     const isCancelled = (): boolean => (cancelled ||= hooks.isCancelled?.() ?? false);
-    const ids = translateIds(this.model, source.map((t) => t.id), { maxNewTokens: opts.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, beam: opts.beam ?? 1 }, { ...hooks, isCancelled });
+    // by default as many as analyze can then take: the start token and the ids within the positions
+    const maxNewTokens = opts.maxNewTokens ?? Math.min(DEFAULT_MAX_NEW_TOKENS, (this.model.config.maxPositions ?? Infinity) - 1);
+    const ids = translateIds(this.model, source.map((t) => t.id), { maxNewTokens, beam: opts.beam ?? 1 }, { ...hooks, isCancelled });
     return { source, ids, text: this.tokenizer.decode(ids), cancelled };
   }
 

@@ -103,6 +103,11 @@ describe('EngineClient + worker on an encoder–decoder model', function () {
     const info = await client.loadEncDec(MARIAN);
     const a = await client.analyzeEncDec(ref.text.source);
     assert.ok(a.T <= info.maxPositions!, `T ${a.T} within ${info.maxPositions}`);
+    // translate's default length leaves room for the analysis of its ids (the start token takes a position)
+    const t = await client.translate(ref.text.source).result;
+    const ofIds = await client.analyzeEncDec(ref.text.source, t.ids);
+    assert.equal(ofIds.targetText, t.text);
+    assert.ok(ofIds.T <= info.maxPositions!, `T ${ofIds.T} within ${info.maxPositions}`);
     const given = await client.analyzeEncDec(ref.text.source, ref.text.greedyText);
     assert.equal(given.targetText, ref.text.greedyText);
     assert.equal(given.cross.length, info.decoderLayers * info.nHead * given.T * given.S);
