@@ -19,16 +19,22 @@ import { InlineCompletionProvider } from './host/inlineProvider';
 import { STATUS_MENU, STOP_COMPLETION, StatusBar } from './host/statusBar';
 import { HubTokens } from './host/hubToken';
 import { ModelPicker, SWITCH_MODEL } from './host/modelPicker';
+import { SourceHighlight } from './host/sourceHighlight';
+import { TRANSLATE_AND_SHOW, translateAndShow } from './commands/translateAndShow';
 
 export function activate(context: vscode.ExtensionContext): { models: ModelManager } {
   const models = new ModelManager(context.extensionUri);
   const decorations = new EditorAttention();
   const runs = new RunHolds();
+  const sourceHighlight = new SourceHighlight();
   const deps: PanelDeps = { extensionUri: context.extensionUri, models, decorations, runs };
   context.subscriptions.push(
     models,
     decorations,
-    vscode.commands.registerCommand(SHOW_ATTENTION, () => showAttention(deps)),
+    // Show Attention on an encoder–decoder model translates: its attention needs a target
+    vscode.commands.registerCommand(SHOW_ATTENTION, () => (models.settingIsEncDec() ? translateAndShow(models, sourceHighlight) : showAttention(deps))),
+    sourceHighlight,
+    vscode.commands.registerCommand(TRANSLATE_AND_SHOW, () => translateAndShow(models, sourceHighlight)),
     vscode.commands.registerCommand(EXPORT_REPORT, () => exportReport()),
     vscode.commands.registerCommand(COMPARE_ATTENTION, (args?: unknown) => compareAttention(deps, args)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new AttentionPanelSerializer(deps)),

@@ -16,6 +16,14 @@ import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AttributionRequest, AttributionResult } from '../shared/attribution';
 import type { AblationRequest, AblationResult, PatchProgress, PatchRequest, PatchResult } from '../shared/interventionTypes';
+import type { EncDecInfo } from './encdec/encdecInfo';
+import type { EncDecAnalysis, TranslateProgress, TranslateRequestOptions, TranslationResult } from '../shared/encdecTypes';
+
+export interface TranslationHandle {
+  result: Promise<TranslationResult>;
+  /** Stops the translation between two steps; `result` then resolves with `cancelled` true. */
+  cancel(): void;
+}
 
 export interface EngineClientOptions extends WorkerInit {
   /** The bundled worker; default `engine-worker.js` beside this bundle. */
@@ -66,6 +74,8 @@ export class EngineClient {
   private live: Live | undefined;
   private lastError: Error | undefined;
   private lastDir: string | undefined;
+  /** Which request loaded lastDir (a restarted worker loads it again the same way). */
+  private lastLoad: 'load' | 'loadEncDec' = 'load';
   private disposed = false;
 
   private constructor(private readonly opts: EngineClientOptions) {}
@@ -79,7 +89,35 @@ export class EngineClient {
   async load(dir: string): Promise<ModelInfo> {
     const info = await this.call('load', { dir }, {}, false);
     this.lastDir = dir;
+    this.lastLoad = 'load';
     return info;
+  }
+
+  /** Loads an encoder–decoder folder (MarianMTModel, T5ForConditionalGeneration) instead. */
+  async loadEncDec(dir: string): Promise<EncDecInfo> {
+    const info = await this.call('loadEncDec', { dir }, {}, false);
+    this.lastDir = dir;
+    this.lastLoad = 'loadEncDec';
+    return info;
+  }
+
+  /** Translates `text` with the loaded encoder–decoder model; `onStep` hears each step. */
+  translate(text: string, opts: TranslateRequestOptions = {}, onStep?: (p: TranslateProgress) => void): TranslationHandle {
+    const flag = cancelFlag();
+    const onProgress = (p: TranslateProgress): void => {
+      try {
+        onStep?.(p);
+      } catch {
+        // a listener's failure is not the engine's
+      }
+    };
+    const result = this.call('translate', { text, opts, cancelFlag: flag.buffer }, { onProgress });
+    return { result, cancel: flag.raise };
+  }
+
+  /** `source` and `target` (else its greedy translation) through the encoder–decoder model: the three kinds of attention. */
+  analyzeEncDec(source: string, target?: string | number[], maxNewTokens?: number): Promise<EncDecAnalysis> {
+    return this.call('analyzeEncDec', { source, ...(target !== undefined ? { target } : {}), ...(maxNewTokens !== undefined ? { maxNewTokens } : {}) });
   }
 
   /**
@@ -269,7 +307,7 @@ export class EngineClient {
     w.on('exit', (code) => this.onExit(live, code));
     if (reload && this.lastDir !== undefined) {
       // A restarted worker: load the last model first; requests are served in order after it.
-      this.call('load', { dir: this.lastDir }, {}, false).catch(() => undefined);
+      this.call(this.lastLoad, { dir: this.lastDir }, {}, false).catch(() => undefined);
     }
     return live;
   }

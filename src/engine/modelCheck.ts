@@ -7,6 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ChatTemplate } from './chatTemplate';
+import { checkEncDecFolder } from './encdec/encdecFacts';
+import { isEncDecFolder } from './encdec/loadEncDec';
 import { checkClaims, openWeights, readConfig, type Located } from './checkpoint';
 import { checkpointNames } from './families/checkpointNames';
 import { familyOf } from './families';
@@ -41,6 +43,7 @@ export function checkModelFolder(dir: string): CheckReport {
     problem(`${dir}: model folder not found`);
     return report;
   }
+  if (isEncDecFolder(dir)) return checkEncDecFolder(dir); // MarianMTModel, T5ForConditionalGeneration
   let config: GPTConfig | undefined;
   try {
     const read = readConfig(dir);

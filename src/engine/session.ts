@@ -12,6 +12,7 @@ import { ChatTemplate, checkMessages, readChatTemplateOrError, type ChatTemplate
 import { loadCheckpoint, readConfig } from './checkpoint';
 import { checkFits, storedBytesPerValue } from './memoryPlan';
 import { EngineError } from './errors';
+import { isEncDecFolder } from './encdec/loadEncDec';
 import { generate } from './generate';
 import { buildModelInfo, type ModelInfo } from './modelInfo';
 import { familyOf } from './families';
@@ -95,6 +96,10 @@ export class EngineSession {
 
   /** Loads a GPT-2 folder (config.json, *.safetensors, tokenizer files). Errors name the file. */
   static async load(modelDir: string, opts: EngineOptions = {}): Promise<EngineSession> {
+    if (isEncDecFolder(modelDir)) {
+      const file = join(modelDir, 'config.json');
+      throw new EngineError('BAD_CONFIG', `${file}: an encoder–decoder model (MarianMTModel or T5ForConditionalGeneration): load it with loadEncDec (encdecSession.ts); the CLI's translate and dump run it`, file);
+    }
     // Parse and validate every file before touching TensorFlow.js: bad input fails fast and quietly.
     // A model that cannot fit is refused from its config.json alone, before any weight is read.
     const { config: planned, raw, file: configFile } = readConfig(modelDir);

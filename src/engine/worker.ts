@@ -8,6 +8,7 @@ import { nodePort } from '../shared/channelPorts';
 import { readDiagnostics } from './diagnostics';
 import { EngineError } from './errors';
 import { EngineSession } from './session';
+import { EncDecSession } from './encdecSession';
 import type { AttentionStream } from '../shared/sessionTypes';
 import {
   EVENT_ATTENTIONS_MAX_BYTES,
@@ -44,6 +45,9 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
       chatPrompt: trusted,
       generate: trusted,
       diagnostics: trusted,
+      loadEncDec: trusted,
+      translate: trusted,
+      analyzeEncDec: trusted,
     },
     events: { crash: trusted },
   },
@@ -51,11 +55,18 @@ const channel = new Channel<EngineWorkerProtocol, EngineClientProtocol>(nodePort
 });
 
 let session: EngineSession | undefined;
+/** The encoder–decoder model loaded instead of `session` (one model at a time). */
+let encdec: EncDecSession | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 
 function loaded(): EngineSession {
-  if (!session) throw new EngineError('NOT_LOADED', 'no model is loaded');
+  if (!session) throw new EngineError('NOT_LOADED', encdec ? `${encdec.info.name} is an encoder–decoder model: translate or analyzeEncDec` : 'no model is loaded');
   return session;
+}
+
+function loadedEncDec(): EncDecSession {
+  if (!encdec) throw new EngineError('NOT_LOADED', session ? `${session.info.name} is not an encoder–decoder model` : 'no model is loaded');
+  return encdec;
 }
 
 /** Every distinct ArrayBuffer under `value` (typed arrays in plain objects and arrays). */
@@ -125,9 +136,30 @@ function serve<K extends Type>(
 serve('load', async ({ dir }) => {
   const next = await EngineSession.load(dir, init);
   session?.dispose();
+  encdec?.dispose();
+  encdec = undefined;
   session = next;
   return next.info;
 });
+
+serve('loadEncDec', ({ dir }) => {
+  const next = EncDecSession.load(dir);
+  session?.dispose();
+  session = undefined;
+  encdec?.dispose();
+  encdec = next;
+  return next.info;
+});
+
+serve('translate', ({ text, opts, cancelFlag }, ctx) => {
+  const s = loadedEncDec();
+  return s.translate(text, opts, {
+    onStep: (step, ids) => ctx.progress({ step, ids: [...ids], text: s.decode(ids) }),
+    isCancelled: cancelCheck(ctx.signal, { cancelFlag }),
+  });
+});
+
+serve('analyzeEncDec', ({ source, target, maxNewTokens }) => loadedEncDec().analyze(source, target, maxNewTokens));
 
 serve('analyze', async (body, ctx) => {
   const early = body.early ? attentionStream(ctx) : undefined;

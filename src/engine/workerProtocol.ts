@@ -13,6 +13,8 @@ import type { Token } from '../shared/token';
 import type { ChatMessage, ChatPrompt } from '../shared/chat';
 import type { AttributionRequest, AttributionResult } from '../shared/attribution';
 import type { AblationRequest, AblationResult, PatchProgress, PatchRequest, PatchResult } from '../shared/interventionTypes';
+import type { EncDecInfo } from './encdec/encdecInfo';
+import type { EncDecAnalysis, TranslateProgress, TranslateRequestOptions, TranslationResult } from '../shared/encdecTypes';
 
 /** The first phase carries the attentions themselves up to this many bytes (else only the summary). */
 export const EVENT_ATTENTIONS_MAX_BYTES = 64 * 1024 * 1024;
@@ -94,6 +96,12 @@ export interface EngineWorkerProtocol {
      * `gc`: collect garbage first, where the process runs with --expose-gc (else ignored).
      */
     diagnostics: { request: { gc?: boolean }; reply: EngineDiagnostics };
+    /** Loads an encoder–decoder folder (MarianMTModel, T5ForConditionalGeneration), replacing any model loaded before. */
+    loadEncDec: { request: { dir: string }; reply: EncDecInfo };
+    /** Translates with the loaded encoder–decoder model, a progress per step; a cancelled one answers with `cancelled`. */
+    translate: { request: { text: string; opts: TranslateRequestOptions } & CancelFlag; reply: TranslationResult; progress: TranslateProgress };
+    /** A source and its target (else the greedy translation) through the encoder–decoder model: the three kinds of attention. */
+    analyzeEncDec: { request: { source: string; target?: string | number[]; maxNewTokens?: number }; reply: EncDecAnalysis };
   };
   events: {
     /**

@@ -3,13 +3,15 @@
 // until the new one has loaded, and stays if it fails: modelSwap.ts), reports its state (for the
 // status bar) and logs what happened to the "Attention Lens" output channel. The engine (and so
 // tfjs) is only touched on first use, which keeps activation fast.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engine/client';
 import { EngineError } from '../engine/errors';
 import type { ModelInfo } from '../engine/modelInfo';
+import { encDecFamilyOf } from '../engine/encdec/encdecConfig';
+import type { EncDecInfo } from '../engine/encdec/encdecInfo';
 import { resolveCached } from '../hub/cacheRead';
 import { hubCacheDir } from '../hub/cachePaths';
 import { HubError } from '../hub/errors';
@@ -63,6 +65,8 @@ export class ModelManager implements vscode.Disposable {
   private busyCount = 0;
   /** The error the last crash of the worker was reported with. */
   private lastCrash: EngineError | undefined;
+  /** The encoder–decoder model the worker holds instead of the swap's (one model at a time). */
+  private encdec: EncDecInfo | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly untrustedNotice: UntrustedModelNotice;
 
@@ -179,6 +183,46 @@ export class ModelManager implements vscode.Disposable {
     return this.swap.current!.info;
   }
 
+  /** Whether the settings name an encoder–decoder model (MarianMTModel, T5ForConditionalGeneration); reads config.json only. */
+  settingIsEncDec(): boolean {
+    try {
+      return encDecFamilyOf(JSON.parse(readFileSync(join(this.resolveModelDir(), 'config.json'), 'utf8'))) !== undefined;
+    } catch {
+      return false; // the load says what is wrong
+    }
+  }
+
+  /**
+   * The engine with the encoder–decoder model the settings name, loaded in place of a decoder-only
+   * one (the worker holds one model). Throws ModelUnavailableError.
+   */
+  async ensureEncDec(): Promise<{ client: EngineClient; info: EncDecInfo }> {
+    await this.swap.idle();
+    const dir = this.resolveModelDir();
+    if (!this.settingIsEncDec())
+      throw new ModelUnavailableError(
+        vscode.l10n.t('"{0}" is not an encoder–decoder (translation) model: set "attentionLens.modelPath" to a MarianMTModel or T5ForConditionalGeneration folder.', dir),
+        'BAD_CONFIG',
+      );
+    const client = await this.getClient();
+    if (this.encdec?.dir === dir && this._state.kind !== 'error') return { client, info: this.encdec };
+    this.swap.forget();
+    this.setState({ kind: 'loading', dir });
+    try {
+      this.encdec = await client.loadEncDec(dir);
+    } catch (err) {
+      const e = EngineError.from(err);
+      const message = `Could not load the model from "${dir}": ${e.message}`;
+      this.setState({ kind: 'error', message, code: e.code });
+      throw new ModelUnavailableError(message, e.code);
+    }
+    const i = this.encdec;
+    this.output.info(`Loaded "${i.name}" (${i.architecture}): ${i.encoderLayers} + ${i.decoderLayers} layers × ${i.nHead} heads, d=${i.dModel}, ${i.numParams.toLocaleString('en-US')} parameters, one thread`);
+    this.setState({ kind: 'idle' });
+    this.modelEmitter.fire(undefined);
+    return { client, info: i };
+  }
+
   /** Runs `fn` with the loaded model, showing "busy" meanwhile. */
   async withModel<T>(what: string, fn: (m: LoadedModel) => Promise<T>): Promise<T> {
     const m = await this.ensureLoaded();
@@ -219,6 +263,7 @@ export class ModelManager implements vscode.Disposable {
     try {
       const client = await this.getClient();
       const info = await client.load(dir);
+      this.encdec = undefined; // the worker dropped it
       const repo = this.repoNames.get(dir);
       // A snapshot folder is named by its commit: a config without a name is named by its repo.
       return repo && info.name === basename(dir) ? { ...info, name: repo } : info;

@@ -7,6 +7,9 @@ import { readConfig } from '../engine/checkpoint';
 import { parseConfig } from '../engine/config';
 import { EngineError } from '../engine/errors';
 import { familyOf } from '../engine/families';
+import { encDecFamilyOf, parseEncDecConfig } from '../engine/encdec/encdecConfig';
+import { encDecMemoryFit } from '../engine/encdec/encdecFacts';
+import { isEncDecFolder } from '../engine/encdec/loadEncDec';
 import { checkFits, storedBytesPerValue } from '../engine/memoryPlan';
 import { chooseThreads } from '../engine/session';
 import { SafetensorsFile } from '../engine/safetensors';
@@ -110,7 +113,8 @@ export function modelSupport(dir: string): Pick<ModelStats, 'architecture' | 'su
   const config = readJsonOr(configFile);
   if (config === undefined) return { architecture: null, supported: false, reason: `${configFile}: missing or not valid JSON` };
   try {
-    parseConfig(config, configFile);
+    if (encDecFamilyOf(config)) parseEncDecConfig(config, configFile); // MarianMTModel, T5ForConditionalGeneration
+    else parseConfig(config, configFile);
     return { architecture: architectureOf(config), supported: true };
   } catch (err) {
     return { architecture: architectureOf(config), supported: false, reason: (err as Error).message };
@@ -124,6 +128,7 @@ export function modelSupport(dir: string): Pick<ModelStats, 'architecture' | 'su
  * config that names no dtype. When it does not fit, `note` is the message loading would give.
  */
 export function memoryFit(dir: string, weightBytes: number, freeBytes?: number): { fits: boolean; note?: string } {
+  if (isEncDecFolder(dir)) return encDecMemoryFit(dir, weightBytes, freeBytes);
   const { config, raw, file } = readConfig(dir);
   const params = familyOf(config).countParams(config);
   const stored = raw.torch_dtype !== undefined || raw.dtype !== undefined ? storedBytesPerValue(dir, raw, params) : weightBytes / params < 3 ? 2 : 4;

@@ -15,22 +15,31 @@ export interface TranslateOptions {
   beam?: number;
 }
 
+/** What a caller hears and says while a translation runs (the worker's progress and cancel). */
+export interface TranslateHooks {
+  /** After each step: the step's index and the ids so far (beam search: the best running beam's). */
+  onStep?: (step: number, ids: readonly number[]) => void;
+  /** Read between two steps; true stops the search with what it has. */
+  isCancelled?: () => boolean;
+}
+
 function banned<A extends Float32Array | Float64Array>(model: EncDecModel, logits: A): A {
   for (const id of model.config.banned) logits[id] = -Infinity;
   return logits;
 }
 
 /** Greedy decoding: the generated ids (the EOS included when reached). */
-export function greedy(model: EncDecModel, enc: Encoded, maxNewTokens: number): number[] {
+export function greedy(model: EncDecModel, enc: Encoded, maxNewTokens: number, hooks: TranslateHooks = {}): number[] {
   const { decoderStartTokenId: start, eosTokenId: eos } = model.config;
   const cache = model.startDecoder(enc);
   const ids: number[] = [];
   let next = start;
-  for (let step = 0; step < maxNewTokens; step++) {
+  for (let step = 0; step < maxNewTokens && !hooks.isCancelled?.(); step++) {
     const logits = banned(model, model.decode([next], cache, true).logits); // [V]
     let best = 0;
     for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
     ids.push(best);
+    hooks.onStep?.(step, ids);
     if (best === eos) break;
     next = best;
   }
@@ -77,13 +86,13 @@ class Hypotheses {
 }
 
 /** Beam search of width B (see the file comment): the best hypothesis's ids. */
-export function beamSearch(model: EncDecModel, enc: Encoded, maxNewTokens: number, B: number): number[] {
+export function beamSearch(model: EncDecModel, enc: Encoded, maxNewTokens: number, B: number, hooks: TranslateHooks = {}): number[] {
   const { decoderStartTokenId: start, eosTokenId: eos } = model.config;
   const first = model.startDecoder(enc);
   let beams: (Beam & { next: number })[] = [{ ids: [], score: 0, cache: first, next: start }];
   const hyps = new Hypotheses(B);
   let done = false;
-  for (let step = 0; step < maxNewTokens && !done; step++) {
+  for (let step = 0; step < maxNewTokens && !done && !hooks.isCancelled?.(); step++) {
     // every beam's candidates; the other B − 1 starting beams of transformers score −1e9 and never win
     const cand: { score: number; beam: number; token: number }[] = [];
     const scores = beams.map((b) => banned(model, logSoftmax(model.decode([b.next], b.cache, true).logits)));
@@ -106,6 +115,7 @@ export function beamSearch(model: EncDecModel, enc: Encoded, maxNewTokens: numbe
       next.push({ ids: [...parent.ids, c.token], score: c.score, cache, next: c.token });
     }
     beams = next;
+    if (beams.length > 0) hooks.onStep?.(step, beams[0].ids);
     done = hyps.list.length >= B && hyps.worst >= top[0].score / generated;
   }
   if (!done) for (const b of beams) hyps.add(b.ids, b.score, b.ids.length);
@@ -115,8 +125,8 @@ export function beamSearch(model: EncDecModel, enc: Encoded, maxNewTokens: numbe
 }
 
 /** Encodes `sourceIds` once and translates: greedy, or beam search when `beam` > 1. */
-export function translateIds(model: EncDecModel, sourceIds: number[], opts: TranslateOptions): number[] {
+export function translateIds(model: EncDecModel, sourceIds: number[], opts: TranslateOptions, hooks: TranslateHooks = {}): number[] {
   const enc = model.encode(sourceIds);
   const B = opts.beam ?? 1;
-  return B > 1 ? beamSearch(model, enc, opts.maxNewTokens, B) : greedy(model, enc, opts.maxNewTokens);
+  return B > 1 ? beamSearch(model, enc, opts.maxNewTokens, B, hooks) : greedy(model, enc, opts.maxNewTokens, hooks);
 }
