@@ -34,7 +34,13 @@ async function fileWritten(file: string, timeoutMs = 30_000): Promise<Buffer> {
 async function acceptQuickInput(expect: RegExp): Promise<string> {
   const { page } = session().workbench;
   await page.waitForSelector(`${quickInputBox}:visible`, { timeout: 20_000 });
-  const value = await page.inputValue(quickInputBox);
+  // The simple save dialog fills its box in steps (the folder first, then the offered name; a box
+  // reused from the dialog before may still hold that one's path for a moment): wait for the value.
+  let value = await page.inputValue(quickInputBox);
+  for (let i = 0; i < 50 && !expect.test(value); i++) {
+    await page.waitForTimeout(200);
+    value = await page.inputValue(quickInputBox);
+  }
   assert.match(value, expect);
   await page.keyboard.press('Enter');
   await page.waitForSelector(quickInput, { state: 'hidden', timeout: 20_000 });

@@ -69,6 +69,8 @@ describe('The panel at long T', function () {
     const model = writeLongModel(path.join(server.tmpDir, 'written', 'random-long'));
     setting = useModelCopy(model);
     const file = writeLongText(workspace.dir, model, N);
+    // A new panel: an open one keeps the query selected before (the earlier suites'), not the last token.
+    await workbench.runCommand('View: Close All Editor Groups');
     await workbench.runCommand('View: Show Explorer');
     await openByQuickOpen(workbench.page, file); // written after the explorer listed the folder
     await workbench.selectAll();

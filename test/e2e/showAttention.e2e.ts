@@ -81,8 +81,11 @@ describe('Show Attention', function () {
       await workbench.page.waitForTimeout(200);
       entries = paintEntries(server.userDataDir);
     }
-    const runId = Math.max(...entries.map((e) => e.runId));
-    const run = entries.filter((e) => e.runId === runId);
+    // The newest run is the last one logged (run ids start again at 1 in each new engine worker).
+    const runId = entries[entries.length - 1].runId;
+    let first = entries.length - 1;
+    while (first > 0 && entries[first - 1].runId === runId) first--;
+    const run = entries.slice(first);
     assert.deepEqual(run.map((e) => e.what).sort(), ['matrix', 'overview'], `one line per kind: ${JSON.stringify(entries)}`);
     for (const e of run) {
       assert.equal(e.tokens, tokens, 'the logged run is the one shown');
