@@ -44,13 +44,15 @@ describe('fuzz: chat templates', function () {
   this.timeout(120_000);
 
   it('10¹⁰ turns of two nested loops stop at the render timeout, named as such', () => {
-    assertRefused('{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}x', /did not finish within 2 s/);
+    assertRefused('{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}x', new RegExp(`did not finish within ${RENDER_TIMEOUT_MS / 1000} s`));
   });
 
   it('a loop over range(10⁹) stops at the timeout without holding a billion numbers', () => {
     const before = process.memoryUsage().rss;
     assertRefused('{% for a in range(1000000000) %}{% endfor %}', /did not finish/);
-    assert.ok(process.memoryUsage().rss - before < 1024 * 2 ** 20, 'under 1 GB more');
+    // range() builds its array until the watchdog stops it: 0.7 GB in 1 s here, against 8 GB for 10⁹ numbers.
+    const grown = process.memoryUsage().rss - before;
+    assert.ok(grown < 1536 * 2 ** 20, `${(grown / 2 ** 20).toFixed(0)} MB more, under 1.5 GB`);
   });
 
   it('unbounded recursion through a macro is refused, not a crash', () => {
