@@ -69,6 +69,8 @@ describe('Model families: a Qwen2 model with grouped-query attention and a chat 
     setting = useModelCopy(FIXTURE, { 'attentionLens.completion.maxNewTokens': 12, 'attentionLens.completion.seed': 7 });
     fs.writeFileSync(path.join(workspace.dir, QUESTION_FILE), ref.text);
 
+    // A new panel: an open one keeps the query selected before (an earlier suite's), not the last token.
+    await workbench.runCommand('View: Close All Editor Groups');
     await workbench.runCommand('View: Show Explorer'); // an earlier suite may have left another side view open
     // The reference's text, alone in its own file: selected whole, whatever earlier suites left in
     // the shared samples (a find in paragraph.txt failed after the export and compare suites).
