@@ -11,10 +11,10 @@
 // side accepts is checked in protocolChecks.ts.
 
 import type { MessageEvents } from './channel';
-import type { BadgeName, ScoreName } from './headScoreNames';
 import type { MatrixReply, MatrixRequest, MatrixTileReply, MatrixTileRequest } from './matrixRequests';
 import type { CompareCancelMessage, CompareCloseMessage, CompareMapsMessage, CompareOpenMessage, CompareProgressMessage, CompareReadyMessage, CompareSelectHeadMessage, CompareStartedMessage } from './compareMessages';
 import type { AttributionReadyMessage, ExportReportMessage, ExportTensorMessage, RunAttributionMessage, SaveExportMessage } from './exportMessages';
+import type { HeadScoresMessage } from './headScoreMessages';
 import type { AblateHeadsMessage, AblationReadyMessage, PatchCancelMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 import type { PanelStrings } from './panelText';
 import type { QuantizedArray } from './quantize';
@@ -22,6 +22,7 @@ import type { MatrixSource } from './matrixSource';
 import type { Token } from './token';
 
 export { LONG_T, type MatrixReply, type MatrixRequest, type MatrixTileReply, type MatrixTileRequest } from './matrixRequests';
+export type { HeadScoreRow, HeadScoresMessage } from './headScoreMessages';
 export type { AblateHeadsMessage, AblationReadyMessage, PatchCancelMessage, PatchReadyMessage, PatchTextsMessage } from './interventionMessages';
 export type { CompareSideName, CompareStartedMessage, CompareProgressMessage, CompareSide, CompareRange, CompareGroup, CompareHeadRow, CompareReadyMessage, CompareMapsMessage, CompareOpenMessage, CompareSelectHeadMessage, CompareCancelMessage, CompareCloseMessage } from './compareMessages';
 export type { ExportFormat, SaveExportMessage, ExportTensorMessage, ExportReportMessage, AttributionReadyMessage, RunAttributionMessage } from './exportMessages';
@@ -268,30 +269,6 @@ export interface PanelShowErrorMessage {
 export interface SettingsChangedMessage {
   type: PanelMessageType.SettingsChanged;
   settings: DisplaySettings;
-}
-
-/** One head's row of the table; a score with nothing to average over is null (JSON has no NaN). */
-export interface HeadScoreRow {
-  layer: number;
-  head: number;
-  scores: Record<ScoreName, number | null>;
-  badges: BadgeName[];
-}
-
-/**
- * The head table (analysis/headScores.ts), layer-major, nLayer × nHead rows. `text`: scored on the
- * run's own attention, pushed unasked after its overview. `probe`: scored on the standard probe
- * (repeated random tokens), the answer to RunProbe; the same for every run of the model. With
- * `error` the scoring failed: no rows, the message says why.
- */
-export interface HeadScoresMessage {
-  type: PanelMessageType.HeadScores;
-  runId: number;
-  which: 'text' | 'probe';
-  /** Tokens scored (the run's T, or the probe's length). */
-  T: number;
-  rows: HeadScoreRow[];
-  error?: string;
 }
 
 export type ToWebviewMessage =
